@@ -1,0 +1,263 @@
+"""Image files -> rows of the ``assets`` table (one row per file), or rejects.
+
+In: an images root directory and the paths of the files to land, relative to that root
+(found by walking the root, or listed by an annotation file). Out: an ``assets`` table
+whose ``asset_id`` is the sha256 of the bytes, and a list of rejects.
+
+Only the header is parsed (size, format, EXIF orientation); the bytes are read once, for
+the hash and for the end-of-image marker that tells a truncated JPEG or PNG apart.
+``verify=True`` adds a full decode of each image.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import warnings
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+import pyarrow as pa
+from PIL import Image, UnidentifiedImageError
+
+from ingest.rejects import Reason, Reject
+
+ASSETS_TABLE = "assets"
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
+SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF", "MPO"})
+EXIF_ORIENTATION_TAG = 0x0112
+# Orientations 5-8 rotate by 90 degrees: the displayed width is the stored height.
+_SWAPPING_ORIENTATIONS = frozenset({5, 6, 7, 8})
+
+ASSETS_SCHEMA = pa.schema(
+    [
+        pa.field("asset_id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("relative_path", pa.string(), nullable=False),
+        pa.field("asset_type", pa.string(), nullable=False),
+        pa.field("format", pa.string(), nullable=False),
+        pa.field("width_px", pa.int32(), nullable=False),
+        pa.field("height_px", pa.int32(), nullable=False),
+        pa.field("display_width_px", pa.int32(), nullable=False),
+        pa.field("display_height_px", pa.int32(), nullable=False),
+        pa.field("exif_orientation", pa.int16()),
+        pa.field("size_bytes", pa.int64(), nullable=False),
+        pa.field("license_id", pa.string()),
+        pa.field("license_name", pa.string()),
+        pa.field("license_url", pa.string()),
+        pa.field("attribution_url", pa.string()),
+        pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("ingest_run_id", pa.string(), nullable=False),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class ImageFile:
+    """What landing learned about one readable image file."""
+
+    relative_path: str
+    asset_id: str
+    format: str
+    width_px: int
+    height_px: int
+    exif_orientation: int | None
+    size_bytes: int
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """(width, height) as a viewer that applies EXIF orientation shows the image."""
+        if self.exif_orientation in _SWAPPING_ORIENTATIONS:
+            return self.height_px, self.width_px
+        return self.width_px, self.height_px
+
+    @property
+    def is_reoriented(self) -> bool:
+        """True when EXIF asks viewers to rotate or mirror the stored pixels."""
+        return self.exif_orientation is not None and self.exif_orientation != 1
+
+
+def walk_images(root: Path) -> list[str]:
+    """Every file under ``root`` whose suffix looks like an image, as sorted POSIX paths
+    relative to ``root``. Symlinks are listed (``resolve_inside`` judges them later);
+    hidden files and folders are skipped."""
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            if name.startswith(".") or Path(name).suffix.lower() not in IMAGE_SUFFIXES:
+                continue
+            found.append(Path(folder, name).relative_to(root).as_posix())
+    return sorted(found)
+
+
+def resolve_inside(root: Path, relative_path: str) -> Path | Reject:
+    """The real path of ``relative_path`` under ``root``, or a reject when it is absolute,
+    climbs out with ``..``, or is a symlink whose target lies outside the root."""
+    pure = PurePosixPath(relative_path)
+    if pure.is_absolute() or Path(relative_path).is_absolute():
+        return Reject(ASSETS_TABLE, relative_path, Reason.PATH_ESCAPES_ROOT,
+                      f"{relative_path}: absolute paths are not allowed; paths are relative to the images root")
+    real_root = root.resolve()
+    real = (real_root / relative_path).resolve()
+    if real != real_root and real_root not in real.parents:
+        return Reject(ASSETS_TABLE, relative_path, Reason.PATH_ESCAPES_ROOT,
+                      f"{relative_path}: resolves to a file outside the images root {root}")
+    return real
+
+
+_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
+
+
+def _has_image_signature(data: bytes) -> bool:
+    """True when the bytes start like an image format we land (so a failure to parse
+    them means a damaged image, not some other kind of file)."""
+    return data.startswith(_SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
+def _is_truncated(data: bytes, fmt: str) -> bool:
+    """True when a JPEG lacks its end-of-image marker or a PNG its IEND chunk."""
+    tail = data[-64:].rstrip(b"\x00")
+    if fmt in ("JPEG", "MPO"):
+        return not tail.endswith(b"\xff\xd9")
+    if fmt == "PNG":
+        return not data.rstrip(b"\x00").endswith(b"IEND\xaeB`\x82")
+    return False
+
+
+def inspect_image(root: Path, relative_path: str, verify: bool = False) -> ImageFile | Reject:
+    """Read one file under ``root``: hash, header, orientation. Never raises for bad input."""
+    resolved = resolve_inside(root, relative_path)
+    if isinstance(resolved, Reject):
+        return resolved
+
+    def reject(reason: Reason, message: str) -> Reject:
+        return Reject(ASSETS_TABLE, relative_path, reason, f"{relative_path}: {message}")
+
+    if not resolved.is_file():
+        return reject(Reason.MISSING_FILE, f"no such file under {root}")
+    try:
+        data = resolved.read_bytes()
+    except OSError as exc:
+        return reject(Reason.MISSING_FILE, f"cannot be read ({exc.strerror})")
+    if not data:
+        return reject(Reason.ZERO_BYTE, "the file is empty (0 bytes)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                fmt = img.format or "UNKNOWN"
+                width, height = img.size
+                orientation = img.getexif().get(EXIF_ORIENTATION_TAG)
+                if verify:
+                    img.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        return reject(Reason.DECOMPRESSION_BOMB, f"over Pillow's decompression-bomb limit ({exc})")
+    except UnidentifiedImageError:
+        if _has_image_signature(data):
+            return reject(Reason.CORRUPT_IMAGE, "starts like an image but its header cannot be parsed")
+        return reject(Reason.NOT_AN_IMAGE, "not an image file (no known image signature)")
+    except (OSError, SyntaxError, ValueError) as exc:
+        reason = Reason.TRUNCATED_IMAGE if "truncated" in str(exc).lower() else Reason.CORRUPT_IMAGE
+        return reject(reason, f"cannot be decoded ({exc})")
+    if fmt not in SUPPORTED_FORMATS:
+        return reject(Reason.UNSUPPORTED_FORMAT, f"format {fmt} is not supported")
+    if width <= 0 or height <= 0:
+        return reject(Reason.CORRUPT_IMAGE, f"header gives a {width}x{height} image")
+    limit = Image.MAX_IMAGE_PIXELS
+    if limit is not None and width * height > limit:
+        return reject(Reason.DECOMPRESSION_BOMB,
+                      f"{width}x{height} = {width * height} pixels is over the limit of {limit}")
+    if _is_truncated(data, fmt):
+        return reject(Reason.TRUNCATED_IMAGE, f"the {fmt} data stops before its end marker")
+    if orientation is not None and not (isinstance(orientation, int) and 1 <= orientation <= 8):
+        orientation = None
+    return ImageFile(
+        relative_path=relative_path,
+        asset_id=hashlib.sha256(data).hexdigest(),
+        format="JPEG" if fmt == "MPO" else fmt,
+        width_px=width,
+        height_px=height,
+        exif_orientation=orientation,
+        size_bytes=len(data),
+    )
+
+
+def inspect_images(
+    root: Path, relative_paths: Iterable[str], verify: bool = False, workers: int | None = None
+) -> Iterator[ImageFile | Reject]:
+    """``inspect_image`` over many files, in input order, on a thread pool (hashing and
+    file reads release the GIL)."""
+    workers = workers or min(8, (os.cpu_count() or 1) * 2)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(lambda p: inspect_image(root, p, verify), relative_paths, chunksize=16)
+
+
+def dedupe_content(files: list[ImageFile]) -> tuple[list[ImageFile], list[Reject]]:
+    """Keep the first file (by path) of each distinct content; reject the copies."""
+    seen: dict[str, str] = {}
+    kept: list[ImageFile] = []
+    rejects: list[Reject] = []
+    for f in sorted(files, key=lambda f: f.relative_path):
+        first = seen.setdefault(f.asset_id, f.relative_path)
+        if first == f.relative_path:
+            kept.append(f)
+        else:
+            rejects.append(Reject(ASSETS_TABLE, f.relative_path, Reason.DUPLICATE_CONTENT,
+                                  f"{f.relative_path}: same bytes as {first} (asset {f.asset_id[:12]})"))
+    return kept, rejects
+
+
+@dataclass(frozen=True)
+class License:
+    """A license as an asset row records it."""
+
+    license_id: str | None = None
+    name: str | None = None
+    url: str | None = None
+
+
+def assets_table(
+    files: list[ImageFile],
+    source: str,
+    asset_type: str,
+    run_id: str,
+    at: datetime,
+    licenses: dict[str, License] | None = None,
+    attribution_urls: dict[str, str] | None = None,
+) -> pa.Table:
+    """Rows of the ``assets`` table for ``files``; ``licenses`` and ``attribution_urls`` are
+    keyed by relative path (files without an entry get NULLs)."""
+    licenses = licenses or {}
+    attribution_urls = attribution_urls or {}
+    rows = []
+    for f in files:
+        lic = licenses.get(f.relative_path, License())
+        display_w, display_h = f.display_size
+        rows.append(
+            {
+                "asset_id": f.asset_id,
+                "source": source,
+                "relative_path": f.relative_path,
+                "asset_type": asset_type,
+                "format": f.format,
+                "width_px": f.width_px,
+                "height_px": f.height_px,
+                "display_width_px": display_w,
+                "display_height_px": display_h,
+                "exif_orientation": f.exif_orientation,
+                "size_bytes": f.size_bytes,
+                "license_id": lic.license_id,
+                "license_name": lic.name,
+                "license_url": lic.url,
+                "attribution_url": attribution_urls.get(f.relative_path),
+                "ingested_at": at,
+                "ingest_run_id": run_id,
+            }
+        )
+    return pa.Table.from_pylist(rows, schema=ASSETS_SCHEMA)

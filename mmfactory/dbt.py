@@ -1,0 +1,36 @@
+"""Running dbt on the project, as a child process, against the active warehouse."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from mmfactory.settings import PROJECT_ROOT, WAREHOUSE_ENV, Warehouse
+
+
+def dbt_executable() -> str:
+    """The ``dbt`` installed beside the running Python (the project's venv)."""
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def dbt_env(wh: Warehouse) -> dict[str, str]:
+    """The environment dbt needs: the warehouse path, and profiles.yml from the project."""
+    env = dict(os.environ)
+    env[WAREHOUSE_ENV] = str(wh.root)
+    env["DBT_PROFILES_DIR"] = str(PROJECT_ROOT)
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    return env
+
+
+def run_dbt(wh: Warehouse, args: list[str]) -> int:
+    """Run ``dbt <args>`` in the project directory; return its exit code.
+
+    dbt's own output goes straight to the terminal. Logs and the target folder stay in
+    the project (git-ignored).
+    """
+    wh.root.mkdir(parents=True, exist_ok=True)
+    cmd = [dbt_executable(), *args]
+    return subprocess.call(cmd, cwd=PROJECT_ROOT, env=dbt_env(wh))

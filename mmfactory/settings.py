@@ -1,0 +1,49 @@
+"""Where things live: the project root, the warehouse, the landing zone, the DuckDB file.
+
+Every path the product writes derives from one warehouse directory, ``warehouse/`` beside
+the project by default, or ``$MMFACTORY_WAREHOUSE`` when set (tests point it at a
+temporary directory so they never touch a user's lakehouse).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT: Path = Path(__file__).resolve().parent.parent
+WAREHOUSE_ENV = "MMFACTORY_WAREHOUSE"
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """The directory tree that holds everything mmfactory produces."""
+
+    root: Path
+
+    @property
+    def landing(self) -> Path:
+        """Landed Parquet tables: ``landing/<table>/<source>.parquet``."""
+        return self.root / "landing"
+
+    @property
+    def database(self) -> Path:
+        """The DuckDB file dbt builds."""
+        return self.root / "lakehouse.duckdb"
+
+    @property
+    def derived(self) -> Path:
+        """Files mmfactory renders itself (documents, charts, review PNGs)."""
+        return self.root / "derived"
+
+    @property
+    def exports(self) -> Path:
+        """Trainer-ready files."""
+        return self.root / "exports"
+
+
+def warehouse() -> Warehouse:
+    """The active warehouse: ``$MMFACTORY_WAREHOUSE`` if set, else ``<project>/warehouse``."""
+    configured = os.environ.get(WAREHOUSE_ENV)
+    root = Path(configured) if configured else PROJECT_ROOT / "warehouse"
+    return Warehouse(root.resolve())

@@ -1,0 +1,31 @@
+with
+
+source as (
+
+    select * from {{ source('coco', 'annotations') }}
+
+),
+
+renamed as (
+
+    select
+        source || ':' || annotation_id as annotation_id,
+        source,
+        annotation_id as source_annotation_id,
+        source || ':' || coco_image_id as coco_image_id,
+        source || ':' || category_id as category_id,
+        bbox_x as bbox_x_px,
+        bbox_y as bbox_y_px,
+        bbox_w as bbox_w_px,
+        bbox_h as bbox_h_px,
+        area as area_px,
+        is_crowd,
+        has_segmentation,
+        ingested_at,
+        ingest_run_id
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,31 @@
+"""Shared fixtures: the real datasets beside the project and a throwaway warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mmfactory.settings import PROJECT_ROOT, WAREHOUSE_ENV, Warehouse, warehouse
+
+SHARED_DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
+COCO128 = SHARED_DATASETS / "coco128"
+COCO128_IMAGES = COCO128 / "train2017"
+COCO128_ANNOTATIONS = COCO128 / "annotations" / "instances_train2017.json"
+
+
+@pytest.fixture(scope="session")
+def shared_datasets() -> Path:
+    """The real data in ../shared/datasets; its absence is a failure, not a skip."""
+    assert COCO128_ANNOTATIONS.is_file(), (
+        f"the shared datasets are missing: expected {COCO128_ANNOTATIONS} (clone the project "
+        "with ../shared beside it)"
+    )
+    return SHARED_DATASETS
+
+
+@pytest.fixture()
+def wh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
+    """A fresh, empty warehouse for one test (MMFACTORY_WAREHOUSE points at it)."""
+    monkeypatch.setenv(WAREHOUSE_ENV, str(tmp_path / "warehouse"))
+    return warehouse()
