@@ -29,3 +29,20 @@ def wh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
     """A fresh, empty warehouse for one test (MMFACTORY_WAREHOUSE points at it)."""
     monkeypatch.setenv(WAREHOUSE_ENV, str(tmp_path / "warehouse"))
     return warehouse()
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(shared_datasets, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """A warehouse built once per test session by the real command, `mmfactory build`,
+    on the real data in ../shared (the same thing `make run` does)."""
+    import os
+    import subprocess
+    import sys
+
+    root = tmp_path_factory.mktemp("built") / "warehouse"
+    env = {**os.environ, WAREHOUSE_ENV: str(root)}
+    mmfactory = Path(sys.executable).parent / "mmfactory"
+    proc = subprocess.run([str(mmfactory), "build"], env=env, capture_output=True, text=True,
+                          timeout=1800)
+    assert proc.returncode == 0, f"mmfactory build failed:\n{proc.stdout[-5000:]}\n{proc.stderr[-5000:]}"
+    return Warehouse(root)
