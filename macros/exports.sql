@@ -1,0 +1,10 @@
+{#- Where exports go: <warehouse>/exports (the same place export_files.py writes). -#}
+{% macro exports_dir() -%}
+{{ env_var('MMFACTORY_WAREHOUSE', 'warehouse') }}/exports
+{%- endmacro %}
+
+
+{#- A post-hook that writes a one-row model as a JSON object file under exports/. -#}
+{% macro write_json_object(relation, file_name) -%}
+COPY (select * from {{ relation }}) TO '{{ exports_dir() }}/{{ file_name }}' (FORMAT json)
+{%- endmacro %}

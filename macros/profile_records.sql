@@ -1,0 +1,80 @@
+{#- The records of one trainer profile: every sample's conversation, with grounding
+    samples re-rendered from their template so that the question names the profile's
+    box format and the answer gives the box in the profile's convention. -#}
+{% macro profile_records(profile) -%}
+with
+
+samples as (
+
+    select * from {{ ref('samples') }}
+
+),
+
+boxes as (
+
+    select
+        annotation_id,
+        bbox_x_px,
+        bbox_y_px,
+        bbox_w_px,
+        bbox_h_px,
+        image_width_px,
+        image_height_px
+
+    from {{ ref('int_annotations_normalized') }}
+
+),
+
+with_boxes as (
+
+    select
+        samples.*,
+        boxes.* exclude (annotation_id),
+        case samples.language
+            when 'zh' then samples.category_name_zh
+            else samples.category_name
+        end as box_label
+
+    from samples
+    left join boxes on boxes.annotation_id = samples.annotation_id
+
+),
+
+refilled as (
+
+    select
+        *,
+        case
+            when task_type = 'region_grounding'
+                then map_concat(template_fills, {{ trainer_box_fills(profile) }})
+            else template_fills
+        end as profile_fills
+
+    from with_boxes
+
+),
+
+rendered as (
+
+    select
+        *,
+        {{ fill_placeholders('human_template', 'profile_fills') }} as profile_question_text,
+        {{ fill_placeholders('answer_pattern', 'profile_fills') }} as profile_answer_text
+
+    from refilled
+
+)
+
+select
+    sample_id,
+    task_type,
+    asset_type,
+    language,
+    split,
+    is_smoke,
+    image_paths,
+    {{ llava_conversation('image_count', 'language', 'profile_question_text', 'profile_answer_text') }}
+        as conversations
+
+from rendered
+{%- endmacro %}

@@ -1,0 +1,64 @@
+-- Split groups: source assets that appear together in any sample (a comparison pair)
+-- are tied into one group, as connected components of the "share a sample" graph
+-- (label propagation in a recursive CTE keyed by asset). A group goes to val when a
+-- stable hash of its label falls under var('val_fraction'), so every sample built from
+-- an asset, and every pair containing it, lands in the same split.
+with recursive
+
+samples as (
+
+    select * from {{ ref('int_samples_templated') }}
+
+),
+
+sample_assets as (
+
+    select distinct sample_id, unnest(source_asset_ids) as asset_id
+    from samples
+
+),
+
+nodes as (
+
+    select distinct asset_id from sample_assets
+
+),
+
+edges as (
+
+    select distinct left_side.asset_id as from_asset_id, right_side.asset_id as to_asset_id
+    from sample_assets as left_side
+    inner join sample_assets as right_side
+        on left_side.sample_id = right_side.sample_id
+        and left_side.asset_id <> right_side.asset_id
+
+),
+
+components(asset_id, group_label) using key (asset_id) as (
+
+    select asset_id, asset_id from nodes
+
+    union
+
+    select edges.to_asset_id, min(components.group_label)
+    from components
+    inner join edges on edges.from_asset_id = components.asset_id
+    inner join recurring.components as previous on previous.asset_id = edges.to_asset_id
+    where components.group_label < previous.group_label
+    group by edges.to_asset_id
+
+),
+
+assigned as (
+
+    select
+        asset_id,
+        {{ stable_id('g_', 'group_label') }} as group_id,
+        case when {{ stable_fraction("'split:' || group_label") }} < {{ var('val_fraction') }}
+             then 'val' else 'train' end as split
+
+    from components
+
+)
+
+select * from assigned

@@ -1,0 +1,93 @@
+-- Every candidate sample of every task, in one shape: its language and template chosen
+-- by a stable hash of its key (so rebuilds are stable), the template's placeholders
+-- filled, the LLaVA conversation built, and its images resolved to paths.
+with
+
+description as (select * from {{ ref('int_description_samples_derived') }}),
+counting as (select * from {{ ref('int_counting_samples_derived') }}),
+grounding as (select * from {{ ref('int_grounding_samples_derived') }}),
+comparison as (select * from {{ ref('int_comparison_samples_derived') }}),
+templates as (select * from {{ ref('stg_seeds__instruction_templates') }}),
+assets as (select * from {{ ref('stg_landing__assets') }}),
+
+unioned as (
+
+    select * from description
+    union all by name
+    select * from counting
+    union all by name
+    select * from grounding
+    union all by name
+    select * from comparison
+
+),
+
+languaged as (
+
+    select
+        *,
+        case when {{ stable_fraction("'language:' || sample_key") }} < {{ var('zh_fraction') }}
+             then 'zh' else 'en' end as language
+
+    from unioned
+
+),
+
+templated as (
+
+    select
+        languaged.*,
+        templates.template_id,
+        templates.template_hash,
+        templates.human_turn as human_template,
+        templates.answer_pattern,
+        case languaged.language when 'zh' then fills_zh else fills_en end as fills
+
+    from languaged
+    inner join templates
+        on templates.task_type = languaged.task_type
+        and templates.question_kind = languaged.question_kind
+        and templates.language = languaged.language
+        and templates.template_slot = {{ stable_pick("'template:' || languaged.sample_key", "templates.template_slot_count") }}
+
+),
+
+images as (
+
+    select
+        templated.sample_key,
+        list(assets.source || '/' || assets.relative_path order by source_asset.position) as image_paths
+
+    from templated,
+        unnest(templated.source_asset_ids) with ordinality as source_asset(asset_id, position)
+    inner join assets on assets.asset_id = source_asset.asset_id
+    group by templated.sample_key
+
+),
+
+filled as (
+
+    select
+        {{ stable_id('s_', "templated.task_type || ':' || templated.sample_key") }} as sample_id,
+        templated.* exclude (fills_en, fills_zh),
+        images.image_paths,
+        len(source_asset_ids) as image_count,
+        {{ fill_placeholders('human_template', 'fills') }} as question_text,
+        {{ fill_placeholders('answer_pattern', 'fills') }} as answer_text
+
+    from templated
+    inner join images on images.sample_key = templated.sample_key
+
+),
+
+conversed as (
+
+    select
+        *,
+        {{ llava_conversation('image_count', 'language', 'question_text', 'answer_text') }} as conversations
+
+    from filled
+
+)
+
+select * from conversed

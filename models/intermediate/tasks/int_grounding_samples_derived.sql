@@ -1,0 +1,140 @@
+-- region_grounding: at most var('grounding_max_per_image') objects per image, each an
+-- unambiguous referent:
+--   * "the dog": the only annotation of its category in the image (crowd regions count);
+--   * "the leftmost dog" / "the rightmost dog": several instances, no crowd region, and
+--     the extreme one's centre lies at least var('grounding_min_gap_grid') grid units
+--     from the next one's.
+-- The box must be non-crowd, not collapsed on the grid, and at least
+-- var('grounding_min_side_grid') grid units on each side.
+with
+
+annotations as (
+
+    select * from {{ ref('int_annotations_normalized') }}
+
+),
+
+objects as (
+
+    select * from {{ ref('int_image_objects_counted') }}
+
+),
+
+ordered as (
+
+    select
+        annotations.*,
+        count(*) over same_category as category_annotation_count,
+        bool_or(is_crowd) over same_category as category_has_crowd,
+        (grid_xmin + grid_xmax) / 2.0 as center_x_grid,
+        row_number() over (partition by asset_id, category_id order by (grid_xmin + grid_xmax) / 2.0,
+                           annotation_id) as left_rank,
+        row_number() over (partition by asset_id, category_id order by (grid_xmin + grid_xmax) / 2.0 desc,
+                           annotation_id) as right_rank
+
+    from annotations
+    window same_category as (partition by asset_id, category_id)
+
+),
+
+with_neighbours as (
+
+    select
+        *,
+        max(center_x_grid) filter (where left_rank = 2) over (partition by asset_id, category_id)
+            as second_left_center_x_grid,
+        max(center_x_grid) filter (where right_rank = 2) over (partition by asset_id, category_id)
+            as second_right_center_x_grid
+
+    from ordered
+
+),
+
+referents as (
+
+    select
+        *,
+        case
+            when category_annotation_count = 1 then 'unique'
+            when category_has_crowd then null
+            when left_rank = 1
+                and second_left_center_x_grid - center_x_grid >= {{ var('grounding_min_gap_grid') }}
+                then 'leftmost'
+            when right_rank = 1
+                and center_x_grid - second_right_center_x_grid >= {{ var('grounding_min_gap_grid') }}
+                then 'rightmost'
+        end as referent_kind
+
+    from with_neighbours
+    where not is_crowd
+      and not is_grid_collapsed
+      and grid_ymax - grid_ymin >= {{ var('grounding_min_side_grid') }}
+      and grid_xmax - grid_xmin >= {{ var('grounding_min_side_grid') }}
+
+),
+
+picked as (
+
+    select
+        referents.*,
+        names.category_name_zh,
+        row_number() over (
+            partition by referents.asset_id
+            order by referent_kind = 'unique' desc, bbox_w_px * bbox_h_px desc, annotation_id
+        ) as pick_rank
+
+    from referents
+    left join {{ ref('stg_seeds__coco_category_names') }} as names
+        on referents.category_name = names.category_name
+    where referent_kind is not null
+
+),
+
+final as (
+
+    select
+        annotation_id || ':grounding' as sample_key,
+        'region_grounding' as task_type,
+        '' as question_kind,
+        'general_image' as asset_type,
+        [asset_id] as source_asset_ids,
+        annotation_id,
+        category_id,
+        referent_kind,
+        category_name,
+        category_name_zh,
+        grid_ymin,
+        grid_xmin,
+        grid_ymax,
+        grid_xmax,
+        '[' || grid_ymin || ', ' || grid_xmin || ', ' || grid_ymax || ', ' || grid_xmax || ']' as box_text,
+        map {
+            'referent': case referent_kind
+                when 'unique' then 'the ' || category_name
+                when 'leftmost' then 'the leftmost ' || category_name
+                else 'the rightmost ' || category_name
+            end,
+            'Referent': case referent_kind
+                when 'unique' then 'The ' || category_name
+                when 'leftmost' then 'The leftmost ' || category_name
+                else 'The rightmost ' || category_name
+            end,
+            'box': box_text,
+            'box_format': '[ymin, xmin, ymax, xmax] normalized to 0-1000'
+        } as fills_en,
+        map {
+            'referent': case referent_kind
+                when 'unique' then coalesce(category_name_zh, category_name)
+                when 'leftmost' then '最左边的' || coalesce(category_name_zh, category_name)
+                else '最右边的' || coalesce(category_name_zh, category_name)
+            end,
+            'box': box_text,
+            'box_format': '[ymin, xmin, ymax, xmax]（坐标归一化到0-1000）'
+        } as fills_zh
+
+    from picked
+    where pick_rank <= {{ var('grounding_max_per_image') }}
+
+)
+
+select * from final

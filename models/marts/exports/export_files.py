@@ -1,0 +1,154 @@
+"""Write the export files from the record tables; one row per file written.
+
+In: the record models (training_records, the trainer profiles' records, asset_records)
+and the landed asset sources. Out: files under <warehouse>/exports/ and this table
+(path relative to exports/, profile, split, rows, sha256, size). The whole exports tree
+is written to a fresh directory and swapped in at the end, so readers never see a mix
+of two builds. An empty split gives an empty file (or `[]`), never a null row.
+
+Layout:
+  final_llava_dataset.jsonl train.jsonl val.jsonl smoke_test.jsonl   canonical records
+  llava_instruct.jsonl llava_alignment.jsonl llava_interleaved.jsonl by record set
+  asset_manifest.jsonl                                               assets used
+  llava/{train,val,smoke_test}.json                                  JSON arrays
+  qwen2vl/ qwen25vl/ llamafactory/ {train,val,smoke_test}.jsonl     (+ dataset_info.json)
+  images/<source> -> the source's images root                       the image folder
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+SPLIT_FILTERS = {
+    "train": "split = 'train'",
+    "val": "split = 'val'",
+    "smoke_test": "is_smoke",
+}
+
+
+def _specs(profiles):
+    """(relative path, relation, columns, filter, is_json_array, profile, split) per file."""
+    canon = "id, image, conversations"
+    specs = [("final_llava_dataset.jsonl", "training_records", canon, "true", False, "canonical", "all")]
+    specs += [(f"{split}.jsonl", "training_records", canon, where, False, "canonical", split)
+              for split, where in SPLIT_FILTERS.items()]
+    specs += [(f"llava_{record_set}.jsonl", "training_records", canon, f"record_set = '{record_set}'",
+               False, "canonical", "all") for record_set in ("instruct", "alignment", "interleaved")]
+    specs.append(("asset_manifest.jsonl", "asset_records", "*", "true", False, "assets", "all"))
+    columns = {"llava": "id, image, conversations", "qwen2vl": "id, image, conversations",
+               "qwen25vl": "id, image, conversations", "llamafactory": "id, conversations, images"}
+    for profile in profiles:
+        suffix = "json" if profile == "llava" else "jsonl"
+        specs += [(f"{profile}/{split}.{suffix}", f"{profile}_records", columns[profile], where,
+                   profile == "llava", profile, split) for split, where in SPLIT_FILTERS.items()]
+    return specs
+
+
+def _write(session, view, columns, where, path, is_array):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    options = "FORMAT json, ARRAY true" if is_array else "FORMAT json"
+    escaped = str(path).replace("'", "''")
+    order = "asset_id" if view.endswith("asset_records") else "id"
+    session.execute(f"COPY (select {columns} from {view} where {where} order by {order}) TO '{escaped}' ({options})")
+
+
+def _count(path, is_array):
+    text = path.read_text(encoding="utf-8")
+    if is_array:
+        return len(json.loads(text))
+    return sum(1 for line in text.splitlines() if line.strip())
+
+
+def _dataset_info():
+    return {
+        f"mmfactory_{split}": {
+            "file_name": f"{split}.jsonl",
+            "formatting": "sharegpt",
+            "columns": {"messages": "conversations", "images": "images"},
+            "tags": {"role_tag": "from", "content_tag": "value", "user_tag": "human", "assistant_tag": "gpt"},
+        }
+        for split in SPLIT_FILTERS
+    }
+
+
+def _link_images(session, sources_view, images_dir, project_root):
+    images_dir.mkdir(parents=True, exist_ok=True)
+    for source, root in session.execute(f"select source, images_root from {sources_view}").fetchall():
+        target = Path(root) if Path(root).is_absolute() else (project_root / root).resolve()
+        link = images_dir / source
+        os.symlink(os.path.relpath(target, link.parent.resolve()), link)
+
+
+def _profile_list(value):
+    """The export_profiles var as a list (yml renders a list var as its text)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        import ast
+
+        value = ast.literal_eval(value) if value.strip().startswith("[") else value.split(",")
+    known = {"llava", "qwen2vl", "qwen25vl", "llamafactory"}
+    profiles = [str(v).strip() for v in value if str(v).strip()]
+    unknown = sorted(set(profiles) - known)
+    if unknown:
+        raise ValueError(f"export_profiles: unknown profile(s) {unknown}; known: {sorted(known)}")
+    return profiles
+
+
+def model(dbt, session):
+    from mmfactory.settings import PROJECT_ROOT, warehouse
+
+    dbt.config(materialized="table")
+    profiles = _profile_list(dbt.config.meta_get("export_profiles"))
+    relations = {
+        "training_records": dbt.ref("training_records"),
+        "asset_records": dbt.ref("asset_records"),
+        "llava_records": dbt.ref("llava_records"),
+        "qwen2vl_records": dbt.ref("qwen2vl_records"),
+        "qwen25vl_records": dbt.ref("qwen25vl_records"),
+        "llamafactory_records": dbt.ref("llamafactory_records"),
+        "asset_sources": dbt.ref("stg_landing__asset_sources"),
+    }
+    views = {}
+    for name, relation in relations.items():
+        views[name] = f"export_view_{name}"
+        relation.to_view(views[name], replace=True)
+
+    exports = warehouse().exports
+    staging = exports.with_name(f".exports-{uuid.uuid4().hex[:8]}")
+    rows = []
+    for rel_path, relation, columns, where, is_array, profile, split in _specs(profiles):
+        path = staging / rel_path
+        _write(session, views[relation], columns, where, path, is_array)
+        data = path.read_bytes()
+        rows.append({
+            "file_path": rel_path, "profile": profile, "split": split,
+            "row_count": _count(path, is_array), "sha256": hashlib.sha256(data).hexdigest(),
+            "size_bytes": len(data),
+        })
+    if "llamafactory" in profiles:
+        info = staging / "llamafactory" / "dataset_info.json"
+        info.write_text(json.dumps(_dataset_info(), indent=2) + "\n", encoding="utf-8")
+        data = info.read_bytes()
+        rows.append({"file_path": "llamafactory/dataset_info.json", "profile": "llamafactory",
+                     "split": "all", "row_count": len(_dataset_info()),
+                     "sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data)})
+    _link_images(session, views["asset_sources"], staging / "images", PROJECT_ROOT)
+
+    previous = exports.with_name(f".exports-old-{uuid.uuid4().hex[:8]}")
+    if exports.exists():
+        os.replace(exports, previous)
+    os.replace(staging, exports)
+    shutil.rmtree(previous, ignore_errors=True)
+    for view in views.values():
+        session.execute(f"drop view if exists {view}")
+
+    import pyarrow as pa
+
+    return pa.Table.from_pylist(rows, schema=pa.schema([
+        ("file_path", pa.string()), ("profile", pa.string()), ("split", pa.string()),
+        ("row_count", pa.int64()), ("sha256", pa.string()), ("size_bytes", pa.int64()),
+    ]))

@@ -1,0 +1,26 @@
+-- LLaVA-1.5 profile: single-image records only (its trainer takes one `image` string),
+-- boxes as [x1, y1, x2, y2] on 0..1 with 2 decimals relative to the raw image.
+
+with
+
+records as (
+
+    {{ profile_records('llava') }}
+
+),
+
+final as (
+
+    select
+        sample_id as id,
+        image_paths[1] as image,
+        conversations,
+        split,
+        is_smoke
+
+    from records
+    where len(image_paths) = 1
+
+)
+
+select * from final

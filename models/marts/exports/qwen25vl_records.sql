@@ -1,0 +1,25 @@
+-- Qwen2.5-VL profile: JSONL, `image` a list, boxes as {"bbox_2d": [x1, y1, x2, y2]} in
+-- absolute pixels of the image after smart_resize.
+
+with
+
+records as (
+
+    {{ profile_records('qwen25vl') }}
+
+),
+
+final as (
+
+    select
+        sample_id as id,
+        image_paths as image,
+        conversations,
+        split,
+        is_smoke
+
+    from records
+
+)
+
+select * from final

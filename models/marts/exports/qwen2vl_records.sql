@@ -1,0 +1,25 @@
+-- Qwen2-VL profile: JSONL, `image` a list (one or several paths), boxes as
+-- <|box_start|>(x1,y1),(x2,y2)<|box_end|> on 0..1000.
+
+with
+
+records as (
+
+    {{ profile_records('qwen2vl') }}
+
+),
+
+final as (
+
+    select
+        sample_id as id,
+        image_paths as image,
+        conversations,
+        split,
+        is_smoke
+
+    from records
+
+)
+
+select * from final
