@@ -1,0 +1,92 @@
+"""Rules shared by the consumers: conversation shape, placeholders, image files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+IMAGE_TOKEN = "<image>"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One record that a consumer would drop or crash on, and why."""
+
+    file: str
+    record_index: int
+    record_id: str | None
+    rule: str
+
+    def __str__(self) -> str:
+        return f"{self.file}[{self.record_index}] ({self.record_id}): {self.rule}"
+
+
+def turns(record: dict[str, Any], key: str) -> list[dict[str, Any]] | None:
+    """The list of turns under ``key``, or None when it is missing or not a list."""
+    value = record.get(key)
+    return value if isinstance(value, list) else None
+
+
+def check_turns(conversation: list[Any], roles: tuple[str, str] = ("human", "gpt")) -> list[str]:
+    """Human first, strictly alternating, even count, each turn a {from, value} with a
+    non-empty string value."""
+    problems: list[str] = []
+    if not conversation:
+        return ["conversation is empty"]
+    for i, turn in enumerate(conversation):
+        if not isinstance(turn, dict) or set(turn) != {"from", "value"}:
+            problems.append(f"turn {i} is not an object with exactly 'from' and 'value'")
+            continue
+        expected = roles[i % 2]
+        if turn["from"] != expected:
+            problems.append(f"turn {i} is from {turn['from']!r}, expected {expected!r} (human first, alternating)")
+        if not isinstance(turn["value"], str) or not turn["value"].strip():
+            problems.append(f"turn {i} has an empty or non-string value")
+    if len(conversation) % 2:
+        problems.append(f"odd number of turns ({len(conversation)}): the last human turn has no answer")
+    return problems
+
+
+def placeholder_counts(conversation: list[Any]) -> tuple[int, int, int]:
+    """(placeholders in the first human turn, in later human turns, in gpt turns)."""
+    first = later = answers = 0
+    for i, turn in enumerate(conversation):
+        if not isinstance(turn, dict) or not isinstance(turn.get("value"), str):
+            continue
+        n = turn["value"].count(IMAGE_TOKEN)
+        if turn.get("from") == "human":
+            if i == 0:
+                first += n
+            else:
+                later += n
+        else:
+            answers += n
+    return first, later, answers
+
+
+def missing_images(paths: list[str], image_folder: Path | None) -> list[str]:
+    """Paths that do not name a file under ``image_folder`` (skipped when it is None)."""
+    if image_folder is None:
+        return []
+    return [p for p in paths if not (image_folder / p).is_file()]
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, Any, str | None]]:
+    """(index, record or None, parse error) per non-empty line."""
+    with open(path, encoding="utf-8") as f:
+        index = 0
+        for line in f:
+            if not line.strip():
+                continue
+            try:
+                yield index, json.loads(line), None
+            except json.JSONDecodeError as exc:
+                yield index, None, f"line is not JSON ({exc.msg})"
+            index += 1
+
+
+def record_id(record: Any) -> str | None:
+    return record.get("id") if isinstance(record, dict) else None
