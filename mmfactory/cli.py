@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from generation.cli import generate_app
 from ingest.catalog import ensure_landing
 from ingest.coco import DEFAULT_BBOX_TOLERANCE_PX, CocoFileError, land_coco
 from ingest.landing import LandingError
@@ -24,6 +25,7 @@ from mmfactory.summary import print_summary
 app = typer.Typer(help="mmfactory: image assets in, trainer-ready VLM samples out.", no_args_is_help=True)
 land_app = typer.Typer(help="Land an input as Parquet tables under warehouse/landing/.", no_args_is_help=True)
 app.add_typer(land_app, name="land")
+app.add_typer(generate_app, name="generate")
 
 console = Console(stderr=False)
 err = Console(stderr=True)

@@ -1,0 +1,1 @@
+"""One module per generation stage: recaption, compare, judge, consistency, translate."""

@@ -1,0 +1,1 @@
+"""Tests of the optional model-call layer (generation/), against a loopback server."""
