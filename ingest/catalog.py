@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from ingest import coco
+from generation import store as generation_store
+from ingest import coco, ocr
+from ingest.documents import tables as document_tables
+from render import tables as render_tables
 from ingest.image_files import ASSETS_SCHEMA, ASSETS_TABLE
 from ingest.landing import ensure_tables
 from ingest.rejects import REJECTS_SCHEMA, REJECTS_TABLE
@@ -20,6 +23,10 @@ LANDED_TABLES: dict[str, pa.Schema] = {
     ASSET_SOURCES_TABLE: ASSET_SOURCES_SCHEMA,
     REJECTS_TABLE: REJECTS_SCHEMA,
     **coco.LANDED_TABLES,
+    **document_tables.LANDED_TABLES,
+    **ocr.LANDED_TABLES,
+    **render_tables.LANDED_TABLES,
+    **generation_store.SCHEMAS,
 }
 
 

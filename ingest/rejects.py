@@ -56,6 +56,21 @@ class Reason(StrEnum):
     NEGATIVE_BBOX = "negative_bbox"
     ZERO_SIZE_BBOX = "zero_size_bbox"
     BBOX_OUT_OF_BOUNDS = "bbox_out_of_bounds"
+    # document, receipt and chart inputs
+    INVALID_JSON = "invalid_json"
+    INVALID_CSV = "invalid_csv"
+    MISSING_ANNOTATION = "missing_annotation"
+    MISSING_TABLE = "missing_table"
+    MALFORMED_QUAD = "malformed_quad"
+    MISSING_FIELD = "missing_field"
+    DUPLICATE_ENTITY_ID = "duplicate_entity_id"
+    UNKNOWN_ENTITY = "unknown_entity"
+    ENTITY_REJECTED = "entity_rejected"
+    UNKNOWN_CHART = "unknown_chart"
+    CHART_REJECTED = "chart_rejected"
+    # OCR
+    CONTENT_CHANGED = "content_changed"
+    OCR_FAILED = "ocr_failed"
 
 
 @dataclass(frozen=True)

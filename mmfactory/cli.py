@@ -1,10 +1,15 @@
-"""The ``mmfactory`` command: land inputs, build the lakehouse, and (later) check and report.
+"""The ``mmfactory`` command: land inputs, render derived assets, OCR them, build the
+lakehouse, and call models (optional).
 
-``mmfactory build`` is what ``make run`` calls: land the default inputs, then ``dbt build``.
+``mmfactory build`` is what ``make run`` calls: land the default inputs (COCO128, FUNSD,
+SROIE, ChartQA from ../shared/datasets), render the balanced pool's derived documents and
+charts, OCR every document and chart image, then ``dbt build``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -27,12 +32,15 @@ land_app = typer.Typer(help="Land an input as Parquet tables under warehouse/lan
 app.add_typer(land_app, name="land")
 app.add_typer(generate_app, name="generate")
 
-console = Console(stderr=False)
+console = Console()
 err = Console(stderr=True)
 
-DEFAULT_COCO_IMAGES = PROJECT_ROOT.parent / "shared" / "datasets" / "coco128" / "train2017"
-DEFAULT_COCO_ANNOTATIONS = (PROJECT_ROOT.parent / "shared" / "datasets" / "coco128" / "annotations"
-                            / "instances_train2017.json")
+SHARED = PROJECT_ROOT.parent / "shared" / "datasets"
+DEFAULT_COCO_IMAGES = SHARED / "coco128" / "train2017"
+DEFAULT_COCO_ANNOTATIONS = SHARED / "coco128" / "annotations" / "instances_train2017.json"
+DEFAULT_FUNSD = SHARED / "funsd"
+DEFAULT_SROIE = SHARED / "sroie"
+DEFAULT_CHARTQA = SHARED / "chartqa"
 
 
 def _fail(message: str) -> typer.Exit:
@@ -40,19 +48,28 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def _land_coco(images: Path, annotations: Path, source: str, tolerance: float, verify: bool) -> LandingReport:
-    wh = warehouse()
-    ensure_landing(wh)
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar; yields the ``progress(step, done, total)`` callback landings take."""
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=console, transient=True) as progress:
-        task = progress.add_task(f"landing {source}: images", total=None)
+        task = progress.add_task(label, total=None)
 
-        def on_progress(step: str, done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+        def update(step: str, done: int, total: int) -> None:
+            progress.update(task, description=f"{label}: {step}", completed=done, total=total)
 
+        yield update
+
+
+def _landing(label: str, run: Callable[[Callable[[str, int, int], None]], LandingReport]) -> LandingReport:
+    """Run one landing with a progress bar; bad input ends the command with its message."""
+    from ingest.ocr import OcrEngineUnavailable
+
+    ensure_landing(warehouse())
+    with _progress(label) as progress:
         try:
-            report = land_coco(wh, images, annotations, source, tolerance, verify, on_progress)
-        except (CocoFileError, LandingError) as exc:
+            report = run(progress)
+        except (CocoFileError, LandingError, OcrEngineUnavailable) as exc:
             raise _fail(str(exc)) from None
     print_landing(report, console)
     return report
@@ -68,7 +85,90 @@ def land_coco_command(
     verify: Annotated[bool, typer.Option(help="Fully decode every image (slow) instead of headers only.")] = False,
 ) -> None:
     """Land a COCO annotation file and its images folder."""
-    _land_coco(images, annotations, source, bbox_tolerance_px, verify)
+    _landing(f"landing {source}", lambda p: land_coco(
+        warehouse(), images, annotations, source, bbox_tolerance_px, verify, p))
+
+
+@land_app.command("funsd")
+def land_funsd_command(
+    root: Annotated[Path, typer.Argument(help="FUNSD folder (<split>/images, <split>/annotations).")],
+    source: Annotated[str, typer.Option(help="Name of this source.")] = "funsd",
+) -> None:
+    """Land FUNSD forms: entities, words, boxes, labels, question->answer links."""
+    from ingest.funsd import land_funsd
+
+    _landing(f"landing {source}", lambda p: land_funsd(warehouse(), root, source))
+
+
+@land_app.command("sroie")
+def land_sroie_command(
+    root: Annotated[Path, typer.Argument(help="SROIE folder (img/, box/, key/).")],
+    source: Annotated[str, typer.Option(help="Name of this source.")] = "sroie",
+) -> None:
+    """Land SROIE receipts: text lines with quadrilaterals, key fields."""
+    from ingest.sroie import land_sroie
+
+    _landing(f"landing {source}", lambda p: land_sroie(warehouse(), root, source))
+
+
+@land_app.command("chartqa")
+def land_chartqa_command(
+    root: Annotated[Path, typer.Argument(help="ChartQA folder (png/, tables/, qa.json).")],
+    source: Annotated[str, typer.Option(help="Name of this source.")] = "chartqa",
+) -> None:
+    """Land ChartQA charts with their tables (plausibility-checked) and QA pairs."""
+    from ingest.chartqa import land_chartqa
+
+    _landing(f"landing {source}", lambda p: land_chartqa(warehouse(), root, source))
+
+
+@app.command()
+def render(
+    coco_source: Annotated[str, typer.Option(help="The landed COCO source to derive from.")] = "coco128",
+    per_type: Annotated[int | None, typer.Option(
+        help="Assets per type in the balanced pool (default: the usable general images).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the deterministic choices.")] = 0,
+) -> None:
+    """Render the balanced pool's derived documents and charts and land them as assets."""
+    from render.derive import render_derived
+
+    _landing("rendering", lambda p: render_derived(warehouse(), coco_source, per_type, seed, progress=p))
+
+
+@app.command()
+def ocr(
+    sources: Annotated[list[str] | None, typer.Option("--source", help="Only these sources.")] = None,
+) -> None:
+    """OCR every document and chart image (already-read images are not read again)."""
+    from ingest.ocr import run_ocr
+
+    _landing("OCR", lambda p: run_ocr(warehouse(), sources, progress=p))
+
+
+def _land_defaults(coco_images: Path, coco_annotations: Path, source: str, per_type: int | None) -> None:
+    from ingest.chartqa import land_chartqa
+    from ingest.funsd import land_funsd
+    from ingest.ocr import run_ocr
+    from ingest.sroie import land_sroie
+    from render.derive import render_derived
+
+    if not coco_images.is_dir() or not coco_annotations.is_file():
+        raise _fail(
+            f"the default input is missing: {coco_images} and {coco_annotations}.\n"
+            "Put the shared datasets beside the project (../shared/datasets/coco128), or pass\n"
+            "  make run COCO_IMAGES=/path/to/images COCO_ANNOTATIONS=/path/to/instances.json"
+        )
+    wh = warehouse()
+    _landing(f"landing {source}", lambda p: land_coco(wh, coco_images, coco_annotations, source,
+                                                      DEFAULT_BBOX_TOLERANCE_PX, False, p))
+    for name, folder, land in (("funsd", DEFAULT_FUNSD, land_funsd), ("sroie", DEFAULT_SROIE, land_sroie),
+                               ("chartqa", DEFAULT_CHARTQA, land_chartqa)):
+        if folder.is_dir():
+            _landing(f"landing {name}", lambda p, land=land, folder=folder: land(wh, folder))
+        else:
+            console.print(f"[yellow]skipped {name}:[/] {folder} not found")
+    _landing("rendering", lambda p: render_derived(wh, source, per_type, progress=p))
+    _landing("OCR", lambda p: run_ocr(wh, progress=p))
 
 
 @app.command()
@@ -76,19 +176,13 @@ def build(
     coco_images: Annotated[Path, typer.Option(help="COCO images folder.")] = DEFAULT_COCO_IMAGES,
     coco_annotations: Annotated[Path, typer.Option(help="COCO instances JSON.")] = DEFAULT_COCO_ANNOTATIONS,
     source: Annotated[str, typer.Option(help="Source name for the COCO input.")] = "coco128",
-    land: Annotated[bool, typer.Option(help="Land the inputs first (--no-land: only dbt build).")] = True,
+    per_type: Annotated[int | None, typer.Option(help="Assets per type in the balanced pool.")] = None,
+    land: Annotated[bool, typer.Option(help="Land, render and OCR first (--no-land: only dbt build).")] = True,
 ) -> None:
-    """Land the default inputs, run `dbt build`, print a summary."""
+    """Land the default inputs, render, OCR, run `dbt build`, print a summary."""
     if land:
-        if not coco_images.is_dir() or not coco_annotations.is_file():
-            raise _fail(
-                f"the default input is missing: {coco_images} and {coco_annotations}.\n"
-                "Put the shared datasets beside the project (../shared/datasets/coco128), or pass\n"
-                "  make run COCO_IMAGES=/path/to/images COCO_ANNOTATIONS=/path/to/instances.json"
-            )
-        _land_coco(coco_images, coco_annotations, source, DEFAULT_BBOX_TOLERANCE_PX, False)
+        _land_defaults(coco_images, coco_annotations, source, per_type)
     wh = warehouse()
-    ensure_landing(wh)
     code = run_dbt(wh, ["build"])
     if code != 0:
         raise _fail(f"dbt build failed (exit {code}); see its output above")

@@ -28,9 +28,14 @@ def dbt_env(wh: Warehouse) -> dict[str, str]:
 def run_dbt(wh: Warehouse, args: list[str]) -> int:
     """Run ``dbt <args>`` in the project directory; return its exit code.
 
+    First makes sure every landed table has its zero-row schema file, so that sources
+    no landing has written yet still read as empty tables.
+
     dbt's own output goes straight to the terminal. Logs and the target folder stay in
     the project (git-ignored).
     """
-    wh.root.mkdir(parents=True, exist_ok=True)
+    from ingest.catalog import ensure_landing
+
+    ensure_landing(wh)  # every landed table readable, even one no source has landed yet
     cmd = [dbt_executable(), *args]
     return subprocess.call(cmd, cwd=PROJECT_ROOT, env=dbt_env(wh))

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from generation.config import GenerationConfig
 from generation.items import AnnotatedImage
-from generation.lakehouse import select_annotated_images
+from generation.lakehouse import LakehouseInputError, connect, require_relation, select_annotated_images
 from generation.prompts import COMPARE
 from generation.requests import GenerationRequest
 from generation.runner import RunReport, run_requests
@@ -87,6 +87,18 @@ def pair_images(
 def select_compare_items(
     wh: Warehouse | None = None, source: str | None = None, limit: int | None = None
 ) -> list[ComparePair]:
-    """Up to ``limit`` pairs of annotated images from the lakehouse (see ``pair_images``)."""
-    images = select_annotated_images(wh, source=source, limit=None if limit is None else 4 * limit)
-    return pair_images(images, limit)
+    """The lakehouse's own comparison pairs (``int_image_pairs_selected``, in order), so
+    that each model comparison answers exactly one multi_image_comparison sample. Falls
+    back to ``pair_images`` over the annotated images when the build has no pairs model.
+    """
+    images = {img.asset_id: img for img in select_annotated_images(wh, source=source)}
+    try:
+        with connect(wh) as conn:
+            require_relation(conn, "int_image_pairs_selected", ["first_asset_id", "second_asset_id"])
+            rows = conn.execute(
+                "select first_asset_id, second_asset_id from int_image_pairs_selected order by pair_number"
+            ).fetchall()
+    except LakehouseInputError:
+        return pair_images(list(images.values()), limit)
+    pairs = [(images[a], images[b]) for a, b in rows if a in images and b in images]
+    return pairs if limit is None else pairs[:limit]

@@ -1,6 +1,8 @@
 -- Every candidate sample of every task, in one shape: its language and template chosen
 -- by a stable hash of its key (so rebuilds are stable), the template's placeholders
--- filled, the LLaVA conversation built, and its images resolved to paths.
+-- filled, the LLaVA conversation built, and its images resolved to paths. An English
+-- description or comparison with a landed model answer takes that answer
+-- (generation_method = 'model', generation_request_hash traces the call).
 with
 
 description as (select * from {{ ref('int_description_samples_derived') }}),
@@ -73,7 +75,15 @@ filled as (
         images.image_paths,
         len(source_asset_ids) as image_count,
         {{ fill_placeholders('human_template', 'fills') }} as question_text,
-        {{ fill_placeholders('answer_pattern', 'fills') }} as answer_text
+        case
+            when templated.language = 'en' and templated.model_answer_text is not null
+                then templated.model_answer_text
+            else {{ fill_placeholders('answer_pattern', 'fills') }}
+        end as answer_text,
+        case
+            when templated.language = 'en' and templated.model_answer_text is not null then 'model'
+            else 'template'
+        end as generation_method
 
     from templated
     inner join images on images.sample_key = templated.sample_key

@@ -75,7 +75,9 @@ final as (
         answer_pattern,
         fills as template_fills,
         '{{ var("factory_version") }}' as factory_version,
-        'template' as generation_method,
+        generation_method,
+        generation_request_hash,
+        generation_model,
         'unreviewed' as review_status,
         sample_key
 

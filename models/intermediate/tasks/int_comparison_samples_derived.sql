@@ -1,6 +1,7 @@
 -- multi_image_comparison: for each selected pair, in order, what both images contain,
 -- what only Image 1 and only Image 2 contain, and which has more objects. Everything is
--- derived from the two annotation sets; Image 1 is always the pair's first image.
+-- derived from the two annotation sets; Image 1 is always the pair's first image. A
+-- landed model comparison (stage compare, same order) is preferred as the English answer.
 with
 
 pairs as (
@@ -12,6 +13,13 @@ pairs as (
 objects as (
 
     select * from {{ ref('int_image_objects_counted') }}
+
+),
+
+model_answers as (
+
+    select * from {{ ref('int_model_answers_selected') }}
+    where stage = 'compare'
 
 ),
 
@@ -124,9 +132,14 @@ final as (
         first_object_count,
         second_object_count,
         map {'comparison': comparison_en} as fills_en,
-        map {'comparison': comparison_zh} as fills_zh
+        map {'comparison': comparison_zh} as fills_zh,
+        model_answers.model_answer_text,
+        model_answers.generation_request_hash,
+        model_answers.generation_model
 
     from worded
+    left join model_answers
+        on model_answers.item_id = worded.first_asset_id || '|' || worded.second_asset_id
 
 )
 

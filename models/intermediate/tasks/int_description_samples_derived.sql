@@ -1,4 +1,5 @@
 -- image_description: one sample per general image with at least one non-crowd object.
+-- A landed re-caption (stage recaption) is preferred as the English answer.
 -- The answer lists every category with its count (largest counts first; a category with
 -- a crowd region is "many"), then where the largest instance of the three most present
 -- categories sits.
@@ -7,6 +8,13 @@ with
 objects as (
 
     select * from {{ ref('int_image_objects_counted') }}
+
+),
+
+model_answers as (
+
+    select * from {{ ref('int_model_answers_selected') }}
+    where stage = 'recaption'
 
 ),
 
@@ -76,9 +84,13 @@ final as (
         map {
             'objects': '图中有' || {{ human_list('count_phrases_zh', 'zh') }} || '。',
             'layout': array_to_string(layout_phrases_zh, '')
-        } as fills_zh
+        } as fills_zh,
+        model_answers.model_answer_text,
+        model_answers.generation_request_hash,
+        model_answers.generation_model
 
     from per_image
+    left join model_answers on model_answers.item_id = per_image.asset_id
 
 )
 

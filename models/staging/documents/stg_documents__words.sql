@@ -1,0 +1,29 @@
+with
+
+source as (
+
+    select * from {{ source('documents', 'words') }}
+
+),
+
+renamed as (
+
+    select
+        asset_id,
+        source,
+        line_index,
+        word_index,
+        word_in_line_index,
+        text,
+        x_px,
+        y_px,
+        w_px,
+        h_px,
+        ingested_at,
+        ingest_run_id
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,105 @@
+"""The balanced pool: equal counts of general, document and chart images, chosen deterministically.
+
+The rule (a pure function of its inputs, no I/O):
+
+1. ``per_type`` = the configured count, or by default the number of *usable* general
+   images (at least one non-crowd annotation: a page or chart about an image needs
+   objects to talk about; COCO128 has 126 of 128). A configured count above the usable
+   number is capped at it: the general type cannot be topped up, so no larger balanced
+   pool exists.
+2. Every candidate is ranked by ``sha256(f"{seed}:{asset_id}")``: a stable, seedable
+   shuffle that does not depend on the order files were listed in.
+3. General: the first ``per_type`` usable images by rank.
+4. Documents and charts: real ones come first (they are where users' data is): the first
+   ``min(per_type, real)`` real assets of the type by rank. Derived ones top the type up:
+   ``per_type - real_taken`` documents and as many charts are rendered.
+5. Each derived document is made from one pool general image, taken in rank order (the
+   i-th document from the i-th image), so with ``per_type`` documents no image is used
+   twice. Each derived chart is made from a group of 3..6 consecutive pool images in
+   rank order starting at the i-th (wrapping around), so charts overlap in their inputs
+   but no two share a start.
+
+Real assets that do not fit (more real documents than ``per_type``) stay landed; they are
+just not pool members. Balance is therefore measured on the pool (``asset_pool``), which
+equals the whole asset table when nothing is capped and the general images are all usable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+CHART_GROUP_SIZES = (3, 4, 5, 6)
+
+
+def rank_key(seed: int, asset_id: str) -> str:
+    """The sort key of an asset in the seeded shuffle."""
+    return hashlib.sha256(f"{seed}:{asset_id}".encode()).hexdigest()
+
+
+def ranked(asset_ids: Sequence[str], seed: int) -> list[str]:
+    """``asset_ids`` (deduplicated) in seeded-shuffle order."""
+    return sorted(set(asset_ids), key=lambda a: (rank_key(seed, a), a))
+
+
+@dataclass(frozen=True)
+class BalancePlan:
+    """What the pool holds and what to render."""
+
+    per_type: int
+    requested_per_type: int | None
+    general: tuple[str, ...]  # pool general images, in rank order
+    real_documents: tuple[str, ...]  # pool real documents, in rank order
+    real_charts: tuple[str, ...]
+    document_parents: tuple[
+        tuple[str, ...], ...
+    ]  # one tuple of parent asset ids per derived document
+    chart_parents: tuple[tuple[str, ...], ...]  # one tuple per derived chart
+
+    @property
+    def derived_documents(self) -> int:
+        return len(self.document_parents)
+
+    @property
+    def derived_charts(self) -> int:
+        return len(self.chart_parents)
+
+    def counts(self) -> dict[str, int]:
+        """Pool members per asset type (equal by construction)."""
+        return {
+            "general_image": len(self.general),
+            "document_image": len(self.real_documents) + self.derived_documents,
+            "chart_image": len(self.real_charts) + self.derived_charts,
+        }
+
+
+def plan_balance(
+    usable_general: Sequence[str],
+    real_documents: Sequence[str],
+    real_charts: Sequence[str],
+    per_type: int | None = None,
+    seed: int = 0,
+) -> BalancePlan:
+    """Choose the pool and the derived counts (see the module doc for the rule)."""
+    if per_type is not None and per_type < 0:
+        raise ValueError(f"per_type must be >= 0, got {per_type}")
+    general_ranked = ranked(usable_general, seed)
+    n = len(general_ranked) if per_type is None else min(per_type, len(general_ranked))
+    general = general_ranked[:n]
+    docs = ranked(real_documents, seed)[:n]
+    charts = ranked(real_charts, seed)[:n]
+    document_parents = tuple((general[i],) for i in range(n - len(docs)))
+    chart_parents = []
+    for i in range(n - len(charts)):
+        size = min(CHART_GROUP_SIZES[i % len(CHART_GROUP_SIZES)], n)
+        chart_parents.append(tuple(general[(i + k) % n] for k in range(size)))
+    return BalancePlan(
+        per_type=n,
+        requested_per_type=per_type,
+        general=tuple(general),
+        real_documents=tuple(docs),
+        real_charts=tuple(charts),
+        document_parents=document_parents,
+        chart_parents=tuple(chart_parents),
+    )

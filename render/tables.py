@@ -1,0 +1,65 @@
+"""The tables ``render_derived`` lands, with the two it adds: lineage and the pool.
+
+- ``asset_lineage``: one row per (derived asset, parent): which general images a page or
+  chart was made from (in order), the parents' licenses, the generator and its version,
+  the exact parameters (``params_json``, canonical JSON: sorted keys, no spaces) and the
+  per-asset seed, and the library versions the bytes depend on.
+- ``asset_pool``: the balanced pool: one row per member asset with its type, source,
+  rank within its type, whether it was derived, and the rule's inputs (``per_type``,
+  ``requested_per_type``, ``seed``, ``coco_source``).
+
+Derived assets also land in ``assets`` and in the shared ground-truth tables of
+``ingest.documents.tables`` (documents: texts, lines, words, fields; charts: charts,
+chart_tables, chart_qa_pairs, chart_text_elements).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from ingest.documents.tables import CHART_TABLES, DOCUMENT_TABLES, RUN_FIELDS
+
+ASSET_LINEAGE_TABLE = "asset_lineage"
+ASSET_POOL_TABLE = "asset_pool"
+
+ASSET_LINEAGE_SCHEMA = pa.schema(
+    [
+        pa.field("asset_id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("parent_asset_id", pa.string(), nullable=False),
+        pa.field("parent_order", pa.int32(), nullable=False),
+        pa.field("parent_source", pa.string(), nullable=False),
+        pa.field("parent_license_id", pa.string()),
+        pa.field("parent_license_name", pa.string()),
+        pa.field("generator", pa.string(), nullable=False),
+        pa.field("generator_version", pa.string(), nullable=False),
+        pa.field("params_json", pa.string(), nullable=False),
+        pa.field("seed", pa.int64(), nullable=False),
+        pa.field("library_versions_json", pa.string(), nullable=False),
+        pa.field("license_rule", pa.string(), nullable=False),
+        *RUN_FIELDS,
+    ]
+)
+
+ASSET_POOL_SCHEMA = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False),  # the pool's name (its landing file)
+        pa.field("asset_id", pa.string(), nullable=False),
+        pa.field("asset_type", pa.string(), nullable=False),
+        pa.field("asset_source", pa.string(), nullable=False),
+        pa.field("pool_rank", pa.int32(), nullable=False),  # order within the type
+        pa.field("is_derived", pa.bool_(), nullable=False),
+        pa.field("per_type", pa.int32(), nullable=False),
+        pa.field("requested_per_type", pa.int32()),
+        pa.field("seed", pa.int64(), nullable=False),
+        pa.field("coco_source", pa.string(), nullable=False),
+        *RUN_FIELDS,
+    ]
+)
+
+LANDED_TABLES: dict[str, pa.Schema] = {
+    ASSET_LINEAGE_TABLE: ASSET_LINEAGE_SCHEMA,
+    ASSET_POOL_TABLE: ASSET_POOL_SCHEMA,
+    **DOCUMENT_TABLES,
+    **CHART_TABLES,
+}

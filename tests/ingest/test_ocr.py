@@ -1,0 +1,193 @@
+"""OCR evidence: the recall measure, the engine wrapper, and OCR usability on real images.
+
+The engine is real (RapidOCR with its bundled models) and slow on 2 cores, so it is loaded
+once per session and each test OCRs only the few images it needs.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from PIL import Image
+
+from ingest.chartqa import land_chartqa
+from ingest.documents.char_recall import char_recall, normalise, recall_scores
+from ingest.funsd import land_funsd
+from ingest.ocr import (
+    ENGINE_REQUIREMENT,
+    OcrEngineUnavailable,
+    RapidOcrEngine,
+    load_engine,
+    numbers_in,
+    run_ocr,
+    value_evidence,
+)
+from mmfactory.settings import Warehouse
+from render.fonts import load_font
+from render.page import Page, Segment
+from tests.conftest import SHARED_DATASETS
+
+TEXT = [
+    "Inspection report 2024-03-05",
+    "person: 3 objects, lower left",
+    "bicycle count 2 at center right",
+    "Total items 17, asset 9f3a2c",
+]
+
+
+@pytest.fixture(scope="session")
+def engine() -> RapidOcrEngine:
+    return load_engine()
+
+
+def test_char_recall_on_hand_made_strings() -> None:
+    assert char_recall("Hello World", "hello world") == 1.0
+    assert char_recall("Hello World", "HelloWorld") == 1.0  # whitespace does not count
+    assert char_recall("ab cd", "dcba") == 1.0  # order does not count (multiset)
+    assert char_recall("aaab", "ab") == 0.5  # each character counts once: a, b of a,a,a,b
+    assert char_recall("abcd", "") == 0.0
+    assert char_recall("", "anything") is None and char_recall("  \n", "x") is None
+    assert char_recall("Date: 12", "DATE\uff1a12") == 1.0  # full-width colon, NFKC
+    assert normalise(" Ｔotal\t9.00 \n") == "total9.00"
+
+
+def test_precision_and_word_recall() -> None:
+    s = recall_scores("abc", ["abcxyz"])
+    assert (s.char_recall, s.char_precision) == (1.0, 0.5)
+    s = recall_scores("TOTAL 9.00 CASH", ["TOTAL9.00", "CASl"])
+    assert (s.gt_word_count, s.matched_word_count, s.word_recall) == (3, 2, 2 / 3)
+    assert s.gt_char_count == 13 and s.matched_char_count == 12
+    assert recall_scores("abc", []).char_precision is None
+
+
+def test_numbers_and_value_evidence() -> None:
+    assert numbers_in(["52 51", "U.S. views 2015", "1,234 and -3.5"]) == [52, 51, 2015, 1234, -3.5]
+    found, missing = value_evidence([52, 51, 51, 0, 5250], ["52", "51", "2015"])
+    assert (found, missing) == (2, [51, 0, 5250])
+
+
+def test_a_missing_engine_gives_a_clear_message(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # import now fails
+    with pytest.raises(OcrEngineUnavailable) as info:
+        load_engine()
+    assert ENGINE_REQUIREMENT in str(info.value) and "pip install" in str(info.value)
+    wh = Warehouse(tmp_path / "wh")
+    with pytest.raises(OcrEngineUnavailable):
+        run_ocr(wh)
+    assert not wh.landing.exists()  # nothing was written
+
+
+def _page(size_px: int, grey: int = 20) -> Image.Image:
+    """The same four lines at ``size_px`` on a page large enough that the engine does not
+    upscale it (its detector scales pages under 736 px up)."""
+    page = Page(900, 760, (255, 255, 255))
+    font = load_font("DejaVuSans.ttf", size_px)
+    for i, line in enumerate(TEXT):
+        page.write(40, 40 + i * round(size_px * 1.6), [Segment(line, font, (grey, grey, grey))])
+    png, _, _ = page.render()
+    return Image.open(io.BytesIO(png))
+
+
+def test_usability_separates_readable_from_too_small_or_too_faint_text(
+    engine: RapidOcrEngine,
+) -> None:
+    truth = "\n".join(TEXT)
+
+    def recall(img: Image.Image) -> float:
+        return recall_scores(truth, [line.text for line in engine.read(img)]).char_recall
+
+    readable, tiny, faint = recall(_page(18)), recall(_page(5)), recall(_page(18, grey=246))
+    assert readable >= 0.95, readable
+    assert tiny <= 0.3, tiny
+    assert faint <= 0.3, faint
+
+
+@pytest.fixture()
+def small_lake(tmp_path: Path, shared_datasets) -> tuple[Warehouse, Path]:
+    """One real FUNSD form and the two ChartQA charts, landed from a copy we may modify."""
+    funsd = tmp_path / "funsd" / "training_data"
+    for sub, ext in (("images", "png"), ("annotations", "json")):
+        (funsd / sub).mkdir(parents=True)
+        shutil.copy(
+            SHARED_DATASETS / "funsd" / "training_data" / sub / f"0000971160.{ext}", funsd / sub
+        )
+    chartqa = tmp_path / "chartqa"
+    shutil.copytree(SHARED_DATASETS / "chartqa", chartqa)
+    wh = Warehouse(tmp_path / "warehouse")
+    land_funsd(wh, tmp_path / "funsd")
+    land_chartqa(wh, chartqa)
+    return wh, chartqa
+
+
+def test_run_ocr_lands_lines_usability_and_chart_value_checks(small_lake, engine) -> None:
+    wh, chartqa = small_lake
+    report = run_ocr(wh, engine=engine)
+    assert report.rejects == [] and report.unbalanced_tables() == []
+    assert report.rows_landed["ocr_usability"] == 3 and report.rows_landed["chart_ocr_checks"] == 2
+
+    usability = {
+        r["source"]: r
+        for r in pq.read_table(wh.landing / "ocr_usability" / "funsd.parquet").to_pylist()
+    }
+    form = usability["funsd"]
+    assert form["engine"] == "rapidocr-onnxruntime" and form["engine_version"].startswith("1.4")
+    assert form["has_ground_truth"] and form["gt_text_kind"] == "document_text"
+    assert form["char_recall"] >= 0.85 and form["is_ocr_usable"] == (form["char_recall"] >= 0.9)
+    charts = pq.read_table(wh.landing / "ocr_usability" / "chartqa.parquet").to_pylist()
+    assert {c["gt_text_kind"] for c in charts} == {"chart_table_labels"}
+    assert all(c["char_recall"] >= 0.9 for c in charts)  # the years and series names are printed
+
+    lines = pq.read_table(wh.landing / "ocr_lines" / "funsd.parquet").to_pylist()
+    assert len(lines) >= 10 and all(0 < r["confidence"] <= 1 for r in lines)
+    assert any("Suggestion" in r["text"] for r in lines)
+    assert all(r["w_px"] > 0 and r["h_px"] > 0 for r in lines)
+
+    # the check against the chart: 10095's artefacts 0 and 5250 are not printed on it
+    checks = {
+        r["table_value_count"]: r
+        for r in pq.read_table(wh.landing / "chart_ocr_checks" / "chartqa.parquet").to_pylist()
+    }
+    assert "5250" in checks[12]["missing_values"].split("; ")
+    assert checks[12]["values_found_count"] >= 8
+
+
+def test_a_changed_or_missing_file_is_rejected(small_lake, engine) -> None:
+    wh, chartqa = small_lake
+    png = chartqa / "png" / "10095.png"
+    png.write_bytes(png.read_bytes() + b"\0")
+    (chartqa / "png" / "10149.png").unlink()
+    report = run_ocr(wh, sources=["chartqa"], engine=engine)
+    reasons = sorted(str(r.reason) for r in report.rejects)
+    assert reasons == ["content_changed", "missing_file"]
+    assert report.rows_landed["ocr_usability"] == 0 and report.unbalanced_tables() == []
+    assert pq.read_table(wh.landing / "rejects" / "ocr-chartqa.parquet").num_rows == 2
+    assert not (
+        wh.landing / "ocr_usability" / "funsd.parquet"
+    ).exists()  # only the named source ran
+
+
+class _NeverCalled:
+    """An engine of the same name and version that fails the test if asked to read."""
+
+    def __init__(self, real: RapidOcrEngine) -> None:
+        self.name, self.version = real.name, real.version
+
+    def read(self, image):  # noqa: ANN001
+        raise AssertionError("an image already read was OCR'd again")
+
+
+def test_a_rerun_reads_no_image_twice_and_lands_the_same_rows(small_lake, engine) -> None:
+    wh, _ = small_lake
+    run_ocr(wh, engine=engine)
+    before = {t: pq.read_table(wh.landing / t / "funsd.parquet").drop(["ingested_at", "ingest_run_id"])
+              for t in ("ocr_lines", "ocr_usability")}
+    report = run_ocr(wh, engine=_NeverCalled(engine))
+    assert report.rejects == []
+    for table, rows in before.items():
+        after = pq.read_table(wh.landing / table / "funsd.parquet").drop(["ingested_at", "ingest_run_id"])
+        assert after.equals(rows), table

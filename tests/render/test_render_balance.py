@@ -1,0 +1,68 @@
+"""The balance rule: equal counts of the three types, real assets first, deterministic."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from render.balance import plan_balance, ranked
+
+GENERAL = [f"g{i:03d}" for i in range(20)]
+DOCS = [f"d{i}" for i in range(5)]
+CHARTS = [f"c{i}" for i in range(2)]
+
+
+def test_default_is_the_number_of_usable_general_images_and_tops_up_with_derived() -> None:
+    plan = plan_balance(GENERAL, DOCS, CHARTS)
+    assert plan.per_type == 20
+    assert plan.counts() == {"general_image": 20, "document_image": 20, "chart_image": 20}
+    assert (plan.derived_documents, plan.derived_charts) == (15, 18)
+    assert set(plan.real_documents) == set(DOCS) and set(plan.real_charts) == set(CHARTS)
+    # each document has one parent, all distinct; charts have 3..6 parents from the pool
+    assert len({p for (p,) in plan.document_parents}) == 15
+    assert all(3 <= len(ps) <= 6 and set(ps) <= set(plan.general) for ps in plan.chart_parents)
+
+
+def test_a_configured_count_selects_real_assets_first_and_is_capped_by_general() -> None:
+    plan = plan_balance(GENERAL, DOCS, CHARTS, per_type=4)
+    assert plan.counts() == {"general_image": 4, "document_image": 4, "chart_image": 4}
+    assert plan.derived_documents == 0 and len(plan.real_documents) == 4  # 4 of the 5 real ones
+    assert plan.derived_charts == 2
+    capped = plan_balance(GENERAL, DOCS, CHARTS, per_type=500)
+    assert capped.per_type == 20 and capped.requested_per_type == 500
+    with pytest.raises(ValueError):
+        plan_balance(GENERAL, DOCS, CHARTS, per_type=-1)
+
+
+def test_the_choice_is_deterministic_order_free_and_seeded() -> None:
+    a = plan_balance(GENERAL, DOCS, CHARTS, per_type=6, seed=0)
+    b = plan_balance(list(reversed(GENERAL)), list(reversed(DOCS)), CHARTS, per_type=6, seed=0)
+    assert a == b
+    c = plan_balance(GENERAL, DOCS, CHARTS, per_type=6, seed=1)
+    assert c.general != a.general
+    assert ranked(GENERAL, 0) == ranked(GENERAL[::-1], 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n_general=st.integers(0, 40),
+    n_docs=st.integers(0, 50),
+    n_charts=st.integers(0, 50),
+    per_type=st.one_of(st.none(), st.integers(0, 60)),
+    seed=st.integers(0, 3),
+)
+def test_the_three_types_always_come_out_equal(
+    n_general: int, n_docs: int, n_charts: int, per_type: int | None, seed: int
+) -> None:
+    plan = plan_balance(
+        [f"g{i}" for i in range(n_general)],
+        [f"d{i}" for i in range(n_docs)],
+        [f"c{i}" for i in range(n_charts)],
+        per_type,
+        seed,
+    )
+    expected = n_general if per_type is None else min(per_type, n_general)
+    assert plan.counts() == dict.fromkeys(
+        ("general_image", "document_image", "chart_image"), expected
+    )
