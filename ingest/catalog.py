@@ -9,7 +9,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from generation import store as generation_store
-from ingest import coco, ocr
+from ingest import chair_synonyms, coco, ocr, review_verdicts
 from ingest.documents import tables as document_tables
 from render import tables as render_tables
 from ingest.image_files import ASSETS_SCHEMA, ASSETS_TABLE
@@ -17,6 +17,7 @@ from ingest.landing import ensure_tables
 from ingest.rejects import REJECTS_SCHEMA, REJECTS_TABLE
 from ingest.sources import ASSET_SOURCES_SCHEMA, ASSET_SOURCES_TABLE
 from mmfactory.settings import Warehouse
+from quality import failure_library
 
 LANDED_TABLES: dict[str, pa.Schema] = {
     ASSETS_TABLE: ASSETS_SCHEMA,
@@ -27,6 +28,9 @@ LANDED_TABLES: dict[str, pa.Schema] = {
     **ocr.LANDED_TABLES,
     **render_tables.LANDED_TABLES,
     **generation_store.SCHEMAS,
+    **chair_synonyms.LANDED_TABLES,
+    **review_verdicts.LANDED_TABLES,
+    **failure_library.LANDED_TABLES,
 }
 
 

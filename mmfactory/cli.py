@@ -24,6 +24,7 @@ from ingest.landing import LandingError
 from ingest.report import LandingReport
 from mmfactory.dbt import run_dbt
 from mmfactory.reporting import print_landing
+from mmfactory.review_cli import review_app
 from mmfactory.settings import PROJECT_ROOT, warehouse
 from mmfactory.summary import print_summary
 
@@ -31,6 +32,7 @@ app = typer.Typer(help="mmfactory: image assets in, trainer-ready VLM samples ou
 land_app = typer.Typer(help="Land an input as Parquet tables under warehouse/landing/.", no_args_is_help=True)
 app.add_typer(land_app, name="land")
 app.add_typer(generate_app, name="generate")
+app.add_typer(review_app, name="review")
 
 console = Console()
 err = Console(stderr=True)
@@ -146,6 +148,7 @@ def ocr(
 
 
 def _land_defaults(coco_images: Path, coco_annotations: Path, source: str, per_type: int | None) -> None:
+    from ingest.chair_synonyms import land_chair_synonyms
     from ingest.chartqa import land_chartqa
     from ingest.funsd import land_funsd
     from ingest.ocr import run_ocr
@@ -169,6 +172,7 @@ def _land_defaults(coco_images: Path, coco_annotations: Path, source: str, per_t
             console.print(f"[yellow]skipped {name}:[/] {folder} not found")
     _landing("rendering", lambda p: render_derived(wh, source, per_type, progress=p))
     _landing("OCR", lambda p: run_ocr(wh, progress=p))
+    _landing("landing CHAIR synonyms", lambda p: land_chair_synonyms(wh))
 
 
 @app.command()
@@ -186,6 +190,9 @@ def build(
     code = run_dbt(wh, ["build"])
     if code != 0:
         raise _fail(f"dbt build failed (exit {code}); see its output above")
+    from quality.failure_library import record_failures
+
+    console.print(f"failure library: {record_failures(wh)} new failure(s) recorded")
     print_summary(wh, console)
 
 

@@ -15,9 +15,12 @@ The rule (a pure function of its inputs, no I/O):
    ``per_type - real_taken`` documents and as many charts are rendered.
 5. Each derived document is made from one pool general image, taken in rank order (the
    i-th document from the i-th image), so with ``per_type`` documents no image is used
-   twice. Each derived chart is made from a group of 3..6 consecutive pool images in
-   rank order starting at the i-th (wrapping around), so charts overlap in their inputs
-   but no two share a start.
+   twice. Each derived chart is made from 3..6 images of ONE block: the pool's general
+   images in rank order cut into blocks of ``CHART_BLOCK_SIZE`` (6). Chart i takes block
+   ``i mod blocks`` and a window inside it (wrapping within the block). Charts overlap in
+   their inputs only inside a block, so the train/val split, which keeps every asset
+   derived from an image with that image, groups at most a block of images together
+   instead of chaining the whole pool into one group.
 
 Real assets that do not fit (more real documents than ``per_type``) stay landed; they are
 just not pool members. Balance is therefore measured on the pool (``asset_pool``), which
@@ -31,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 CHART_GROUP_SIZES = (3, 4, 5, 6)
+CHART_BLOCK_SIZE = 6
 
 
 def rank_key(seed: int, asset_id: str) -> str:
@@ -90,10 +94,16 @@ def plan_balance(
     docs = ranked(real_documents, seed)[:n]
     charts = ranked(real_charts, seed)[:n]
     document_parents = tuple((general[i],) for i in range(n - len(docs)))
+    blocks = [list(general[b : b + CHART_BLOCK_SIZE]) for b in range(0, n, CHART_BLOCK_SIZE)]
+    if len(blocks) > 1 and len(blocks[-1]) < min(CHART_GROUP_SIZES):
+        short = blocks.pop()
+        blocks[-1] += short  # a short last block joins the one before it
     chart_parents = []
     for i in range(n - len(charts)):
-        size = min(CHART_GROUP_SIZES[i % len(CHART_GROUP_SIZES)], n)
-        chart_parents.append(tuple(general[(i + k) % n] for k in range(size)))
+        block = blocks[i % len(blocks)]
+        size = min(CHART_GROUP_SIZES[i % len(CHART_GROUP_SIZES)], len(block))
+        start = i // len(blocks)
+        chart_parents.append(tuple(block[(start + k) % len(block)] for k in range(size)))
     return BalancePlan(
         per_type=n,
         requested_per_type=per_type,

@@ -1,7 +1,9 @@
 -- Ordered pairs of general images for multi-image comparison: images with at least one
--- non-crowd object, ranked by a stable hash, taken two by two (1st with 2nd, 3rd with
--- 4th, ...). Pairs are disjoint, so no image is paired with itself, no pair repeats, and
--- a pair ties together only its own two images when the splits are assigned.
+-- non-crowd object, in the balanced pool's order (a stable hash order; images outside the
+-- pool after it), taken two by two (1st with 2nd, 3rd with 4th, ...). Pairs are disjoint,
+-- so no image is paired with itself and no pair repeats; and since the pool's derived
+-- charts draw their parents from blocks of 6 consecutive pool images, a pair stays
+-- inside one block and ties no new images together when the splits are assigned.
 with
 
 objects as (
@@ -19,13 +21,24 @@ eligible as (
 
 ),
 
+pool as (
+
+    select asset_id, pool_rank from {{ ref('stg_landing__asset_pool') }}
+    where asset_type = 'general_image'
+
+),
+
 ranked as (
 
     select
-        asset_id,
-        row_number() over (order by {{ stable_pick("'pair:' || asset_id", 1000000007) }}, asset_id) as pair_rank
+        eligible.asset_id,
+        row_number() over (
+            order by pool.pool_rank nulls last,
+                     {{ stable_pick("'pair:' || eligible.asset_id", 1000000007) }}, eligible.asset_id
+        ) as pair_rank
 
     from eligible
+    left join pool on pool.asset_id = eligible.asset_id
 
 ),
 

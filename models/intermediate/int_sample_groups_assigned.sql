@@ -1,8 +1,9 @@
--- Split groups: source assets that appear together in any sample (a comparison pair)
--- are tied into one group, as connected components of the "share a sample" graph
--- (label propagation in a recursive CTE keyed by asset). A group goes to val when a
--- stable hash of its label falls under var('val_fraction'), so every sample built from
--- an asset, and every pair containing it, lands in the same split.
+-- Split groups: assets tied together by a sample (a comparison pair) or by derivation
+-- (a rendered document or chart and the photos it was derived from, asset_lineage) form
+-- one group: the connected components of that graph, found by label propagation in a
+-- recursive CTE keyed by asset. A group goes to val when a stable hash of its label falls
+-- under var('val_fraction'), so every sample built from a source image, from anything
+-- derived from it, or from a pair containing it, lands in the same split.
 with recursive
 
 samples as (
@@ -18,19 +19,39 @@ sample_assets as (
 
 ),
 
+lineage as (
+
+    select asset_id, parent_asset_id from {{ ref('stg_landing__asset_lineage') }}
+
+),
+
 nodes as (
 
-    select distinct asset_id from sample_assets
+    select asset_id from sample_assets
+    union
+    select asset_id from lineage
+    union
+    select parent_asset_id from lineage
+
+),
+
+directed_edges as (
+
+    select left_side.asset_id as from_asset_id, right_side.asset_id as to_asset_id
+    from sample_assets as left_side
+    inner join sample_assets as right_side
+        on left_side.sample_id = right_side.sample_id
+        and left_side.asset_id <> right_side.asset_id
+    union
+    select asset_id, parent_asset_id from lineage
 
 ),
 
 edges as (
 
-    select distinct left_side.asset_id as from_asset_id, right_side.asset_id as to_asset_id
-    from sample_assets as left_side
-    inner join sample_assets as right_side
-        on left_side.sample_id = right_side.sample_id
-        and left_side.asset_id <> right_side.asset_id
+    select from_asset_id, to_asset_id from directed_edges
+    union
+    select to_asset_id, from_asset_id from directed_edges
 
 ),
 

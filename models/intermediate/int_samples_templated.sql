@@ -9,6 +9,9 @@ description as (select * from {{ ref('int_description_samples_derived') }}),
 counting as (select * from {{ ref('int_counting_samples_derived') }}),
 grounding as (select * from {{ ref('int_grounding_samples_derived') }}),
 comparison as (select * from {{ ref('int_comparison_samples_derived') }}),
+ocr_summary as (select * from {{ ref('int_ocr_summary_samples_derived') }}),
+document_qa as (select * from {{ ref('int_document_qa_samples_derived') }}),
+chart_reading as (select * from {{ ref('int_chart_samples_derived') }}),
 templates as (select * from {{ ref('stg_seeds__instruction_templates') }}),
 assets as (select * from {{ ref('stg_landing__assets') }}),
 
@@ -21,17 +24,38 @@ unioned as (
     select * from grounding
     union all by name
     select * from comparison
+    union all by name
+    select * from ocr_summary
+    union all by name
+    select * from document_qa
+    union all by name
+    select * from chart_reading
+
+),
+
+template_languages as (
+
+    select distinct task_type, question_kind, language from templates
 
 ),
 
 languaged as (
 
+    -- Chinese for a stable var('zh_fraction') of the samples, where the task has Chinese
+    -- templates (a dataset's own English QA pairs stay English)
     select
-        *,
-        case when {{ stable_fraction("'language:' || sample_key") }} < {{ var('zh_fraction') }}
-             then 'zh' else 'en' end as language
+        unioned.*,
+        case
+            when {{ stable_fraction("'language:' || unioned.sample_key") }} < {{ var('zh_fraction') }}
+                and zh.language is not null then 'zh'
+            else 'en'
+        end as language
 
     from unioned
+    left join template_languages as zh
+        on zh.task_type = unioned.task_type
+        and zh.question_kind = unioned.question_kind
+        and zh.language = 'zh'
 
 ),
 

@@ -1,4 +1,5 @@
--- The wide audit record: one row per supervised sample, traceable to its source assets,
+-- The wide audit record: one row per shipped sample (audit passed, not rejected by a
+-- review verdict), traceable to its source assets,
 -- its annotation (grounding), its template (id, hash, the values filled in) and its
 -- split. `is_smoke` marks the smoke-test subset: per (task type, asset type), the first
 -- var('smoke_per_stratum') samples of train by a stable hash (val only where a stratum
@@ -17,15 +18,25 @@ groups as (
 
 ),
 
+qualified as (
+
+    select * from {{ ref('int_samples_qualified') }}
+
+),
+
 split as (
 
     select
         samples.*,
         groups.group_id,
-        groups.split
+        groups.split,
+        qualified.review_status,
+        qualified.error_types as quality_error_types
 
     from samples
     inner join groups on groups.asset_id = samples.source_asset_ids[1]
+    -- only samples that passed the audit and are not rejected (or awaiting arbitration)
+    inner join qualified on qualified.sample_id = samples.sample_id and qualified.is_shippable
 
 ),
 
@@ -68,6 +79,9 @@ final as (
         grid_ymax,
         grid_xmax,
         expected_count,
+        ocr_text,
+        field_name,
+        expected_value,
         group_id,
         split,
         is_smoke,
@@ -78,7 +92,7 @@ final as (
         generation_method,
         generation_request_hash,
         generation_model,
-        'unreviewed' as review_status,
+        review_status,
         sample_key
 
     from smoked

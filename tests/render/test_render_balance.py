@@ -66,3 +66,16 @@ def test_the_three_types_always_come_out_equal(
     assert plan.counts() == dict.fromkeys(
         ("general_image", "document_image", "chart_image"), expected
     )
+
+
+def test_chart_parents_stay_inside_one_block_of_the_pool() -> None:
+    """So that the split's groups (an image with everything derived from it) stay small:
+    the parents of every chart lie inside one block of consecutive pool images."""
+    from render.balance import CHART_BLOCK_SIZE
+
+    general = [f"g{i:03d}" for i in range(126)]
+    plan = plan_balance(general, [], [], seed=3)
+    position = {a: i for i, a in enumerate(plan.general)}
+    blocks = {frozenset(position[p] // CHART_BLOCK_SIZE for p in parents) for parents in plan.chart_parents}
+    assert all(len(b) == 1 for b in blocks)
+    assert len(blocks) == 126 // CHART_BLOCK_SIZE  # every block feeds some chart

@@ -25,10 +25,27 @@ templates as (
 
 ),
 
-split_assets as (
+lineage as (
+
+    select asset_id, parent_asset_id from {{ ref('stg_landing__asset_lineage') }}
+
+),
+
+direct_assets as (
 
     select distinct split, unnest(source_asset_ids) as asset_id
     from samples
+
+),
+
+split_assets as (
+
+    -- the assets a split's samples use, and the photos those were derived from
+    select split, asset_id from direct_assets
+    union
+    select direct_assets.split, lineage.parent_asset_id
+    from direct_assets
+    inner join lineage on lineage.asset_id = direct_assets.asset_id
 
 ),
 
@@ -72,6 +89,7 @@ final as (
         (select shared_source_asset_count from overlap) as shared_source_asset_count,
         (select shared_sample_id_count from overlap) as shared_sample_id_count,
         (select shared_source_asset_count = 0 and shared_sample_id_count = 0 from overlap) as is_split_overlap_free,
+        (select q from {{ ref('quality_summary') }} as q) as quality,
         'raw_image' as llava_box_frame,
         'images' as image_folder
 

@@ -1,0 +1,131 @@
+"""The CHAIR synonym list -> the landed ``chair_synonyms`` table, or rejects.
+
+In: a CHAIR ``synonyms.txt`` (one line per COCO category: the category name, then its
+synonyms, separated by ``", "``; default ``../shared/datasets/chair/synonyms.txt``).
+Out: ``landing/chair_synonyms/<source>.parquet`` (one row per distinct synonym of a
+category, the category name itself included as position 0) and
+``landing/rejects/<source>.parquet``.
+
+Decisions:
+- Every synonym is stripped: the file has two lines with a double space after a comma
+  (``scooter,  motor bike``, ``cake,  cheesecake``) which the reference implementation
+  turns into synonyms that can never match. ``synonym_normalized`` is lower-case with
+  single spaces (what matching uses); ``synonym`` is as written ("iPhone").
+- A synonym repeated on its line (``person`` lists "person", "woman", "guy", "child",
+  "gentleman" twice; ``toilet``, ``refrigerator``... likewise: 13 repeats in the shared
+  file) lands once, with ``listed_count`` saying how often the line lists it. Deduping is
+  the documented reading of the file, not an error: it makes no reject, and rows in
+  counts distinct synonyms.
+- A synonym that another category already claimed is rejected (``ambiguous_synonym``):
+  a word must map to one category. An empty item (a trailing comma) is ``empty_synonym``.
+- Landing the same file again replaces the source's files (no duplicates).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+
+import pyarrow as pa
+
+from ingest.landing import LandingError, check_source_name, land_table, new_run_id, utc_now
+from ingest.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reject, rejects_table
+from ingest.report import LandingReport
+from mmfactory.settings import PROJECT_ROOT, Warehouse
+
+CHAIR_SYNONYMS_TABLE = "chair_synonyms"
+DEFAULT_SOURCE = "chair"
+DEFAULT_CHAIR_SYNONYMS = PROJECT_ROOT.parent / "shared" / "datasets" / "chair" / "synonyms.txt"
+
+CHAIR_SYNONYMS_SCHEMA = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("category_name", pa.string(), nullable=False),       # the line's first item
+        pa.field("synonym", pa.string(), nullable=False),             # stripped, as written
+        pa.field("synonym_normalized", pa.string(), nullable=False),  # lower-case, single spaces
+        pa.field("line_number", pa.int32(), nullable=False),          # 1-based, in the file
+        pa.field("position", pa.int32(), nullable=False),             # 0 = the category name itself
+        pa.field("listed_count", pa.int32(), nullable=False),         # times the line lists it
+        pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("ingest_run_id", pa.string(), nullable=False),
+    ]
+)
+
+LANDED_TABLES: dict[str, pa.Schema] = {CHAIR_SYNONYMS_TABLE: CHAIR_SYNONYMS_SCHEMA}
+"""The tables this module lands (for ``ingest.catalog.LANDED_TABLES``)."""
+
+
+class ChairReason(StrEnum):
+    """Why a synonym did not land (the ``reason_code`` of its reject)."""
+
+    EMPTY_SYNONYM = "empty_synonym"
+    AMBIGUOUS_SYNONYM = "ambiguous_synonym"
+
+
+def normalize_synonym(text: str) -> str:
+    """Lower-case, whitespace runs collapsed to one space, stripped."""
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def parse_synonyms(text: str) -> tuple[list[dict], list[Reject]]:
+    """Rows (without the run columns) and rejects from the text of a synonyms file.
+
+    ``len(rows) + len(rejects)`` is the number of distinct (line, synonym) items read.
+    """
+    rows: list[dict] = []
+    rejects: list[Reject] = []
+    owner: dict[str, str] = {}
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        items = line.split(",")
+        category = re.sub(r"\s+", " ", items[0]).strip()
+        on_line: dict[str, dict] = {}
+        for position, synonym in enumerate(items):
+            item = f"line {line_number} item {position + 1}"
+            normalized = normalize_synonym(synonym)
+            if not normalized:
+                rejects.append(Reject(CHAIR_SYNONYMS_TABLE, item, ChairReason.EMPTY_SYNONYM,
+                                      f"{item}: empty synonym for {category!r}"))
+                continue
+            if normalized in on_line:
+                on_line[normalized]["listed_count"] += 1
+                continue
+            if owner.get(normalized, category) != category:
+                rejects.append(Reject(CHAIR_SYNONYMS_TABLE, item, ChairReason.AMBIGUOUS_SYNONYM,
+                                      f"{item}: {synonym.strip()!r} of {category!r} already belongs to "
+                                      f"{owner[normalized]!r}"))
+                continue
+            owner[normalized] = category
+            on_line[normalized] = {"category_name": category,
+                                   "synonym": re.sub(r"\s+", " ", synonym).strip(),
+                                   "synonym_normalized": normalized, "line_number": line_number,
+                                   "position": position, "listed_count": 1}
+        rows.extend(on_line.values())
+    return rows, rejects
+
+
+def land_chair_synonyms(wh: Warehouse, path: Path = DEFAULT_CHAIR_SYNONYMS,
+                        source: str = DEFAULT_SOURCE) -> LandingReport:
+    """Land the CHAIR synonym list at ``path`` as source ``source`` of ``chair_synonyms``.
+
+    Raises :class:`ingest.landing.LandingError` when the file is missing or not UTF-8.
+    """
+    check_source_name(source)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LandingError(f"CHAIR synonyms file not found: {path}") from None
+    except UnicodeDecodeError as exc:
+        raise LandingError(f"CHAIR synonyms file {path} is not UTF-8: {exc}") from None
+    rows, rejects = parse_synonyms(text)
+    run_id, at = new_run_id(), utc_now()
+    stamp = {"source": source, "ingested_at": at, "ingest_run_id": run_id}
+    table = pa.Table.from_pylist([{**row, **stamp} for row in rows], schema=CHAIR_SYNONYMS_SCHEMA)
+    report = LandingReport(source=source, rows_in={CHAIR_SYNONYMS_TABLE: len(rows) + len(rejects)}, rejects=rejects)
+    report.files.append(land_table(wh, CHAIR_SYNONYMS_TABLE, source, table, CHAIR_SYNONYMS_SCHEMA))
+    report.rows_landed[CHAIR_SYNONYMS_TABLE] = table.num_rows
+    report.files.append(land_table(wh, REJECTS_TABLE, source,
+                                   rejects_table(rejects, source, run_id, at), REJECTS_SCHEMA))
+    return report

@@ -1,0 +1,78 @@
+-- ocr_summary: one sample per readable document of the pool. The summary says what kind
+-- of document it is, up to four of its key fields (as written), and its first line, all
+-- from the ground truth and all visible on the page. `ocr_text` keeps the full text used.
+with
+
+documents as (
+
+    select * from {{ ref('int_documents_profiled') }}
+    where is_ocr_usable
+
+),
+
+fields as (
+
+    select * from {{ ref('stg_documents__fields') }}
+
+),
+
+categories as (
+
+    select category_name from {{ ref('stg_seeds__coco_category_names') }}
+
+),
+
+key_fields as (
+
+    select
+        fields.asset_id,
+        list(rtrim(trim(fields.field_key), ':') || ': ' || trim(fields.field_value) order by fields.field_index)
+            filter (where field_rank <= 4) as field_phrases
+
+    from (
+        select
+            *,
+            row_number() over (partition by asset_id order by field_index) as field_rank
+        from fields
+        where length(trim(field_value)) between 1 and 60
+          and length(trim(field_key)) between 1 and 40
+          and lower(rtrim(trim(field_key), ':')) not in (select category_name from categories)
+          and rtrim(trim(field_key), ':') <> 'Asset'
+    ) as fields
+    group by fields.asset_id
+
+),
+
+final as (
+
+    select
+        documents.asset_id || ':ocr_summary' as sample_key,
+        'ocr_summary' as task_type,
+        '' as question_kind,
+        'document_image' as asset_type,
+        [documents.asset_id] as source_asset_ids,
+        documents.full_text as ocr_text,
+        map {
+            'summary': 'This is ' || case when documents.kind_en[1] in ('a', 'e', 'i', 'o', 'u') then 'an ' else 'a ' end
+                || documents.kind_en || '.'
+                || case when len(coalesce(key_fields.field_phrases, [])) > 0
+                        then ' Key information: ' || array_to_string(key_fields.field_phrases, '; ') || '.'
+                        else '' end
+                || case when documents.first_line is not null
+                        then ' It begins with "' || trim(documents.first_line) || '".' else '' end
+        } as fills_en,
+        map {
+            'summary': '这是一份' || documents.kind_zh || '。'
+                || case when len(coalesce(key_fields.field_phrases, [])) > 0
+                        then '关键信息：' || array_to_string(key_fields.field_phrases, '；') || '。'
+                        else '' end
+                || case when documents.first_line is not null
+                        then '第一行是“' || trim(documents.first_line) || '”。' else '' end
+        } as fills_zh
+
+    from documents
+    left join key_fields on key_fields.asset_id = documents.asset_id
+
+)
+
+select * from final

@@ -1,0 +1,89 @@
+-- failure_replay: per error type, the failures the landed library knows (every build that
+-- found them appended them; rebuilds never remove them) against this build's flags:
+-- still failing (the sample is flagged with that error type now), resolved (it is not, or
+-- it is no longer a candidate) and new in this build (flagged now, not yet in the library;
+-- quality.failure_library.record_failures appends them after dbt build). Whether a known
+-- error type really went down is known_failures - still_failing over the builds.
+with
+
+library as (
+
+    select * from {{ ref('stg_quality__failure_library') }}
+
+),
+
+flags as (
+
+    select * from {{ ref('low_quality_flags') }}
+
+),
+
+error_types as (
+
+    -- the fixed taxonomy (quality/error_types.py), so that a type with nothing to report
+    -- shows zeros, plus any other type the library or the flags hold
+    select unnest([
+        'visual_hallucination', 'count_mismatch', 'ocr_omission', 'chart_misread', 'grounding_offset',
+        'multi_image_confusion', 'format_error', 'unclassified'
+    ]) as error_type
+    union
+    select error_type from library
+    union
+    select error_type from flags
+
+),
+
+known as (
+
+    select
+        library.error_type,
+        count(*) as known_failures,
+        count(distinct library.sample_id) as known_samples,
+        count(distinct library.sample_id) filter (where current_flags.sample_id is not null) as still_failing_samples,
+        count(distinct library.sample_id) filter (where current_flags.sample_id is null) as resolved_samples,
+        min(library.first_seen_at) as first_seen_at,
+        max(library.first_seen_at) as last_recorded_at,
+        count(distinct library.first_seen_run_id) as recording_runs
+
+    from library
+    left join (select distinct sample_id, error_type from flags) as current_flags
+        on current_flags.sample_id = library.sample_id
+        and current_flags.error_type = library.error_type
+    group by library.error_type
+
+),
+
+current as (
+
+    select
+        flags.error_type,
+        count(*) as current_flags,
+        count(*) filter (where library.failure_key is null) as new_failures
+
+    from flags
+    left join (select distinct failure_key from library) as library on library.failure_key = flags.failure_key
+    group by flags.error_type
+
+),
+
+final as (
+
+    select
+        error_types.error_type,
+        coalesce(known.known_failures, 0) as known_failures,
+        coalesce(known.known_samples, 0) as known_samples,
+        coalesce(known.still_failing_samples, 0) as still_failing_samples,
+        coalesce(known.resolved_samples, 0) as resolved_samples,
+        coalesce(current.current_flags, 0) as current_flags,
+        coalesce(current.new_failures, 0) as new_failures,
+        known.first_seen_at,
+        known.last_recorded_at,
+        coalesce(known.recording_runs, 0) as recording_runs
+
+    from error_types
+    left join known on known.error_type = error_types.error_type
+    left join current on current.error_type = error_types.error_type
+
+)
+
+select * from final

@@ -1,0 +1,107 @@
+"""qa_visual_audit: every grounding sample of the manual review sample, drawn back onto
+its original image (quality.visual_audit.render_box_audit): the source COCO box in green,
+the box recovered from the ANSWER's 0..1000 numbers through the inverse UDF
+(bbox_grid_to_coco, in int_grounding_samples_audited) in red with its label.
+
+Out: PNGs at <warehouse>/derived/visual_audit/<sample_id>.png (the folder is written
+fresh and swapped in whole, so it holds exactly this build's images) and this index:
+sample_id, asset_id, annotation_id, label, png_path (relative to the warehouse root),
+image_path (the original file), answer_box_grid, source_box_px and recovered_box_px
+({x1, y1, x2, y2}), max_edge_error_px, max_edge_error_cells, iou, render_error (why no
+PNG was written, else NULL).
+"""
+
+import os
+import shutil
+import uuid
+
+
+def _rows(relation, columns):
+    names = [c.strip() for c in columns.split(",")]
+    return [dict(zip(names, row)) for row in relation.project(columns).fetchall()]
+
+
+def model(dbt, session):
+    import pyarrow as pa
+
+    from ingest.sources import resolve_root
+    from mmfactory.settings import warehouse
+    from quality import visual_audit
+
+    dbt.config(materialized="table")
+
+    review = dbt.ref("manual_review_samples").filter("task_type = 'region_grounding'")
+    wanted = {r["sample_id"] for r in _rows(review, "sample_id")}
+    grounding = _rows(dbt.ref("int_grounding_samples_audited"),
+                      "sample_id, asset_id, question_category, question_referent_kind, answer_box_grid, "
+                      "referent_annotation_id, source_x1_px, source_y1_px, source_x2_px, source_y2_px, "
+                      "recovered_x1_px, recovered_y1_px, recovered_x2_px, recovered_y2_px, "
+                      "max_edge_error_px, max_edge_error_cells, iou")
+    assets = {r["asset_id"]: r for r in _rows(dbt.ref("stg_landing__assets"), "asset_id, source, relative_path")}
+    roots = {r["source"]: r["images_root"] for r in _rows(dbt.ref("stg_landing__asset_sources"),
+                                                          "source, images_root")}
+
+    wh = warehouse()
+    final_dir = wh.derived / "visual_audit"
+    staging = wh.derived / f".visual_audit-{uuid.uuid4().hex[:8]}"
+    staging.mkdir(parents=True, exist_ok=True)
+    box = visual_audit.PixelBox
+    out = []
+    for g in sorted((g for g in grounding if g["sample_id"] in wanted), key=lambda g: g["sample_id"]):
+        asset = assets.get(g["asset_id"])
+        image_path = None
+        if asset is not None and asset["source"] in roots:
+            image_path = resolve_root(roots[asset["source"]]) / asset["relative_path"]
+        referent = g["question_referent_kind"]
+        label = (g["question_category"] or "?") if referent == "unique" else f"{referent} {g['question_category']}"
+        has_boxes = g["source_x1_px"] is not None and g["recovered_x1_px"] is not None
+        source = box(g["source_x1_px"], g["source_y1_px"], g["source_x2_px"], g["source_y2_px"]) if has_boxes else None
+        answer = (box(g["recovered_x1_px"], g["recovered_y1_px"], g["recovered_x2_px"], g["recovered_y2_px"])
+                  if has_boxes else None)
+        png_path, error = None, None
+        if image_path is None:
+            error = f"asset {g['asset_id']} has no known image file"
+        elif not has_boxes:
+            error = "no source box or no valid answer box to draw"
+        else:
+            captions = [
+                f"red = answer: {label} {g['answer_box_grid']} (0..1000) -> x {answer.x1:.1f}-{answer.x2:.1f}, "
+                f"y {answer.y1:.1f}-{answer.y2:.1f} px",
+                f"green = COCO annotation {g['referent_annotation_id']}: x {source.x1:.1f}-{source.x2:.1f}, "
+                f"y {source.y1:.1f}-{source.y2:.1f} px",
+                f"sample {g['sample_id']}: worst edge error {g['max_edge_error_px']:.2f} px "
+                f"({g['max_edge_error_cells']:.2f} grid cells), IoU {g['iou']:.3f}",
+            ]
+            try:
+                image = visual_audit.render_box_audit(image_path, source, answer, label, captions)
+                visual_audit.save_png(image, staging / f"{g['sample_id']}.png")
+                png_path = f"derived/visual_audit/{g['sample_id']}.png"
+            except OSError as exc:
+                error = f"cannot draw on {image_path}: {exc}"
+
+        def corners(b):
+            return None if b is None else {"x1": b.x1, "y1": b.y1, "x2": b.x2, "y2": b.y2}
+
+        out.append({
+            "sample_id": g["sample_id"], "asset_id": g["asset_id"],
+            "annotation_id": g["referent_annotation_id"], "label": label, "png_path": png_path,
+            "image_path": None if image_path is None else str(image_path),
+            "answer_box_grid": g["answer_box_grid"], "source_box_px": corners(source),
+            "recovered_box_px": corners(answer), "max_edge_error_px": g["max_edge_error_px"],
+            "max_edge_error_cells": g["max_edge_error_cells"], "iou": g["iou"], "render_error": error,
+        })
+
+    previous = final_dir.with_name(f".visual_audit-old-{uuid.uuid4().hex[:8]}")
+    if final_dir.exists():
+        os.replace(final_dir, previous)
+    os.replace(staging, final_dir)
+    shutil.rmtree(previous, ignore_errors=True)
+
+    corner_type = pa.struct([("x1", pa.float64()), ("y1", pa.float64()), ("x2", pa.float64()), ("y2", pa.float64())])
+    return pa.Table.from_pylist(out, schema=pa.schema([
+        ("sample_id", pa.string()), ("asset_id", pa.string()), ("annotation_id", pa.string()),
+        ("label", pa.string()), ("png_path", pa.string()), ("image_path", pa.string()),
+        ("answer_box_grid", pa.list_(pa.int32())), ("source_box_px", corner_type),
+        ("recovered_box_px", corner_type), ("max_edge_error_px", pa.float64()),
+        ("max_edge_error_cells", pa.float64()), ("iou", pa.float64()), ("render_error", pa.string()),
+    ]))

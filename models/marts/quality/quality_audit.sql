@@ -1,0 +1,43 @@
+-- quality_audit: one row per candidate sample (shipped or not): the structural and
+-- ground-truth checks as quality_signals, whether the audit passed, the reasons and error
+-- types of every failed check, the threshold margin the review sample uses, and the
+-- review status and shippability that follow.
+with
+
+audited as (
+
+    select * from {{ ref('int_samples_audited') }}
+
+),
+
+qualified as (
+
+    select * from {{ ref('int_samples_qualified') }}
+
+),
+
+final as (
+
+    select
+        audited.sample_id,
+        audited.task_type,
+        audited.asset_type,
+        audited.language,
+        audited.template_id,
+        audited.quality_signals,
+        audited.is_audit_passed,
+        audited.audit_reasons,
+        audited.failed_checks,
+        audited.error_types as audit_error_types,
+        audited.threshold_margin,
+        audited.threshold_margin_kind,
+        qualified.review_status,
+        qualified.error_types,
+        qualified.is_shippable
+
+    from audited
+    inner join qualified on qualified.sample_id = audited.sample_id
+
+)
+
+select * from final

@@ -1,0 +1,9 @@
+with
+
+source as (
+
+    select * from {{ ref('document_kinds') }}
+
+)
+
+select * from source

@@ -1,0 +1,11 @@
+"""The quality layer: ground-truth audits, CHAIR, the failure library, review rendering.
+
+Pure, typed helpers used by the dbt models under ``models/*/quality/`` and by the
+``mmfactory review`` commands:
+
+- :mod:`quality.error_types`: the fixed failure taxonomy (one list for Python and SQL).
+- :mod:`quality.chair`: object mentions in answer text and CHAIR_i / CHAIR_s
+  (Rohrbach et al. 2018), English and Chinese.
+- :mod:`quality.visual_audit`: back-rendering of grounding boxes onto their images.
+- :mod:`quality.failure_library`: the landed, append-only replay set of failures.
+"""
