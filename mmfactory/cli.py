@@ -22,6 +22,7 @@ from ingest.catalog import ensure_landing
 from ingest.coco import DEFAULT_BBOX_TOLERANCE_PX, CocoFileError, land_coco
 from ingest.landing import LandingError
 from ingest.report import LandingReport
+from mmfactory.check_cli import check, finish_build, report
 from mmfactory.dbt import run_dbt
 from mmfactory.reporting import print_landing
 from mmfactory.review_cli import review_app
@@ -33,6 +34,8 @@ land_app = typer.Typer(help="Land an input as Parquet tables under warehouse/lan
 app.add_typer(land_app, name="land")
 app.add_typer(generate_app, name="generate")
 app.add_typer(review_app, name="review")
+app.command()(check)
+app.command()(report)
 
 console = Console()
 err = Console(stderr=True)
@@ -183,7 +186,8 @@ def build(
     per_type: Annotated[int | None, typer.Option(help="Assets per type in the balanced pool.")] = None,
     land: Annotated[bool, typer.Option(help="Land, render and OCR first (--no-land: only dbt build).")] = True,
 ) -> None:
-    """Land the default inputs, render, OCR, run `dbt build`, print a summary."""
+    """Land the default inputs, render, OCR, run `dbt build`, write the report and run the
+    eleven data contracts (exit 1 when one fails)."""
     if land:
         _land_defaults(coco_images, coco_annotations, source, per_type)
     wh = warehouse()
@@ -194,6 +198,9 @@ def build(
 
     console.print(f"failure library: {record_failures(wh)} new failure(s) recorded")
     print_summary(wh, console)
+    code = finish_build(wh, console)  # the report, then the eleven data contracts
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -44,5 +44,10 @@ def built_warehouse(shared_datasets, tmp_path_factory: pytest.TempPathFactory) -
     mmfactory = Path(sys.executable).parent / "mmfactory"
     proc = subprocess.run([str(mmfactory), "build"], env=env, capture_output=True, text=True,
                           timeout=1800)
-    assert proc.returncode == 0, f"mmfactory build failed:\n{proc.stdout[-5000:]}\n{proc.stderr[-5000:]}"
-    return Warehouse(root)
+    built = Warehouse(root)
+    # exit 1 with the contracts' results written means a contract failed: the build is
+    # there, and tests/expectations/test_contracts.py names the broken check
+    contracts_ran = proc.returncode == 1 and (built.exports / "p3_test_results.json").is_file()
+    assert proc.returncode == 0 or contracts_ran, (
+        f"mmfactory build failed:\n{proc.stdout[-5000:]}\n{proc.stderr[-5000:]}")
+    return built

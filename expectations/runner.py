@@ -1,0 +1,357 @@
+"""Running the checks: each check's frames validated by Great Expectations, results collected.
+
+A check builds a list of parts from the inputs (``expectations.inputs.CheckInputs``):
+a ``Frame`` is a pandas DataFrame (one DuckDB query, or rows computed in Python) with
+its expectations and the column that names an offending row; a ``Violations`` frame is
+the result of a cross-table rule written as a query that returns the rows breaking it,
+expected to be empty (``ExpectTableRowCountToEqual(value=0)``: GX's custom-SQL
+expectation does not run on pandas); a ``Missing`` part says what the check could not
+read (a relation not built yet, a file not written), and fails the check with that as
+its observed value.
+
+Great Expectations is imported once per process, and each run uses one ephemeral
+context (no ``gx/`` tree on disk): the suites are the Python code in
+``expectations/suites/``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from expectations.config import DEFAULT_CONFIG, CheckConfig
+from expectations.inputs import CheckInputs
+from mmfactory.settings import Warehouse
+
+
+# ---- parts ------------------------------------------------------------------------------
+@dataclass
+class Frame:
+    """A DataFrame and the native expectations it must meet."""
+
+    name: str
+    df: pd.DataFrame
+    expectations: list[Any]
+    id_column: str
+    summary: str = ""
+
+
+@dataclass
+class Violations:
+    """Rows that break a cross-table rule (one row per offence); must be none."""
+
+    name: str
+    df: pd.DataFrame
+    id_column: str
+    description: str
+    summary: str = ""
+
+
+@dataclass
+class Missing:
+    """A part that could not be evaluated: what is missing."""
+
+    name: str
+    reasons: list[str]
+
+
+Part = Frame | Violations | Missing
+
+
+@dataclass(frozen=True)
+class Check:
+    number: int
+    name: str
+    title: str
+    build: Callable[[CheckInputs, CheckConfig], list[Part]]
+
+
+# ---- results ----------------------------------------------------------------------------
+@dataclass
+class ExpectationOutcome:
+    part: str
+    expectation: str
+    description: str
+    success: bool
+    observed: str
+    offending: list[str] = field(default_factory=list)
+    unexpected_count: int | None = None
+    error: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.part}: {self.description}"
+
+
+@dataclass
+class CheckResult:
+    number: int
+    name: str
+    title: str
+    success: bool
+    observed: str
+    first_offending: list[str]
+    outcomes: list[ExpectationOutcome]
+    duration_s: float
+
+    @property
+    def status(self) -> str:
+        return "PASS" if self.success else "FAIL"
+
+    def problems(self) -> set[tuple[str, str]]:
+        """(expectation, offending item) for every failing expectation: what a negative
+        test compares between a clean and a corrupted copy."""
+        out = set()
+        for o in self.outcomes:
+            if not o.success:
+                items = o.offending or [o.observed]
+                out |= {(o.key, item) for item in items}
+        return out
+
+    def to_dict(self, max_offending: int = 50) -> dict[str, Any]:
+        return {
+            "number": self.number, "name": self.name, "title": self.title, "status": self.status,
+            "observed": self.observed, "first_offending": self.first_offending,
+            "duration_s": round(self.duration_s, 3),
+            "expectations": [
+                {**{k: v for k, v in asdict(o).items() if k != "offending"},
+                 "offending_count": len(o.offending), "offending": o.offending[:max_offending]}
+                for o in self.outcomes
+            ],
+        }
+
+
+@dataclass
+class RunResult:
+    checks: list[CheckResult]
+    started_at: datetime
+    duration_s: float
+    warehouse: str
+    dbt_invocation_id: str | None
+    selected: list[str] | None
+    config: CheckConfig
+
+    @property
+    def passed(self) -> int:
+        return sum(c.success for c in self.checks)
+
+    @property
+    def success(self) -> bool:
+        return bool(self.checks) and all(c.success for c in self.checks)
+
+    def by_name(self) -> dict[str, CheckResult]:
+        return {c.name: c for c in self.checks}
+
+    def to_dict(self) -> dict[str, Any]:
+        cfg = asdict(self.config)
+        cfg["deliverables"] = [asdict(d) for d in self.config.deliverables]
+        return {
+            "summary": {"passed": self.passed, "total": len(self.checks),
+                        "status": "PASS" if self.success else "FAIL",
+                        "line": f"Project checks: {self.passed} / {len(self.checks)} "
+                                f"{'PASS' if self.success else 'FAIL'}"},
+            "generated_at": self.started_at.isoformat(timespec="seconds"),
+            "duration_s": round(self.duration_s, 3),
+            "warehouse": self.warehouse,
+            "dbt_invocation_id": self.dbt_invocation_id,
+            "selected_checks": self.selected,
+            "config": cfg,
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+
+# ---- Great Expectations -----------------------------------------------------------------
+_GX: Any = None
+
+
+def _gx() -> Any:
+    """Import Great Expectations once (3-6 s), with analytics off."""
+    global _GX
+    if _GX is None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        import great_expectations as gx
+
+        _GX = gx
+    return _GX
+
+
+def gxe() -> Any:
+    """``great_expectations.expectations`` (the native expectation classes)."""
+    return _gx().expectations
+
+
+class _Validator:
+    """One ephemeral GX context and one pandas data source for a run."""
+
+    def __init__(self) -> None:
+        gx = _gx()
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        self.source = self.context.data_sources.add_pandas("mmfactory_checks")
+
+    def validate(self, check: str, frame: Frame) -> Any:
+        gx = self.gx
+        name = f"{check}.{frame.name}"
+        asset = self.source.add_dataframe_asset(name)
+        batch = asset.add_batch_definition_whole_dataframe(name)
+        suite = self.context.suites.add(gx.ExpectationSuite(name=name))
+        for expectation in frame.expectations:
+            suite.add_expectation(expectation)
+        definition = self.context.validation_definitions.add(
+            gx.ValidationDefinition(name=name, data=batch, suite=suite))
+        return definition.run(
+            batch_parameters={"dataframe": frame.df},
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [frame.id_column]},
+        )
+
+
+def _py(value: Any) -> Any:
+    """numpy scalars as Python values, NaN as None."""
+    if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _short(values: Sequence[Any], n: int = 3) -> str:
+    shown = ", ".join(repr(_py(v)) if not isinstance(v, tuple) else repr(tuple(_py(x) for x in v))
+                      for v in list(values)[:n])
+    return f"[{shown}{', ...' if len(values) > n else ''}]"
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _exception_message(info: Any) -> str | None:
+    if not info:
+        return None
+    if isinstance(info, dict) and "raised_exception" in info:
+        return info.get("exception_message") if info.get("raised_exception") else None
+    if isinstance(info, dict):
+        for value in info.values():
+            msg = _exception_message(value)
+            if msg:
+                return msg
+    return None
+
+
+def _outcomes_of_frame(frame: Frame, validation: Any) -> list[ExpectationOutcome]:
+    out = []
+    for r in validation.results:
+        cfg = r.expectation_config
+        result = dict(r.result or {})
+        error = _exception_message(r.exception_info)
+        offending: list[str] = []
+        if error:
+            observed = f"error: {error}"
+        elif "unexpected_index_list" in result:
+            index_list = result.get("unexpected_index_list") or []
+            offending = _unique([str(_py(d.get(frame.id_column))) for d in index_list if isinstance(d, dict)])
+            n = result.get("unexpected_count") or 0
+            values = result.get("partial_unexpected_list") or []
+            observed = f"{n} of {result.get('element_count', len(frame.df))} rows unexpected"
+            if n and not all(isinstance(_py(v), bool) for v in values):
+                observed += f", values {_short(values)}"
+        elif "missing_count" in result:
+            missing = [str(v) for v in result.get("partial_missing_list") or []]
+            offending = [f"missing {v}" for v in missing]
+            observed = f"missing {', '.join(missing)}" if missing else "none missing"
+        else:
+            observed = f"observed {_py(result.get('observed_value'))}"
+        success = bool(r.success) and not error
+        out.append(ExpectationOutcome(
+            part=frame.name, expectation=cfg.type, description=cfg.description or cfg.type,
+            success=success, observed=observed, offending=offending if not success else [],
+            unexpected_count=_py(result.get("unexpected_count")), error=error))
+    return out
+
+
+def _run_check(check: Check, inputs: CheckInputs, config: CheckConfig, validator: _Validator) -> CheckResult:
+    t0 = time.perf_counter()
+    try:
+        parts = check.build(inputs, config)
+    except Exception as exc:  # a crash in a check fails that check, with the error shown
+        parts = [Missing("build", [f"check raised {type(exc).__name__}: {str(exc).splitlines()[0]}"])]
+    outcomes: list[ExpectationOutcome] = []
+    summaries: list[str] = []
+    for part in parts:
+        if isinstance(part, Missing):
+            outcomes.append(ExpectationOutcome(
+                part=part.name, expectation="missing_input", description="inputs exist",
+                success=False, observed="; ".join(part.reasons), offending=[f"missing: {r}" for r in part.reasons]))
+            continue
+        if isinstance(part, Violations):
+            frame = Frame(part.name, part.df, [gxe().ExpectTableRowCountToEqual(
+                value=0, description=part.description)], part.id_column, part.summary)
+            [outcome] = _outcomes_of_frame(frame, validator.validate(check.name, frame))
+            if not outcome.success:
+                ids = [str(_py(v)) for v in part.df[part.id_column].tolist()]
+                outcome.offending = _unique(ids)
+                outcome.unexpected_count = len(part.df)
+                outcome.observed = f"{len(part.df)} violating rows: {_short(_unique(ids))}"
+            outcomes.append(outcome)
+        else:
+            outcomes += _outcomes_of_frame(part, validator.validate(check.name, part))
+        if part.summary:
+            summaries.append(part.summary)
+    failing = [o for o in outcomes if not o.success]
+    success = bool(outcomes) and not failing
+    if success:
+        observed = "; ".join(summaries) or f"{len(outcomes)} expectations met"
+    else:
+        observed = "; ".join(f"{o.key} -> {o.observed}" for o in failing[:2])
+        if len(failing) > 2:
+            observed += f" (+{len(failing) - 2} more failing)"
+    first = _unique([item for o in failing for item in o.offending])[: config.shown_offenders]
+    return CheckResult(check.number, check.name, check.title, success, observed, first, outcomes,
+                       time.perf_counter() - t0)
+
+
+class UnknownCheckError(ValueError):
+    """A check name that is not one of the eleven."""
+
+
+def select_checks(only: Sequence[str] | None) -> list[Check]:
+    from expectations.suites import CHECKS
+
+    if not only:
+        return list(CHECKS)
+    by_name = {c.name: c for c in CHECKS}
+    unknown = [n for n in only if n not in by_name]
+    if unknown:
+        raise UnknownCheckError(f"unknown check(s) {', '.join(unknown)}; known: {', '.join(by_name)}")
+    wanted = set(only)
+    return [c for c in CHECKS if c.name in wanted]
+
+
+def run_checks(wh: Warehouse, only: Sequence[str] | None = None,
+               config: CheckConfig = DEFAULT_CONFIG) -> RunResult:
+    """Run the selected checks (all eleven by default) on warehouse ``wh``."""
+    selected = select_checks(only)
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    validator = _Validator()
+    inputs = CheckInputs(wh)
+    try:
+        manifest, _ = inputs.json_file("training_manifest.json")
+        invocation = manifest.get("dbt_invocation_id") if isinstance(manifest, dict) else None
+        results = [_run_check(check, inputs, config, validator) for check in selected]
+    finally:
+        inputs.close()
+    return RunResult(results, started, time.perf_counter() - t0, str(wh.root), invocation,
+                     list(only) if only else None, config)

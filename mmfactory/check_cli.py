@@ -1,0 +1,97 @@
+"""The `check` and `report` commands, and the step `mmfactory build` ends with.
+
+Mount them in ``mmfactory/cli.py``::
+
+    from mmfactory.check_cli import check, finish_build, report
+    app.command()(check)
+    app.command()(report)
+    # at the end of build():  raise typer.Exit(code=finish_build(wh, console))
+
+Exit codes: 0 every check passed, 1 a check failed (the files are still written), 2 the
+command could not run (no lakehouse, unknown check name).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from mmfactory.settings import Warehouse, warehouse
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _require_lakehouse(wh: Warehouse) -> None:
+    if not wh.database.is_file():
+        err.print(f"[bold red]error:[/] no lakehouse at {wh.database}: run `mmfactory build` first")
+        raise typer.Exit(code=2)
+
+
+def run_and_write_checks(wh: Warehouse, out: Console, only: list[str] | None = None) -> int:
+    """Run the checks, print the table, write the results (full runs only); 0 or 1."""
+    from mmfactory import checks
+
+    result = checks.run(wh, only=only)
+    checks.print_results(result, out)
+    if not only:
+        json_path, md_path = checks.write_results(wh, result)
+        out.print(f"results: {json_path}\nreport:  {md_path}")
+    return 0 if result.success else 1
+
+
+def write_and_print_report(wh: Warehouse, out: Console, plots: bool = True) -> None:
+    from mmfactory.reports import write_report
+
+    outputs = write_report(wh, plots=plots)
+    counts = outputs.metrics["counts"]
+    unavailable = outputs.metrics["unavailable"]
+    out.print(f"report: {counts['total']} records "
+              f"({', '.join(f'{k} {v}' for k, v in counts['by_split'].items())}, smoke {counts['smoke']})")
+    if unavailable:
+        out.print("not available: " + "; ".join(f"{k} ({v})" for k, v in unavailable.items()))
+    out.print(f"metrics: {outputs.metrics_path}\nreport:  {outputs.report_path}")
+    if plots:
+        out.print("plots:   " + ", ".join(str(p) for p in outputs.plot_paths))
+
+
+def finish_build(wh: Warehouse, out: Console | None = None) -> int:
+    """What `mmfactory build` ends with after dbt: the report (metrics, Markdown, plots),
+    the eleven checks (results written), then the report's check line refreshed.
+    Returns the exit code for build: 0 when every check passed, else 1."""
+    out = out or console
+    write_and_print_report(wh, out)
+    code = run_and_write_checks(wh, out)
+    from mmfactory.reports import write_report
+
+    write_report(wh, plots=False)  # p3_report.md now names this build's check result
+    return code
+
+
+def check(
+    only: Annotated[list[str] | None, typer.Option(
+        "--only", help="Run only this check (repeatable), e.g. --only split_no_overlap. "
+                       "A partial run prints its table but does not overwrite p3_test_results.json.")] = None,
+) -> None:
+    """Run the eleven project checks (Great Expectations data contracts) on the lakehouse and
+    its exports; write p3_test_results.json and p3_test_report.md; exit 1 on any failure."""
+    from expectations.runner import UnknownCheckError
+
+    wh = warehouse()
+    _require_lakehouse(wh)
+    names = [n.strip() for item in (only or []) for n in item.split(",") if n.strip()] or None
+    try:
+        code = run_and_write_checks(wh, console, names)
+    except UnknownCheckError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=2) from None
+    raise typer.Exit(code=code)
+
+
+def report() -> None:
+    """Write p3_metrics.json, p3_report.md and the plots under exports/ from the report tables."""
+    wh = warehouse()
+    _require_lakehouse(wh)
+    write_and_print_report(wh, console)

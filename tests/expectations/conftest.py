@@ -1,0 +1,56 @@
+"""Fixtures for the contract tests: the real build with its report written, a clean copy
+of it, and the checks' result on that copy (the baseline every corruption is compared
+with)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from mmfactory.settings import Warehouse
+from tests.expectations.corrupt import copy_warehouse, reseal
+
+
+# For working on the contracts only: point this at an existing build to skip the ~30 s
+# build (it is copied, never modified). CI does not set it and builds for real.
+REUSE_BUILD_ENV = "MMFACTORY_TEST_REUSE_BUILD"
+
+
+@pytest.fixture(scope="session")
+def reported_warehouse(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """The session's real build (`mmfactory build` on ../shared) with `mmfactory report`'s
+    files written, as `make run` leaves it."""
+    from mmfactory.reports import write_report
+
+    reuse = os.environ.get(REUSE_BUILD_ENV)
+    if reuse:
+        wh = copy_warehouse(Warehouse(Path(reuse)), tmp_path_factory.mktemp("reused") / "warehouse")
+    else:
+        wh = request.getfixturevalue("built_warehouse")
+    write_report(wh)
+    return wh
+
+
+@pytest.fixture(scope="session")
+def clean_copy(reported_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """A resealed copy of the real build (resealing a clean build changes no count)."""
+    wh = copy_warehouse(reported_warehouse, tmp_path_factory.mktemp("clean") / "warehouse")
+    reseal(wh)
+    return wh
+
+
+@pytest.fixture(scope="session")
+def baseline(clean_copy: Warehouse):
+    """All eleven checks on the clean copy."""
+    from expectations.runner import run_checks
+
+    return run_checks(clean_copy)
+
+
+@pytest.fixture()
+def fresh_copy(reported_warehouse: Warehouse, tmp_path: Path) -> Warehouse:
+    wh = copy_warehouse(reported_warehouse, tmp_path / "warehouse")
+    reseal(wh)
+    return wh
