@@ -50,6 +50,15 @@ mentions as (
 
 ),
 
+judgements as (
+
+    -- the latest judgement of each sample at the configured threshold (P13: 4.0)
+    select * from {{ ref('stg_generation__judgements') }}
+    where threshold = {{ var('judge_threshold', 4.0) }}
+    qualify row_number() over (partition by sample_id order by judged_at desc, request_hash) = 1
+
+),
+
 {%- if audit_documents %}
 
 documents as (
@@ -147,7 +156,14 @@ combined as (
                 'omitted_categories': description.omitted_categories,
                 'miscounted_items': description.miscounted_items
             } end,
-            'chair': chaired.chair_signals
+            'chair': chaired.chair_signals,
+            'judge': case when judgements.sample_id is not null then {
+                'mean_score': judgements.mean_score,
+                'min_score': judgements.min_score,
+                'threshold': judgements.threshold,
+                'is_passed': judgements.is_passed,
+                'judge_model': judgements.judge_model
+            } end
         } as quality_signals,
         case
             when samples.task_type = 'region_grounding' then grounding.threshold_margin
@@ -176,6 +192,10 @@ combined as (
             coalesce(charts.failed_checks, []),
             {%- endif %}
             chaired.failed_checks,
+            case when not judgements.is_passed then [{
+                'check': 'judge', 'error_type': 'judge_rejected',
+                'evidence': 'judge ' || judgements.judge_model || ' scored ' || round(judgements.mean_score, 2)
+                    || ' < ' || judgements.threshold}] else [] end,
             case
                 when samples.task_type in ('ocr_summary', 'document_qa')
                     {%- if audit_documents %} and documents.sample_id is null{% endif %}
@@ -198,6 +218,7 @@ combined as (
     left join structure on structure.sample_id = samples.sample_id
     left join counting on counting.sample_id = samples.sample_id
     left join grounding on grounding.sample_id = samples.sample_id
+    left join judgements on judgements.sample_id = samples.sample_id
     left join comparison on comparison.sample_id = samples.sample_id
     left join description on description.sample_id = samples.sample_id
     {%- if audit_documents %}
