@@ -1,7 +1,6 @@
 -- document_qa: questions about a readable document's key fields (derived page fields,
--- SROIE's company/date/address/total, FUNSD's question->answer links), answered with the
--- value as written. Fields keyed by an object category (inventory lines) and the asset
--- hash are left out: they make no natural question. At most
+-- SROIE's company/date/address/total, FUNSD's question->answer links, as selected by
+-- int_document_fields_selected), answered with the value as written. At most
 -- var('document_qa_max_per_document') per document, chosen by a stable hash.
 with
 
@@ -14,31 +13,15 @@ documents as (
 
 fields as (
 
-    select * from {{ ref('stg_documents__fields') }}
-
-),
-
-categories as (
-
-    select category_name from {{ ref('stg_seeds__coco_category_names') }}
+    select * from {{ ref('int_document_fields_selected') }}
 
 ),
 
 candidates as (
 
-    select
-        fields.asset_id,
-        fields.field_index,
-        rtrim(trim(fields.field_key), ':') as field_name,
-        trim(fields.field_value) as field_value,
-        documents.full_text
-
+    select fields.*, documents.full_text
     from fields
     inner join documents on documents.asset_id = fields.asset_id
-    where length(trim(fields.field_value)) between 1 and 80
-      and length(rtrim(trim(fields.field_key), ':')) between 2 and 40
-      and lower(rtrim(trim(fields.field_key), ':')) not in (select category_name from categories)
-      and rtrim(trim(fields.field_key), ':') <> 'Asset'
 
 ),
 

@@ -12,34 +12,22 @@ documents as (
 
 fields as (
 
-    select * from {{ ref('stg_documents__fields') }}
-
-),
-
-categories as (
-
-    select category_name from {{ ref('stg_seeds__coco_category_names') }}
+    select * from {{ ref('int_document_fields_selected') }}
 
 ),
 
 key_fields as (
 
     select
-        fields.asset_id,
-        list(rtrim(trim(fields.field_key), ':') || ': ' || trim(fields.field_value) order by fields.field_index)
-            filter (where field_rank <= 4) as field_phrases
+        asset_id,
+        list(field_name || ': ' || field_value order by field_index) filter (where field_rank <= 4)
+            as field_phrases
 
     from (
-        select
-            *,
-            row_number() over (partition by asset_id order by field_index) as field_rank
+        select *, row_number() over (partition by asset_id order by field_index) as field_rank
         from fields
-        where length(trim(field_value)) between 1 and 60
-          and length(trim(field_key)) between 1 and 40
-          and lower(rtrim(trim(field_key), ':')) not in (select category_name from categories)
-          and rtrim(trim(field_key), ':') <> 'Asset'
-    ) as fields
-    group by fields.asset_id
+    )
+    group by asset_id
 
 ),
 
