@@ -4,8 +4,13 @@ In: the images root, the annotation file, a source name. Out (one file per sourc
 ``assets`` (every readable image file under the root), ``coco_images``,
 ``coco_annotations``, ``coco_categories``, ``coco_licenses`` and ``rejects``.
 
-The JSON is streamed section by section (``json_stream.iter_items``) into columnar
-batches; validation is vectorized with polars over the whole columns afterwards.
+The JSON is streamed (``read_coco_json``): the small sections before ``annotations`` in
+one short pass that stops there, then ``annotations`` (and any section found after it) in
+one pass over the whole file, with polygon coordinates dropped before parsing (see
+``json_stream``) and records turned into columns a batch at a time. Validation is
+vectorized with polars over the whole columns afterwards. The steps are public so that a
+benchmark can time them one by one: ``read_coco_json``, ``inspect_coco_files``,
+``assemble_coco_landing`` and ``write_coco_landing``.
 
 Decisions, in the order the checks run (each rejected record gets one reason):
 
@@ -27,13 +32,15 @@ Decisions, in the order the checks run (each rejected record gets one reason):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain, islice, repeat
 from pathlib import Path
 from typing import Any
 
 import ijson
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
@@ -47,7 +54,16 @@ from ingest.image_files import (
     inspect_images,
     walk_images,
 )
-from ingest.json_stream import iter_items, to_float
+from ingest.json_stream import (
+    SectionStream,
+    iter_compacted_items,
+    iter_items,
+    may_show_compacted,
+    paused_gc,
+    scan_head,
+    to_float,
+    trailing_section_items,
+)
 from ingest.landing import LandingError, check_source_name, land_table, new_run_id, utc_now
 from ingest.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reason, Reject, rejects_table
 from ingest.report import LandingReport
@@ -182,8 +198,13 @@ def _check_top_level(path: Path) -> None:
 
 def read_licenses(path: Path) -> tuple[pl.DataFrame, list[Reject]]:
     """The ``licenses`` section: one row per well-formed license record."""
+    return licenses_frame(_sections(path, "licenses"))
+
+
+def licenses_frame(records: Iterable[Any]) -> tuple[pl.DataFrame, list[Reject]]:
+    """``read_licenses`` on records already parsed."""
     rows, rejects = [], []
-    for i, rec in enumerate(_sections(path, "licenses")):
+    for i, rec in enumerate(records):
         lid = _as_int(rec.get("id")) if isinstance(rec, dict) else None
         if lid is None:
             rejects.append(Reject(LICENSES_TABLE, f"licenses[{i}]", Reason.MALFORMED_RECORD,
@@ -199,8 +220,13 @@ def read_licenses(path: Path) -> tuple[pl.DataFrame, list[Reject]]:
 
 def read_categories(path: Path) -> tuple[pl.DataFrame, list[Reject]]:
     """The ``categories`` section: id, name and supercategory per well-formed record."""
+    return categories_frame(_sections(path, "categories"))
+
+
+def categories_frame(records: Iterable[Any]) -> tuple[pl.DataFrame, list[Reject]]:
+    """``read_categories`` on records already parsed."""
     rows, rejects = [], []
-    for i, rec in enumerate(_sections(path, "categories")):
+    for i, rec in enumerate(records):
         cid = _as_int(rec.get("id")) if isinstance(rec, dict) else None
         name = rec.get("name") if isinstance(rec, dict) else None
         if cid is None or not isinstance(name, str) or not name.strip():
@@ -217,8 +243,13 @@ def read_categories(path: Path) -> tuple[pl.DataFrame, list[Reject]]:
 
 def read_images(path: Path) -> tuple[pl.DataFrame, list[Reject]]:
     """The ``images`` section: one row per well-formed image record (duplicates dropped)."""
+    return images_frame(_sections(path, "images"))
+
+
+def images_frame(records: Iterable[Any]) -> tuple[pl.DataFrame, list[Reject]]:
+    """``read_images`` on records already parsed."""
     rows, rejects = [], []
-    for i, rec in enumerate(_sections(path, "images")):
+    for i, rec in enumerate(records):
         if not isinstance(rec, dict):
             rec = {}
         iid, w, h = _as_int(rec.get("id")), _as_int(rec.get("width")), _as_int(rec.get("height"))
@@ -264,40 +295,193 @@ _ANN_COLUMNS = {
 def read_annotations(path: Path) -> tuple[pl.DataFrame, list[Reject]]:
     """The ``annotations`` section as columns, streamed in batches; box values that are not
     numbers (or are the quoted non-finite tokens) become NaN for the box checks."""
-    cols: dict[str, list[Any]] = {name: [] for name in _ANN_COLUMNS}
-    batches: list[pl.DataFrame] = []
-    rejects: list[Reject] = []
-    nan = math.nan
-    for i, rec in enumerate(_sections(path, "annotations")):
-        if not isinstance(rec, dict):
-            rec = {}
-        aid, iid, cid = _as_int(rec.get("id")), _as_int(rec.get("image_id")), _as_int(rec.get("category_id"))
-        bbox = rec.get("bbox")
-        if aid is None or iid is None or cid is None or not isinstance(bbox, list) or len(bbox) != 4:
-            label = f"annotation {rec['id']}" if "id" in rec else f"annotations[{i}]"
-            rejects.append(Reject(ANNOTATIONS_TABLE, label, Reason.MALFORMED_RECORD,
-                                  f"{label}: needs integer id, image_id, category_id and a bbox of "
-                                  f"4 numbers, got {rec!r:.200}"))
-            continue
-        x, y, w, h = (to_float(v) for v in bbox)
-        crowd = rec.get("iscrowd", 0)
-        cols["annotation_id"].append(aid)
-        cols["coco_image_id"].append(iid)
-        cols["category_id"].append(cid)
-        cols["bbox_x"].append(nan if x is None else x)
-        cols["bbox_y"].append(nan if y is None else y)
-        cols["bbox_w"].append(nan if w is None else w)
-        cols["bbox_h"].append(nan if h is None else h)
-        cols["area"].append(to_float(rec.get("area")))
-        cols["is_crowd"].append(bool(crowd) and crowd not in ("0", "false"))
-        cols["has_segmentation"].append(bool(rec.get("segmentation")))
-        if len(cols["annotation_id"]) >= _BATCH_ROWS:
-            batches.append(pl.DataFrame(cols, schema=_ANN_COLUMNS))
-            cols = {name: [] for name in _ANN_COLUMNS}
-    batches.append(pl.DataFrame(cols, schema=_ANN_COLUMNS))
-    frame = pl.concat(batches, rechunk=True)
-    return _drop_duplicate_ids(frame, "annotation_id", ANNOTATIONS_TABLE, "annotation",
-                               Reason.DUPLICATE_ANNOTATION_ID, rejects)
+    columns = AnnotationColumns()
+    records = _sections(path, "annotations")
+    with paused_gc():
+        while batch := list(islice(records, _BATCH_ROWS)):
+            columns.add(batch)
+    return columns.result()
+
+
+_CROWD_FALSE = ("0", "false")
+
+
+def _all_of(values: list[Any], kind: type) -> bool:
+    return set(map(type, values)) == {kind}
+
+
+class AnnotationColumns:
+    """Annotation records -> the columns of ``read_annotations``, a batch at a time.
+
+    A batch whose records are all well-formed, with plain int ids and number boxes (the
+    usual case), is converted with C-level ``map``/numpy calls; any other batch record by
+    record. Both give the same rows and rejects.
+    """
+
+    def __init__(self) -> None:
+        self._frames: list[pl.DataFrame] = []
+        self._rejects: list[Reject] = []
+        self._seen = 0
+
+    def add(self, records: list[Any]) -> None:
+        frame = self._columns(records)
+        self._frames.append(frame if frame is not None else self._record_by_record(records))
+        self._seen += len(records)
+
+    def result(self) -> tuple[pl.DataFrame, list[Reject]]:
+        """The rows (duplicate ids dropped) and the rejects, in record order."""
+        frame = pl.concat([*self._frames, pl.DataFrame(schema=_ANN_COLUMNS)], rechunk=True)
+        return _drop_duplicate_ids(frame, "annotation_id", ANNOTATIONS_TABLE, "annotation",
+                                   Reason.DUPLICATE_ANNOTATION_ID, list(self._rejects))
+
+    def _columns(self, records: list[Any]) -> pl.DataFrame | None:
+        """The batch's frame, or None when some record needs the record-by-record path."""
+        if not records or not _all_of(records, dict):
+            return None
+        get = dict.get
+        ids = [list(map(get, records, repeat(k))) for k in ("id", "image_id", "category_id")]
+        boxes = list(map(get, records, repeat("bbox")))
+        if not all(_all_of(v, int) for v in ids) or not _all_of(boxes, list) or set(map(len, boxes)) != {4}:
+            return None
+        flat = list(chain.from_iterable(boxes))
+        areas = list(map(get, records, repeat("area")))
+        crowds = list(map(get, records, repeat("iscrowd"), repeat(0)))
+        if not set(map(type, flat)) <= {float, int} or not set(map(type, areas)) <= {float, int} \
+                or not _all_of(crowds, int):
+            return None
+        try:
+            id_arrays = [np.array(v, dtype=np.int64) for v in ids]
+            xywh = np.array(flat, dtype=np.float64).reshape(-1, 4)
+            area = np.array(areas, dtype=np.float64)
+        except OverflowError:  # an int beyond int64 / float: let the slow path raise as it does
+            return None
+        return pl.DataFrame({
+            "annotation_id": id_arrays[0], "coco_image_id": id_arrays[1], "category_id": id_arrays[2],
+            "bbox_x": xywh[:, 0], "bbox_y": xywh[:, 1], "bbox_w": xywh[:, 2], "bbox_h": xywh[:, 3],
+            "area": area, "is_crowd": list(map(bool, crowds)),
+            "has_segmentation": list(map(bool, map(get, records, repeat("segmentation")))),
+        }, schema=_ANN_COLUMNS)
+
+    def _record_by_record(self, records: list[Any]) -> pl.DataFrame:
+        cols: dict[str, list[Any]] = {name: [] for name in _ANN_COLUMNS}
+        nan = math.nan
+        for i, rec in enumerate(records, start=self._seen):
+            if not isinstance(rec, dict):
+                rec = {}
+            aid, iid, cid = _as_int(rec.get("id")), _as_int(rec.get("image_id")), _as_int(rec.get("category_id"))
+            bbox = rec.get("bbox")
+            if aid is None or iid is None or cid is None or not isinstance(bbox, list) or len(bbox) != 4:
+                label = f"annotation {rec['id']}" if "id" in rec else f"annotations[{i}]"
+                self._rejects.append(Reject(
+                    ANNOTATIONS_TABLE, label, Reason.MALFORMED_RECORD,
+                    f"{label}: needs integer id, image_id, category_id and a bbox of "
+                    f"4 numbers, got {rec!r:.200}"))
+                continue
+            x, y, w, h = (to_float(v) for v in bbox)
+            crowd = rec.get("iscrowd", 0)
+            cols["annotation_id"].append(aid)
+            cols["coco_image_id"].append(iid)
+            cols["category_id"].append(cid)
+            cols["bbox_x"].append(nan if x is None else x)
+            cols["bbox_y"].append(nan if y is None else y)
+            cols["bbox_w"].append(nan if w is None else w)
+            cols["bbox_h"].append(nan if h is None else h)
+            cols["area"].append(to_float(rec.get("area")))
+            cols["is_crowd"].append(bool(crowd) and crowd not in _CROWD_FALSE)
+            cols["has_segmentation"].append(bool(rec.get("segmentation")))
+        return pl.DataFrame(cols, schema=_ANN_COLUMNS)
+
+
+_SMALL_SECTIONS = ("licenses", "categories", "images")
+_FRAMES = {"licenses": licenses_frame, "categories": categories_frame, "images": images_frame}
+
+
+@dataclass
+class CocoJson:
+    """Everything the annotation file says, as frames, and the records it rejected."""
+
+    licenses: pl.DataFrame
+    categories: pl.DataFrame
+    images: pl.DataFrame
+    annotations: pl.DataFrame
+    #: in the order licenses, categories, images, annotations
+    rejects: list[Reject]
+
+    @property
+    def duplicate_image_ids(self) -> set[int]:
+        return {int(x.item.split()[-1]) for x in self.rejects if x.reason == Reason.DUPLICATE_IMAGE_ID}
+
+    @property
+    def rows_in(self) -> dict[str, int]:
+        """Records read per table: landed candidates plus rejects."""
+        frames = {LICENSES_TABLE: self.licenses, CATEGORIES_TABLE: self.categories,
+                  IMAGES_TABLE: self.images, ANNOTATIONS_TABLE: self.annotations}
+        return {table: len(frame) + sum(x.landing_table == table for x in self.rejects)
+                for table, frame in frames.items()}
+
+
+def _compacted_in(rejects: list[Reject]) -> bool:
+    """True when a malformed-record message may show a compacted segmentation value."""
+    return any(r.reason == Reason.MALFORMED_RECORD and may_show_compacted(r.message) for r in rejects)
+
+
+def read_coco_json(path: Path) -> CocoJson:
+    """The four sections of a COCO file, as ``read_licenses``, ``read_categories``,
+    ``read_images`` and ``read_annotations`` give them, in about one pass over the file.
+
+    Raises ``CocoFileError`` as they do when the file is not a readable JSON object.
+    """
+    _check_top_level(path)
+    try:
+        with paused_gc():
+            return _read_coco_json(path)
+    except (ijson.JSONError, OSError) as exc:
+        # word the error exactly as the section-by-section readers do
+        for section in _SMALL_SECTIONS:
+            _FRAMES[section](_sections(path, section))
+        read_annotations(path)
+        raise CocoFileError(f"{path}: not valid JSON ({exc})".replace("\n", " ")) from exc
+
+
+def _read_coco_json(path: Path) -> CocoJson:
+    # 1. the small sections, up to the annotations (where COCO files keep them)
+    head = scan_head(path, _SMALL_SECTIONS, stop_key="annotations")
+    records: dict[str, list[Any]] = dict(head.items)
+    compacted: set[str] = set()
+    columns = AnnotationColumns()
+    if head.stopped:
+        # 2. the annotations, in one pass over the whole file, counting the small
+        # sections' names on the way
+        stream = SectionStream(path, "annotations", census_names=_SMALL_SECTIONS)
+        for batch in stream:
+            columns.add(batch)
+        for section in _SMALL_SECTIONS:
+            seen, named = head.keys_seen[section], stream.census[section]
+            if seen == 0 and named > 0:
+                # 3. not before the annotations, so after them (COCO 2017's categories):
+                # from its key on if it has a single one, else in another whole pass
+                tail = trailing_section_items(path, section) if named == 1 and not stream.escapes else None
+                records[section] = tail if tail is not None else list(iter_compacted_items(path, section))
+                compacted.add(section)
+            elif named > seen:
+                # the name occurs after the annotations too (a repeated key?)
+                head.irregular.add(section)
+    for section in head.irregular:
+        # read the section whole, exactly as read_<section> does
+        records[section] = list(_sections(path, section))
+        compacted.discard(section)
+    frames: dict[str, tuple[pl.DataFrame, list[Reject]]] = {}
+    for section in _SMALL_SECTIONS:
+        frames[section] = _FRAMES[section](records[section])
+        if section in compacted and _compacted_in(frames[section][1]):
+            frames[section] = _FRAMES[section](_sections(path, section))
+    annotations = columns.result()
+    if _compacted_in(annotations[1]):
+        annotations = read_annotations(path)
+    return CocoJson(
+        licenses=frames["licenses"][0], categories=frames["categories"][0], images=frames["images"][0],
+        annotations=annotations[0],
+        rejects=[*frames["licenses"][1], *frames["categories"][1], *frames["images"][1], *annotations[1]])
 
 
 def _file_frame(files: list[ImageFile]) -> pl.DataFrame:
@@ -404,6 +588,80 @@ def _annotation_message(r: dict[str, Any], tolerance_px: float) -> str:
                     f"{r['json_height_px']} image by more than {tolerance_px:g} px")
 
 
+@dataclass
+class ImageFiles:
+    """The image files a landing considered: the readable ones, content-deduplicated, and
+    the reject of every other path (keyed by path relative to the images root)."""
+
+    files: list[ImageFile]
+    rejects: dict[str, Reject]
+    #: paths considered: every image under the root plus the paths the JSON names
+    paths_in: int
+
+
+def inspect_coco_files(images_root: Path, listed: list[str], verify: bool = False,
+                       progress: Any = None) -> ImageFiles:
+    """Every file under ``images_root``, plus paths the JSON names that the walk did not
+    find (so a missing or escaping path is judged and gets its reason), inspected."""
+    on_disk = walk_images(images_root)
+    paths = sorted(set(on_disk) | set(listed))
+    inspected: list[ImageFile] = []
+    file_rejects: dict[str, Reject] = {}
+    for i, result in enumerate(inspect_images(images_root, paths, verify=verify)):
+        if isinstance(result, ImageFile):
+            inspected.append(result)
+        else:
+            file_rejects[result.item] = result
+        if progress is not None:
+            progress("images", i + 1, len(paths))
+    files, dup_rejects = dedupe_content(inspected)
+    for rej in dup_rejects:
+        file_rejects[rej.item] = rej
+    return ImageFiles(files=files, rejects=file_rejects, paths_in=len(paths))
+
+
+def assemble_coco_landing(coco: CocoJson, image_files: ImageFiles, source: str, run_id: str, at: datetime,
+                          bbox_tolerance_px: float = DEFAULT_BBOX_TOLERANCE_PX) -> CocoLanding:
+    """Join the JSON's records to the image files, check the annotations, and build the
+    tables to land (nothing written yet)."""
+    images, categories, licenses = coco.images, coco.categories, coco.licenses
+    rows_in = {**coco.rows_in, "assets": image_files.paths_in}
+    files, file_rejects = image_files.files, image_files.rejects
+    rejects: list[Reject] = [*coco.rejects, *file_rejects.values()]
+
+    matched, r = match_images(images, files, file_rejects)
+    rejects += r
+    rejected_image_ids = (set(images.get_column("coco_image_id").to_list()) | coco.duplicate_image_ids) - set(
+        matched.get_column("coco_image_id").to_list())
+    good_annotations, r = validate_annotations(
+        coco.annotations, matched, rejected_image_ids, categories.get_column("category_id"), bbox_tolerance_px)
+    rejects += r
+
+    license_rows = dict(zip(licenses.get_column("license_id").to_list(),
+                            zip(licenses.get_column("license_name").to_list(),
+                                licenses.get_column("license_url").to_list())))
+    # per file name, the last matched record's (license_id, flickr_url, coco_url)
+    columns = (matched.get_column(c).to_list() for c in ("license_id", "flickr_url", "coco_url"))
+    by_file = dict(zip(matched.get_column("file_name").to_list(), zip(*columns)))
+    asset_licenses = {
+        name: License(f"{source}:{license_id}", *license_rows.get(license_id, (None, None)))
+        for name, (license_id, _, _) in by_file.items() if license_id is not None
+    }
+    attribution = {name: flickr_url or coco_url for name, (_, flickr_url, coco_url) in by_file.items()
+                   if flickr_url or coco_url}
+    assets = assets_table(files, source, "general_image", run_id, at, asset_licenses, attribution)
+
+    stamp = {"source": source, "ingested_at": at, "ingest_run_id": run_id}
+    tables = {
+        IMAGES_TABLE: _stamped(matched.rename({"json_width_px": "width_px", "json_height_px": "height_px"}),
+                               stamp, COCO_IMAGES_SCHEMA),
+        ANNOTATIONS_TABLE: _stamped(good_annotations, stamp, COCO_ANNOTATIONS_SCHEMA),
+        CATEGORIES_TABLE: _stamped(categories, stamp, COCO_CATEGORIES_SCHEMA),
+        LICENSES_TABLE: _stamped(licenses, stamp, COCO_LICENSES_SCHEMA),
+    }
+    return CocoLanding(assets=assets, tables=tables, rejects=rejects, rows_in=rows_in)
+
+
 def land_coco_frames(
     images_root: Path,
     annotations_path: Path,
@@ -418,72 +676,10 @@ def land_coco_frames(
 
     ``progress``, if given, is called as ``progress(step, done, total)``.
     """
-    _check_top_level(annotations_path)
-    rejects: list[Reject] = []
-    licenses, r = read_licenses(annotations_path)
-    rejects += r
-    categories, r = read_categories(annotations_path)
-    rejects += r
-    images, r = read_images(annotations_path)
-    rejects += r
-    duplicate_image_ids = {int(x.item.split()[-1]) for x in r if x.reason == Reason.DUPLICATE_IMAGE_ID}
-    annotations, r = read_annotations(annotations_path)
-    rejects += r
-    rows_in = {
-        LICENSES_TABLE: len(licenses) + sum(x.landing_table == LICENSES_TABLE for x in rejects),
-        CATEGORIES_TABLE: len(categories) + sum(x.landing_table == CATEGORIES_TABLE for x in rejects),
-        IMAGES_TABLE: len(images) + sum(x.landing_table == IMAGES_TABLE for x in rejects),
-        ANNOTATIONS_TABLE: len(annotations) + sum(x.landing_table == ANNOTATIONS_TABLE for x in rejects),
-    }
-
-    # Files: everything under the root, plus paths the JSON names that the walk did not
-    # find (so a missing or escaping path is judged and gets its reason).
-    on_disk = walk_images(images_root)
-    listed = images.get_column("file_name").to_list()
-    paths = sorted(set(on_disk) | set(listed))
-    rows_in["assets"] = len(paths)
-    inspected: list[ImageFile] = []
-    file_rejects: dict[str, Reject] = {}
-    for i, result in enumerate(inspect_images(images_root, paths, verify=verify)):
-        if isinstance(result, ImageFile):
-            inspected.append(result)
-        else:
-            file_rejects[result.item] = result
-        if progress is not None:
-            progress("images", i + 1, len(paths))
-    files, dup_rejects = dedupe_content(inspected)
-    for rej in dup_rejects:
-        file_rejects[rej.item] = rej
-    rejects += file_rejects.values()
-
-    matched, r = match_images(images, files, file_rejects)
-    rejects += r
-    rejected_image_ids = (set(images.get_column("coco_image_id").to_list()) | duplicate_image_ids) - set(
-        matched.get_column("coco_image_id").to_list())
-    good_annotations, r = validate_annotations(
-        annotations, matched, rejected_image_ids, categories.get_column("category_id"), bbox_tolerance_px)
-    rejects += r
-
-    license_rows = {row["license_id"]: row for row in licenses.iter_rows(named=True)}
-    by_file = {row["file_name"]: row for row in matched.iter_rows(named=True)}
-    asset_licenses = {
-        name: License(f"{source}:{row['license_id']}", license_rows.get(row["license_id"], {}).get("license_name"),
-                      license_rows.get(row["license_id"], {}).get("license_url"))
-        for name, row in by_file.items() if row["license_id"] is not None
-    }
-    attribution = {name: row["flickr_url"] or row["coco_url"] for name, row in by_file.items()
-                   if row["flickr_url"] or row["coco_url"]}
-    assets = assets_table(files, source, "general_image", run_id, at, asset_licenses, attribution)
-
-    stamp = {"source": source, "ingested_at": at, "ingest_run_id": run_id}
-    tables = {
-        IMAGES_TABLE: _stamped(matched.rename({"json_width_px": "width_px", "json_height_px": "height_px"}),
-                               stamp, COCO_IMAGES_SCHEMA),
-        ANNOTATIONS_TABLE: _stamped(good_annotations, stamp, COCO_ANNOTATIONS_SCHEMA),
-        CATEGORIES_TABLE: _stamped(categories, stamp, COCO_CATEGORIES_SCHEMA),
-        LICENSES_TABLE: _stamped(licenses, stamp, COCO_LICENSES_SCHEMA),
-    }
-    return CocoLanding(assets=assets, tables=tables, rejects=rejects, rows_in=rows_in)
+    coco = read_coco_json(annotations_path)
+    image_files = inspect_coco_files(images_root, coco.images.get_column("file_name").to_list(),
+                                     verify, progress)
+    return assemble_coco_landing(coco, image_files, source, run_id, at, bbox_tolerance_px)
 
 
 def _stamped(frame: pl.DataFrame, stamp: dict[str, Any], schema: pa.Schema) -> pa.Table:
@@ -517,6 +713,12 @@ def land_coco(
     run_id, at = new_run_id(), utc_now()
     landing = land_coco_frames(images_root, annotations_path, source, run_id, at,
                                bbox_tolerance_px, verify, progress)
+    return write_coco_landing(wh, landing, source, images_root, annotations_path, run_id, at)
+
+
+def write_coco_landing(wh: Warehouse, landing: CocoLanding, source: str, images_root: Path,
+                       annotations_path: Path, run_id: str, at: datetime) -> LandingReport:
+    """Write every table of ``landing`` (and its rejects and source row) for ``source``."""
     report = LandingReport(source=source, rows_in=landing.rows_in, rejects=landing.rejects)
     outputs = {ASSETS_TABLE: (landing.assets, ASSETS_SCHEMA),
                **{name: (table, LANDED_TABLES[name]) for name, table in landing.tables.items()}}
