@@ -61,6 +61,8 @@ def quality_build(shared_datasets, tmp_path_factory) -> tuple[Warehouse, Path]:
     wh = Warehouse(tmp / "warehouse")
     _mmfactory(wh, tmp, "land", "coco", "--images", str(COCO128_IMAGES),
                "--annotations", str(COCO128_ANNOTATIONS))
+    # a small balanced pool gives derived charts (with exact tables) to plant a misread in
+    _mmfactory(wh, tmp, "render", "--per-type", "12")
     land_chair_synonyms(wh, DEFAULT_CHAIR_SYNONYMS)
     _dbt_build(wh, tmp, *(f"+{s}" for s in QUALITY_MODELS))
     return wh, tmp
@@ -83,7 +85,8 @@ def test_every_real_sample_is_audited_and_passes(quality_build):
 def test_review_sample_is_stratified_and_back_rendered(quality_build):
     wh, _ = quality_build
     strata = dict(_sql(wh, "select task_type, count(*) from manual_review_samples group by 1"))
-    assert set(strata) == {"image_description", "counting_visual_qa", "region_grounding", "multi_image_comparison"}
+    assert set(strata) == {"image_description", "counting_visual_qa", "region_grounding", "multi_image_comparison",
+                           "chart_reading"}  # chart samples are always in the review sample
     near = _sql(wh, "select count(*) from manual_review_samples where selection_reason = 'nearest_threshold'")
     assert near[0][0] >= 1
     index = _sql(wh, "select sample_id, png_path, source_box_px, render_error from qa_visual_audit order by sample_id")
@@ -143,6 +146,12 @@ def _plant(wh: Warehouse) -> dict[str, str]:
         con.execute("update int_samples_templated set answer_text = replace(answer_text, '图中有', '图中有1只长颈鹿、') "
                     "where sample_id = ?", [description_zh])
         planted |= {description_en: "visual_hallucination", description_zh: "visual_hallucination"}
+
+        chart = _pick(con, "select sample_id from int_samples_templated where task_type = 'chart_reading' "
+                           "and question_kind = 'lookup' and language = 'en' order by sample_id limit 1")
+        con.execute("update int_samples_templated set answer_text = regexp_replace(answer_text, '^[0-9.]+', '999') "
+                    "where sample_id = ?", [chart])
+        planted[chart] = "chart_misread"
 
         placeholder = _pick(con, "select sample_id from int_samples_templated where task_type = 'counting_visual_qa' "
                                  f"and sample_id not in ('{counting_en}', '{counting_zh}') order by sample_id limit 1")
