@@ -19,32 +19,15 @@ samples as (
 
 ),
 
-terms as (
+question_categories as (
 
-    select * from {{ ref('int_category_terms_listed') }}
+    select * from {{ ref('int_question_categories_matched') }}
 
 ),
 
 annotations as (
 
     select * from {{ ref('int_annotations_normalized') }}
-
-),
-
-question_categories as (
-
-    select
-        samples.sample_id,
-        terms.category_name
-
-    from samples
-    inner join terms
-        on case terms.term_language
-            when 'zh' then contains(samples.question_text, terms.term)
-            else regexp_matches(lower(samples.question_text), '\b' || terms.term || '\b')
-        end
-    qualify row_number() over (
-        partition by samples.sample_id order by terms.term_length desc, terms.category_name) = 1
 
 ),
 
