@@ -1,5 +1,5 @@
-{#- The records of one trainer profile: every sample's conversation, with grounding
-    samples re-rendered from their template so that the question names the profile's
+{#- The records of one trainer profile, {id, image (a list), conversations, split,
+    is_smoke}: every sample's conversation, with grounding samples re-rendered from their template so that the question names the profile's
     box format and the answer gives the box in the profile's convention. -#}
 {% macro profile_records(profile) -%}
 with
@@ -66,15 +66,12 @@ rendered as (
 )
 
 select
-    sample_id,
-    task_type,
-    asset_type,
-    language,
-    split,
-    is_smoke,
-    image_paths,
+    sample_id as id,
+    image_paths as image,
     {{ llava_conversation('image_count', 'language', 'profile_question_text', 'profile_answer_text') }}
-        as conversations
+        as conversations,
+    split,
+    is_smoke
 
 from rendered
 {%- endmacro %}

@@ -12,14 +12,14 @@ records as (
 final as (
 
     select
-        sample_id as id,
-        image_paths[1] as image,
+        id,
+        image[1] as image,
         conversations,
         split,
         is_smoke
 
     from records
-    where len(image_paths) = 1
+    where len(image) = 1
 
 )
 

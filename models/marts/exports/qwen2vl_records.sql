@@ -7,19 +7,6 @@ records as (
 
     {{ profile_records('qwen2vl') }}
 
-),
-
-final as (
-
-    select
-        sample_id as id,
-        image_paths as image,
-        conversations,
-        split,
-        is_smoke
-
-    from records
-
 )
 
-select * from final
+select * from records
