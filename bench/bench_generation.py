@@ -2,7 +2,7 @@
 
 Each level runs N distinct single-image requests end to end (image -> data URL, the real
 ``openai`` client, retries machinery, landing of ``generations`` batches in a temporary
-warehouse) at one concurrency, against ``generation.fake_server`` answering every
+warehouse) at one concurrency, against ``tests.generation.fake_server`` answering every
 request after ``--latency-ms``. The ideal rate is ``concurrency / latency``; the target is
 at least 80% of it. The server runs in its own process by default (as a model server
 would), so its Python work does not compete with the client for the GIL.
@@ -23,12 +23,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from generation.config import GenerationConfig, SamplingParams
-from generation.fake_server import FakeChatServer
 from generation.images import ImageRef
 from generation.prompts import PromptTemplate
 from generation.requests import GenerationRequest
 from generation.runner import run_requests
-from mmfactory.settings import Warehouse
+from lakehouse.settings import Warehouse
+from tests.generation.fake_server import FakeChatServer
 
 BENCH_TEMPLATE = PromptTemplate(
     "bench.describe.v1", "You describe images.", "Describe image number $i."

@@ -14,7 +14,7 @@ own; best of ``--repeat`` runs):
    (``ru_maxrss`` of the child, i.e. VmHWM).
 2. **dbt**: a build of the normalized table, everything upstream of it and the tests
    among them (``SELECT_NORMALIZED``), timed after each landing; with ``--full-dbt`` also a
-   whole-project ``dbt build``. Both through ``mmfactory.dbt.run_dbt`` with
+   whole-project ``dbt build``. Both through ``lakehouse.dbt.run_dbt`` with
    ``MMFACTORY_WAREHOUSE`` set to the temporary warehouse (dbt's ``target/`` and logs go
    to a temporary folder, not the project's). The headline "JSON to the normalized table"
    is the landing process (Python start included) + that build.
@@ -105,10 +105,10 @@ def fake_image_files(images) -> ImageFiles:  # noqa: F821 (imported lazily)
 def child_land(json_path: Path, warehouse_root: Path) -> dict:
     """Land ``json_path`` into ``warehouse_root``; return the timings (run in a child)."""
     t0 = time.perf_counter()
-    from ingest.catalog import ensure_landing
     from ingest.coco import assemble_coco_landing, read_coco_json, write_coco_landing
-    from ingest.landing import new_run_id, utc_now
-    from mmfactory.settings import Warehouse
+    from lakehouse.catalog import ensure_landing
+    from lakehouse.landing import new_run_id, utc_now
+    from lakehouse.settings import Warehouse
 
     t_import = time.perf_counter() - t0
     wh = Warehouse(warehouse_root)
@@ -208,8 +208,8 @@ def quiet_stdout(log: Path):
 
 
 def time_dbt(wh_root: Path, args: list[str], scratch: Path) -> tuple[float, int]:
-    from mmfactory.dbt import run_dbt
-    from mmfactory.settings import WAREHOUSE_ENV, Warehouse
+    from lakehouse.dbt import run_dbt
+    from lakehouse.settings import WAREHOUSE_ENV, Warehouse
 
     os.environ[WAREHOUSE_ENV] = str(wh_root)
     os.environ["DBT_TARGET_PATH"] = str(scratch / "dbt-target")

@@ -32,7 +32,7 @@ from PIL import Image
 from ingest.coco import land_coco
 from ingest.documents.char_recall import recall_scores
 from ingest.ocr import load_engine
-from mmfactory.settings import PROJECT_ROOT, Warehouse
+from lakehouse.settings import PROJECT_ROOT, Warehouse
 from render.charts import make_chart_spec, render_chart
 from render.documents import make_document_spec, render_document
 from render.inputs import load_general_images

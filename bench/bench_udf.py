@@ -9,7 +9,7 @@ in SQL with a fixed seed, then for each variant the best of ``--repeat`` runs of
 
 (every struct field is consumed, so no work is optimised away; the checksums of the
 variants must agree). Variants: the UDF, and the SQL expression the dbt macro
-``bbox_coco_to_grid_sql`` emits (``python_udfs.boxes.GRID_SQL_TEMPLATE``).
+``bbox_coco_to_grid_sql`` renders (``tests/python_udfs/grid_oracle.py``).
 
 Usage::
 
@@ -22,11 +22,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 import duckdb
 
-from python_udfs.boxes import grid_sql
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from python_udfs.dbt_plugin import register_udfs
+from tests.python_udfs.grid_oracle import grid_sql
 
 SEED = 0.42
 

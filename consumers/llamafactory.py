@@ -9,7 +9,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from consumers.common import IMAGE_TOKEN, Violation, check_turns, missing_images, read_jsonl, record_id
+from consumers.common import (
+    IMAGE_TOKEN,
+    Violation,
+    check_turns,
+    missing_images,
+    read_jsonl,
+    record_id,
+)
 
 
 def check_record(record: Any, image_folder: Path | None = None, messages_key: str = "conversations",

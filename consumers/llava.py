@@ -9,7 +9,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from consumers.common import Violation, check_turns, missing_images, placeholder_counts, record_id, turns
+from consumers.common import (
+    Violation,
+    check_turns,
+    missing_images,
+    placeholder_counts,
+    record_id,
+    turns,
+)
 
 
 def check_record(record: Any, image_folder: Path | None = None) -> list[str]:

@@ -10,16 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# The design documents' seven task types (P03 table P03-3).
-TASK_TYPES: tuple[str, ...] = (
-    "image_description",
-    "counting_visual_qa",
-    "ocr_summary",
-    "document_qa",
-    "chart_reading",
-    "region_grounding",
-    "multi_image_comparison",
-)
+from lakehouse.taxonomy import export_profiles, task_types
+
+# The design documents' seven task types (P03 table P03-3), from seeds/task_types.csv.
+TASK_TYPES: tuple[str, ...] = tuple(t.task_type for t in task_types())
 
 # The three kinds of asset in the pool, and the fourth kind of sample: a pair.
 ASSET_TYPES: tuple[str, ...] = ("general_image", "document_image", "chart_image")
@@ -88,7 +82,7 @@ RECORD_SET_FILES: dict[str, str] = {
 }
 CANONICAL_FILES: tuple[str, ...] = (FINAL_FILE, *SPLIT_FILES.values(), SMOKE_FILE, *RECORD_SET_FILES.values())
 # Trainer profiles: exports/<profile>/{train,val,smoke_test}.json(l)
-PROFILE_DIRS: tuple[str, ...] = ("llava", "qwen2vl", "qwen25vl", "llamafactory")
+PROFILE_DIRS: tuple[str, ...] = tuple(p.export_profile for p in export_profiles())
 ASSET_MANIFEST_FILE = "asset_manifest.jsonl"
 MANIFEST_FILE = "training_manifest.json"
 METRICS_FILE = "p3_metrics.json"

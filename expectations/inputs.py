@@ -22,7 +22,8 @@ import pandas as pd
 import pyarrow as pa
 
 from expectations import config as C
-from mmfactory.settings import PROJECT_ROOT, Warehouse
+from lakehouse.settings import PROJECT_ROOT, Warehouse
+from lakehouse.sources import resolve_root
 
 TURN = pa.struct([pa.field("from", pa.string()), pa.field("value", pa.string())])
 RECORDS_SCHEMA = pa.schema([
@@ -305,5 +306,4 @@ class CheckInputs:
         return self._sha[path]
 
     def registered_root(self, images_root: str) -> Path:
-        root = Path(images_root)
-        return (root if root.is_absolute() else PROJECT_ROOT / root).resolve()
+        return resolve_root(images_root)

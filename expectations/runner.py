@@ -17,60 +17,17 @@ context (no ``gx/`` tree on disk): the suites are the Python code in
 from __future__ import annotations
 
 import math
-import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import pandas as pd
-
 from expectations.config import DEFAULT_CONFIG, CheckConfig
 from expectations.inputs import CheckInputs
-from mmfactory.settings import Warehouse
-
-
-# ---- parts ------------------------------------------------------------------------------
-@dataclass
-class Frame:
-    """A DataFrame and the native expectations it must meet."""
-
-    name: str
-    df: pd.DataFrame
-    expectations: list[Any]
-    id_column: str
-    summary: str = ""
-
-
-@dataclass
-class Violations:
-    """Rows that break a cross-table rule (one row per offence); must be none."""
-
-    name: str
-    df: pd.DataFrame
-    id_column: str
-    description: str
-    summary: str = ""
-
-
-@dataclass
-class Missing:
-    """A part that could not be evaluated: what is missing."""
-
-    name: str
-    reasons: list[str]
-
-
-Part = Frame | Violations | Missing
-
-
-@dataclass(frozen=True)
-class Check:
-    number: int
-    name: str
-    title: str
-    build: Callable[[CheckInputs, CheckConfig], list[Part]]
+from expectations.parts import Check, Frame, Missing, Violations, gx_module, gxe
+from expectations.suites import CHECKS
+from lakehouse.settings import Warehouse
 
 
 # ---- results ----------------------------------------------------------------------------
@@ -167,31 +124,11 @@ class RunResult:
         }
 
 
-# ---- Great Expectations -----------------------------------------------------------------
-_GX: Any = None
-
-
-def _gx() -> Any:
-    """Import Great Expectations once (3-6 s), with analytics off."""
-    global _GX
-    if _GX is None:
-        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-        import great_expectations as gx
-
-        _GX = gx
-    return _GX
-
-
-def gxe() -> Any:
-    """``great_expectations.expectations`` (the native expectation classes)."""
-    return _gx().expectations
-
-
 class _Validator:
     """One ephemeral GX context and one pandas data source for a run."""
 
     def __init__(self) -> None:
-        gx = _gx()
+        gx = gx_module()
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self.gx = gx
@@ -327,8 +264,7 @@ class UnknownCheckError(ValueError):
 
 
 def select_checks(only: Sequence[str] | None) -> list[Check]:
-    from expectations.suites import CHECKS
-
+    """The checks named in ``only`` (all of them when empty), in their order."""
     if not only:
         return list(CHECKS)
     by_name = {c.name: c for c in CHECKS}

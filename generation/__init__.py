@@ -15,5 +15,4 @@ Optional: nothing in the offline build imports this package. One module per step
 - ``lakehouse``: read-only selections of work items from the DuckDB lakehouse.
 - ``stages.*``: recaption, compare, judge, consistency, translate.
 - ``cli``: the ``generate`` typer sub-app.
-- ``fake_server``: a deterministic OpenAI-compatible loopback server (tests, bench, dry runs).
 """

@@ -35,7 +35,7 @@ from openai import OpenAI
 
 from generation.config import GenerationConfig, SamplingParams
 from generation.redact import Scrubber
-from ingest.landing import utc_now
+from lakehouse.landing import utc_now
 
 log = logging.getLogger("mmfactory.generation")
 

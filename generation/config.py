@@ -40,7 +40,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from generation.redact import Secret
-from mmfactory.settings import PROJECT_ROOT
+from lakehouse.settings import PROJECT_ROOT
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
 DEFAULT_MODEL = "Qwen/Qwen2.5-VL-7B-Instruct"

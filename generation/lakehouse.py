@@ -18,7 +18,8 @@ from typing import Any
 import duckdb
 
 from generation.items import AnnotatedImage, Annotation, SampleItem
-from mmfactory.settings import PROJECT_ROOT, Warehouse, warehouse
+from lakehouse.settings import PROJECT_ROOT, Warehouse, warehouse
+from lakehouse.sources import resolve_root
 
 IMAGE_RELATIONS = (
     "stg_landing__assets",
@@ -73,11 +74,8 @@ def require_relation(
 
 
 def resolve_image_path(images_root: str, relative_path: str) -> Path:
-    """``images_root`` (absolute, or relative to the project root) joined with ``relative_path``."""
-    root = Path(images_root)
-    if not root.is_absolute():
-        root = PROJECT_ROOT / root
-    return root / relative_path
+    """``images_root`` as stored in ``asset_sources`` joined with ``relative_path``."""
+    return resolve_root(images_root) / relative_path
 
 
 def _qualified(conn: duckdb.DuckDBPyConnection, name: str) -> str:

@@ -40,8 +40,8 @@ from generation.prompts import PromptError
 from generation.redact import Scrubber
 from generation.requests import GenerationRequest, build_messages
 from generation.store import GENERATIONS, BatchWriter, ensure_generation_tables, succeeded_hashes
-from ingest.landing import new_run_id, table_dir, utc_now
-from mmfactory.settings import Warehouse, warehouse
+from lakehouse.landing import new_run_id, table_dir, utc_now
+from lakehouse.settings import Warehouse, warehouse
 
 log = logging.getLogger("mmfactory.generation")
 

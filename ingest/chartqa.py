@@ -41,7 +41,11 @@ from ingest.documents.files import Landing, inspect_files
 from ingest.documents.plausibility import check_table, parse_value
 from ingest.documents.reasons import DocumentReason
 from ingest.documents.report import DocumentLandingReport
-from ingest.documents.tables import (
+from ingest.image_files import License
+from lakehouse.landing import LandingError, check_source_name, new_run_id, utc_now
+from lakehouse.rejects import Reason, Reject
+from lakehouse.settings import Warehouse
+from lakehouse.tables.documents import (
     CHART_QA_PAIRS_SCHEMA,
     CHART_QA_PAIRS_TABLE,
     CHART_TABLES_SCHEMA,
@@ -49,10 +53,6 @@ from ingest.documents.tables import (
     CHARTS_SCHEMA,
     CHARTS_TABLE,
 )
-from ingest.image_files import License
-from ingest.landing import LandingError, check_source_name, new_run_id, utc_now
-from ingest.rejects import Reason, Reject
-from mmfactory.settings import Warehouse
 
 SOURCE_KIND = "chartqa"
 ASSET_TYPE = "chart_image"

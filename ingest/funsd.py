@@ -37,7 +37,12 @@ from ingest.documents.boxes import as_number, check_xyxy, xyxy_to_xywh
 from ingest.documents.files import Landing, inspect_files
 from ingest.documents.reasons import DocumentReason
 from ingest.documents.report import DocumentLandingReport
-from ingest.documents.tables import (
+from ingest.documents.text import text_counts
+from ingest.image_files import IMAGE_SUFFIXES, ImageFile, License
+from lakehouse.landing import LandingError, check_source_name, new_run_id, utc_now
+from lakehouse.rejects import Reason, Reject
+from lakehouse.settings import Warehouse
+from lakehouse.tables.documents import (
     DOCUMENT_FIELDS_SCHEMA,
     DOCUMENT_FIELDS_TABLE,
     DOCUMENT_LINES_SCHEMA,
@@ -50,12 +55,7 @@ from ingest.documents.tables import (
     FORM_ENTITIES_TABLE,
     FORM_LINKS_SCHEMA,
     FORM_LINKS_TABLE,
-    text_counts,
 )
-from ingest.image_files import IMAGE_SUFFIXES, ImageFile, License
-from ingest.landing import LandingError, check_source_name, new_run_id, utc_now
-from ingest.rejects import Reason, Reject
-from mmfactory.settings import Warehouse
 
 SOURCE_KIND = "funsd"
 ASSET_TYPE = "document_image"

@@ -24,37 +24,17 @@ from pathlib import Path, PurePosixPath
 import pyarrow as pa
 from PIL import Image, UnidentifiedImageError
 
-from ingest.rejects import Reason, Reject
-
-ASSETS_TABLE = "assets"
+from lakehouse.rejects import Reason, Reject
+from lakehouse.tables.assets import (
+    ASSETS_SCHEMA,
+    ASSETS_TABLE,
+)
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF", "MPO"})
 EXIF_ORIENTATION_TAG = 0x0112
 # Orientations 5-8 rotate by 90 degrees: the displayed width is the stored height.
 _SWAPPING_ORIENTATIONS = frozenset({5, 6, 7, 8})
-
-ASSETS_SCHEMA = pa.schema(
-    [
-        pa.field("asset_id", pa.string(), nullable=False),
-        pa.field("source", pa.string(), nullable=False),
-        pa.field("relative_path", pa.string(), nullable=False),
-        pa.field("asset_type", pa.string(), nullable=False),
-        pa.field("format", pa.string(), nullable=False),
-        pa.field("width_px", pa.int32(), nullable=False),
-        pa.field("height_px", pa.int32(), nullable=False),
-        pa.field("display_width_px", pa.int32(), nullable=False),
-        pa.field("display_height_px", pa.int32(), nullable=False),
-        pa.field("exif_orientation", pa.int16()),
-        pa.field("size_bytes", pa.int64(), nullable=False),
-        pa.field("license_id", pa.string()),
-        pa.field("license_name", pa.string()),
-        pa.field("license_url", pa.string()),
-        pa.field("attribution_url", pa.string()),
-        pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
-        pa.field("ingest_run_id", pa.string(), nullable=False),
-    ]
-)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from mmfactory.settings import Warehouse, warehouse
+from lakehouse.settings import Warehouse, warehouse
 
 console = Console()
 err = Console(stderr=True)

@@ -18,15 +18,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from generation.cli import generate_app
-from ingest.catalog import ensure_landing
 from ingest.coco import DEFAULT_BBOX_TOLERANCE_PX, CocoFileError, land_coco
-from ingest.landing import LandingError
-from ingest.report import LandingReport
+from lakehouse.catalog import ensure_landing
+from lakehouse.dbt import run_dbt
+from lakehouse.landing import LandingError
+from lakehouse.report import LandingReport
+from lakehouse.settings import PROJECT_ROOT, warehouse
 from mmfactory.check_cli import check, finish_build, report
-from mmfactory.dbt import run_dbt
 from mmfactory.reporting import print_landing
 from mmfactory.review_cli import review_app
-from mmfactory.settings import PROJECT_ROOT, warehouse
 from mmfactory.summary import print_summary
 
 app = typer.Typer(help="mmfactory: image assets in, trainer-ready VLM samples out.", no_args_is_help=True)
@@ -151,11 +151,11 @@ def ocr(
 
 
 def _land_defaults(coco_images: Path, coco_annotations: Path, source: str, per_type: int | None) -> None:
-    from ingest.chair_synonyms import land_chair_synonyms
     from ingest.chartqa import land_chartqa
     from ingest.funsd import land_funsd
     from ingest.ocr import run_ocr
     from ingest.sroie import land_sroie
+    from quality.chair_synonyms import land_chair_synonyms
     from render.derive import render_derived
 
     if not coco_images.is_dir() or not coco_annotations.is_file():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from ingest.report import LandingReport
+from lakehouse.report import LandingReport
 
 
 def print_landing(report: LandingReport, console: Console | None = None) -> None:

@@ -36,7 +36,7 @@ from expectations.config import (
     TEST_REPORT_FILE,
     TEST_RESULTS_FILE,
 )
-from mmfactory.settings import Warehouse
+from lakehouse.settings import Warehouse
 
 REPORT_TABLES: tuple[str, ...] = (
     "report_task_type_distribution",

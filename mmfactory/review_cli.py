@@ -20,10 +20,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ingest.landing import ensure_tables
-from ingest.review_verdicts import LANDED_TABLES, ReviewFileError, import_verdicts
+from lakehouse.landing import ensure_tables
+from lakehouse.settings import warehouse
 from mmfactory.reporting import print_landing
-from mmfactory.settings import warehouse
+from quality.review_verdicts import LANDED_TABLES, ReviewFileError, import_verdicts
 
 review_app = typer.Typer(help="Manual review: import reviewers' verdicts into the lakehouse.",
                          no_args_is_help=True)

@@ -6,7 +6,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from mmfactory.settings import Warehouse
+from lakehouse.settings import Warehouse
 
 
 def table_counts(wh: Warehouse) -> list[tuple[str, str, int]]:

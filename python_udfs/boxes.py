@@ -14,7 +14,7 @@ Conventions shared by all COCO-input functions:
 * Rounding is always half UP (``floor(v + 0.5)``), never truncation and never
   banker's rounding, computed in float64 with the operation order
   ``coordinate / image_side * scale + 0.5``. The pure-SQL reference
-  (:data:`GRID_SQL_TEMPLATE`, the dbt macro ``bbox_coco_to_grid_sql``) performs the
+  (the dbt macro ``bbox_coco_to_grid_sql``, kept as the tests' oracle) performs the
   same IEEE-754 operations in the same order, so both agree bit for bit.
 """
 
@@ -65,50 +65,6 @@ QWEN_FACTOR = 28
 QWEN_MIN_PIXELS = 56 * 56  # 3,136
 QWEN_MAX_PIXELS = 14 * 14 * 4 * 1280  # 1,003,520
 QWEN_MAX_RATIO = 200
-
-
-# --------------------------------------------------------------------------------------
-# The pure-SQL reference of coco_to_grid
-# --------------------------------------------------------------------------------------
-
-
-def _grid_edge_sql(coordinate: str, side: str) -> str:
-    """SQL for one grid edge: clamp(floor(coordinate / side * 1000 + 0.5), 0, 1000)."""
-    return (
-        f"CAST(greatest(least(floor({coordinate} / {side} * {GRID_SIZE} + 0.5), "
-        f"{GRID_SIZE}), 0) AS INTEGER)"
-    )
-
-
-def _grid_sql_template() -> str:
-    x, y, w, h = (f"CAST({{{name}}} AS DOUBLE)" for name in ("x", "y", "w", "h"))
-    width, height = (f"CAST({{{name}}} AS INTEGER)" for name in ("width_px", "height_px"))
-    ymin = _grid_edge_sql(y, height)
-    xmin = _grid_edge_sql(x, width)
-    ymax = _grid_edge_sql(f"({y} + {h})", height)
-    xmax = _grid_edge_sql(f"({x} + {w})", width)
-    valid = " AND ".join(
-        [f"{width} > 0", f"{height} > 0"]
-        + [f"isfinite({c})" for c in (x, y, w, h)]
-        + [f"{w} >= 0", f"{h} >= 0"]
-    )
-    return (
-        f"CASE WHEN {valid} THEN struct_pack("
-        f"ymin := {ymin}, xmin := {xmin}, ymax := {ymax}, xmax := {xmax}, "
-        f"is_collapsed := ({ymin} = {ymax} OR {xmin} = {xmax})) END"
-    )
-
-
-GRID_SQL_TEMPLATE: str = _grid_sql_template()
-"""Pure-SQL (DuckDB) twin of :func:`coco_to_grid`, a ``str.format`` template with the
-fields ``x, y, w, h, width_px, height_px`` (SQL expressions). The dbt macro
-``bbox_coco_to_grid_sql`` (macros/bbox_sql.sql) emits exactly this text; the tests
-render the macro and compare."""
-
-
-def grid_sql(x: str, y: str, w: str, h: str, width_px: str, height_px: str) -> str:
-    """The :data:`GRID_SQL_TEMPLATE` expression for the given SQL argument expressions."""
-    return GRID_SQL_TEMPLATE.format(x=x, y=y, w=w, h=h, width_px=width_px, height_px=height_px)
 
 
 # --------------------------------------------------------------------------------------
@@ -235,7 +191,7 @@ def coco_to_grid(
 
     and the same for y with ``height_px``. ``is_collapsed`` is true when the box has
     zero extent on the grid (``ymin == ymax or xmin == xmax``). NULL rows: see the
-    module docstring. Matches :data:`GRID_SQL_TEMPLATE` bit for bit.
+    module docstring. Matches the macro ``bbox_coco_to_grid_sql`` bit for bit.
     """
     boxes = _coco_boxes(x, y, w, h, width_px, height_px)
     q = _quantise(boxes, float(GRID_SIZE), float(GRID_SIZE))

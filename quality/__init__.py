@@ -3,7 +3,8 @@
 Pure, typed helpers used by the dbt models under ``models/*/quality/`` and by the
 ``mmfactory review`` commands:
 
-- :mod:`quality.error_types`: the fixed failure taxonomy (one list for Python and SQL).
+- :mod:`quality.chair_synonyms`, :mod:`quality.review_verdicts`: the quality inputs that are
+  landed (the CHAIR synonym list, reviewers' verdicts).
 - :mod:`quality.chair`: object mentions in answer text and CHAIR_i / CHAIR_s
   (Rohrbach et al. 2018), English and Chinese.
 - :mod:`quality.visual_audit`: back-rendering of grounding boxes onto their images.

@@ -19,33 +19,17 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.landing import ensure_tables, land_table, landed_files, new_run_id, utc_now
-from mmfactory.settings import Warehouse
-
-FAILURE_LIBRARY_TABLE = "failure_library"
-FLAGS_RELATION = "low_quality_flags"
-
-FAILURE_LIBRARY_SCHEMA = pa.schema(
-    [
-        pa.field("failure_key", pa.string(), nullable=False),
-        pa.field("sample_id", pa.string(), nullable=False),
-        pa.field("error_type", pa.string(), nullable=False),
-        pa.field("answer_hash", pa.string(), nullable=False),   # sha256 of the answer text
-        pa.field("task_type", pa.string()),
-        pa.field("asset_type", pa.string()),
-        pa.field("language", pa.string()),
-        pa.field("source_asset_ids", pa.list_(pa.string())),
-        pa.field("question_text", pa.string()),
-        pa.field("answer_text", pa.string()),
-        pa.field("evidence", pa.string()),
-        pa.field("flag_sources", pa.list_(pa.string())),       # audit, review
-        pa.field("first_seen_at", pa.timestamp("us", tz="UTC"), nullable=False),
-        pa.field("first_seen_run_id", pa.string(), nullable=False),
-    ]
+from lakehouse.landing import ensure_tables, land_table, landed_files, new_run_id, utc_now
+from lakehouse.settings import Warehouse
+from lakehouse.tables.quality import (
+    FAILURE_LIBRARY_SCHEMA,
+    FAILURE_LIBRARY_TABLE,
 )
 
 LANDED_TABLES: dict[str, pa.Schema] = {FAILURE_LIBRARY_TABLE: FAILURE_LIBRARY_SCHEMA}
-"""The tables this module lands (for ``ingest.catalog.LANDED_TABLES``)."""
+"""The tables this module lands."""
+
+FLAGS_RELATION = "low_quality_flags"
 
 _FLAG_COLUMNS = [f.name for f in FAILURE_LIBRARY_SCHEMA if f.name not in ("first_seen_at", "first_seen_run_id")]
 

@@ -36,7 +36,19 @@ from PIL import features
 from ingest.documents.files import Landing
 from ingest.documents.plausibility import check_table
 from ingest.documents.report import DocumentLandingReport
-from ingest.documents.tables import (
+from ingest.documents.text import text_counts
+from ingest.image_files import ASSETS_TABLE, ImageFile, inspect_images
+from lakehouse.landing import (
+    check_source_name,
+    land_table,
+    landed_files,
+    new_run_id,
+    table_of,
+    utc_now,
+)
+from lakehouse.rejects import Reason, Reject
+from lakehouse.settings import Warehouse
+from lakehouse.tables.documents import (
     CHART_QA_PAIRS_SCHEMA,
     CHART_QA_PAIRS_TABLE,
     CHART_TABLES_SCHEMA,
@@ -53,24 +65,18 @@ from ingest.documents.tables import (
     DOCUMENT_TEXTS_TABLE,
     DOCUMENT_WORDS_SCHEMA,
     DOCUMENT_WORDS_TABLE,
-    table_of,
-    text_counts,
 )
-from ingest.image_files import ASSETS_TABLE, ImageFile, inspect_images
-from ingest.landing import check_source_name, land_table, landed_files, new_run_id, utc_now
-from ingest.rejects import Reason, Reject
-from mmfactory.settings import Warehouse
-from render import charts as chart_gen
-from render import documents as doc_gen
-from render.balance import BalancePlan, plan_balance
-from render.inputs import GeneralImage, load_general_images
-from render.licenses import derived_license
-from render.tables import (
+from lakehouse.tables.renders import (
     ASSET_LINEAGE_SCHEMA,
     ASSET_LINEAGE_TABLE,
     ASSET_POOL_SCHEMA,
     ASSET_POOL_TABLE,
 )
+from render import charts as chart_gen
+from render import documents as doc_gen
+from render.balance import BalancePlan, plan_balance
+from render.inputs import GeneralImage, load_general_images
+from render.licenses import derived_license
 
 DOCUMENTS_SOURCE = "derived_documents"
 CHARTS_SOURCE = "derived_charts"

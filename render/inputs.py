@@ -16,8 +16,8 @@ from pathlib import Path
 import polars as pl
 
 from ingest.image_files import License
-from ingest.landing import LandingError, table_dir
-from mmfactory.settings import Warehouse
+from lakehouse.landing import LandingError, table_dir
+from lakehouse.settings import Warehouse
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 import pyarrow.parquet as pq
 
-from ingest.landing import landed_files
-from mmfactory.settings import Warehouse
+from lakehouse.landing import landed_files
+from lakehouse.settings import Warehouse
+from lakehouse.tables.renders import ASSET_LINEAGE_TABLE
 from render import charts as chart_gen
 from render import documents as doc_gen
 from render.inputs import GeneralImage, load_general_images
-from render.tables import ASSET_LINEAGE_TABLE
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mmfactory.settings import PROJECT_ROOT, WAREHOUSE_ENV, Warehouse, warehouse
+from lakehouse.settings import PROJECT_ROOT, WAREHOUSE_ENV, Warehouse, warehouse
 
 SHARED_DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
 COCO128 = SHARED_DATASETS / "coco128"

@@ -8,10 +8,14 @@ to return no row). See ``expectations/runner.py`` for how they run.
 
 from __future__ import annotations
 
-from expectations.runner import Check
+from expectations.parts import Check
 from expectations.suites.artifacts import artifacts_present, manifest_matches_artifacts
 from expectations.suites.boxes import alignment_has_bbox
-from expectations.suites.coverage import asset_type_coverage, smoke_covers_task_types, task_type_coverage
+from expectations.suites.coverage import (
+    asset_type_coverage,
+    smoke_covers_task_types,
+    task_type_coverage,
+)
 from expectations.suites.images import image_integrity, multi_image_has_multiple_images
 from expectations.suites.records import conversation_format, record_schema
 from expectations.suites.splits import split_no_overlap

@@ -13,7 +13,7 @@ import pandas as pd
 from expectations import config as C
 from expectations.config import CheckConfig
 from expectations.inputs import CheckInputs, count_file_rows
-from expectations.runner import Frame, Missing, Part, gxe
+from expectations.parts import Frame, Missing, Part, gxe
 from expectations.suites._common import FINAL, SMOKE, TRAINING_RECORDS, quote
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from expectations import config as C
 from expectations.config import CheckConfig
 from expectations.inputs import CheckInputs
-from expectations.runner import Frame, Missing, Part, gxe
+from expectations.parts import Frame, Missing, Part, gxe
 from expectations.suites._common import SAMPLES, TRAINING_RECORDS, quote
 
 ANNOTATIONS = "int_annotations_normalized"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from expectations import config as C
 from expectations.config import CheckConfig
 from expectations.inputs import CheckInputs
-from expectations.runner import Frame, Missing, Part, Violations, gxe
+from expectations.parts import Frame, Missing, Part, Violations, gxe
 from expectations.suites._common import FINAL, SMOKE, TRAINING_RECORDS, records_with_attributes
 
 ATTRS = {TRAINING_RECORDS: ("id", "task_type", "asset_type", "is_smoke")}

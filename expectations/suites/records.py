@@ -10,7 +10,7 @@ from consumers.common import IMAGE_TOKEN, check_turns, placeholder_counts
 from expectations import config as C
 from expectations.config import CheckConfig
 from expectations.inputs import CheckInputs
-from expectations.runner import Frame, Missing, Part, Violations, gxe
+from expectations.parts import Frame, Missing, Part, Violations, gxe
 from expectations.suites._common import FINAL, SAMPLES, TRAINING_RECORDS, in_list
 
 CANONICAL_KEYS = "conversations,id,image"

@@ -9,7 +9,7 @@ import pandas as pd
 from expectations import config as C
 from expectations.config import CheckConfig
 from expectations.inputs import CheckInputs
-from expectations.runner import Missing, Part, Violations
+from expectations.parts import Missing, Part, Violations
 from expectations.suites._common import FINAL, SAMPLES, TRAINING_RECORDS, quote
 
 

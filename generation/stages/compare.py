@@ -15,11 +15,16 @@ from collections.abc import Sequence
 
 from generation.config import GenerationConfig
 from generation.items import AnnotatedImage
-from generation.lakehouse import LakehouseInputError, connect, require_relation, select_annotated_images
+from generation.lakehouse import (
+    LakehouseInputError,
+    connect,
+    require_relation,
+    select_annotated_images,
+)
 from generation.prompts import COMPARE
 from generation.requests import GenerationRequest
 from generation.runner import RunReport, run_requests
-from mmfactory.settings import Warehouse
+from lakehouse.settings import Warehouse
 
 STAGE = "compare"
 ComparePair = tuple[AnnotatedImage, AnnotatedImage]

@@ -31,9 +31,10 @@ from generation.lakehouse import select_annotated_images
 from generation.prompts import CONSISTENCY
 from generation.requests import GenerationRequest
 from generation.runner import RunReport, build_requests, land_derived, run_requests
-from generation.store import CONSISTENCY_SCORES, landed_keys, ok_generations
-from ingest.landing import utc_now
-from mmfactory.settings import Warehouse, warehouse
+from generation.store import landed_keys, ok_generations
+from lakehouse.landing import utc_now
+from lakehouse.settings import Warehouse, warehouse
+from lakehouse.tables.generation import CONSISTENCY_SCORES
 
 STAGE = "consistency"
 DEFAULT_N = 5

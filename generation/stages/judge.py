@@ -28,9 +28,10 @@ from generation.lakehouse import select_samples
 from generation.prompts import JUDGE_DIMENSIONS, JUDGE_TEXT_ONLY, JUDGE_WITH_IMAGES, PromptTemplate
 from generation.requests import GenerationRequest
 from generation.runner import RunReport, build_requests, land_derived, run_requests
-from generation.store import JUDGEMENTS, landed_keys, ok_generations
-from ingest.landing import utc_now
-from mmfactory.settings import Warehouse, warehouse
+from generation.store import landed_keys, ok_generations
+from lakehouse.landing import utc_now
+from lakehouse.settings import Warehouse, warehouse
+from lakehouse.tables.generation import JUDGEMENTS
 
 STAGE = "judge"
 DEFAULT_THRESHOLD = 4.0

@@ -10,7 +10,6 @@ Out: ``generations`` rows with ``stage='recaption'``, ``item_id`` = asset id.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Sequence
 
@@ -20,15 +19,11 @@ from generation.lakehouse import select_annotated_images
 from generation.prompts import RECAPTION
 from generation.requests import GenerationRequest
 from generation.runner import RunReport, run_requests
-from mmfactory.settings import Warehouse
+from lakehouse.settings import Warehouse
+from python_udfs.boxes import coco_to_grid
 
 STAGE = "recaption"
 MAX_OBJECTS = 40
-
-
-def _norm(value: float, size: int) -> int:
-    """``value / size`` on a 0-1000 scale, halves rounded up, clipped to [0, 1000]."""
-    return min(1000, max(0, math.floor(value / size * 1000 + 0.5)))
 
 
 def normalize_box(
@@ -36,12 +31,8 @@ def normalize_box(
 ) -> list[int]:
     """COCO pixel ``(x, y, w, h)`` -> ``[x_min, y_min, x_max, y_max]`` on 0-1000."""
     x, y, w, h = bbox
-    return [
-        _norm(x, width_px),
-        _norm(y, height_px),
-        _norm(x + w, width_px),
-        _norm(y + h, height_px),
-    ]
+    grid = coco_to_grid([x], [y], [w], [h], [width_px], [height_px])[0].as_py()
+    return [grid["xmin"], grid["ymin"], grid["xmax"], grid["ymax"]]
 
 
 def describe_objects(

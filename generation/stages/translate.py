@@ -32,9 +32,10 @@ from generation.lakehouse import select_samples
 from generation.prompts import TRANSLATE_EN_ZH
 from generation.requests import GenerationRequest, canonical_json, sha256_text
 from generation.runner import RunReport, build_requests, land_derived, run_requests
-from generation.store import TRANSLATIONS, landed_keys, ok_generations
-from ingest.landing import utc_now
-from mmfactory.settings import Warehouse, warehouse
+from generation.store import landed_keys, ok_generations
+from lakehouse.landing import utc_now
+from lakehouse.settings import Warehouse, warehouse
+from lakehouse.tables.generation import TRANSLATIONS
 
 STAGE = "translate"
 SOURCE_LANGUAGE = "en"

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from ingest.documents.reasons import DocumentReason
-from ingest.rejects import Reason
+from lakehouse.rejects import Reason
 
 DEFAULT_TOLERANCE_PX = 1.0
 

@@ -15,7 +15,6 @@ from pathlib import Path
 import pyarrow as pa
 
 from ingest.documents.report import DocumentLandingReport
-from ingest.documents.tables import table_of
 from ingest.image_files import (
     ASSETS_SCHEMA,
     ASSETS_TABLE,
@@ -25,10 +24,10 @@ from ingest.image_files import (
     dedupe_content,
     inspect_images,
 )
-from ingest.landing import land_table
-from ingest.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reject, rejects_table
-from ingest.sources import ASSET_SOURCES_SCHEMA, ASSET_SOURCES_TABLE, source_row
-from mmfactory.settings import Warehouse
+from lakehouse.landing import land_table, table_of
+from lakehouse.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reject, rejects_table
+from lakehouse.settings import Warehouse
+from lakehouse.sources import ASSET_SOURCES_SCHEMA, ASSET_SOURCES_TABLE, source_row
 
 
 @dataclass

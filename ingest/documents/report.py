@@ -1,6 +1,6 @@
 """What a document/chart landing, derived render or OCR run did.
 
-``DocumentLandingReport`` is ``ingest.report.LandingReport`` (rows in / landed / rejected
+``DocumentLandingReport`` is ``lakehouse.report.LandingReport`` (rows in / landed / rejected
 per table, the rejects, the files written) plus the images root of every source it
 landed, so the CLI prints it with the same ``print_landing``.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.rejects import Reject
-from ingest.report import LandingReport
+from lakehouse.rejects import Reject
+from lakehouse.report import LandingReport
 
 
 @dataclass

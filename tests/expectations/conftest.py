@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mmfactory.settings import Warehouse
+from lakehouse.settings import Warehouse
 from tests.expectations.corrupt import copy_warehouse, reseal
-
 
 # For working on the contracts only: point this at an existing build to skip the ~30 s
 # build (it is copied, never modified). CI does not set it and builds for real.

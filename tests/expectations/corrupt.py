@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from mmfactory.settings import Warehouse
+from lakehouse.settings import Warehouse
 
 FINAL = "final_llava_dataset.jsonl"
 SPLITS = {"train": "train.jsonl", "val": "val.jsonl"}

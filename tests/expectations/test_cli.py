@@ -9,8 +9,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from lakehouse.settings import WAREHOUSE_ENV
 from mmfactory.check_cli import check, finish_build, report
-from mmfactory.settings import WAREHOUSE_ENV
 from tests.expectations import corrupt
 
 app = typer.Typer()

@@ -1,7 +1,5 @@
 """The eleven contracts on the real build of the real data (what .ci/run runs): every
-check passes, except where the work it depends on has not landed yet, and then it may
-fail only for that reason. Each allowance below retires itself: it applies only while
-the lakehouse still lacks what it waits for, so once that lands the check must pass."""
+check passes, with no allowance: a failing contract on the default data is a defect."""
 
 from __future__ import annotations
 
@@ -10,33 +8,8 @@ import json
 import duckdb
 import pytest
 
-from expectations.config import AUDIT_RELATION, DEFAULT_CONFIG, TEST_REPORT_FILE, TEST_RESULTS_FILE
+from expectations.config import TEST_REPORT_FILE, TEST_RESULTS_FILE
 from expectations.suites import CHECK_NAMES
-from mmfactory.settings import Warehouse
-
-DOCUMENT_TASKS = ("ocr_summary", "document_qa", "chart_reading")
-DOCUMENT_ASSETS = ("document_image", "chart_image")
-
-
-def pending_allowances(wh: Warehouse) -> dict[str, set[str]]:
-    """check name -> offending items it may report while other work is pending."""
-    with duckdb.connect(str(wh.database), read_only=True) as con:
-        asset_types = {r[0] for r in con.execute("select distinct asset_type from asset_records").fetchall()}
-        task_types = {r[0] for r in con.execute("select distinct task_type from training_records").fetchall()}
-        relations = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-    allowed: dict[str, set[str]] = {}
-    missing_assets = [a for a in DOCUMENT_ASSETS if a not in asset_types]
-    missing_tasks = [t for t in DOCUMENT_TASKS if t not in task_types]
-    if missing_assets:  # document and chart assets are being added (another engineer)
-        allowed["asset_type_coverage"] = ({f"missing {a}" for a in missing_assets}
-                                          | set(DEFAULT_CONFIG.asset_types))  # shares off balance
-        allowed.setdefault("smoke_covers_task_types", set()).update(f"missing {a}" for a in missing_assets)
-    if missing_tasks:  # ... with the ocr_summary, document_qa and chart_reading tasks
-        allowed["task_type_coverage"] = {f"missing {t}" for t in missing_tasks}
-        allowed.setdefault("smoke_covers_task_types", set()).update(f"missing {t}" for t in missing_tasks)
-    if AUDIT_RELATION not in relations:  # the quality layer's verdicts
-        allowed["record_schema"] = {f"missing: relation {AUDIT_RELATION} does not exist (the quality layer)"}
-    return allowed
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +22,10 @@ def real_result(reported_warehouse):
 
 
 @pytest.mark.parametrize("name", CHECK_NAMES)
-def test_contract_holds_on_the_real_build(name, real_result, reported_warehouse) -> None:
+def test_contract_holds_on_the_real_build(name, real_result) -> None:
     check = real_result.by_name()[name]
-    if check.success:
-        return
-    allowed = pending_allowances(reported_warehouse).get(name, set())
-    unexpected = sorted({item for _, item in check.problems()} - allowed)
-    assert not unexpected, f"{name} FAILS: {check.observed}\nproblems: {unexpected[:10]}"
+    problems = sorted({item for _, item in check.problems()})
+    assert check.success, f"{name} FAILS: {check.observed}\nproblems: {problems[:10]}"
 
 
 def test_results_files_describe_the_run(real_result, reported_warehouse) -> None:

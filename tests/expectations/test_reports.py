@@ -16,8 +16,8 @@ import duckdb
 import pytest
 
 from expectations.config import TASK_TYPES
+from lakehouse.settings import PROJECT_ROOT, WAREHOUSE_ENV
 from mmfactory.reports import PLOTS, REPORT_TABLES
-from mmfactory.settings import PROJECT_ROOT, WAREHOUSE_ENV
 from tests.expectations import corrupt
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from generation.config import GenerationConfig, config_from_env
-from generation.fake_server import FakeChatServer
 from generation.items import AnnotatedImage
-from mmfactory.settings import Warehouse
+from lakehouse.settings import Warehouse
+from tests.generation.fake_server import FakeChatServer
 from tests.generation.testkit import TEST_MODEL, load_coco_items, make_image
 
 

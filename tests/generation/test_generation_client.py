@@ -13,7 +13,7 @@ import pytest
 from generation import client as C
 from generation.client import ChatClient, RateLimiter, parse_completion
 from generation.config import SamplingParams
-from generation.fake_server import Reply
+from tests.generation.fake_server import Reply
 
 MESSAGES = [{"role": "user", "content": "Say something about a dog."}]
 

@@ -9,6 +9,10 @@ from generation.store import GENERATIONS, read_landed
 
 
 def test_images_arrive_in_order_and_order_is_part_of_the_key(cfg, server, wh, coco_items) -> None:
+    # the server answers with the images as it received them, so a landed answer can be
+    # checked against the pair order the request recorded
+    server.responder = lambda call: " ".join(
+        f"Image {i}: {img['sha256'][:12]}." for i, img in enumerate(call.images, start=1))
     a, b = coco_items[2], coco_items[3]
     report = run_compare([(a, b), (b, a)], replace(cfg, image_max_side_px=4096))
     assert report.n_ok == 2 and report.n_requests == 2
@@ -19,7 +23,9 @@ def test_images_arrive_in_order_and_order_is_part_of_the_key(cfg, server, wh, co
         (a.asset_id, b.asset_id),
         (b.asset_id, a.asset_id),
     }
-    assert all("Image 1" in r["response_text"] and "Image 2" in r["response_text"] for r in rows)
+    for row in rows:
+        first, second = row["asset_ids"]
+        assert row["response_text"] == f"Image 1: {first[:12]}. Image 2: {second[:12]}."
     _, user = compare_request((a, b), cfg).rendered()
     assert f"Image 1: {object_counts(a)}" in user and '"Image 1" and "Image 2"' in user
 

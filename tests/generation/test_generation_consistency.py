@@ -14,7 +14,8 @@ from generation.stages.consistency import (
     run_consistency,
     token_overlap,
 )
-from generation.store import CONSISTENCY_SCORES, GENERATIONS, read_landed
+from generation.store import GENERATIONS, read_landed
+from lakehouse.tables.generation import CONSISTENCY_SCORES
 
 
 def test_numbers_by_majority() -> None:

@@ -6,11 +6,12 @@ import json
 
 import pytest
 
-from generation.fake_server import Reply
 from generation.items import SampleItem
 from generation.prompts import JUDGE_DIMENSIONS, JUDGE_WITH_IMAGES
 from generation.stages.judge import JudgementParseError, judge_request, parse_judgement, run_judge
-from generation.store import GENERATIONS, JUDGEMENTS, read_landed
+from generation.store import GENERATIONS, read_landed
+from lakehouse.tables.generation import JUDGEMENTS
+from tests.generation.fake_server import Reply
 
 SCORES = dict(zip(JUDGE_DIMENSIONS, [5, 4, 4, 5, 5, 3]))
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 
-from generation.fake_server import Reply
 from generation.items import ConsistencyItem, SampleItem
 from generation.stages.compare import run_compare
 from generation.stages.consistency import run_consistency
@@ -15,6 +14,7 @@ from generation.stages.judge import run_judge
 from generation.stages.recaption import run_recaption
 from generation.stages.translate import run_translate
 from generation.store import GENERATIONS, read_landed
+from tests.generation.fake_server import Reply
 
 
 def test_key_absent_from_every_file_and_log_line(

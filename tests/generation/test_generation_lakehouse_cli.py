@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from generation.cli import generate_app
 from generation.lakehouse import LakehouseInputError, select_annotated_images, select_samples
 from generation.stages.consistency import select_consistency_items
-from generation.store import CONSISTENCY_SCORES, GENERATIONS, JUDGEMENTS, TRANSLATIONS, read_landed
+from generation.store import GENERATIONS, read_landed
+from lakehouse.tables.generation import CONSISTENCY_SCORES, JUDGEMENTS, TRANSLATIONS
 from tests.generation.testkit import COCO128, TEST_MODEL, load_coco_items
 
 

@@ -10,7 +10,6 @@ import pyarrow.parquet as pq
 from generation.redact import Scrubber, Secret
 from generation.store import (
     GENERATIONS,
-    GENERATIONS_SCHEMA,
     SCHEMAS,
     BatchWriter,
     ensure_generation_tables,
@@ -19,6 +18,7 @@ from generation.store import (
     read_landed,
     succeeded_hashes,
 )
+from lakehouse.tables.generation import GENERATIONS_SCHEMA
 
 
 def _row(h: str, status: str, text: str | None = "hello", at: int = 0) -> dict:

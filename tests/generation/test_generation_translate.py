@@ -9,7 +9,8 @@ from generation.stages.translate import (
     run_translate,
     translate_requests,
 )
-from generation.store import TRANSLATIONS, read_landed
+from generation.store import read_landed
+from lakehouse.tables.generation import TRANSLATIONS
 
 SOURCE = "<image>\nThe man near the Eiffel Tower holds an iPhone and 2 bags at [120, 45, 380, 990]."
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from PIL import Image
 
 from generation.items import AnnotatedImage, Annotation
-from mmfactory.settings import PROJECT_ROOT
+from lakehouse.settings import PROJECT_ROOT
 
 COCO128 = PROJECT_ROOT.parent / "shared" / "datasets" / "coco128"
 COCO128_ANNOTATIONS = COCO128 / "annotations" / "instances_train2017.json"

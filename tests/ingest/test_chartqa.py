@@ -11,8 +11,8 @@ import pytest
 
 from ingest.chartqa import CHARTQA_LICENSE, TableError, land_chartqa, parse_table
 from ingest.documents.plausibility import check_table, parse_value
-from ingest.landing import LandingError
-from mmfactory.settings import Warehouse
+from lakehouse.landing import LandingError
+from lakehouse.settings import Warehouse
 from tests.conftest import SHARED_DATASETS
 
 CHARTQA = SHARED_DATASETS / "chartqa"

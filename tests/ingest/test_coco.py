@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from ingest.coco import CocoFileError, land_coco
-from ingest.landing import landed_files
+from lakehouse.landing import landed_files
 from tests.conftest import COCO128_ANNOTATIONS, COCO128_IMAGES
 
 GOOD = ["000000000009.jpg", "000000000025.jpg", "000000000030.jpg"]

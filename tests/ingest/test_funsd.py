@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from ingest.funsd import FUNSD_LICENSE, land_funsd
-from ingest.landing import LandingError
-from mmfactory.settings import Warehouse
+from lakehouse.landing import LandingError
+from lakehouse.settings import Warehouse
 from tests.conftest import SHARED_DATASETS
 
 FUNSD = SHARED_DATASETS / "funsd"

@@ -27,7 +27,7 @@ from ingest.ocr import (
     run_ocr,
     value_evidence,
 )
-from mmfactory.settings import Warehouse
+from lakehouse.settings import Warehouse
 from render.fonts import load_font
 from render.page import Page, Segment
 from tests.conftest import SHARED_DATASETS

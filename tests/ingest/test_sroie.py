@@ -9,9 +9,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from ingest.landing import LandingError
 from ingest.sroie import SROIE_LICENSE, land_sroie
-from mmfactory.settings import Warehouse
+from lakehouse.landing import LandingError
+from lakehouse.settings import Warehouse
 from tests.conftest import SHARED_DATASETS
 
 SROIE = SHARED_DATASETS / "sroie"

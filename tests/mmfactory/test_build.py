@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from mmfactory.settings import WAREHOUSE_ENV
+from lakehouse.settings import WAREHOUSE_ENV
 
 
 def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:

@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import json
 import secrets
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from generation.config import config_from_env
-from generation.fake_server import ChatCall, FakeChatServer
 from generation.stages.compare import run_compare, select_compare_items
 from generation.stages.judge import run_judge, select_judge_items
 from generation.stages.recaption import run_recaption, select_recaption_items
 from ingest.coco import land_coco
-from mmfactory.dbt import run_dbt
+from lakehouse.dbt import run_dbt
 from tests.conftest import COCO128_ANNOTATIONS, COCO128_IMAGES
+from tests.generation.fake_server import ChatCall, FakeChatServer
 
 FAITHFUL = "A photograph taken outdoors."
 HALLUCINATED = "A giraffe and a zebra stand next to a surfboard."

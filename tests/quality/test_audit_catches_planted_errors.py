@@ -26,10 +26,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.chair_synonyms import DEFAULT_CHAIR_SYNONYMS, land_chair_synonyms
-from ingest.review_verdicts import import_verdicts
-from mmfactory.settings import WAREHOUSE_ENV, Warehouse
+from lakehouse.settings import WAREHOUSE_ENV, Warehouse
+from quality.chair_synonyms import DEFAULT_CHAIR_SYNONYMS, land_chair_synonyms
 from quality.failure_library import record_failures
+from quality.review_verdicts import import_verdicts
 from tests.conftest import COCO128_ANNOTATIONS, COCO128_IMAGES
 from tests.quality.test_visual_audit import red_box_edges
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.chair_synonyms import DEFAULT_CHAIR_SYNONYMS, parse_synonyms
+from lakehouse.settings import PROJECT_ROOT
 from quality.chair import (
     ChairScores,
     build_vocabulary,
@@ -15,7 +15,7 @@ from quality.chair import (
     score_answer,
     singularize,
 )
-from mmfactory.settings import PROJECT_ROOT
+from quality.chair_synonyms import DEFAULT_CHAIR_SYNONYMS, parse_synonyms
 
 ZH_NAMES = {"人": "person", "狗": "dog", "热狗": "hot dog", "熊": "bear", "泰迪熊": "teddy bear",
             "滑雪板": "skis", "单板滑雪板": "snowboard", "马": "horse", "斑马": "zebra", "马桶": "toilet",

@@ -6,7 +6,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from ingest.landing import landed_files
+from lakehouse.landing import landed_files
 from quality.failure_library import (
     FAILURE_LIBRARY_SCHEMA,
     FAILURE_LIBRARY_TABLE,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingest.coco import land_coco
-from mmfactory.settings import Warehouse
+from lakehouse.settings import Warehouse
 from render.inputs import GeneralImage, load_general_images
 from tests.conftest import COCO128_ANNOTATIONS, COCO128_IMAGES
 

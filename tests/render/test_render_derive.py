@@ -13,9 +13,9 @@ import pytest
 from ingest.chartqa import land_chartqa
 from ingest.funsd import land_funsd
 from ingest.image_files import ASSETS_SCHEMA
-from ingest.landing import LandingError
 from ingest.sroie import land_sroie
-from mmfactory.settings import Warehouse
+from lakehouse.landing import LandingError
+from lakehouse.settings import Warehouse
 from render.derive import render_derived
 from render.replay import verify_round_trip
 from tests.conftest import SHARED_DATASETS

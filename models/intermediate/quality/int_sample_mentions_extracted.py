@@ -1,7 +1,8 @@
 """CHAIR mentions: one row per (answer, COCO category it mentions), with whether the
 answer's image(s) hold that category.
 
-In: the answers of image_description and multi_image_comparison samples (template or
+In: the answers of the task types CHAIR reads (``is_chair_checked`` in seeds/task_types.csv:
+image_description and multi_image_comparison) (template or
 model-written: ``generation_method`` when the samples carry it, else ``'template'``), the
 categories each image holds (int_image_objects_counted: any annotation, crowd regions
 included), the CHAIR synonym list (stg_quality__chair_synonyms; the category names alone
@@ -14,19 +15,18 @@ category). An answer without mentions has no row; CHAIR_s counts it all the same
 
 from collections import Counter
 
-CHAIR_TASK_TYPES = ("image_description", "multi_image_comparison")
-
 
 def model(dbt, session):
     import pyarrow as pa
 
+    from lakehouse.taxonomy import task_types
     from quality import chair
 
     dbt.config(materialized="table")
 
     samples = dbt.ref("int_samples_templated")
     method = "generation_method" if "generation_method" in samples.columns else "'template'"
-    task_list = ", ".join(f"'{t}'" for t in CHAIR_TASK_TYPES)
+    task_list = ", ".join(f"'{t.task_type}'" for t in task_types() if t.is_chair_checked)
     answers = samples.filter(f"task_type in ({task_list})").project(
         f"sample_id, task_type, language, {method} as generation_method, answer_text, source_asset_ids"
     ).fetchall()

@@ -20,7 +20,9 @@ import json
 import os
 import shutil
 import uuid
-from pathlib import Path
+
+from lakehouse.sources import resolve_root
+from lakehouse.taxonomy import export_profiles, task_types
 
 SPLIT_FILTERS = {
     "train": "split = 'train'",
@@ -35,15 +37,14 @@ def _specs(profiles):
     specs = [("final_llava_dataset.jsonl", "training_records", canon, "true", False, "canonical", "all")]
     specs += [(f"{split}.jsonl", "training_records", canon, where, False, "canonical", split)
               for split, where in SPLIT_FILTERS.items()]
+    record_sets = dict.fromkeys(t.record_set for t in task_types())
     specs += [(f"llava_{record_set}.jsonl", "training_records", canon, f"record_set = '{record_set}'",
-               False, "canonical", "all") for record_set in ("instruct", "alignment", "interleaved")]
+               False, "canonical", "all") for record_set in record_sets]
     specs.append(("asset_manifest.jsonl", "asset_records", "*", "true", False, "assets", "all"))
-    columns = {"llava": "id, image, conversations", "qwen2vl": "id, image, conversations",
-               "qwen25vl": "id, image, conversations", "llamafactory": "id, conversations, images"}
-    for profile in profiles:
-        suffix = "json" if profile == "llava" else "jsonl"
-        specs += [(f"{profile}/{split}.{suffix}", f"{profile}_records", columns[profile], where,
-                   profile == "llava", profile, split) for split, where in SPLIT_FILTERS.items()]
+    for p in profiles:
+        specs += [(f"{p.export_profile}/{split}.{p.file_suffix}", f"{p.export_profile}_records",
+                   p.record_columns, where, p.is_json_array, p.export_profile, split)
+                  for split, where in SPLIT_FILTERS.items()]
     return specs
 
 
@@ -74,32 +75,33 @@ def _dataset_info():
     }
 
 
-def _link_images(session, sources_view, images_dir, project_root):
+def _link_images(session, sources_view, images_dir):
     images_dir.mkdir(parents=True, exist_ok=True)
     for source, root in session.execute(f"select source, images_root from {sources_view}").fetchall():
-        target = Path(root) if Path(root).is_absolute() else (project_root / root).resolve()
+        target = resolve_root(root)
         link = images_dir / source
         os.symlink(os.path.relpath(target, link.parent.resolve()), link)
 
 
 def _profile_list(value):
-    """The export_profiles var as a list (yml renders a list var as its text)."""
+    """The export_profiles var as the chosen profiles of seeds/export_profiles.csv, in the
+    seed's order (yml renders a list var as its text)."""
     if value is None:
         return []
     if isinstance(value, str):
         import ast
 
         value = ast.literal_eval(value) if value.strip().startswith("[") else value.split(",")
-    known = {"llava", "qwen2vl", "qwen25vl", "llamafactory"}
-    profiles = [str(v).strip() for v in value if str(v).strip()]
-    unknown = sorted(set(profiles) - known)
+    known = {p.export_profile: p for p in export_profiles()}
+    wanted = {str(v).strip() for v in value if str(v).strip()}
+    unknown = sorted(wanted - set(known))
     if unknown:
         raise ValueError(f"export_profiles: unknown profile(s) {unknown}; known: {sorted(known)}")
-    return profiles
+    return [p for name, p in known.items() if name in wanted]
 
 
 def model(dbt, session):
-    from mmfactory.settings import PROJECT_ROOT, warehouse
+    from lakehouse.settings import warehouse
 
     dbt.config(materialized="table")
     profiles = _profile_list(dbt.config.meta_get("export_profiles"))
@@ -129,14 +131,14 @@ def model(dbt, session):
             "row_count": _count(path, is_array), "sha256": hashlib.sha256(data).hexdigest(),
             "size_bytes": len(data),
         })
-    if "llamafactory" in profiles:
+    if "llamafactory" in {p.export_profile for p in profiles}:
         info = staging / "llamafactory" / "dataset_info.json"
         info.write_text(json.dumps(_dataset_info(), indent=2) + "\n", encoding="utf-8")
         data = info.read_bytes()
         rows.append({"file_path": "llamafactory/dataset_info.json", "profile": "llamafactory",
                      "split": "all", "row_count": len(_dataset_info()),
                      "sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data)})
-    _link_images(session, views["asset_sources"], staging / "images", PROJECT_ROOT)
+    _link_images(session, views["asset_sources"], staging / "images")
 
     previous = exports.with_name(f".exports-old-{uuid.uuid4().hex[:8]}")
     if exports.exists():

@@ -24,8 +24,8 @@ def _rows(relation, columns):
 def model(dbt, session):
     import pyarrow as pa
 
-    from ingest.sources import resolve_root
-    from mmfactory.settings import warehouse
+    from lakehouse.settings import warehouse
+    from lakehouse.sources import resolve_root
     from quality import visual_audit
 
     dbt.config(materialized="table")

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.rejects import Reject
+from lakehouse.rejects import Reject
 
 
 @dataclass

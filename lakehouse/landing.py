@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from mmfactory.settings import Warehouse
+from lakehouse.settings import Warehouse
 
 SCHEMA_FILE = "_schema.parquet"
 _SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
@@ -89,3 +89,9 @@ def landed_files(wh: Warehouse, table_name: str) -> list[Path]:
     if not folder.exists():
         return []
     return sorted(p for p in folder.glob("*.parquet") if p.name != SCHEMA_FILE)
+
+
+def table_of(rows: list[dict], schema: pa.Schema, stamp: dict) -> pa.Table:
+    """``rows`` (dicts without the run columns) stamped with ``source``, ``ingested_at``
+    and ``ingest_run_id`` from ``stamp``, as a table of ``schema``."""
+    return pa.Table.from_pylist([{**row, **stamp} for row in rows], schema=schema)

@@ -253,14 +253,3 @@ LANDED_TABLES: dict[str, pa.Schema] = {
     **CHART_TABLES,
 }
 
-
-def table_of(rows: list[dict], schema: pa.Schema, stamp: dict) -> pa.Table:
-    """``rows`` (dicts without the run columns) stamped with ``source``, ``ingested_at``
-    and ``ingest_run_id`` from ``stamp``, as a table of ``schema``."""
-    return pa.Table.from_pylist([{**row, **stamp} for row in rows], schema=schema)
-
-
-def text_counts(full_text: str) -> tuple[int, int]:
-    """(word_count, char_count) of a text: whitespace-separated words, non-space characters."""
-    words = full_text.split()
-    return len(words), sum(len(w) for w in words)

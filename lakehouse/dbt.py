@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mmfactory.settings import PROJECT_ROOT, WAREHOUSE_ENV, Warehouse
+from lakehouse.settings import PROJECT_ROOT, WAREHOUSE_ENV, Warehouse
 
 
 def dbt_executable() -> str:
@@ -34,7 +34,7 @@ def run_dbt(wh: Warehouse, args: list[str]) -> int:
     dbt's own output goes straight to the terminal. Logs and the target folder stay in
     the project (git-ignored).
     """
-    from ingest.catalog import ensure_landing
+    from lakehouse.catalog import ensure_landing
 
     ensure_landing(wh)  # every landed table readable, even one no source has landed yet
     cmd = [dbt_executable(), *args]

@@ -13,8 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from ingest.landing import landed_files
-from ingest.review_verdicts import (
+from lakehouse.landing import landed_files
+from mmfactory.review_cli import review_app
+from quality.review_verdicts import (
     REVIEW_VERDICTS_SCHEMA,
     REVIEW_VERDICTS_TABLE,
     ReviewFileError,
@@ -22,7 +23,6 @@ from ingest.review_verdicts import (
     import_verdicts,
     parse_time,
 )
-from mmfactory.review_cli import review_app
 
 SAMPLES = ["s_aaa", "s_bbb", "s_ccc"]
 HEADER = "sample_id,reviewer,role,verdict,error_type,note,time\n"

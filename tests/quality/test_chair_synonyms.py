@@ -7,13 +7,13 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from ingest.chair_synonyms import (
+from lakehouse.landing import LandingError, landed_files
+from quality.chair_synonyms import (
     CHAIR_SYNONYMS_SCHEMA,
     CHAIR_SYNONYMS_TABLE,
     DEFAULT_CHAIR_SYNONYMS,
     land_chair_synonyms,
 )
-from ingest.landing import LandingError, landed_files
 
 
 def _rows(wh):

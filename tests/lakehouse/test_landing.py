@@ -2,7 +2,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ingest.landing import LandingError, check_source_name, ensure_tables, land_table, landed_files
+from lakehouse.landing import (
+    LandingError,
+    check_source_name,
+    ensure_tables,
+    land_table,
+    landed_files,
+)
 
 SCHEMA = pa.schema([pa.field("source", pa.string(), nullable=False), pa.field("n", pa.int64())])
 

@@ -19,7 +19,7 @@ Decisions:
   (``unknown_sample``: the message names it); the role is not first_review,
   second_review or arbitration (``invalid_role``); the verdict is not approve or reject
   (``invalid_verdict``); the error type is not empty and not in the fixed taxonomy
-  (``invalid_error_type``, see quality/error_types.py); the time does not parse, or
+  (``invalid_error_type``, see seeds/error_types.csv); the time does not parse, or
   has no timezone and no ``default_timezone`` was given (``invalid_time``); the same
   reviewer already holds another role for the sample, in this file or in an earlier
   import (``same_reviewer``: a second review or an arbitration must be someone else's);
@@ -44,7 +44,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.landing import (
+from lakehouse.landing import (
     LandingError,
     check_source_name,
     land_table,
@@ -52,12 +52,18 @@ from ingest.landing import (
     new_run_id,
     utc_now,
 )
-from ingest.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reason, Reject, rejects_table
-from ingest.report import LandingReport
-from mmfactory.settings import Warehouse
-from quality.error_types import ERROR_TYPES
+from lakehouse.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reason, Reject, rejects_table
+from lakehouse.report import LandingReport
+from lakehouse.settings import Warehouse
+from lakehouse.tables.quality import (
+    REVIEW_VERDICTS_SCHEMA,
+    REVIEW_VERDICTS_TABLE,
+)
+from lakehouse.taxonomy import error_types
 
-REVIEW_VERDICTS_TABLE = "review_verdicts"
+LANDED_TABLES: dict[str, pa.Schema] = {REVIEW_VERDICTS_TABLE: REVIEW_VERDICTS_SCHEMA}
+"""The tables this module lands."""
+
 REJECTS_SOURCE = "review"
 ROLES: tuple[str, ...] = ("first_review", "second_review", "arbitration")
 VERDICTS: tuple[str, ...] = ("approve", "reject")
@@ -65,26 +71,6 @@ REQUIRED_FIELDS: tuple[str, ...] = ("sample_id", "reviewer", "role", "verdict", 
 OPTIONAL_FIELDS: tuple[str, ...] = ("error_type", "note")
 TIME_ALIASES: tuple[str, ...] = ("time", "reviewed_at")
 SAMPLES_RELATION = "int_samples_templated"
-
-REVIEW_VERDICTS_SCHEMA = pa.schema(
-    [
-        pa.field("source", pa.string(), nullable=False),        # the file key
-        pa.field("sample_id", pa.string(), nullable=False),
-        pa.field("reviewer", pa.string(), nullable=False),
-        pa.field("role", pa.string(), nullable=False),          # first_review, second_review, arbitration
-        pa.field("verdict", pa.string(), nullable=False),       # approve, reject
-        pa.field("error_type", pa.string()),                    # quality.error_types, or NULL
-        pa.field("note", pa.string()),
-        pa.field("reviewed_at", pa.timestamp("us", tz="UTC"), nullable=False),
-        pa.field("import_file", pa.string(), nullable=False),   # the file's name as imported
-        pa.field("line_number", pa.int32(), nullable=False),    # CSV: 2 = first data row; JSONL: the line
-        pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
-        pa.field("ingest_run_id", pa.string(), nullable=False),
-    ]
-)
-
-LANDED_TABLES: dict[str, pa.Schema] = {REVIEW_VERDICTS_TABLE: REVIEW_VERDICTS_SCHEMA}
-"""The tables this module lands (for ``ingest.catalog.LANDED_TABLES``)."""
 
 
 class ReviewReason(StrEnum):
@@ -237,9 +223,9 @@ def validate_records(records: list[tuple[int, dict | None]], known: set[str], fi
             reject(ReviewReason.INVALID_VERDICT, f"verdict {values['verdict']!r} is not one of "
                    f"{', '.join(VERDICTS)}")
             continue
-        if error_type and error_type not in ERROR_TYPES:
+        if error_type and error_type not in error_types():
             reject(ReviewReason.INVALID_ERROR_TYPE, f"error type {values['error_type']!r} is not one of "
-                   f"{', '.join(ERROR_TYPES)} (or empty)")
+                   f"{', '.join(error_types())} (or empty)")
             continue
         try:
             reviewed_at = parse_time(values["time"], default_timezone)

@@ -9,7 +9,7 @@
   ``requested_per_type``, ``seed``, ``coco_source``).
 
 Derived assets also land in ``assets`` and in the shared ground-truth tables of
-``ingest.documents.tables`` (documents: texts, lines, words, fields; charts: charts,
+``lakehouse.tables.documents`` (documents: texts, lines, words, fields; charts: charts,
 chart_tables, chart_qa_pairs, chart_text_elements).
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from ingest.documents.tables import CHART_TABLES, DOCUMENT_TABLES, RUN_FIELDS
+from lakehouse.tables.documents import CHART_TABLES, DOCUMENT_TABLES, RUN_FIELDS
 
 ASSET_LINEAGE_TABLE = "asset_lineage"
 ASSET_POOL_TABLE = "asset_pool"

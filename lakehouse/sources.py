@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from mmfactory.settings import PROJECT_ROOT
+from lakehouse.settings import PROJECT_ROOT
 
 ASSET_SOURCES_TABLE = "asset_sources"
 

@@ -29,31 +29,20 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest.landing import LandingError, check_source_name, land_table, new_run_id, utc_now
-from ingest.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reject, rejects_table
-from ingest.report import LandingReport
-from mmfactory.settings import PROJECT_ROOT, Warehouse
-
-CHAIR_SYNONYMS_TABLE = "chair_synonyms"
-DEFAULT_SOURCE = "chair"
-DEFAULT_CHAIR_SYNONYMS = PROJECT_ROOT.parent / "shared" / "datasets" / "chair" / "synonyms.txt"
-
-CHAIR_SYNONYMS_SCHEMA = pa.schema(
-    [
-        pa.field("source", pa.string(), nullable=False),
-        pa.field("category_name", pa.string(), nullable=False),       # the line's first item
-        pa.field("synonym", pa.string(), nullable=False),             # stripped, as written
-        pa.field("synonym_normalized", pa.string(), nullable=False),  # lower-case, single spaces
-        pa.field("line_number", pa.int32(), nullable=False),          # 1-based, in the file
-        pa.field("position", pa.int32(), nullable=False),             # 0 = the category name itself
-        pa.field("listed_count", pa.int32(), nullable=False),         # times the line lists it
-        pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
-        pa.field("ingest_run_id", pa.string(), nullable=False),
-    ]
+from lakehouse.landing import LandingError, check_source_name, land_table, new_run_id, utc_now
+from lakehouse.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reject, rejects_table
+from lakehouse.report import LandingReport
+from lakehouse.settings import PROJECT_ROOT, Warehouse
+from lakehouse.tables.quality import (
+    CHAIR_SYNONYMS_SCHEMA,
+    CHAIR_SYNONYMS_TABLE,
 )
 
 LANDED_TABLES: dict[str, pa.Schema] = {CHAIR_SYNONYMS_TABLE: CHAIR_SYNONYMS_SCHEMA}
-"""The tables this module lands (for ``ingest.catalog.LANDED_TABLES``)."""
+"""The tables this module lands."""
+
+DEFAULT_SOURCE = "chair"
+DEFAULT_CHAIR_SYNONYMS = PROJECT_ROOT.parent / "shared" / "datasets" / "chair" / "synonyms.txt"
 
 
 class ChairReason(StrEnum):
@@ -110,7 +99,7 @@ def land_chair_synonyms(wh: Warehouse, path: Path = DEFAULT_CHAIR_SYNONYMS,
                         source: str = DEFAULT_SOURCE) -> LandingReport:
     """Land the CHAIR synonym list at ``path`` as source ``source`` of ``chair_synonyms``.
 
-    Raises :class:`ingest.landing.LandingError` when the file is missing or not UTF-8.
+    Raises :class:`lakehouse.landing.LandingError` when the file is missing or not UTF-8.
     """
     check_source_name(source)
     try:

@@ -1,0 +1,11 @@
+"""The core every other package stands on; it imports nothing else of the project.
+
+- ``settings``: where things live (the project root, the active warehouse and its folders).
+- ``landing``: the landing writer (one Parquet file per table and source, replaced atomically).
+- ``rejects``: the rejects table and its reason codes.
+- ``sources``: the ``asset_sources`` table and the one way an images root is resolved.
+- ``report``: what a landing did, table by table.
+- ``tables/``: the explicit schema of every landed table; ``catalog`` gathers them.
+- ``dbt``: running dbt on the project against the active warehouse.
+- ``taxonomy``: the task types, error types and export profiles, read from their seeds.
+"""
