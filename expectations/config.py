@@ -95,7 +95,7 @@ PLOTS_DIR = "plots"
 # expected in the manifest's file list).
 NON_RECORD_FILES: frozenset[str] = frozenset({
     MANIFEST_FILE, METRICS_FILE, TEST_RESULTS_FILE, TEST_REPORT_FILE, REPORT_FILE,
-    "llamafactory/dataset_info.json",
+    *(f"{p.export_profile}/dataset_info.json" for p in export_profiles() if p.is_llamafactory_dataset),
 })
 NON_RECORD_DIRS: frozenset[str] = frozenset({"images", PLOTS_DIR})
 

@@ -38,13 +38,19 @@ class TaskType:
 @dataclass(frozen=True)
 class ExportProfile:
     """One trainer profile: its files' suffix, whether a file is one JSON array, the columns
-    of a record, and the box convention its answers use."""
+    of a record, the box convention its answers use (in words, and ``box_kind``: the name
+    of its conversion in ``python_udfs.boxes.CONVENTIONS``), the image resize its boxes
+    assume, and whether its folder is a LLaMA-Factory dataset_dir (dataset_info.json and
+    the image folders beside the files)."""
 
     export_profile: str
     file_suffix: str
     is_json_array: bool
     record_columns: str
     box_convention: str
+    box_kind: str = ""
+    image_resize: str = ""
+    is_llamafactory_dataset: bool = False
 
 
 @cache
@@ -67,6 +73,7 @@ def export_profiles() -> tuple[ExportProfile, ...]:
     """Every trainer export profile, in the seed's order."""
     return tuple(
         ExportProfile(r["export_profile"], r["file_suffix"], r["is_json_array"] == "true",
-                      r["record_columns"], r["box_convention"])
+                      r["record_columns"], r["box_convention"], r["box_kind"], r["image_resize"],
+                      r["is_llamafactory_dataset"] == "true")
         for r in _rows("export_profiles", "profile_order")
     )

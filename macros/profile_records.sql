@@ -1,6 +1,10 @@
 {#- The records of one trainer profile, {id, image (a list), conversations, split,
-    is_smoke}: every sample's conversation, with grounding samples re-rendered from their template so that the question names the profile's
-    box format and the answer gives the box in the profile's convention. -#}
+    is_smoke}: every sample's conversation, with grounding samples re-rendered from their
+    template so that the question names the profile's box format and the answer gives the
+    box in the profile's convention. A grounding sample whose box does not survive the
+    profile's precision (profile_boxes.is_kept false) is left out. Also carried for the
+    profiles that need them: source_asset_ids, box_label and box_px (the source box as
+    [x1, y1, x2, y2] raw pixels, grounding only). -#}
 {% macro profile_records(profile) -%}
 with
 
@@ -25,6 +29,14 @@ boxes as (
 
 ),
 
+left_out as (
+
+    select sample_id
+    from {{ ref('profile_boxes') }}
+    where export_profile = '{{ profile }}' and not is_kept
+
+),
+
 with_boxes as (
 
     select
@@ -37,6 +49,7 @@ with_boxes as (
 
     from samples
     left join boxes on boxes.annotation_id = samples.annotation_id
+    where samples.sample_id not in (select left_out.sample_id from left_out)
 
 ),
 
@@ -71,7 +84,14 @@ select
     {{ llava_conversation('image_count', 'language', 'profile_question_text', 'profile_answer_text') }}
         as conversations,
     split,
-    is_smoke
+    is_smoke,
+    source_asset_ids,
+    box_label,
+    case
+        when task_type = 'region_grounding'
+            then bbox_coco_to_pixels(bbox_x_px, bbox_y_px, bbox_w_px, bbox_h_px,
+                                     image_width_px, image_height_px)
+    end as box_px
 
 from rendered
 {%- endmacro %}

@@ -360,3 +360,237 @@ def smart_resize(
             f"absolute aspect ratio must be at most {QWEN_MAX_RATIO}, got {height} x {width}"
         )
     return int(resized[0, 0]), int(resized[1, 0])
+
+
+# --------------------------------------------------------------------------------------
+# More trainer conventions (Qwen3-VL, InternVL, ms-swift, LLaMA-Factory's Qwen2.5-VL resize)
+# --------------------------------------------------------------------------------------
+
+REL1000_TYPE = pa.list_(pa.int32(), 4)
+REL1000_SQL_TYPE = "INTEGER[4]"
+PIXELS_TYPE = pa.list_(pa.float64(), 4)
+PIXELS_SQL_TYPE = "DOUBLE[4]"
+
+# LLaMA-Factory's defaults (``ProcessorArguments``): every image is first shrunk to at most
+# ``image_max_pixels`` (sides scaled by sqrt(max / area) and truncated with int()), grown
+# to at least ``image_min_pixels``, and for Qwen2-VL-family plugins given sides of at least
+# 28; then the model's image processor applies smart_resize (Qwen2.5-VL's processor config:
+# factor 28, 3,136 .. 12,845,056 pixels).
+LLAMAFACTORY_IMAGE_MAX_PIXELS = 768 * 768  # 589,824
+LLAMAFACTORY_IMAGE_MIN_PIXELS = 32 * 32
+QWEN25VL_PROCESSOR_MAX_PIXELS = 16384 * 28 * 28  # 12,845,056
+
+
+def coco_to_rel1000_xyxy(
+    x: ArrayLike,
+    y: ArrayLike,
+    w: ArrayLike,
+    h: ArrayLike,
+    width_px: ArrayLike,
+    height_px: ArrayLike,
+) -> pa.FixedSizeListArray:
+    """COCO ``[x, y, w, h]`` pixels -> ``[x1, y1, x2, y2]`` integers on a relative 0..1000 grid.
+
+    The Qwen2-VL / Qwen3-VL / InternVL 2.5-3 convention: ``round(v / side * 1000)``
+    (half up) clamped to 0..1000, x first. Out: ``fixed_size_list<int32>[4]``; the same
+    numbers as :func:`coco_to_grid` in x-first order. NULL rows: see the module docstring.
+    """
+    boxes = _coco_boxes(x, y, w, h, width_px, height_px)
+    q = _quantise(boxes, float(GRID_SIZE), float(GRID_SIZE))
+    return _list4(_as_xyxy_rows(q), boxes.null_mask)
+
+
+def coco_to_pixels_xyxy(
+    x: ArrayLike,
+    y: ArrayLike,
+    w: ArrayLike,
+    h: ArrayLike,
+    width_px: ArrayLike,
+    height_px: ArrayLike,
+) -> pa.FixedSizeListArray:
+    """COCO ``[x, y, w, h]`` pixels -> ``[x1, y1, x2, y2]`` real pixels of the raw image.
+
+    ms-swift's ``bbox_type: real``: swift itself rescales per model. Each edge is
+    clamped to ``0..side`` and rounded half up to 2 decimals. Out:
+    ``fixed_size_list<float64>[4]``. NULL rows: see the module docstring.
+    """
+    boxes = _coco_boxes(x, y, w, h, width_px, height_px)
+    v = boxes.edges  # [[y1, x1], [y2, x2]] pixels
+    with np.errstate(over="ignore", invalid="ignore"):
+        v = np.clip(v, 0.0, boxes.sides)
+        v = np.floor(v * 100.0 + 0.5) / 100.0
+    flat = np.ascontiguousarray(v[:, ::-1, :].reshape(4, -1).T).ravel()
+    return _list4(flat, boxes.null_mask)
+
+
+def _llamafactory_preresize(height: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """LLaMA-Factory's own image pre-processing at its defaults -> ``(2, n)`` ``[h, w]``."""
+    h, w = height.astype(np.float64).copy(), width.astype(np.float64).copy()
+    area = h * w
+    big = area > LLAMAFACTORY_IMAGE_MAX_PIXELS
+    if big.any():
+        f = np.sqrt(LLAMAFACTORY_IMAGE_MAX_PIXELS / area)
+        h = np.where(big, np.floor(h * f), h)
+        w = np.where(big, np.floor(w * f), w)
+    small = h * w < LLAMAFACTORY_IMAGE_MIN_PIXELS
+    if small.any():
+        f = np.sqrt(LLAMAFACTORY_IMAGE_MIN_PIXELS / np.maximum(h * w, 1.0))
+        h = np.where(small, np.floor(h * f), h)
+        w = np.where(small, np.floor(w * f), w)
+    return np.stack([np.maximum(h, QWEN_FACTOR), np.maximum(w, QWEN_FACTOR)])
+
+
+def llamafactory_qwen25vl_size(height: int, width: int) -> tuple[int, int]:
+    """The ``(h', w')`` a Qwen2.5-VL model sees when LLaMA-Factory trains on a
+    ``height x width`` image at its defaults: LLaMA-Factory's ``image_max_pixels``
+    (768*768) shrink, then smart_resize (factor 28, max 12,845,056 px).
+    Example: 1280 x 960 (w x h) -> 886 x 664 -> ``(672, 896)``."""
+    pre = _llamafactory_preresize(np.array([height], float), np.array([width], float))
+    resized, fits = _smart_resize_array(pre[0], pre[1], max_pixels=QWEN25VL_PROCESSOR_MAX_PIXELS)
+    if not fits[0]:
+        raise ValueError(f"absolute aspect ratio must be at most {QWEN_MAX_RATIO}, got {height} x {width}")
+    return int(resized[0, 0]), int(resized[1, 0])
+
+
+def coco_to_qwen25vl_llamafactory(
+    x: ArrayLike,
+    y: ArrayLike,
+    w: ArrayLike,
+    h: ArrayLike,
+    width_px: ArrayLike,
+    height_px: ArrayLike,
+) -> pa.FixedSizeListArray:
+    """COCO ``[x, y, w, h]`` -> Qwen2.5-VL ``bbox_2d`` pixels on the image as LLaMA-Factory
+    hands it to the model at its defaults (:func:`llamafactory_qwen25vl_size`), half up,
+    clamped to ``w' - 1`` / ``h' - 1``. Out: ``fixed_size_list<int32>[4]``."""
+    boxes = _coco_boxes(x, y, w, h, width_px, height_px)
+    pre = _llamafactory_preresize(boxes.sides[0], boxes.sides[1])
+    resized, fits = _smart_resize_array(pre[0], pre[1], max_pixels=QWEN25VL_PROCESSOR_MAX_PIXELS)
+    null_mask = boxes.null_mask
+    if not fits.all():
+        null_mask = ~fits if null_mask is None else null_mask | ~fits
+    q = _quantise(boxes, resized, resized - 1.0)
+    return _list4(_as_xyxy_rows(q), null_mask)
+
+
+# --------------------------------------------------------------------------------------
+# Back to pixels, and the overlap with the source box
+# --------------------------------------------------------------------------------------
+
+
+def scaled_to_pixels(
+    x1: ArrayLike,
+    y1: ArrayLike,
+    x2: ArrayLike,
+    y2: ArrayLike,
+    scale_w: ArrayLike,
+    scale_h: ArrayLike,
+    width_px: ArrayLike,
+    height_px: ArrayLike,
+) -> pa.FixedSizeListArray:
+    """A box given on a ``scale_w x scale_h`` frame -> ``[x1, y1, x2, y2]`` raw-image pixels.
+
+    ``v / scale * side`` per edge (x with widths, y with heights): the inverse of every
+    convention here (scale 1 for LLaVA, 1000 for the grids, the resized image's sides for
+    Qwen2.5-VL, the raw sides for real pixels). Out: ``fixed_size_list<float64>[4]``, NULL
+    where an input is NULL or not finite or a scale or side is not positive.
+    """
+    cols = np.empty((8, len(x1)))
+    for i, c in enumerate((x1, y1, x2, y2, scale_w, scale_h, width_px, height_px)):
+        cols[i] = _column(c)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ok = np.isfinite(cols).all(axis=0) & (cols[4:] > 0).all(axis=0)
+        sx, sy = cols[6] / cols[4], cols[7] / cols[5]
+        out = np.stack([cols[0] * sx, cols[1] * sy, cols[2] * sx, cols[3] * sy])
+    out[:, ~ok] = 0.0
+    return _list4(np.ascontiguousarray(out.T).ravel(), None if ok.all() else ~ok)
+
+
+def iou_xyxy(
+    ax1: ArrayLike, ay1: ArrayLike, ax2: ArrayLike, ay2: ArrayLike,
+    bx1: ArrayLike, by1: ArrayLike, bx2: ArrayLike, by2: ArrayLike,
+) -> pa.DoubleArray:
+    """Intersection over union of two ``[x1, y1, x2, y2]`` boxes per row, in 0..1.
+
+    NULL where an input is NULL or not finite; 0 where the union is empty or a box is
+    inverted (it covers nothing).
+    """
+    c = np.empty((8, len(ax1)))
+    for i, col in enumerate((ax1, ay1, ax2, ay2, bx1, by1, bx2, by2)):
+        c[i] = _column(col)
+    ok = np.isfinite(c).all(axis=0)
+    c[:, ~ok] = 0.0
+    area_a = np.clip(c[2] - c[0], 0, None) * np.clip(c[3] - c[1], 0, None)
+    area_b = np.clip(c[6] - c[4], 0, None) * np.clip(c[7] - c[5], 0, None)
+    iw = np.clip(np.minimum(c[2], c[6]) - np.maximum(c[0], c[4]), 0, None)
+    ih = np.clip(np.minimum(c[3], c[7]) - np.maximum(c[1], c[5]), 0, None)
+    inter = iw * ih
+    union = area_a + area_b - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        iou = np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
+    return pa.array(iou, mask=None if ok.all() else ~ok)
+
+
+# --------------------------------------------------------------------------------------
+# The conventions by name (seeds/export_profiles.csv `box_kind` names one per profile)
+# --------------------------------------------------------------------------------------
+
+
+def _unit_scale(height: np.ndarray, width: np.ndarray) -> np.ndarray:
+    return np.ones((2, len(height)))
+
+
+def _grid_scale(height: np.ndarray, width: np.ndarray) -> np.ndarray:
+    return np.full((2, len(height)), float(GRID_SIZE))
+
+
+def _raw_scale(height: np.ndarray, width: np.ndarray) -> np.ndarray:
+    return np.stack([height, width]).astype(np.float64)
+
+
+def _smart_scale(height: np.ndarray, width: np.ndarray) -> np.ndarray:
+    return _smart_resize_array(height.astype(np.float64), width.astype(np.float64))[0]
+
+
+def _llamafactory_scale(height: np.ndarray, width: np.ndarray) -> np.ndarray:
+    pre = _llamafactory_preresize(np.asarray(height, float), np.asarray(width, float))
+    return _smart_resize_array(pre[0], pre[1], max_pixels=QWEN25VL_PROCESSOR_MAX_PIXELS)[0]
+
+
+def _grid_yxyx(*coco: ArrayLike) -> pa.FixedSizeListArray:
+    g = coco_to_grid(*coco)
+    flat = np.stack([g.field(k).to_numpy(zero_copy_only=False) for k in ("ymin", "xmin", "ymax", "xmax")])
+    null = None if g.null_count == 0 else np.asarray(g.is_null())
+    flat = np.nan_to_num(flat.astype(np.float64)).astype(np.int32)
+    return _list4(np.ascontiguousarray(flat.T).ravel(), null)
+
+
+@dataclass(frozen=True)
+class BoxConvention:
+    """How a profile writes a box: ``forward`` (COCO columns -> 4 numbers, in the profile's
+    own order), the frame those numbers live on (``scale(height, width) -> (2, n) [sy, sx]``),
+    and whether the 4 numbers are y first."""
+
+    forward: object
+    scale: object
+    is_y_first: bool = False
+
+    def to_pixels(self, values: np.ndarray, width: np.ndarray, height: np.ndarray) -> np.ndarray:
+        """``(n, 4)`` numbers as the profile writes them -> ``(n, 4)`` ``[x1, y1, x2, y2]`` pixels."""
+        v = np.asarray(values, dtype=np.float64).reshape(-1, 4)
+        if self.is_y_first:
+            v = v[:, [1, 0, 3, 2]]
+        s = self.scale(np.asarray(height, float), np.asarray(width, float))
+        out = scaled_to_pixels(v[:, 0], v[:, 1], v[:, 2], v[:, 3], s[1], s[0], width, height)
+        return np.asarray(out.flatten().to_numpy(zero_copy_only=False), dtype=np.float64).reshape(-1, 4)
+
+
+CONVENTIONS: dict[str, BoxConvention] = {
+    "llava_rel1_2dp": BoxConvention(coco_to_llava, _unit_scale),
+    "grid_yxyx_1000": BoxConvention(_grid_yxyx, _grid_scale, is_y_first=True),
+    "grid_xyxy_1000": BoxConvention(coco_to_rel1000_xyxy, _grid_scale),
+    "qwen25vl_smart_resize": BoxConvention(coco_to_qwen25vl, _smart_scale),
+    "qwen25vl_llamafactory_resize": BoxConvention(coco_to_qwen25vl_llamafactory, _llamafactory_scale),
+    "pixels_xyxy": BoxConvention(coco_to_pixels_xyxy, _raw_scale),
+}
+"""Box kind (``seeds/export_profiles.csv`` column ``box_kind``) -> its convention."""

@@ -15,6 +15,9 @@ NULL results; DuckDB's default handling would reject any NULL a UDF returns):
   -> ``STRUCT(x, y, w, h DOUBLE)``
 * ``bbox_coco_to_llava(x, y, w, h DOUBLE, width_px, height_px INTEGER)`` -> ``DOUBLE[4]``
 * ``bbox_coco_to_qwen25vl(x, y, w, h DOUBLE, width_px, height_px INTEGER)`` -> ``INTEGER[4]``
+* ``bbox_coco_to_qwen25vl_llamafactory(...)`` -> ``INTEGER[4]`` (LLaMA-Factory's resize)
+* ``bbox_coco_to_rel1000(...)`` -> ``INTEGER[4]`` ([x1, y1, x2, y2] on 0..1000)
+* ``bbox_coco_to_pixels(...)`` -> ``DOUBLE[4]`` ([x1, y1, x2, y2] raw pixels, 2 decimals)
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ UDFS: dict[str, tuple[Callable[..., pa.Array], list[str], str]] = {
     "bbox_grid_to_coco": (boxes.grid_to_coco, _GRID_ARGS, boxes.COCO_SQL_TYPE),
     "bbox_coco_to_llava": (boxes.coco_to_llava, _COCO_ARGS, boxes.LLAVA_SQL_TYPE),
     "bbox_coco_to_qwen25vl": (boxes.coco_to_qwen25vl, _COCO_ARGS, boxes.QWEN25VL_SQL_TYPE),
+    "bbox_coco_to_qwen25vl_llamafactory": (boxes.coco_to_qwen25vl_llamafactory, _COCO_ARGS,
+                                           boxes.QWEN25VL_SQL_TYPE),
+    "bbox_coco_to_rel1000": (boxes.coco_to_rel1000_xyxy, _COCO_ARGS, boxes.REL1000_SQL_TYPE),
+    "bbox_coco_to_pixels": (boxes.coco_to_pixels_xyxy, _COCO_ARGS, boxes.PIXELS_SQL_TYPE),
 }
 """SQL name -> (python function, argument types, return type)."""
 

@@ -11,8 +11,13 @@ Layout:
   llava_instruct.jsonl llava_alignment.jsonl llava_interleaved.jsonl by record set
   asset_manifest.jsonl                                               assets used
   llava/{train,val,smoke_test}.json                                  JSON arrays
-  qwen2vl/ qwen25vl/ llamafactory/ {train,val,smoke_test}.jsonl     (+ dataset_info.json)
+  <profile>/{train,val,smoke_test}.<suffix>                         every profile of the seed
   images/<source> -> the source's images root                       the image folder
+
+A profile whose seed row says ``is_llamafactory_dataset`` is a LLaMA-Factory dataset_dir:
+its folder also holds dataset_info.json and one link per source (``<source> ->
+../images/<source>``), so LLaMA-Factory's default ``media_dir`` (= ``dataset_dir``) finds
+every image path as written.
 """
 
 import hashlib
@@ -63,24 +68,36 @@ def _count(path, is_array):
     return sum(1 for line in text.splitlines() if line.strip())
 
 
-def _dataset_info():
+def dataset_names(profile):
+    """LLaMA-Factory dataset name per split for a LLaMA-Factory profile: ``mmfactory_<split>``
+    for ``llamafactory``; other ones carry their name and, for absolute boxes, the resize
+    their boxes assume (``mmfactory_qwen25vl_max768x768_<split>``)."""
+    stem = {"llamafactory": "mmfactory",
+            "llamafactory_qwen25vl": "mmfactory_qwen25vl_max768x768"}.get(
+        profile.export_profile, f"mmfactory_{profile.export_profile}")
+    return {split: f"{stem}_{split}" for split in SPLIT_FILTERS}
+
+
+def _dataset_info(profile):
     return {
-        f"mmfactory_{split}": {
+        name: {
             "file_name": f"{split}.jsonl",
             "formatting": "sharegpt",
             "columns": {"messages": "conversations", "images": "images"},
             "tags": {"role_tag": "from", "content_tag": "value", "user_tag": "human", "assistant_tag": "gpt"},
         }
-        for split in SPLIT_FILTERS
+        for split, name in dataset_names(profile).items()
     }
 
 
-def _link_images(session, sources_view, images_dir):
+def _link_images(session, sources_view, images_dir, dataset_dirs=()):
     images_dir.mkdir(parents=True, exist_ok=True)
     for source, root in session.execute(f"select source, images_root from {sources_view}").fetchall():
         target = resolve_root(root)
         link = images_dir / source
         os.symlink(os.path.relpath(target, link.parent.resolve()), link)
+        for folder in dataset_dirs:
+            os.symlink(os.path.relpath(link, folder), folder / source)
 
 
 def _profile_list(value):
@@ -105,6 +122,7 @@ def model(dbt, session):
 
     dbt.config(materialized="table")
     profiles = _profile_list(dbt.config.meta_get("export_profiles"))
+    # dbt finds a python model's parents by its literal dbt.ref() calls: one per profile
     relations = {
         "training_records": dbt.ref("training_records"),
         "asset_records": dbt.ref("asset_records"),
@@ -112,8 +130,15 @@ def model(dbt, session):
         "qwen2vl_records": dbt.ref("qwen2vl_records"),
         "qwen25vl_records": dbt.ref("qwen25vl_records"),
         "llamafactory_records": dbt.ref("llamafactory_records"),
+        "qwen3vl_records": dbt.ref("qwen3vl_records"),
+        "internvl_records": dbt.ref("internvl_records"),
+        "swift_records": dbt.ref("swift_records"),
+        "llamafactory_qwen25vl_records": dbt.ref("llamafactory_qwen25vl_records"),
         "asset_sources": dbt.ref("stg_landing__asset_sources"),
     }
+    unmapped = [p.export_profile for p in profiles if f"{p.export_profile}_records" not in relations]
+    if unmapped:
+        raise ValueError(f"export_profiles: no <profile>_records model referenced for {unmapped}")
     views = {}
     for name, relation in relations.items():
         views[name] = f"export_view_{name}"
@@ -131,14 +156,19 @@ def model(dbt, session):
             "row_count": _count(path, is_array), "sha256": hashlib.sha256(data).hexdigest(),
             "size_bytes": len(data),
         })
-    if "llamafactory" in {p.export_profile for p in profiles}:
-        info = staging / "llamafactory" / "dataset_info.json"
-        info.write_text(json.dumps(_dataset_info(), indent=2) + "\n", encoding="utf-8")
+    dataset_dirs = []
+    for p in profiles:
+        if not p.is_llamafactory_dataset:
+            continue
+        dataset_dirs.append(staging / p.export_profile)
+        info = staging / p.export_profile / "dataset_info.json"
+        entries = _dataset_info(p)
+        info.write_text(json.dumps(entries, indent=2) + "\n", encoding="utf-8")
         data = info.read_bytes()
-        rows.append({"file_path": "llamafactory/dataset_info.json", "profile": "llamafactory",
-                     "split": "all", "row_count": len(_dataset_info()),
+        rows.append({"file_path": f"{p.export_profile}/dataset_info.json", "profile": p.export_profile,
+                     "split": "all", "row_count": len(entries),
                      "sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data)})
-    _link_images(session, views["asset_sources"], staging / "images")
+    _link_images(session, views["asset_sources"], staging / "images", dataset_dirs)
 
     previous = exports.with_name(f".exports-old-{uuid.uuid4().hex[:8]}")
     if exports.exists():

@@ -1,0 +1,26 @@
+-- Qwen3-VL profile: JSONL, `image` a list, boxes as [{"bbox_2d": [x1, y1, x2, y2],
+-- "label": ...}] on a relative 0..1000 grid (round(v / side * 1000), clamped), so the
+-- trainer's own resize (multiples of 32) does not change the target.
+
+with
+
+records as (
+
+    {{ profile_records('qwen3vl') }}
+
+),
+
+final as (
+
+    select
+        id,
+        image,
+        conversations,
+        split,
+        is_smoke
+
+    from records
+
+)
+
+select * from final
