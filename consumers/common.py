@@ -90,3 +90,21 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, Any, str | None]]:
 
 def record_id(record: Any) -> str | None:
     return record.get("id") if isinstance(record, dict) else None
+
+
+def gpt_texts(record: Any) -> list[str]:
+    """The text of every answer turn (``from == "gpt"``) of a record's ``conversations``."""
+    conversation = record.get("conversations") if isinstance(record, dict) else None
+    if not isinstance(conversation, list):
+        return []
+    return [t["value"] for t in conversation
+            if isinstance(t, dict) and t.get("from") == "gpt" and isinstance(t.get("value"), str)]
+
+
+def numbers(text: str) -> list[float]:
+    """The numbers of a comma-separated list such as ``"1, 2.5, 3"`` (empty when one is not
+    a number)."""
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        return []

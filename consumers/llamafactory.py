@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from consumers.common import (
     IMAGE_TOKEN,
     Violation,
     check_turns,
+    gpt_texts,
     missing_images,
     read_jsonl,
     record_id,
@@ -39,7 +41,10 @@ def check_record(record: Any, image_folder: Path | None = None, messages_key: st
 
 
 def check_dataset_dir(dataset_dir: Path, image_folder: Path | None = None) -> list[Violation]:
-    """Every dataset registered in ``dataset_info.json`` and every record of its file."""
+    """Every dataset registered in ``dataset_info.json`` and every record of its file. Image
+    paths are looked up under ``image_folder``, by default ``dataset_dir`` itself (what
+    LLaMA-Factory does when ``media_dir`` is not given)."""
+    image_folder = dataset_dir if image_folder is None else image_folder
     info_path = dataset_dir / "dataset_info.json"
     try:
         info = json.loads(info_path.read_text(encoding="utf-8"))
@@ -63,3 +68,11 @@ def check_dataset_dir(dataset_dir: Path, image_folder: Path | None = None) -> li
                 record, image_folder, columns.get("messages", "conversations"), columns.get("images", "images"), roles)
             out += [Violation(str(data_file), i, record_id(record), rule) for rule in rules]
     return out
+
+
+_GRID_BOX = re.compile(r"\[(\d+), (\d+), (\d+), (\d+)\]")
+
+
+def parse_grid_boxes(record: Any) -> list[list[float]]:
+    """The canonical ``[ymin, xmin, ymax, xmax]`` 0..1000 boxes in the gpt turns, in order."""
+    return [[float(v) for v in m] for text in gpt_texts(record) for m in _GRID_BOX.findall(text)]

@@ -6,12 +6,14 @@ second image slot)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from consumers.common import (
     Violation,
     check_turns,
+    gpt_texts,
     missing_images,
     placeholder_counts,
     record_id,
@@ -49,3 +51,12 @@ def check_file(path: Path, image_folder: Path | None = None) -> list[Violation]:
         return [Violation(str(path), -1, None, "the file must hold one JSON array")]
     return [Violation(str(path), i, record_id(r), rule)
             for i, r in enumerate(data) for rule in check_record(r, image_folder)]
+
+
+_BOX = re.compile(r"\[\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*,"
+                  r"\s*(-?\d+(?:\.\d+)?)\s*\]")
+
+
+def parse_boxes(record: Any) -> list[list[float]]:
+    """Every ``[x1, y1, x2, y2]`` (0..1) box in the record's gpt turns, in order."""
+    return [[float(v) for v in m] for text in gpt_texts(record) for m in _BOX.findall(text)]

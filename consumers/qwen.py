@@ -5,12 +5,15 @@ and the record is silently replaced by another)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from consumers.common import (
     Violation,
     check_turns,
+    gpt_texts,
+    numbers,
     missing_images,
     placeholder_counts,
     read_jsonl,
@@ -45,3 +48,18 @@ def check_file(path: Path, image_folder: Path | None = None) -> list[Violation]:
         rules = [error] if error else check_record(record, image_folder)
         out += [Violation(str(path), i, record_id(record), rule) for rule in rules]
     return out
+
+
+_BOX_TOKENS = re.compile(r"<\|box_start\|>\((-?\d+),(-?\d+)\),\((-?\d+),(-?\d+)\)<\|box_end\|>")
+_BBOX_2D = re.compile(r'"bbox_2d"\s*:\s*\[([^\]]*)\]')
+
+
+def parse_box_tokens(record: Any) -> list[list[float]]:
+    """Qwen2-VL: every ``<|box_start|>(x1,y1),(x2,y2)<|box_end|>`` in the gpt turns."""
+    return [[float(v) for v in m] for text in gpt_texts(record) for m in _BOX_TOKENS.findall(text)]
+
+
+def parse_bbox_2d(record: Any) -> list[list[float]]:
+    """Qwen2.5-VL / Qwen3-VL: the ``"bbox_2d": [x1, y1, x2, y2]`` of every JSON object in the
+    gpt turns, in order."""
+    return [numbers(m) for text in gpt_texts(record) for m in _BBOX_2D.findall(text)]

@@ -1,9 +1,9 @@
-"""The eleven project checks as Great Expectations data contracts.
+"""The project checks as Great Expectations data contracts.
 
 - ``expectations.config``: the contract's numbers and names (task types, asset balance,
   maximum task share, deliverables), in one place; no Great Expectations import.
 - ``expectations.inputs``: the lakehouse (read-only) and the exported files, loaded once.
-- ``expectations.suites``: the eleven checks, each a function building DataFrames with
+- ``expectations.suites``: all the checks, each a function building DataFrames with
   native expectations, and violation queries that must return no row.
 - ``expectations.runner``: runs them in one ephemeral GX context; ``run_checks``.
 

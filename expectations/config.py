@@ -1,4 +1,4 @@
-"""Every number and name the eleven project checks depend on, in one place.
+"""Every number and name the project checks depend on, in one place.
 
 Change the contract here, not in the suites: the expected task and asset types, the
 balance the asset pool must keep, the largest share one task type may take, which
@@ -118,6 +118,10 @@ class CheckConfig:
     min_comparison_images: int = 2
     # Grounding: how far (in grid cells) a box may sit from its source box mapped to the grid.
     max_backmap_error_cells: float = 0.5
+    # A trainer profile's box, mapped back to pixels, overlaps its source box at least this
+    # much (the build leaves out of a profile the samples below it: dbt var
+    # profile_box_min_iou, the same 0.9).
+    min_profile_box_iou: float = 0.9
     # Review statuses that may ship (an audited sample nobody spot-checked may ship; a
     # rejected one, or one whose reviewers disagree and await arbitration, may not).
     shippable_review_statuses: tuple[str, ...] = ("unreviewed", "approved")

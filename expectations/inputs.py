@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from consumers.swift import as_conversations
 from expectations import config as C
 from lakehouse.settings import PROJECT_ROOT, Warehouse
 from lakehouse.sources import resolve_root
@@ -116,6 +117,8 @@ def _normalize(raw: RawRecord) -> dict[str, Any]:
             row["image_kind"] = type(value).__name__
     row["n_images"] = len(row["images"])
     conv = rec.get("conversations")
+    if conv is None and "messages" in rec:  # ms-swift: messages of {role, content}
+        conv = as_conversations(rec)
     if isinstance(conv, list):
         turns = []
         for turn in conv:

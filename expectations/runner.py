@@ -260,7 +260,7 @@ def _run_check(check: Check, inputs: CheckInputs, config: CheckConfig, validator
 
 
 class UnknownCheckError(ValueError):
-    """A check name that is not one of the eleven."""
+    """A check name that is not one of the project checks."""
 
 
 def select_checks(only: Sequence[str] | None) -> list[Check]:
@@ -277,7 +277,7 @@ def select_checks(only: Sequence[str] | None) -> list[Check]:
 
 def run_checks(wh: Warehouse, only: Sequence[str] | None = None,
                config: CheckConfig = DEFAULT_CONFIG) -> RunResult:
-    """Run the selected checks (all eleven by default) on warehouse ``wh``."""
+    """Run the selected checks (all by default) on warehouse ``wh``."""
     selected = select_checks(only)
     started = datetime.now(UTC)
     t0 = time.perf_counter()

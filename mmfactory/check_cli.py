@@ -59,7 +59,7 @@ def write_and_print_report(wh: Warehouse, out: Console, plots: bool = True) -> N
 
 def finish_build(wh: Warehouse, out: Console | None = None) -> int:
     """What `mmfactory build` ends with after dbt: the report (metrics, Markdown, plots),
-    the eleven checks (results written), then the report's check line refreshed.
+    all the checks (results written), then the report's check line refreshed.
     Returns the exit code for build: 0 when every check passed, else 1."""
     out = out or console
     write_and_print_report(wh, out)
@@ -75,7 +75,7 @@ def check(
         "--only", help="Run only this check (repeatable), e.g. --only split_no_overlap. "
                        "A partial run prints its table but does not overwrite p3_test_results.json.")] = None,
 ) -> None:
-    """Run the eleven project checks (Great Expectations data contracts) on the lakehouse and
+    """Run the project checks (Great Expectations data contracts) on the lakehouse and
     its exports; write p3_test_results.json and p3_test_report.md; exit 1 on any failure."""
     from expectations.runner import UnknownCheckError
 

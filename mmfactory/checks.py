@@ -1,4 +1,4 @@
-"""`mmfactory check`, without the command line: run the eleven project checks, print the
+"""`mmfactory check`, without the command line: run the project checks, print the
 table, write p3_test_results.json and p3_test_report.md.
 
 In: a warehouse (``lakehouse.duckdb`` and ``exports/``). Out: a ``RunResult`` (see
@@ -33,7 +33,7 @@ def check_names() -> tuple[str, ...]:
 
 
 def run(wh: Warehouse, only: Sequence[str] | None = None, config: CheckConfig = DEFAULT_CONFIG) -> RunResult:
-    """Run the checks named in ``only`` (all eleven when empty) on ``wh``. Raises
+    """Run the checks named in ``only`` (all of them when empty) on ``wh``. Raises
     ``expectations.runner.UnknownCheckError`` for a name that is not a check."""
     from expectations.runner import run_checks
 

@@ -187,7 +187,7 @@ def build(
     land: Annotated[bool, typer.Option(help="Land, render and OCR first (--no-land: only dbt build).")] = True,
 ) -> None:
     """Land the default inputs, render, OCR, run `dbt build`, write the report and run the
-    eleven data contracts (exit 1 when one fails)."""
+    data contracts (exit 1 when one fails)."""
     if land:
         _land_defaults(coco_images, coco_annotations, source, per_type)
     wh = warehouse()
@@ -198,7 +198,7 @@ def build(
 
     console.print(f"failure library: {record_failures(wh)} new failure(s) recorded")
     print_summary(wh, console)
-    code = finish_build(wh, console)  # the report, then the eleven data contracts
+    code = finish_build(wh, console)  # the report, then the data contracts
     if code:
         raise typer.Exit(code)
 

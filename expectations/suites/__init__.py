@@ -1,4 +1,4 @@
-"""The eleven project checks, in the design documents' order.
+"""The project checks: the design documents' eleven in their order, then the profile box audit.
 
 Each check is a function ``(CheckInputs, CheckConfig) -> list[Part]`` that builds the
 frames to validate (native Great Expectations expectations on DataFrames read from the
@@ -17,6 +17,7 @@ from expectations.suites.coverage import (
     task_type_coverage,
 )
 from expectations.suites.images import image_integrity, multi_image_has_multiple_images
+from expectations.suites.profile_boxes import profile_boxes_match_source
 from expectations.suites.records import conversation_format, record_schema
 from expectations.suites.splits import split_no_overlap
 
@@ -40,6 +41,11 @@ CHECKS: tuple[Check, ...] = (
           smoke_covers_task_types),
     Check(11, "manifest_matches_artifacts", "manifest and metrics counts equal the exported files'; hashes match",
           manifest_matches_artifacts),
+    Check(12, "profile_boxes_match_source", "every profile's boxes, parsed back with its own convention, "
+          "are its conversion of the source box (IoU >= the minimum); left-out samples recorded",
+          profile_boxes_match_source),
 )
 
 CHECK_NAMES: tuple[str, ...] = tuple(c.name for c in CHECKS)
+CHECK_COUNT: int = len(CHECKS)
+"""How many project checks there are: the one number the CLI, the reports and the tests use."""

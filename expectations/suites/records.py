@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from consumers import llamafactory, llava, qwen
+from consumers.registry import consumer
 from consumers.common import IMAGE_TOKEN, check_turns, placeholder_counts
 from expectations import config as C
 from expectations.config import CheckConfig
@@ -160,11 +160,10 @@ def record_schema(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
 # ---- 5. conversation_format -------------------------------------------------------------
 def _trainer_problems(profile: str, record: object) -> list[str]:
     """The rules of the trainer that reads this file (image files are image_integrity's)."""
-    if profile == "llava":
-        return llava.check_record(record, None)
-    if profile == "llamafactory":
-        return llamafactory.check_record(record, None)
-    return qwen.check_record(record, None)  # qwen2vl, qwen25vl and the canonical list form
+    reader = consumer(profile)
+    if reader is None:
+        return [f"no consumer rules for profile {profile} (consumers.registry)"]
+    return reader.check_record(record, None)
 
 
 def conversation_format(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
@@ -176,7 +175,9 @@ def conversation_format(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
         row = {"record_key": raw.key, "file_path": raw.file_path, "n_turns": None, "turn_problems": None,
                "image_count": None, "first_turn_image_tokens": None, "later_human_image_tokens": None,
                "answer_image_tokens": None, "trainer_problems": None}
-        conv = rec.get("conversations") if isinstance(rec, dict) else None
+        reader = consumer(profile)
+        conv = reader.conversations(rec) if reader is not None else (
+            rec.get("conversations") if isinstance(rec, dict) else None)
         if not isinstance(conv, list):
             row["turn_problems"] = raw.parse_error or "no 'conversations' list"
             rows.append(row)

@@ -42,7 +42,7 @@ def clean_copy(reported_warehouse: Warehouse, tmp_path_factory: pytest.TempPathF
 
 @pytest.fixture(scope="session")
 def baseline(clean_copy: Warehouse):
-    """All eleven checks on the clean copy."""
+    """All the checks on the clean copy."""
     from expectations.runner import run_checks
 
     return run_checks(clean_copy)

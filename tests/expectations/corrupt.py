@@ -213,6 +213,19 @@ def box_at_1001(wh: Warehouse) -> str:
     return victim
 
 
+def boxes_swapped_in_profile(wh: Warehouse, rel: str = "qwen25vl/train.jsonl") -> list[str]:
+    """12: two grounding records of a trainer profile file trade their answers (and so
+    their boxes); the manifest's hash is updated, so only the box audit can tell."""
+    grounding = {i for i, a in attributes(wh).items() if a["task_type"] == "region_grounding"}
+    records = read_jsonl(wh.exports / rel)
+    first, second = [i for i, r in enumerate(records) if r["id"] in grounding][:2]
+    a, b = records[first]["conversations"][-1], records[second]["conversations"][-1]
+    a["value"], b["value"] = b["value"], a["value"]
+    write_jsonl(wh.exports / rel, records)
+    reseal(wh)
+    return [records[first]["id"], records[second]["id"]]
+
+
 def same_image_twice(wh: Warehouse) -> str:
     """8: a comparison record whose two images are the same one."""
     victim = _first_of(wh, FINAL, "multi_image_comparison")["id"]

@@ -1,6 +1,6 @@
 """Each check shown to catch the damage it guards against: a copy of the real build is
 corrupted in exactly that way (and its bookkeeping resealed, so the build is wrong but
-self-consistent), then all eleven checks run. The corrupted check must report new
+self-consistent), then all the checks run. The corrupted check must report new
 problems (so it fails, whatever it reported before), and every other check must report
 exactly what it reported on the clean copy. `--only` (run_checks(only=...)) must give
 the same answer for that check as the full run."""
@@ -26,6 +26,7 @@ CASES = [
     ("smoke_covers_task_types", corrupt.task_type_removed_from_smoke),
     ("manifest_matches_artifacts", corrupt.wrong_manifest_count),
     ("manifest_matches_artifacts", corrupt.wrong_manifest_hash),
+    ("profile_boxes_match_source", corrupt.boxes_swapped_in_profile),
 ]
 
 

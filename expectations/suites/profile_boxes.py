@@ -1,0 +1,144 @@
+"""Check 12: every box in every trainer profile file, parsed back with that profile's own
+convention, is the profile's conversion of its COCO source box and overlaps it (IoU at
+least ``min_profile_box_iou``); a grounding sample missing from a profile is recorded as
+left out (``profile_boxes.exclusion_reason``), and one recorded as left out is not shipped.
+
+Self-contained: reads the profile files through ``CheckInputs.raw_records``, the source
+boxes from the lakehouse, the profiles from seeds/export_profiles.csv and the parsers
+from ``consumers.registry``; recomputes each expected box with
+``python_udfs.boxes.CONVENTIONS`` (never trusting the build's own table for it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from consumers.registry import consumer
+from expectations import config as C
+from expectations.config import CheckConfig
+from expectations.inputs import CheckInputs
+from expectations.parts import Frame, Missing, Part, Violations, gxe
+from expectations.suites._common import SAMPLES, TRAINING_RECORDS, quote
+from lakehouse.taxonomy import export_profiles
+from python_udfs.boxes import CONVENTIONS, iou_xyxy
+
+ANNOTATIONS = "int_annotations_normalized"
+PROFILE_BOXES = "profile_boxes"
+COLUMNS = ["record_key", "profile", "n_boxes", "has_source", "values_match", "iou"]
+
+
+def _sources(inp: CheckInputs) -> dict[str, tuple[float, ...]]:
+    """sample id -> (x, y, w, h, width_px, height_px) of its COCO source box."""
+    rows = inp.con.execute(f"""
+        select s.sample_id, a.bbox_x_px, a.bbox_y_px, a.bbox_w_px, a.bbox_h_px,
+               a.image_width_px, a.image_height_px
+        from {SAMPLES} as s
+        inner join {TRAINING_RECORDS} as t on t.id = s.sample_id
+        inner join {ANNOTATIONS} as a on a.annotation_id = s.annotation_id
+        where t.task_type = {quote(C.GROUNDING_TASK)}
+    """).fetchall()
+    return {r[0]: tuple(float(v) for v in r[1:]) for r in rows}
+
+
+def _box_rows(inp: CheckInputs, sources: dict[str, tuple[float, ...]], kinds: dict[str, str],
+              unparsed: list[str]) -> list[dict]:
+    rows: list[dict] = []
+    for raw in inp.raw_records:
+        profile = raw.file_path.split("/")[0] if "/" in raw.file_path else "canonical"
+        rid = raw.record.get("id") if isinstance(raw.record, dict) else None
+        if profile not in kinds or rid not in sources:
+            continue
+        reader = consumer(profile)
+        if reader is None:
+            if profile not in unparsed:
+                unparsed.append(profile)
+            continue
+        boxes = reader.parse_boxes(raw.record)
+        row = {"record_key": raw.key, "profile": profile, "n_boxes": len(boxes), "has_source": True,
+               "values_match": False, "iou": None}
+        if len(boxes) == 1 and len(boxes[0]) == 4:
+            convention = CONVENTIONS[kinds[profile]]
+            x, y, w, h, width, height = (np.array([v]) for v in sources[rid])
+            expected = convention.forward(x, y, w, h, width, height).to_pylist()[0]
+            got = np.array(boxes[0], dtype=np.float64)
+            row["values_match"] = expected is not None and bool(np.allclose(got, expected, rtol=0, atol=1e-9))
+            px = convention.to_pixels(got.reshape(1, 4), width, height)[0]
+            row["iou"] = float(iou_xyxy(*([v] for v in px), x, y, x + w, y + h).to_pylist()[0] or 0.0)
+        rows.append(row)
+    return rows
+
+
+def profile_boxes_match_source(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
+    E = gxe()
+    missing = inp.missing({
+        TRAINING_RECORDS: ("id", "task_type"),
+        SAMPLES: ("sample_id", "annotation_id", "split"),
+        ANNOTATIONS: ("annotation_id", "bbox_x_px", "bbox_y_px", "bbox_w_px", "bbox_h_px",
+                      "image_width_px", "image_height_px"),
+        PROFILE_BOXES: ("export_profile", "sample_id", "is_kept", "exclusion_reason"),
+    })
+    if missing:
+        return [Missing("profile_box_records", missing)]
+    kinds = {p.export_profile: p.box_kind for p in export_profiles()}
+    unparsed: list[str] = []
+    sources = _sources(inp)
+    rows = _box_rows(inp, sources, kinds, unparsed)
+    df = pd.DataFrame(rows, columns=COLUMNS).astype(object)
+    parts: list[Part] = []
+    if unparsed:
+        parts.append(Missing("profile_parsers", [f"no box parser for profile {p} (consumers.registry)"
+                                                 for p in unparsed]))
+    exps = [
+        E.ExpectTableRowCountToBeBetween(min_value=1, description="profile files hold grounding records"),
+        E.ExpectColumnValuesToBeInSet(column="n_boxes", value_set=[1],
+                                      description="each grounding record gives exactly one box"),
+        E.ExpectColumnValuesToBeInSet(column="values_match", value_set=[True],
+                                      description="the box is the profile's conversion of the source box"),
+        E.ExpectColumnValuesToNotBeNull(column="iou", description="the box maps back to pixels"),
+        E.ExpectColumnValuesToBeBetween(column="iou", min_value=cfg.min_profile_box_iou, max_value=1 + 1e-9,
+                                        description=f"IoU with the source box at least {cfg.min_profile_box_iou}"),
+    ]
+    worst = df.groupby("profile")["iou"].min() if len(df) else pd.Series(dtype=float)
+    summary = (f"{len(df)} profile boxes in {df['profile'].nunique() if len(df) else 0} profiles; lowest IoU "
+               + ", ".join(f"{p} {v:.3f}" for p, v in worst.items() if v is not None))
+    parts.append(Frame("profile_box_records", df, exps, "record_key", summary=summary))
+
+    shipped = pd.DataFrame(
+        [{"profile": r["profile"], "id": r["record_key"].split(":", 1)[1]}
+         for r in rows if r["profile"] != "canonical"], columns=["profile", "id"])
+    inp.con.register("x_profile_shipped", shipped)
+    profiles_with_files = sorted({r.file_path.split("/")[0] for r in inp.raw_records
+                                  if "/" in r.file_path and r.file_path.split("/")[0] in kinds})
+    try:
+        violations = inp.df(f"""
+            with grounding as (
+                select s.sample_id, p.profile
+                from {SAMPLES} as s
+                inner join {TRAINING_RECORDS} as t on t.id = s.sample_id
+                cross join (select unnest(?::varchar[]) as profile) as p
+                where t.task_type = {quote(C.GROUNDING_TASK)} and s.split in ('train', 'val')
+            ),
+            recorded as (
+                select export_profile as profile, sample_id, is_kept, exclusion_reason
+                from {PROFILE_BOXES}
+            ),
+            shipped as (select distinct profile, id from x_profile_shipped)
+            select g.profile || ': ' || g.sample_id || case
+                when sh.id is null and not coalesce(r.is_kept = false and r.exclusion_reason is not null, false)
+                    then ' is missing from the profile without a recorded reason'
+                else ' is shipped although recorded as left out' end as violation
+            from grounding as g
+            left join recorded as r on r.profile = g.profile and r.sample_id = g.sample_id
+            left join shipped as sh on sh.profile = g.profile and sh.id = g.sample_id
+            where (sh.id is null and not coalesce(r.is_kept = false and r.exclusion_reason is not null, false))
+               or (sh.id is not null and coalesce(r.is_kept = false, false))
+            order by 1
+        """, [profiles_with_files])
+    finally:
+        inp.con.unregister("x_profile_shipped")
+    left_out = inp.con.execute(f"select count(*) from {PROFILE_BOXES} where not is_kept").fetchone()[0]
+    parts.append(Violations("profile_coverage", violations, "violation",
+                            "every grounding sample is in each profile or recorded as left out, never both",
+                            summary=f"{left_out} (profile, sample) pairs left out with a recorded reason"))
+    return parts
