@@ -14,9 +14,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # uv comes from the package registry and installs the locked set in seconds.
-$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+$(VENV)/.installed: pyproject.toml requirements.lock requirements-consumers.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 	$(BIN)/uv pip install --python $(BIN)/python --quiet -c requirements.lock -e '.[dev]'
+	# real trainer code for the consumer tests, without its torch-sized dependencies
+	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -r requirements-consumers.txt
 	touch $@
 
 setup: $(VENV)/.installed
