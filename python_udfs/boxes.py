@@ -375,7 +375,8 @@ PIXELS_SQL_TYPE = "DOUBLE[4]"
 # ``image_max_pixels`` (sides scaled by sqrt(max / area) and truncated with int()), grown
 # to at least ``image_min_pixels``, and for Qwen2-VL-family plugins given sides of at least
 # 28; then the model's image processor applies smart_resize (Qwen2.5-VL's processor config:
-# factor 28, 3,136 .. 12,845,056 pixels).
+# factor 28, 3,136 .. 12,845,056 pixels). Sides stretched past 200:1 are squeezed to 180:1
+# by its plugin, so every image gets a frame.
 LLAMAFACTORY_IMAGE_MAX_PIXELS = 768 * 768  # 589,824
 LLAMAFACTORY_IMAGE_MIN_PIXELS = 32 * 32
 QWEN25VL_PROCESSOR_MAX_PIXELS = 16384 * 28 * 28  # 12,845,056
@@ -437,7 +438,11 @@ def _llamafactory_preresize(height: np.ndarray, width: np.ndarray) -> np.ndarray
         f = np.sqrt(LLAMAFACTORY_IMAGE_MIN_PIXELS / np.maximum(h * w, 1.0))
         h = np.where(small, np.floor(h * f), h)
         w = np.where(small, np.floor(w * f), w)
-    return np.stack([np.maximum(h, QWEN_FACTOR), np.maximum(w, QWEN_FACTOR)])
+    h, w = np.maximum(h, QWEN_FACTOR), np.maximum(w, QWEN_FACTOR)
+    # its Qwen2-VL plugin squeezes an image longer than 200:1 to 180:1
+    w = np.where(w / h > QWEN_MAX_RATIO, h * 180, w)
+    h = np.where(h / w > QWEN_MAX_RATIO, w * 180, h)
+    return np.stack([h, w])
 
 
 def llamafactory_qwen25vl_size(height: int, width: int) -> tuple[int, int]:
