@@ -15,6 +15,7 @@ from expectations.config import CheckConfig
 from expectations.inputs import CheckInputs, count_file_rows
 from expectations.parts import Frame, Missing, Part, gxe
 from expectations.suites._common import FINAL, SMOKE, TRAINING_RECORDS, quote
+from expectations.suites.packing import packed_manifest_parts
 
 
 # ---- 1. artifacts_present ---------------------------------------------------------------
@@ -180,6 +181,7 @@ def manifest_matches_artifacts(inp: CheckInputs, cfg: CheckConfig) -> list[Part]
         parts.append(Missing("manifest_counts", missing) if missing
                      else _counts_frame("manifest_counts", manifest_counts(manifest), actual, "manifest"))
         parts.append(_files_frame(inp, manifest))
+        parts += packed_manifest_parts(inp)
     metrics, error = inp.json_file(C.METRICS_FILE)
     if error or not isinstance(metrics, dict) or not isinstance(metrics.get("counts"), dict):
         reason = error or f"exports/{C.METRICS_FILE} has no 'counts' object"

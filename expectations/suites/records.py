@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from consumers.registry import consumer
 from consumers.common import IMAGE_TOKEN, check_turns, placeholder_counts
+from consumers.registry import consumer
 from expectations import config as C
 from expectations.config import CheckConfig
 from expectations.inputs import CheckInputs
 from expectations.parts import Frame, Missing, Part, Violations, gxe
 from expectations.suites._common import FINAL, SAMPLES, TRAINING_RECORDS, in_list
+from expectations.suites.packing import packed_conversation_parts
 
 CANONICAL_KEYS = "conversations,id,image"
 
@@ -206,4 +207,5 @@ def conversation_format(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
                                       description=f"no {IMAGE_TOKEN} in answers"),
         E.ExpectColumnValuesToBeNull(column="trainer_problems",
                                      description="the trainer reading the file takes the record"),
-    ], "record_key", summary=f"{len(df)} conversations in {n_files} files")]
+    ], "record_key", summary=f"{len(df)} conversations in {n_files} files"),
+        *packed_conversation_parts(inp, cfg)]

@@ -10,6 +10,7 @@ Layout:
   final_llava_dataset.jsonl train.jsonl val.jsonl smoke_test.jsonl   canonical records
   llava_instruct.jsonl llava_alignment.jsonl llava_interleaved.jsonl by record set
   asset_manifest.jsonl                                               assets used
+  packed/{train,val}.jsonl                                           multi-turn packed set
   llava/{train,val,smoke_test}.json                                  JSON arrays
   <profile>/{train,val,smoke_test}.<suffix>                         every profile of the seed
   images/<source> -> the source's images root                       the image folder
@@ -29,6 +30,9 @@ import uuid
 from lakehouse.sources import resolve_root
 from lakehouse.taxonomy import export_profiles, task_types
 
+PACKED_DIR = "packed"
+"""The canonical packed set (multi-turn records, one image each): packed/{train,val}.jsonl."""
+
 SPLIT_FILTERS = {
     "train": "split = 'train'",
     "val": "split = 'val'",
@@ -46,6 +50,8 @@ def _specs(profiles):
     specs += [(f"llava_{record_set}.jsonl", "training_records", canon, f"record_set = '{record_set}'",
                False, "canonical", "all") for record_set in record_sets]
     specs.append(("asset_manifest.jsonl", "asset_records", "*", "true", False, "assets", "all"))
+    specs += [(f"{PACKED_DIR}/{split}.jsonl", "packed_records", "id, image, conversations, sample_ids",
+               f"split = '{split}'", False, PACKED_DIR, split) for split in ("train", "val")]
     for p in profiles:
         specs += [(f"{p.export_profile}/{split}.{p.file_suffix}", f"{p.export_profile}_records",
                    p.record_columns, where, p.is_json_array, p.export_profile, split)
@@ -126,6 +132,7 @@ def model(dbt, session):
     relations = {
         "training_records": dbt.ref("training_records"),
         "asset_records": dbt.ref("asset_records"),
+        "packed_records": dbt.ref("packed_records"),
         "llava_records": dbt.ref("llava_records"),
         "qwen2vl_records": dbt.ref("qwen2vl_records"),
         "qwen25vl_records": dbt.ref("qwen25vl_records"),

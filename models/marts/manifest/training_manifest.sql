@@ -19,6 +19,12 @@ files as (
 
 ),
 
+packed as (
+
+    select * from {{ ref('packed_records') }}
+
+),
+
 templates as (
 
     select * from {{ ref('stg_seeds__instruction_templates') }}
@@ -81,6 +87,9 @@ final as (
             select asset_type, count(*) as n from samples group by asset_type))) as samples_by_asset_type,
         (select m from (select map(list(language order by language), list(n order by language)) as m from (
             select language, count(*) as n from samples group by language))) as samples_by_language,
+        (select count(*) from packed) as packed_record_count,
+        (select coalesce(sum(sample_count), 0) from packed) as packed_sample_count,
+        {{ var('packed_max_turns') }} as packed_max_turns,
         (select list({'file_path': file_path, 'profile': profile, 'split': split,
                       'row_count': row_count, 'sha256': sha256, 'size_bytes': size_bytes}
                      order by file_path) from files) as files,
