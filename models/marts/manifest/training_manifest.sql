@@ -25,6 +25,13 @@ packed as (
 
 ),
 
+profiles as (
+
+    select * from {{ ref('stg_seeds__export_profiles') }}
+    where export_profile in (select profile from {{ ref('export_files') }})
+
+),
+
 templates as (
 
     select * from {{ ref('stg_seeds__instruction_templates') }}
@@ -90,6 +97,9 @@ final as (
         (select count(*) from packed) as packed_record_count,
         (select coalesce(sum(sample_count), 0) from packed) as packed_sample_count,
         {{ var('packed_max_turns') }} as packed_max_turns,
+        (select list({'export_profile': export_profile, 'box_convention': box_convention,
+                      'image_resize': image_resize} order by profile_order)
+         from profiles) as export_profiles,
         (select list({'file_path': file_path, 'profile': profile, 'split': split,
                       'row_count': row_count, 'sha256': sha256, 'size_bytes': size_bytes}
                      order by file_path) from files) as files,
