@@ -1,7 +1,9 @@
 """Run LLaMA-Factory's own dataset code over a dataset_dir, offline and without torch.
 
 Usage: python run_llamafactory.py DATASET_DIR NAME [NAME ...]  -> one JSON object on stdout:
-{name: {"records", "dropped", "images", "missing_images", "outside_media_dir"}}.
+{file: {"records", "dropped", "images", "missing_images", "outside_media_dir"}}; or
+``main(dataset_dir, names)`` in-process (the stand-ins are gone from ``sys.modules`` once
+the modules are loaded).
 
 What runs is the installed ``llamafactory`` wheel's own code: ``DataArguments`` (so
 ``media_dir`` takes its default, the dataset_dir), ``get_dataset_list`` (reads
@@ -16,6 +18,7 @@ back with an empty prompt and response (its "Skipping this abnormal example").
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -36,6 +39,7 @@ def _stub(name: str, **attrs: object) -> None:
     sys.modules[name] = module
 
 
+@functools.cache
 def load() -> tuple[object, object, object]:
     """(DataArguments, get_dataset_list, get_dataset_converter) from the installed wheel."""
     spec = importlib.util.find_spec("llamafactory")

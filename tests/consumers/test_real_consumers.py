@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import math
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -21,7 +19,6 @@ from consumers.registry import CONSUMERS
 from python_udfs.boxes import smart_resize as our_smart_resize
 from tests.consumers.qwen_vl_utils_shim import smart_resize as real_smart_resize
 
-RUNNER = Path(__file__).with_name("run_llamafactory.py")
 SPLITS = ("train", "val", "smoke_test")
 
 
@@ -47,18 +44,25 @@ def _records(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _run_llamafactory(dataset_dir: Path) -> dict[str, dict[str, int]]:
-    info = json.loads((dataset_dir / "dataset_info.json").read_text(encoding="utf-8"))
-    proc = subprocess.run([sys.executable, str(RUNNER), str(dataset_dir), *info],
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+@pytest.fixture()
+def run_llamafactory(monkeypatch):
+    """LLaMA-Factory's own loading code over a dataset_dir, offline (in this process)."""
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    from tests.consumers import run_llamafactory as runner
+
+    def run(dataset_dir: Path) -> dict[str, dict[str, int]]:
+        info = json.loads((dataset_dir / "dataset_info.json").read_text(encoding="utf-8"))
+        return runner.main(str(dataset_dir), list(info))
+
+    return run
 
 
 @pytest.mark.parametrize("profile", ["llamafactory", "llamafactory_qwen25vl"])
-def test_llamafactory_converter_keeps_every_record_and_finds_every_image(exports, profile) -> None:
+def test_llamafactory_converter_keeps_every_record_and_finds_every_image(exports, profile,
+                                                                        run_llamafactory) -> None:
     dataset_dir = exports / profile
-    result = _run_llamafactory(dataset_dir)
+    result = run_llamafactory(dataset_dir)
     assert set(result) == {f"{s}.jsonl" for s in SPLITS}
     for name, counts in result.items():
         records = _records(dataset_dir / name)
@@ -69,7 +73,8 @@ def test_llamafactory_converter_keeps_every_record_and_finds_every_image(exports
         assert counts["outside_media_dir"] == 0, name
 
 
-def test_without_the_image_links_llamafactory_misses_every_image(exports, tmp_path) -> None:
+def test_without_the_image_links_llamafactory_misses_every_image(exports, tmp_path,
+                                                                 run_llamafactory) -> None:
     """The old layout (files only, images one folder up): the converter keeps the records
     but every image path stays unresolved, which is what the links fix."""
     bare = tmp_path / "llamafactory"
@@ -77,7 +82,7 @@ def test_without_the_image_links_llamafactory_misses_every_image(exports, tmp_pa
     for f in (exports / "llamafactory").iterdir():
         if f.is_file() and not f.is_symlink():
             shutil.copy2(f, bare / f.name)
-    result = _run_llamafactory(bare)
+    result = run_llamafactory(bare)
     total = sum(c["images"] for c in result.values())
     assert total == 1182
     assert sum(c["missing_images"] for c in result.values()) == total

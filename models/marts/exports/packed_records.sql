@@ -59,7 +59,10 @@ turn_pairs as (
         case
             when turn_index = 0 then conversations
             else [
-                {'from': 'human', 'value': replace(conversations[1].value, '<image>' || chr(10), '')},
+                {
+                    'from': 'human',
+                    'value': replace(conversations[1].value, '<image>' || chr(10), '')
+                },
                 conversations[2]
             ]
         end as turn_pair
