@@ -25,6 +25,15 @@ packed as (
 
 ),
 
+left_out as (
+
+    select export_profile, count(*) as sample_count
+    from {{ ref('profile_boxes') }}
+    where not is_kept
+    group by export_profile
+
+),
+
 profiles as (
 
     select * from {{ ref('stg_seeds__export_profiles') }}
@@ -100,6 +109,9 @@ final as (
         (select list({'export_profile': export_profile, 'box_convention': box_convention,
                       'image_resize': image_resize} order by profile_order)
          from profiles) as export_profiles,
+        (select map(list(export_profile order by export_profile),
+                    list(sample_count order by export_profile)) from left_out)
+            as samples_left_out_by_profile,
         (select list({'file_path': file_path, 'profile': profile, 'split': split,
                       'row_count': row_count, 'sha256': sha256, 'size_bytes': size_bytes}
                      order by file_path) from files) as files,
