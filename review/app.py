@@ -248,7 +248,11 @@ def create_app(wh: Warehouse, reviewer: str | None = None, token: str | None = N
         return JSONResponse({"sample_id": sample_id, "reviewer": who, "role": role, "verdict": verdict,
                              "status": state.shown_status(who), "file": path.name})
 
+    async def no_icon(request: Request) -> Response:
+        return Response(status_code=204)
+
     routes = [
+        Route("/favicon.ico", no_icon),
         Route("/", queue_page), Route("/arbitration", queue_page),
         Route("/samples/{sample_id}", sample_page),
         Route("/assets/{asset_id}", asset),
