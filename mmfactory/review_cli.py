@@ -87,7 +87,7 @@ def serve_command(
     """Serve the review page over the active warehouse (read-only except for verdicts)."""
     import uvicorn
 
-    from review.app import create_app, valid_reviewer
+    from review.app import LOOPBACK_HOSTS, create_app, valid_reviewer
     from review.reads import LakehouseUnavailable, queue
 
     wh = warehouse()
@@ -108,7 +108,8 @@ def serve_command(
         err.print(f"[yellow]warning:[/] binding {host}: anyone who can reach it can read the samples")
     console.print(f"review page: http://{host}:{port}/  ({size} samples in the review sample, "
                   f"warehouse {wh.root}); Ctrl+C stops it")
-    uvicorn.run(create_app(wh, reviewer), host=host, port=port, log_level="warning")
+    hosts = tuple(dict.fromkeys((*LOOPBACK_HOSTS, host)))
+    uvicorn.run(create_app(wh, reviewer, hosts=hosts), host=host, port=port, log_level="warning")
 
 
 @review_app.command("export")

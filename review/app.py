@@ -9,7 +9,8 @@ Routes:
 - ``GET /assets/{asset_id}``: an image, by registered asset id only (404 otherwise).
 - ``POST /api/verdicts`` and ``POST /api/reviewer``: JSON bodies, and the page's session
   token in the ``X-Review-Token`` header (a cross-site form cannot send it); the reviewer
-  is a validated name kept in a cookie.
+  is a validated name kept in a cookie. Requests naming another Host than the loopback
+  names (or the address served) are refused.
 
 Verdicts land at once through ``quality.review_verdicts.record_verdict`` (one file each).
 Choosing the role and writing it happen under one in-process lock, so two reviewers who
@@ -31,6 +32,7 @@ import jinja2
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -71,9 +73,15 @@ class _SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
-def create_app(wh: Warehouse, reviewer: str | None = None, token: str | None = None) -> Starlette:
+LOOPBACK_HOSTS: tuple[str, ...] = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def create_app(wh: Warehouse, reviewer: str | None = None, token: str | None = None,
+               hosts: tuple[str, ...] = LOOPBACK_HOSTS) -> Starlette:
     """The review app over ``wh``. ``reviewer`` is the name used until the page sets
-    another; ``token`` the session token (a fresh random one by default)."""
+    another; ``token`` the session token (a fresh random one by default); ``hosts`` the
+    Host headers answered (loopback names: a page of another site that rebinds its name to
+    127.0.0.1 gets a 400, never the token)."""
     token = token or secrets.token_urlsafe(32)
     default_reviewer = valid_reviewer(reviewer)
     write_lock = threading.Lock()
@@ -231,7 +239,7 @@ def create_app(wh: Warehouse, reviewer: str | None = None, token: str | None = N
         if len(note) > NOTE_MAX_CHARS:
             return JSONResponse({"error": f"the note is longer than {NOTE_MAX_CHARS} characters"}, status_code=400)
         try:
-            if reads.sample(wh, sample_id) is None:
+            if not reads.in_review_sample(wh, sample_id):
                 return JSONResponse({"error": f"no sample {sample_id!r} in the review sample"}, status_code=404)
             with write_lock:
                 state = read_states(wh).get(sample_id, SampleState(sample_id))
@@ -260,4 +268,5 @@ def create_app(wh: Warehouse, reviewer: str | None = None, token: str | None = N
         Route("/api/reviewer", set_reviewer, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(_SecurityHeaders)])
+    return Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts)),
+                                                Middleware(_SecurityHeaders)])

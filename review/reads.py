@@ -179,6 +179,13 @@ def sample_from(con: duckdb.DuckDBPyConnection, sample_id: str) -> dict[str, Any
     return row
 
 
+def in_review_sample(wh: Warehouse, sample_id: str) -> bool:
+    """Whether ``sample_id`` is in ``manual_review_samples``."""
+    with connect(wh) as con:
+        return con.execute("select count(*) from manual_review_samples where sample_id = ?",
+                           [sample_id]).fetchone()[0] > 0
+
+
 def registered_asset(wh: Warehouse, asset_id: str) -> dict[str, Any] | None:
     """The landed asset row with its source's images root, or None for an unknown id."""
     with connect(wh) as con:

@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from lakehouse.landing import landed_files
-from lakehouse.settings import Warehouse
+from lakehouse.settings import WAREHOUSE_ENV, Warehouse
 from lakehouse.tables.quality import FAILURE_LIBRARY_TABLE, REVIEW_VERDICTS_TABLE
 from review.state import read_states
 from tests.review.conftest import ARTEFACTS, mmfactory
@@ -112,6 +112,15 @@ def _assert_overlay(geometry: list[dict], expected: dict[str, tuple[float, float
         assert box["y"] == pytest.approx(img["y"] + y1 * scale_y, abs=0.5), kind
         assert box["x"] + box["width"] == pytest.approx(img["x"] + x2 * scale_x, abs=0.5), kind
         assert box["y"] + box["height"] == pytest.approx(img["y"] + y2 * scale_y, abs=0.5), kind
+
+
+def _cli(wh: Warehouse, *args: str):
+    """The `mmfactory` command in this process (the rebuild runs as a child process)."""
+    from typer.testing import CliRunner
+
+    from mmfactory.cli import app
+
+    return CliRunner().invoke(app, list(args), env={WAREHOUSE_ENV: str(wh.root)})
 
 
 def _post(base: str, path: str, body, token: str | None = None, reviewer: str | None = None,
@@ -230,9 +239,8 @@ def label_studio(review_warehouse: Warehouse, grounding_ids: list[str], tmp_path
     annotations (approve, then reject) and a cancelled one for a sample nobody reviewed."""
     wh = review_warehouse
     tmp = tmp_path_factory.mktemp("label_studio")
-    proc = mmfactory(wh, "review", "export", "--format", "label-studio", "--out", str(tmp / "tasks.json"),
-                     timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    exported = _cli(wh, "review", "export", "--format", "label-studio", "--out", str(tmp / "tasks.json"))
+    assert exported.exit_code == 0, exported.output
     tasks = json.loads((tmp / "tasks.json").read_text(encoding="utf-8"))
     sample_id = grounding_ids[-1]
     task = next(t for t in tasks if t["data"]["sample_id"] == sample_id)
@@ -251,7 +259,7 @@ def label_studio(review_warehouse: Warehouse, grounding_ids: list[str], tmp_path
     ]
     export = tmp / "project-1-at-2025-03-01.json"
     export.write_text(json.dumps([{**task, "id": 1, "annotations": annotations}]), encoding="utf-8")
-    imported = mmfactory(wh, "review", "import", str(export), timeout=300)
+    imported = _cli(wh, "review", "import", str(export))
     return {"tasks": tasks, "sample_id": sample_id, "import": imported}
 
 
@@ -321,8 +329,8 @@ def test_label_studio_export_and_import(label_studio, review_warehouse):
     assert source["value"]["width"] == pytest.approx((x2 - x1) / width * 100)
     assert source["value"]["y"] == pytest.approx(y1 / height * 100)
     assert source["value"]["height"] == pytest.approx((y2 - y1) / height * 100)
-    proc = label_studio["import"]
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    imported = label_studio["import"]
+    assert imported.exit_code == 0, imported.output  # 1 would mean a rejected row
     landed = [(v["reviewer"], v["role"], v["verdict"], v["error_type"], v["note"])
               for v in _landed_verdicts(wh) if v["sample_id"] == label_studio["sample_id"]]
     assert sorted(landed) == [("ls-user-7", "second_review", "reject", "grounding_offset", "off by one"),
@@ -416,6 +424,11 @@ def test_writes_without_the_session_token_are_refused(server, token, grounding_i
     assert _post(server, "/api/verdicts", body, token=token, origin="http://evil.example")[0] == 403
     assert _post(server, "/api/reviewer", {"reviewer": "mallory"})[0] == 403
     assert len(_landed_verdicts(review_warehouse)) == before
+    # a page of another site whose name was rebound to 127.0.0.1 reaches nothing
+    foreign = urllib.request.Request(server + "/", headers={"Host": "evil.example"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(foreign, timeout=30)
+    assert refused.value.code == 400
     status, answer = _post(server, "/api/reviewer", {"reviewer": "<img src=x>"}, token=token)
     assert status == 400 and "reviewer name" in answer["error"]
     status, answer = _post(server, "/api/verdicts", body, token=token, reviewer="bad name!")  # falls back to ann
