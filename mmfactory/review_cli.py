@@ -49,8 +49,7 @@ def import_command(
     timezone: Annotated[str | None, typer.Option(
         help="IANA timezone for times written without an offset (else such rows are rejected).")] = None,
 ) -> None:
-    """Land a file of review verdicts (CSV, JSONL, or a Label Studio JSON export); unknown
-    sample ids and invalid rows are rejected."""
+    """Land a file of review verdicts: CSV, JSONL or a Label Studio JSON export."""
     wh = warehouse()
     ensure_tables(wh, LANDED_TABLES)
     try:
@@ -119,8 +118,7 @@ def export_command(
     image_base_url: Annotated[str, typer.Option(
         help="Where Label Studio fetches images: the review page's /assets/ URL.")] = "http://127.0.0.1:8765/assets/",
 ) -> None:
-    """Write the review sample as Label Studio tasks (answer and source boxes as
-    pre-annotations) and its labeling config (<out stem>.label_config.xml)."""
+    """Write the review sample as Label Studio tasks and the labeling config they fit."""
     from review.label_studio import export_tasks
     from review.reads import LakehouseUnavailable
 
