@@ -13,8 +13,9 @@ Routes:
   names (or the address served) are refused.
 
 Verdicts land at once through ``quality.review_verdicts.record_verdict`` (one file each).
-Choosing the role and writing it happen under one in-process lock, so two reviewers who
-submit at once both land, each with the role that was free.
+Reads and writes run in worker threads; choosing the role and writing it happen under one
+in-process lock, so two reviewers who submit at once both land, each with the role that
+was free.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
+import pyarrow as pa
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -39,9 +42,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from lakehouse.landing import utc_now
 from lakehouse.settings import Warehouse
 from lakehouse.taxonomy import error_types
-from quality.review_verdicts import VERDICTS, VerdictRefused, record_verdict
+from quality.review_verdicts import VERDICTS, ReviewFileError, VerdictRefused, record_verdict
 from review import reads
 from review.assets import asset_file
 from review.state import SampleState, read_states
@@ -83,6 +87,9 @@ def create_app(wh: Warehouse, reviewer: str | None = None, token: str | None = N
     Host headers answered (loopback names: a page of another site that rebinds its name to
     127.0.0.1 gets a 400, never the token)."""
     token = token or secrets.token_urlsafe(32)
+    # pyarrow imports pandas the first time it converts an aware datetime: pay that here,
+    # not on the first reviewer's first verdict (seconds on a cold machine)
+    pa.array([utc_now()], pa.timestamp("us", tz="UTC"))
     default_reviewer = valid_reviewer(reviewer)
     write_lock = threading.Lock()
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
@@ -137,7 +144,7 @@ def create_app(wh: Warehouse, reviewer: str | None = None, token: str | None = N
         keys = (*reads.FILTERS, "status", "sort")
         return {k: request.query_params[k] for k in keys if request.query_params.get(k)}
 
-    async def queue_page(request: Request) -> Response:
+    def queue_page(request: Request) -> Response:
         params = filter_params(request)
         if request.url.path == "/arbitration":
             params["status"] = "needs_arbitration"
@@ -152,7 +159,7 @@ def create_app(wh: Warehouse, reviewer: str | None = None, token: str | None = N
             "statuses": STATUSES, "sorts": list(reads.SORTS), "query": urlencode(params),
             "is_arbitration": request.url.path == "/arbitration"})
 
-    async def sample_page(request: Request) -> Response:
+    def sample_page(request: Request) -> Response:
         sample_id = request.path_params["sample_id"]
         params = filter_params(request)
         who = current_reviewer(request) or ""
@@ -177,7 +184,7 @@ def create_app(wh: Warehouse, reviewer: str | None = None, token: str | None = N
             "next_id": ids[at + 1] if 0 <= at < len(ids) - 1 else None,
             "position": at + 1, "queue_size": len(ids)})
 
-    async def asset(request: Request) -> Response:
+    def asset(request: Request) -> Response:
         try:
             found = asset_file(wh, request.path_params["asset_id"])
         except reads.LakehouseUnavailable as exc:
@@ -238,6 +245,10 @@ def create_app(wh: Warehouse, reviewer: str | None = None, token: str | None = N
             return JSONResponse({"error": "an approval takes no error type"}, status_code=400)
         if len(note) > NOTE_MAX_CHARS:
             return JSONResponse({"error": f"the note is longer than {NOTE_MAX_CHARS} characters"}, status_code=400)
+        return await run_in_threadpool(land, who, sample_id, verdict, error_type, note)
+
+    def land(who: str, sample_id: str, verdict: str, error_type: str | None, note: str) -> Response:
+        """Choose the reviewer's role and land the verdict, under the lock (in a worker thread)."""
         try:
             if not reads.in_review_sample(wh, sample_id):
                 return JSONResponse({"error": f"no sample {sample_id!r} in the review sample"}, status_code=404)
@@ -251,12 +262,12 @@ def create_app(wh: Warehouse, reviewer: str | None = None, token: str | None = N
                 state = read_states(wh)[sample_id]
         except VerdictRefused as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        except reads.LakehouseUnavailable as exc:
+        except (reads.LakehouseUnavailable, ReviewFileError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=503)
         return JSONResponse({"sample_id": sample_id, "reviewer": who, "role": role, "verdict": verdict,
                              "status": state.shown_status(who), "file": path.name})
 
-    async def no_icon(request: Request) -> Response:
+    def no_icon(request: Request) -> Response:
         return Response(status_code=204)
 
     routes = [
