@@ -18,12 +18,13 @@ from pathlib import Path
 import pytest
 
 from lakehouse.settings import PROJECT_ROOT, WAREHOUSE_ENV, Warehouse
-from tests.expectations.conftest import REUSE_BUILD_ENV
 from tests.expectations.corrupt import copy_warehouse
 
 CHROMIUM = Path(os.environ.get("MMFACTORY_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
+# as in tests/expectations/conftest.py: an existing build to copy instead of the session's
+REUSE_BUILD_ENV = "MMFACTORY_TEST_REUSE_BUILD"
 ARTEFACTS = Path(os.environ.get("MMFACTORY_TEST_ARTEFACTS", PROJECT_ROOT / "test-artefacts"))
 
 
