@@ -1,6 +1,8 @@
 # The two commands the README names:
 #   make run   set everything up, land the default inputs, build the lakehouse
 #   make test  set everything up, run the whole test suite
+# and, for the review page: make browser (Debian's Chromium, which its tests drive) and
+# make review (serve the page over the built lakehouse on http://127.0.0.1:8765/)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +10,7 @@ SHARED ?= ../shared/datasets
 COCO_IMAGES ?= $(SHARED)/coco128/train2017
 COCO_ANNOTATIONS ?= $(SHARED)/coco128/annotations/instances_train2017.json
 
-.PHONY: run test setup bench clean
+.PHONY: run test setup bench clean browser review
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +30,17 @@ run: setup
 
 test: setup
 	$(BIN)/pytest
+
+# Debian's Chromium for the review page's browser tests; nothing to do when it is there.
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser:
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@test -x $(CHROMIUM) && echo "chromium: $$($(CHROMIUM) --version 2>/dev/null)"
+
+review: setup
+	$(BIN)/mmfactory review serve
 
 bench: setup
 	$(BIN)/python bench/run_all.py

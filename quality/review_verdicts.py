@@ -17,8 +17,9 @@ Decisions:
 - A row is rejected, with a message, when: a required value is empty
   (``missing_value``); the sample id is not a candidate sample of the lakehouse
   (``unknown_sample``: the message names it); the role is not first_review,
-  second_review or arbitration (``invalid_role``); the verdict is not approve or reject
-  (``invalid_verdict``); the error type is not empty and not in the fixed taxonomy
+  second_review or arbitration (``invalid_role``); the verdict is not approve, reject or
+  needs_fix (``invalid_verdict``; needs_fix keeps the sample out like a reject, the note
+  saying what to fix); the error type is not empty and not in the fixed taxonomy
   (``invalid_error_type``, see seeds/error_types.csv); the time does not parse, or
   has no timezone and no ``default_timezone`` was given (``invalid_time``); the same
   reviewer already holds another role for the sample, in this file or in an earlier
@@ -26,6 +27,10 @@ Decisions:
   or it repeats a row of the file exactly (``duplicate_verdict``). A JSONL line that is
   not a JSON object is ``malformed_record``.
 - Times are stored in UTC.
+
+:func:`record_verdict` lands ONE verdict (the review page's): validated by the same
+rules, as its own file ``web-<run id>.parquet``, so verdicts are only ever appended and a
+killed server loses at most the verdict being written.
 """
 
 from __future__ import annotations
@@ -66,7 +71,7 @@ LANDED_TABLES: dict[str, pa.Schema] = {REVIEW_VERDICTS_TABLE: REVIEW_VERDICTS_SC
 
 REJECTS_SOURCE = "review"
 ROLES: tuple[str, ...] = ("first_review", "second_review", "arbitration")
-VERDICTS: tuple[str, ...] = ("approve", "reject")
+VERDICTS: tuple[str, ...] = ("approve", "reject", "needs_fix")
 REQUIRED_FIELDS: tuple[str, ...] = ("sample_id", "reviewer", "role", "verdict", "time")
 OPTIONAL_FIELDS: tuple[str, ...] = ("error_type", "note")
 TIME_ALIASES: tuple[str, ...] = ("time", "reviewed_at")
@@ -262,7 +267,16 @@ def import_verdicts(wh: Warehouse, path: Path, default_timezone: str | None = No
         except (ZoneInfoNotFoundError, ValueError):
             raise ReviewFileError(f"unknown timezone {default_timezone!r} (use an IANA name such as "
                                   "Asia/Shanghai or UTC)") from None
-    records = read_records(path)
+    return land_records(wh, path, read_records(path), default_timezone)
+
+
+def land_records(wh: Warehouse, path: Path, records: list[tuple[int, dict | None]],
+                 default_timezone: str | None = None) -> LandingReport:
+    """Validate ``records`` (line number, verdict record) read from the file at ``path``
+    (by :func:`read_records` or another reader, e.g. of a Label Studio export) and land the
+    valid ones under the file's key, replacing its earlier import."""
+    path = Path(path)
+    key = file_key(path)
     wanted = {_text(r, "sample_id") for _, r in records if r is not None} - {""}
     known = known_sample_ids(wh, wanted) if wanted else set()
     rows, rejects = validate_records(records, known, path.name, _earlier_roles(wh, key), default_timezone)
@@ -275,3 +289,30 @@ def import_verdicts(wh: Warehouse, path: Path, default_timezone: str | None = No
     report.files.append(land_table(wh, REJECTS_TABLE, f"{REJECTS_SOURCE}-{key}"[:64],
                                    rejects_table(rejects, REJECTS_SOURCE, run_id, at), REJECTS_SCHEMA))
     return report
+
+
+WEB_IMPORT_FILE = "review-page"
+"""The ``import_file`` of verdicts recorded by the review page."""
+
+
+class VerdictRefused(LandingError):
+    """A single verdict that breaks a rule; the message is the reject's."""
+
+
+def record_verdict(wh: Warehouse, sample_id: str, reviewer: str, role: str, verdict: str,
+                   error_type: str | None, note: str | None, at: datetime | None = None) -> Path:
+    """Validate one verdict like a row of a file and land it as its own file
+    ``landing/review_verdicts/web-<run id>.parquet``; return the file's path.
+    Raises :class:`VerdictRefused` naming the rule it breaks (nothing is written)."""
+    at = at or utc_now()
+    run_id = new_run_id()
+    key = check_source_name(f"web-{run_id.lower()}")
+    record = {"sample_id": sample_id, "reviewer": reviewer, "role": role, "verdict": verdict,
+              "error_type": error_type or "", "note": note or "", "time": at.isoformat()}
+    known = known_sample_ids(wh, {sample_id})
+    rows, rejects = validate_records([(1, record)], known, WEB_IMPORT_FILE, _earlier_roles(wh, key))
+    if rejects:
+        raise VerdictRefused(rejects[0].message.removeprefix(f"{WEB_IMPORT_FILE} line 1: "))
+    stamp = {"source": key, "ingested_at": utc_now(), "ingest_run_id": run_id}
+    table = pa.Table.from_pylist([{**rows[0], **stamp}], schema=REVIEW_VERDICTS_SCHEMA)
+    return land_table(wh, REVIEW_VERDICTS_TABLE, key, table, REVIEW_VERDICTS_SCHEMA)

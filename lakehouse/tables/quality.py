@@ -29,7 +29,7 @@ REVIEW_VERDICTS_SCHEMA = pa.schema(
         pa.field("sample_id", pa.string(), nullable=False),
         pa.field("reviewer", pa.string(), nullable=False),
         pa.field("role", pa.string(), nullable=False),          # first_review, second_review, arbitration
-        pa.field("verdict", pa.string(), nullable=False),       # approve, reject
+        pa.field("verdict", pa.string(), nullable=False),       # approve, reject, needs_fix
         pa.field("error_type", pa.string()),                    # quality.error_types, or NULL
         pa.field("note", pa.string()),
         pa.field("reviewed_at", pa.timestamp("us", tz="UTC"), nullable=False),

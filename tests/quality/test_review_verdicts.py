@@ -158,3 +158,23 @@ def test_cli_exit_codes(lakehouse, tmp_path):
     result = runner.invoke(review_app, ["import", str(partly)])
     assert result.exit_code == 1 and "s_zzz" in result.output
     assert runner.invoke(review_app, ["import", str(tmp_path / "missing.csv")]).exit_code == 2
+
+
+def test_record_verdict_lands_one_file_per_verdict_and_refuses_a_broken_rule(lakehouse):
+    from quality.review_verdicts import VerdictRefused, record_verdict
+
+    first = record_verdict(lakehouse, "s_aaa", "ann", "first_review", "needs_fix", "format_error", "<b>x</b>")
+    second = record_verdict(lakehouse, "s_aaa", "bob", "second_review", "approve", None, None)
+    assert first != second and first.stem.startswith("web-") and second.stem.startswith("web-")
+    rows = sorted(_landed(lakehouse), key=lambda r: r["role"])
+    assert [(r["reviewer"], r["role"], r["verdict"], r["error_type"], r["note"], r["import_file"])
+            for r in rows] == [("ann", "first_review", "needs_fix", "format_error", "<b>x</b>", "review-page"),
+                               ("bob", "second_review", "approve", None, None, "review-page")]
+    for sample_id, reviewer, role, verdict, error_type, reason in (
+            ("s_aaa", "ann", "arbitration", "approve", None, "already gave the first_review"),
+            ("s_zzz", "cy", "first_review", "approve", None, "unknown sample id"),
+            ("s_bbb", "cy", "first_review", "maybe", None, "is not one of"),
+            ("s_bbb", "cy", "first_review", "reject", "typo", "error type 'typo'")):
+        with pytest.raises(VerdictRefused, match=reason):
+            record_verdict(lakehouse, sample_id, reviewer, role, verdict, error_type, None)
+    assert len(_landed(lakehouse)) == 2

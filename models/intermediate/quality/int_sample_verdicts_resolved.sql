@@ -5,7 +5,8 @@
 --   * a first and a second review that disagree -> needs_arbitration: no final verdict,
 --     and the sample stays OUT of the dataset until an arbitration verdict lands;
 --   * a single review (first or second) decides alone.
--- Verdicts for sample ids that are no longer candidates are ignored.
+-- Verdicts for sample ids that are no longer candidates are ignored. A verdict other than
+-- approve (reject, needs_fix) keeps the sample out: review_status 'rejected'.
 with
 
 verdicts as (
