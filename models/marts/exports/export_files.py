@@ -21,58 +21,9 @@ import os
 import shutil
 import uuid
 
+from lakehouse.export_layout import count_records, file_specs, llamafactory_dataset_info, write_file
 from lakehouse.sources import resolve_root
-from lakehouse.taxonomy import export_profiles, task_types
-
-SPLIT_FILTERS = {
-    "train": "split = 'train'",
-    "val": "split = 'val'",
-    "smoke_test": "is_smoke",
-}
-
-
-def _specs(profiles):
-    """(relative path, relation, columns, filter, is_json_array, profile, split) per file."""
-    canon = "id, image, conversations"
-    specs = [("final_llava_dataset.jsonl", "training_records", canon, "true", False, "canonical", "all")]
-    specs += [(f"{split}.jsonl", "training_records", canon, where, False, "canonical", split)
-              for split, where in SPLIT_FILTERS.items()]
-    record_sets = dict.fromkeys(t.record_set for t in task_types())
-    specs += [(f"llava_{record_set}.jsonl", "training_records", canon, f"record_set = '{record_set}'",
-               False, "canonical", "all") for record_set in record_sets]
-    specs.append(("asset_manifest.jsonl", "asset_records", "*", "true", False, "assets", "all"))
-    for p in profiles:
-        specs += [(f"{p.export_profile}/{split}.{p.file_suffix}", f"{p.export_profile}_records",
-                   p.record_columns, where, p.is_json_array, p.export_profile, split)
-                  for split, where in SPLIT_FILTERS.items()]
-    return specs
-
-
-def _write(session, view, columns, where, path, is_array):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    options = "FORMAT json, ARRAY true" if is_array else "FORMAT json"
-    escaped = str(path).replace("'", "''")
-    order = "asset_id" if view.endswith("asset_records") else "id"
-    session.execute(f"COPY (select {columns} from {view} where {where} order by {order}) TO '{escaped}' ({options})")
-
-
-def _count(path, is_array):
-    text = path.read_text(encoding="utf-8")
-    if is_array:
-        return len(json.loads(text))
-    return sum(1 for line in text.splitlines() if line.strip())
-
-
-def _dataset_info():
-    return {
-        f"mmfactory_{split}": {
-            "file_name": f"{split}.jsonl",
-            "formatting": "sharegpt",
-            "columns": {"messages": "conversations", "images": "images"},
-            "tags": {"role_tag": "from", "content_tag": "value", "user_tag": "human", "assistant_tag": "gpt"},
-        }
-        for split in SPLIT_FILTERS
-    }
+from lakehouse.taxonomy import export_profiles
 
 
 def _link_images(session, sources_view, images_dir):
@@ -122,21 +73,21 @@ def model(dbt, session):
     exports = warehouse().exports
     staging = exports.with_name(f".exports-{uuid.uuid4().hex[:8]}")
     rows = []
-    for rel_path, relation, columns, where, is_array, profile, split in _specs(profiles):
-        path = staging / rel_path
-        _write(session, views[relation], columns, where, path, is_array)
+    for spec in file_specs(profiles):
+        path = staging / spec.rel_path
+        write_file(session, views[spec.relation], spec.columns, spec.where, path, spec.is_json_array)
         data = path.read_bytes()
         rows.append({
-            "file_path": rel_path, "profile": profile, "split": split,
-            "row_count": _count(path, is_array), "sha256": hashlib.sha256(data).hexdigest(),
+            "file_path": spec.rel_path, "profile": spec.profile, "split": spec.split,
+            "row_count": count_records(path, spec.is_json_array), "sha256": hashlib.sha256(data).hexdigest(),
             "size_bytes": len(data),
         })
     if "llamafactory" in {p.export_profile for p in profiles}:
         info = staging / "llamafactory" / "dataset_info.json"
-        info.write_text(json.dumps(_dataset_info(), indent=2) + "\n", encoding="utf-8")
+        info.write_text(json.dumps(llamafactory_dataset_info(), indent=2) + "\n", encoding="utf-8")
         data = info.read_bytes()
         rows.append({"file_path": "llamafactory/dataset_info.json", "profile": "llamafactory",
-                     "split": "all", "row_count": len(_dataset_info()),
+                     "split": "all", "row_count": len(llamafactory_dataset_info()),
                      "sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data)})
     _link_images(session, views["asset_sources"], staging / "images")
 
