@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+
 -- What the next release of each profile changes against the latest written release of the
 -- same profile (release_manifests, landed by `mmfactory release`): one row per sample added
 -- or removed, with the reason. Removed: takedown (an image of it was taken down, or derived

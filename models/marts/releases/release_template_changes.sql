@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+
 -- Templates whose text (template_hash) differs between the latest written release of each
 -- profile and what the next release would ship: one row per (profile, template) whose set
 -- of hashes changed, including templates that appear or disappear.
