@@ -34,7 +34,7 @@ console = Console()
 err = Console(stderr=True)
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
+    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
     return typer.Exit(code=code)
 
 
@@ -54,7 +54,8 @@ def takedown(
     except TakedownError as exc:
         raise _fail(str(exc)) from None
     console.print(f"takedown {done.takedown_id}: {done.asset_id} "
-                  f"(landed as {', '.join(done.locations)}) by {done.requested_by}: {done.reason}")
+                  f"(landed as {', '.join(done.locations)}) by {done.requested_by}: {done.reason}",
+                  soft_wrap=True)
     console.print("run `mmfactory build --no-land` to remove it, its derived assets and their samples")
 
 

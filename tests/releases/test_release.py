@@ -154,5 +154,19 @@ def test_release_refuses_bad_input_and_never_overwrites(released: Warehouse) -> 
                         (("--profile", "research", "--version", "1.x"), "not X.Y.Z"),
                         (("--profile", "research", "--version", "1.0.0"), "exists already")):
         proc = run_mmfactory(released, "release", *args)
-        assert proc.returncode == 2 and words in " ".join(proc.stderr.split()), proc.stderr
+        assert proc.returncode == 2 and words in proc.stderr, proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
     assert sorted(p.name for p in released.releases.iterdir()) == ["commercial-1.0.0", "research-1.0.0"]
+
+
+def test_release_is_refused_when_a_contract_failed(release_source: Warehouse, tmp_path: Path) -> None:
+    wh = scratch_copy(release_source, tmp_path / "warehouse")
+    results_path = wh.exports / "p3_test_results.json"
+    results = json.loads(results_path.read_text(encoding="utf-8"))
+    total = results["summary"]["total"]  # however many contracts there are
+    results["summary"].update(passed=total - 1, status="FAIL")
+    results_path.write_text(json.dumps(results), encoding="utf-8")
+    proc = run_mmfactory(wh, "release", "--profile", "commercial")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"{total - 1} / {total} FAIL" in proc.stderr and "refused" in proc.stderr
+    assert not wh.releases.exists() or not any(wh.releases.iterdir())
