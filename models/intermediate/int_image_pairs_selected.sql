@@ -1,7 +1,7 @@
 -- Ordered pairs of general images for multi-image comparison: images with at least one
 -- non-crowd object, in the balanced pool's order (a stable hash order; images outside the
--- pool after it), taken two by two by pool slot (1st with 2nd, 3rd with 4th, ...). Pairs are disjoint,
--- so no image is paired with itself and no pair repeats; and since the pool's derived
+-- pool after it), taken two by two by pool slot (1st with 2nd, 3rd with 4th, ...). Pairs
+-- are disjoint, so no image is paired with itself and no pair repeats; and since the pool's derived
 -- charts draw their parents from blocks of 6 consecutive pool images, a pair stays
 -- inside one block and ties no new images together when the splits are assigned.
 with

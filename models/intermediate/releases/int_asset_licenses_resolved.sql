@@ -38,7 +38,8 @@ own_terms as (
 
     from assets
     left join licenses
-        on {{ license_url_key('licenses.license_url') }} = {{ license_url_key('assets.license_url') }}
+        on {{ license_url_key('licenses.license_url') }}
+        = {{ license_url_key('assets.license_url') }}
 
 ),
 
