@@ -120,7 +120,10 @@ def release(
     if rebuild:
         if run_dbt(wh, ["build"]) != 0:
             raise _fail("dbt build failed; see its output above")
-        finish_build(wh, console)
+        from quality.failure_library import record_failures
+
+        console.print(f"failure library: {record_failures(wh)} new failure(s) recorded")
+        finish_build(wh, console)  # the report, then the data contracts (results reused below)
     stale = _stale_takedowns(wh)
     if stale:
         what = ("the lakehouse was built without the release models" if stale < 0
