@@ -13,7 +13,7 @@ from lakehouse.landing import ensure_tables
 from lakehouse.rejects import REJECTS_SCHEMA, REJECTS_TABLE
 from lakehouse.settings import Warehouse
 from lakehouse.sources import ASSET_SOURCES_SCHEMA, ASSET_SOURCES_TABLE
-from lakehouse.tables import coco, documents, generation, ocr, quality, renders
+from lakehouse.tables import coco, documents, generation, ocr, quality, releases, renders
 from lakehouse.tables.assets import ASSETS_SCHEMA, ASSETS_TABLE
 
 LANDED_TABLES: dict[str, pa.Schema] = {
@@ -26,6 +26,7 @@ LANDED_TABLES: dict[str, pa.Schema] = {
     **renders.LANDED_TABLES,
     **generation.SCHEMAS,
     **quality.LANDED_TABLES,
+    **releases.LANDED_TABLES,
 }
 
 

@@ -41,6 +41,11 @@ class Warehouse:
         """Trainer-ready files."""
         return self.root / "exports"
 
+    @property
+    def releases(self) -> Path:
+        """Versioned, license-gated releases: ``releases/<profile>-<version>/``."""
+        return self.root / "releases"
+
 
 def warehouse() -> Warehouse:
     """The active warehouse: ``$MMFACTORY_WAREHOUSE`` if set, else ``<project>/warehouse``."""

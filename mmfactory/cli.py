@@ -26,6 +26,7 @@ from lakehouse.report import LandingReport
 from lakehouse.settings import PROJECT_ROOT, warehouse
 from mmfactory.check_cli import check, finish_build, report
 from mmfactory.reporting import print_landing
+from mmfactory.release_cli import register as register_release_commands
 from mmfactory.review_cli import review_app
 from mmfactory.summary import print_summary
 
@@ -36,6 +37,7 @@ app.add_typer(generate_app, name="generate")
 app.add_typer(review_app, name="review")
 app.command()(check)
 app.command()(report)
+register_release_commands(app)
 
 console = Console()
 err = Console(stderr=True)

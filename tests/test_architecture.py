@@ -25,7 +25,7 @@ FLOORS: dict[str, int] = {
     "ingest": 1,
     "render": 2, "quality": 2, "generation": 2,
     "models": 3,
-    "expectations": 4, "review": 4,
+    "expectations": 4, "review": 4, "releases": 4,
     "mmfactory": 5,
     "bench": 6,
 }

@@ -1,7 +1,7 @@
 -- Ordered pairs of general images for multi-image comparison: images with at least one
 -- non-crowd object, in the balanced pool's order (a stable hash order; images outside the
--- pool after it), taken two by two (1st with 2nd, 3rd with 4th, ...). Pairs are disjoint,
--- so no image is paired with itself and no pair repeats; and since the pool's derived
+-- pool after it), taken two by two by pool slot (1st with 2nd, 3rd with 4th, ...). Pairs
+-- are disjoint, so no image is paired with itself and no pair repeats; and since the pool's derived
 -- charts draw their parents from blocks of 6 consecutive pool images, a pair stays
 -- inside one block and ties no new images together when the splits are assigned.
 with
@@ -32,9 +32,15 @@ ranked as (
 
     select
         eligible.asset_id,
-        row_number() over (
-            order by pool.pool_rank nulls last,
-                     {{ stable_pick("'pair:' || eligible.asset_id", 1000000007) }}, eligible.asset_id
+        -- a pool image keeps its pool slot (so a taken-down image leaves its partner
+        -- unpaired instead of re-pairing every later image); others follow the pool
+        coalesce(
+            pool.pool_rank + 1,
+            coalesce(max(pool.pool_rank + 1) over (), 0) + row_number() over (
+                partition by pool.pool_rank is null
+                order by {{ stable_pick("'pair:' || eligible.asset_id", 1000000007) }},
+                    eligible.asset_id
+            )
         ) as pair_rank
 
     from eligible

@@ -27,73 +27,9 @@ import os
 import shutil
 import uuid
 
+from lakehouse.export_layout import count_records, dataset_info, file_specs, write_file
 from lakehouse.sources import resolve_root
-from lakehouse.taxonomy import export_profiles, task_types
-
-PACKED_DIR = "packed"
-"""The canonical packed set (multi-turn records, one image each): packed/{train,val}.jsonl."""
-
-SPLIT_FILTERS = {
-    "train": "split = 'train'",
-    "val": "split = 'val'",
-    "smoke_test": "is_smoke",
-}
-
-
-def _specs(profiles):
-    """(relative path, relation, columns, filter, is_json_array, profile, split) per file."""
-    canon = "id, image, conversations"
-    specs = [("final_llava_dataset.jsonl", "training_records", canon, "true", False, "canonical", "all")]
-    specs += [(f"{split}.jsonl", "training_records", canon, where, False, "canonical", split)
-              for split, where in SPLIT_FILTERS.items()]
-    record_sets = dict.fromkeys(t.record_set for t in task_types())
-    specs += [(f"llava_{record_set}.jsonl", "training_records", canon, f"record_set = '{record_set}'",
-               False, "canonical", "all") for record_set in record_sets]
-    specs.append(("asset_manifest.jsonl", "asset_records", "*", "true", False, "assets", "all"))
-    specs += [(f"{PACKED_DIR}/{split}.jsonl", "packed_records", "id, image, conversations, sample_ids",
-               f"split = '{split}'", False, PACKED_DIR, split) for split in ("train", "val")]
-    for p in profiles:
-        specs += [(f"{p.export_profile}/{split}.{p.file_suffix}", f"{p.export_profile}_records",
-                   p.record_columns, where, p.is_json_array, p.export_profile, split)
-                  for split, where in SPLIT_FILTERS.items()]
-    return specs
-
-
-def _write(session, view, columns, where, path, is_array):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    options = "FORMAT json, ARRAY true" if is_array else "FORMAT json"
-    escaped = str(path).replace("'", "''")
-    order = "asset_id" if view.endswith("asset_records") else "id"
-    session.execute(f"COPY (select {columns} from {view} where {where} order by {order}) TO '{escaped}' ({options})")
-
-
-def _count(path, is_array):
-    text = path.read_text(encoding="utf-8")
-    if is_array:
-        return len(json.loads(text))
-    return sum(1 for line in text.splitlines() if line.strip())
-
-
-def dataset_names(profile):
-    """LLaMA-Factory dataset name per split for a LLaMA-Factory profile: ``mmfactory_<split>``
-    for ``llamafactory``; other ones carry their name and, for absolute boxes, the resize
-    their boxes assume (``mmfactory_qwen25vl_max768x768_<split>``)."""
-    stem = {"llamafactory": "mmfactory",
-            "llamafactory_qwen25vl": "mmfactory_qwen25vl_max768x768"}.get(
-        profile.export_profile, f"mmfactory_{profile.export_profile}")
-    return {split: f"{stem}_{split}" for split in SPLIT_FILTERS}
-
-
-def _dataset_info(profile):
-    return {
-        name: {
-            "file_name": f"{split}.jsonl",
-            "formatting": "sharegpt",
-            "columns": {"messages": "conversations", "images": "images"},
-            "tags": {"role_tag": "from", "content_tag": "value", "user_tag": "human", "assistant_tag": "gpt"},
-        }
-        for split, name in dataset_names(profile).items()
-    }
+from lakehouse.taxonomy import export_profiles
 
 
 def _link_images(session, sources_view, images_dir, dataset_dirs=()):
@@ -154,13 +90,13 @@ def model(dbt, session):
     exports = warehouse().exports
     staging = exports.with_name(f".exports-{uuid.uuid4().hex[:8]}")
     rows = []
-    for rel_path, relation, columns, where, is_array, profile, split in _specs(profiles):
-        path = staging / rel_path
-        _write(session, views[relation], columns, where, path, is_array)
+    for spec in file_specs(profiles):
+        path = staging / spec.rel_path
+        write_file(session, views[spec.relation], spec.columns, spec.where, path, spec.is_json_array)
         data = path.read_bytes()
         rows.append({
-            "file_path": rel_path, "profile": profile, "split": split,
-            "row_count": _count(path, is_array), "sha256": hashlib.sha256(data).hexdigest(),
+            "file_path": spec.rel_path, "profile": spec.profile, "split": spec.split,
+            "row_count": count_records(path, spec.is_json_array), "sha256": hashlib.sha256(data).hexdigest(),
             "size_bytes": len(data),
         })
     dataset_dirs = []
@@ -169,7 +105,7 @@ def model(dbt, session):
             continue
         dataset_dirs.append(staging / p.export_profile)
         info = staging / p.export_profile / "dataset_info.json"
-        entries = _dataset_info(p)
+        entries = dataset_info(p)
         info.write_text(json.dumps(entries, indent=2) + "\n", encoding="utf-8")
         data = info.read_bytes()
         rows.append({"file_path": f"{p.export_profile}/dataset_info.json", "profile": p.export_profile,

@@ -29,3 +29,9 @@ renamed as (
 )
 
 select * from renamed
+-- the annotations of a taken-down image go with it (macros/takedowns.sql)
+where coco_image_id not in (
+    select images.source || ':' || images.coco_image_id
+    from {{ source('coco', 'images') }} as images
+    where not {{ not_taken_down('images.asset_id') }}
+)

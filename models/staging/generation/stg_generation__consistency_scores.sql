@@ -26,3 +26,4 @@ renamed as (
 )
 
 select * from renamed
+where {{ none_taken_down('asset_ids') }}

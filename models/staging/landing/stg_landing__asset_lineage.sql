@@ -30,3 +30,6 @@ renamed as (
 )
 
 select * from renamed
+where
+    {{ not_taken_down('asset_id') }}
+    and {{ not_taken_down('parent_asset_id') }}

@@ -53,3 +53,4 @@ deduplicated as (
 )
 
 select * from deduplicated
+where {{ none_taken_down('source_asset_ids') }}
