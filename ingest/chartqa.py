@@ -131,7 +131,8 @@ def _chart_dirs(root: Path) -> list[Path]:
 
 
 def land_chartqa(
-    wh: Warehouse, root: Path, source: str = "chartqa", license: License = CHARTQA_LICENSE
+    wh: Warehouse, root: Path, source: str = "chartqa", license: License = CHARTQA_LICENSE,
+    replace: bool = False,
 ) -> DocumentLandingReport:
     """Land the ChartQA charts under ``root`` as ``source`` (files replaced atomically).
     Raises ``LandingError`` (nothing written) if ``root`` holds no ``png`` folder."""
@@ -141,7 +142,8 @@ def land_chartqa(
         raise LandingError(
             f"{root}: a ChartQA root holds png/ (with tables/ and the QA *.json beside it)"
         )
-    run = Landing(wh, source, new_run_id(), utc_now(), DocumentLandingReport(source=source))
+    run = Landing(wh, source, new_run_id(), utc_now(), DocumentLandingReport(source=source),
+                  kind=SOURCE_KIND, replace=replace)
     charts: dict[tuple[Path, str], str] = {}  # (chart folder, stem) -> image path relative to root
     for folder in dirs:
         for p in sorted((folder / "png").iterdir()):
