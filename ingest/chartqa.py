@@ -42,6 +42,7 @@ from ingest.documents.plausibility import check_table, parse_value
 from ingest.documents.reasons import DocumentReason
 from ingest.documents.report import DocumentLandingReport
 from ingest.image_files import License
+from lakehouse.commit import all_or_nothing
 from lakehouse.landing import LandingError, check_source_name, new_run_id, utc_now
 from lakehouse.rejects import Reason, Reject
 from lakehouse.settings import Warehouse
@@ -130,6 +131,7 @@ def _chart_dirs(root: Path) -> list[Path]:
     )
 
 
+@all_or_nothing
 def land_chartqa(
     wh: Warehouse, root: Path, source: str = "chartqa", license: License = CHARTQA_LICENSE,
     replace: bool = False,

@@ -38,6 +38,7 @@ from ingest.documents.reasons import DocumentReason
 from ingest.documents.report import DocumentLandingReport
 from ingest.documents.text import text_counts
 from ingest.image_files import IMAGE_SUFFIXES, ImageFile, License
+from lakehouse.commit import all_or_nothing
 from lakehouse.landing import LandingError, check_source_name, new_run_id, utc_now
 from lakehouse.rejects import Reason, Reject
 from lakehouse.settings import Warehouse
@@ -310,6 +311,7 @@ def form_rows(
     return rows, rejects
 
 
+@all_or_nothing
 def land_funsd(
     wh: Warehouse, root: Path, source: str = "funsd", license: License = FUNSD_LICENSE,
     replace: bool = False,

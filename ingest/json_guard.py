@@ -84,10 +84,13 @@ def _chunks(path: Path, chunk_bytes: int):
             yield data
 
 
-def scan_bounds(path: Path, max_depth: int = MAX_DEPTH, max_record_bytes: int = MAX_RECORD_BYTES,
+def scan_bounds(path: Path, max_depth: int | None = None, max_record_bytes: int | None = None,
                 chunk_bytes: int = CHUNK_BYTES) -> JsonProblem | None:
-    """The first bound ``path`` breaks (see the module docstring), or None. Never parses
-    the file; text that is not JSON passes here and fails in the parser."""
+    """The first bound ``path`` breaks (see the module docstring; the bounds default to
+    ``MAX_DEPTH`` and ``MAX_RECORD_BYTES``), or None. Never parses the file; text that is
+    not JSON passes here and fails in the parser."""
+    max_depth = MAX_DEPTH if max_depth is None else max_depth
+    max_record_bytes = MAX_RECORD_BYTES if max_record_bytes is None else max_record_bytes
     depth, carry, in_string, max_seen = 0, 0, False, 0
     for chunk in _chunks(path, chunk_bytes):
         if in_string:
@@ -119,7 +122,7 @@ def scan_bounds(path: Path, max_depth: int = MAX_DEPTH, max_record_bytes: int = 
             carry = int(lengths[-1]) if inside[-1] else 0
             if int(lengths.max()) > max_record_bytes:
                 return JsonProblem(Reason.RECORD_TOO_LARGE,
-                                   f"one record is larger than {max_record_bytes >> 20} MiB "
+                                   f"one record is larger than {max_record_bytes:,} bytes "
                                    "(refused before parsing)")
         else:
             carry = 0
@@ -127,8 +130,8 @@ def scan_bounds(path: Path, max_depth: int = MAX_DEPTH, max_record_bytes: int = 
     return None
 
 
-def check_json_file(path: Path, max_depth: int = MAX_DEPTH,
-                    max_record_bytes: int = MAX_RECORD_BYTES) -> JsonProblem | None:
+def check_json_file(path: Path, max_depth: int | None = None,
+                    max_record_bytes: int | None = None) -> JsonProblem | None:
     """``encoding_problem`` of the file's head, then ``scan_bounds``."""
     with open(path, "rb") as f:
         head = f.read(4)

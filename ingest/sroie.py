@@ -35,6 +35,7 @@ from ingest.documents.reasons import DocumentReason
 from ingest.documents.report import DocumentLandingReport
 from ingest.documents.text import text_counts
 from ingest.image_files import ASSETS_TABLE, IMAGE_SUFFIXES, ImageFile, License
+from lakehouse.commit import all_or_nothing
 from lakehouse.landing import LandingError, check_source_name, new_run_id, utc_now
 from lakehouse.rejects import Reason, Reject
 from lakehouse.settings import Warehouse
@@ -186,6 +187,7 @@ def key_rows(asset_id: str, document: object, key_path: str) -> tuple[list[dict]
     return rows, rejects
 
 
+@all_or_nothing
 def land_sroie(
     wh: Warehouse, root: Path, source: str = "sroie", license: License = SROIE_LICENSE,
     replace: bool = False,

@@ -22,11 +22,14 @@ Rules, checked at ``commit`` before any landed file is touched:
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -177,6 +180,7 @@ class SourceCommit:
         check_source_name(self.source)
         self.claim_names = self.claim_names or (self.source,)
         self.check()
+        _open.append(self)
 
     def check(self) -> None:
         """Refuse now (nothing staged yet) when a name belongs to another kind or file
@@ -209,10 +213,12 @@ class SourceCommit:
         """What the staged tables would drop (see ``shrink_problems``)."""
         before, after = {}, {}
         for key, (target, _, rows) in self.staged.items():
-            if key.split("/")[0] in UNGUARDED_TABLES:
+            table, stem = key.split("/")
+            if table in UNGUARDED_TABLES:
                 continue
-            before[key] = landed_rows(target)
-            after[key] = rows
+            label = table if stem == self.source else key
+            before[label] = landed_rows(target)
+            after[label] = rows
         return shrink_problems(before, after)
 
     def commit(self) -> list[Path]:
@@ -234,6 +240,7 @@ class SourceCommit:
         for name in self.claim_names:
             write_claim(self.wh, Claim(name, self.kind, self.origin))
         self.committed = True
+        self._close()
         return [target for target, _, _ in self.staged.values()]
 
     def abort(self) -> None:
@@ -241,6 +248,11 @@ class SourceCommit:
         for _, tmp, _ in self.staged.values():
             tmp.unlink(missing_ok=True)
         self.staged.clear()
+        self._close()
+
+    def _close(self) -> None:
+        if self in _open:
+            _open.remove(self)
 
     def __enter__(self) -> SourceCommit:
         return self
@@ -249,3 +261,26 @@ class SourceCommit:
                  tb: TracebackType | None) -> None:
         if not self.committed:
             self.abort()
+
+
+#: the commits of this process that are neither committed nor aborted yet
+_open: list[SourceCommit] = []
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def all_or_nothing(fn: _F) -> _F:
+    """Decorate a landing function: when it raises, every ``SourceCommit`` it opened and
+    did not commit is aborted (its staged files removed), so nothing of it lands."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        mark = len(_open)
+        try:
+            return fn(*args, **kwargs)
+        except BaseException:
+            for commit in list(_open[mark:]):
+                commit.abort()
+            raise
+
+    return wrapper  # type: ignore[return-value]

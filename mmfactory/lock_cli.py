@@ -15,7 +15,7 @@ import sys
 import typer
 from rich.console import Console
 
-from lakehouse.lock import WarehouseBusy, acquire_writer, check_readable
+from lakehouse.lock import WarehouseBusy, acquire_writer, check_readable, release_writer
 from lakehouse.settings import warehouse
 
 READERS = frozenset({"check", "summary"})
@@ -35,6 +35,7 @@ def guard(ctx: typer.Context) -> None:
             check_readable(wh, float(os.environ.get(READ_WAIT_ENV, "0") or 0))
         else:
             acquire_writer(wh, command)
+            ctx.call_on_close(lambda: release_writer(wh))
     except WarehouseBusy as exc:
         err.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=2) from None
