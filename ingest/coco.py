@@ -106,13 +106,17 @@ class CocoLanding:
     collapsed: dict[str, int] = field(default_factory=dict)
 
 
+_INT64 = range(-(2**63), 2**63)
+
+
 def _as_int(value: Any) -> int | None:
+    """An integer id or size that fits the int64 columns, else None (a malformed record)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
+    if isinstance(value, int) and value in _INT64:
+        return value
     return None
 
 
@@ -127,8 +131,15 @@ def _sections(path: Path, section: str) -> Iterator[Any]:
         yield from iter_items(path, section)
     except ijson.JSONError as exc:
         raise CocoFileError(f"{path}: not valid JSON ({exc})".replace("\n", " ")) from exc
+    except UnicodeDecodeError as exc:
+        raise CocoFileError(_not_utf8(path, exc)) from exc
     except OSError as exc:
         raise CocoFileError(f"{path}: cannot be read ({exc.strerror})") from exc
+
+
+def _not_utf8(path: Path, exc: UnicodeDecodeError) -> str:
+    return (f"{path}: not valid UTF-8 text ({exc.reason}: {exc.object[exc.start:exc.end]!r}); "
+            f"JSON files must be UTF-8 ({Reason.INVALID_ENCODING})")
 
 
 def _check_top_level(path: Path) -> None:
@@ -178,7 +189,12 @@ def check_sections(path: Path, coco: CocoJson) -> None:
     (checked when a section came out empty: a file of real records needs no extra pass)."""
     if len(coco.images) and len(coco.annotations) and len(coco.categories):
         return
-    kinds = section_kinds(path)
+    try:
+        kinds = section_kinds(path)
+    except ijson.JSONError as exc:
+        raise CocoFileError(f"{path}: not valid JSON ({exc})".replace("\n", " ")) from exc
+    except UnicodeDecodeError as exc:
+        raise CocoFileError(_not_utf8(path, exc)) from exc
     if "images" not in kinds:
         raise CocoFileError(f"{path}: a COCO annotation file has an 'images' array; this one has "
                             f"none (top-level keys: {', '.join(sorted(kinds)) or 'none'})")
@@ -441,6 +457,8 @@ def read_coco_json(path: Path) -> CocoJson:
     try:
         with paused_gc():
             return _read_coco_json(path)
+    except UnicodeDecodeError as exc:
+        raise CocoFileError(_not_utf8(path, exc)) from exc
     except (ijson.JSONError, OSError) as exc:
         # word the error exactly as the section-by-section readers do
         for section in _SMALL_SECTIONS:
