@@ -12,7 +12,8 @@ Layout:
   asset_manifest.jsonl                                               assets used
   llava/{train,val,smoke_test}.json                                  JSON arrays
   qwen2vl/ qwen25vl/ llamafactory/ {train,val,smoke_test}.jsonl     (+ dataset_info.json)
-  images/<source> -> the source's images root                       the image folder
+  images/<source>/<path>   every image of the manifest, hard-linked (or copied): the folder
+                           moves and copies with the records
 """
 
 import hashlib
@@ -75,12 +76,25 @@ def _dataset_info():
     }
 
 
-def _link_images(session, sources_view, images_dir):
+def _place_images(session, assets_view, sources_view, images_dir):
+    """Every image of the asset manifest as a real file at images/<source>/<path>: a hard
+    link to the registered file (no copy of the bytes), or a copy where a link cannot be
+    made (another file system). Unlike symlinks, these survive moving or copying the
+    exports folder, and name no path of the build machine."""
     images_dir.mkdir(parents=True, exist_ok=True)
-    for source, root in session.execute(f"select source, images_root from {sources_view}").fetchall():
-        target = resolve_root(root)
-        link = images_dir / source
-        os.symlink(os.path.relpath(target, link.parent.resolve()), link)
+    rows = session.execute(f"""
+        select a.image, s.images_root, substr(a.image, length(a.source) + 2) as relative_path
+        from {assets_view} as a inner join {sources_view} as s on s.source = a.source
+        order by a.image
+    """).fetchall()
+    for image, root, relative_path in rows:
+        target = resolve_root(root) / relative_path
+        dest = images_dir / image
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(target.resolve(), dest)
+        except OSError:
+            shutil.copyfile(target, dest)
 
 
 def _profile_list(value):
@@ -138,7 +152,7 @@ def model(dbt, session):
         rows.append({"file_path": "llamafactory/dataset_info.json", "profile": "llamafactory",
                      "split": "all", "row_count": len(_dataset_info()),
                      "sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data)})
-    _link_images(session, views["asset_sources"], staging / "images")
+    _place_images(session, views["asset_records"], views["asset_sources"], staging / "images")
 
     previous = exports.with_name(f".exports-old-{uuid.uuid4().hex[:8]}")
     if exports.exists():
