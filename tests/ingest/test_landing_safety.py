@@ -431,3 +431,24 @@ def test_land_refusals_are_landing_errors(shared_datasets, wh, tmp_path) -> None
     (tmp_path / "empty_img" / "img").mkdir(parents=True)
     with pytest.raises(LandingError, match="nothing to land"):
         land_sroie(wh, tmp_path / "empty_img")
+
+
+def test_the_same_bytes_under_two_sources_are_one_asset(shared_datasets, wh, tmp_path) -> None:
+    """A second COCO-style source sharing the first one's images (as RefCOCO shares COCO's):
+    one asset per content hash, both locations kept, the asset_id tests pass."""
+    from lakehouse.dbt import run_dbt
+
+    images, ann = small_coco(tmp_path / "coco")
+    land_coco(wh, images, ann, "a")
+    second = tmp_path / "refcoco"
+    shutil.copytree(images, second)
+    land_coco(wh, second, ann, "b")
+    code = run_dbt(wh, ["build", "--select", "stg_landing__assets", "stg_landing__asset_locations",
+                        "--indirect-selection", "cautious"])
+    assert code == 0
+    with duckdb.connect(str(wh.database), read_only=True) as con:
+        assets = con.execute("select source, count(*) from stg_landing__assets group by all").fetchall()
+        locations = con.execute("select source, count(*), count(*) filter (where is_primary_location) "
+                                "from stg_landing__asset_locations group by all order by source").fetchall()
+    assert assets == [("a", len(GOOD))]
+    assert locations == [("a", len(GOOD), len(GOOD)), ("b", len(GOOD), 0)]
