@@ -36,9 +36,11 @@ CHUNK_BYTES = 1 << 20
 
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*+"', re.DOTALL)
 _STRING_REST = re.compile(rb'(?:[^"\\]|\\.)*+"', re.DOTALL)
-_OPEN = np.zeros(256, dtype=np.int8)
-_OPEN[[ord("["), ord("{")]] = 1
-_OPEN[[ord("]"), ord("}")]] = -1
+_QUOTE, _OPEN_BRACKET, _CLOSE_BRACKET = 1, 2, 3
+_KIND = np.zeros(256, dtype=np.uint8)
+_KIND[ord('"')] = _QUOTE
+_KIND[[ord("["), ord("{")]] = _OPEN_BRACKET
+_KIND[[ord("]"), ord("}")]] = _CLOSE_BRACKET
 
 _BOMS = (
     (b"\x00\x00\xfe\xff", "UTF-32 (big-endian, with a byte-order mark)"),
@@ -88,46 +90,75 @@ def scan_bounds(path: Path, max_depth: int | None = None, max_record_bytes: int 
                 chunk_bytes: int = CHUNK_BYTES) -> JsonProblem | None:
     """The first bound ``path`` breaks (see the module docstring; the bounds default to
     ``MAX_DEPTH`` and ``MAX_RECORD_BYTES``), or None. Never parses the file; text that is
-    not JSON passes here and fails in the parser."""
+    not JSON passes here and fails in the parser.
+
+    Per chunk, only the quotes and brackets are looked at (one table lookup over the
+    bytes, then arrays as long as the number of those): quote parity says which brackets
+    sit inside strings, a cumulative sum gives the depth after every bracket, and the
+    positions where the depth enters and leaves the record level give record sizes. A
+    chunk holding a backslash (escapes make quote parity wrong) has its strings blanked
+    by a regex first.
+    """
     max_depth = MAX_DEPTH if max_depth is None else max_depth
     max_record_bytes = MAX_RECORD_BYTES if max_record_bytes is None else max_record_bytes
-    depth, carry, in_string, max_seen = 0, 0, False, 0
+    depth, in_string, offset = 0, False, 0
+    record_start: int | None = None  # offset where the open record began
     for chunk in _chunks(path, chunk_bytes):
-        if in_string:
-            m = _STRING_REST.match(chunk)
-            if m is None:
-                continue  # the whole chunk is inside one string
-            chunk, in_string = chunk[m.end():], False
-        blanked = _STRING.sub(b"0", chunk)
-        open_quote = blanked.find(b'"')
-        if open_quote >= 0:  # a string that goes on in the next chunk
-            blanked, in_string = blanked[:open_quote] + b"0", True
-        if not blanked:
-            continue
-        steps = _OPEN[np.frombuffer(blanked, dtype=np.uint8)].astype(np.int32)
-        levels = np.cumsum(steps, dtype=np.int32)
-        levels += depth
-        max_seen = max(max_seen, int(levels.max()))
-        if max_seen > max_depth:
-            return JsonProblem(Reason.JSON_TOO_DEEP,
-                               f"brackets nest deeper than {max_depth} levels (no annotation file "
-                               "needs that many; refused before parsing)")
-        inside = (levels >= RECORD_DEPTH).view(np.int8)
-        change = np.diff(np.concatenate(([0], inside, [0])).astype(np.int8))
-        starts, ends = np.flatnonzero(change == 1), np.flatnonzero(change == -1)
-        lengths = ends - starts
-        if lengths.size:
-            if inside[0] and carry:
-                lengths[0] += carry
-            carry = int(lengths[-1]) if inside[-1] else 0
-            if int(lengths.max()) > max_record_bytes:
-                return JsonProblem(Reason.RECORD_TOO_LARGE,
-                                   f"one record is larger than {max_record_bytes:,} bytes "
-                                   "(refused before parsing)")
+        blanked = b"\\" in chunk
+        if blanked:
+            if in_string:
+                m = _STRING_REST.match(chunk)
+                if m is None:
+                    continue  # the whole chunk is inside one string
+                chunk, in_string = chunk[m.end():], False
+            chunk = _STRING.sub(b"0", chunk)
+            open_quote = chunk.find(b'"')
+            if open_quote >= 0:  # a string that goes on in the next chunk
+                chunk, in_string = chunk[:open_quote] + b"0", True
+        data = np.frombuffer(chunk, dtype=np.uint8)
+        kinds = _KIND[data]
+        where = np.flatnonzero(kinds)
+        kinds = kinds[where]
+        quotes = kinds == _QUOTE
+        if blanked:  # no string left in the chunk: every bracket counts
+            outside = np.ones(len(kinds), dtype=bool)
+        elif quotes.any():
+            parity = (np.cumsum(quotes, dtype=np.int64) & 1).astype(bool)
+            if in_string:
+                parity = ~parity
+            in_string = bool(parity[-1])
+            outside = ~parity & ~quotes
+        elif in_string:
+            outside = np.zeros(len(kinds), dtype=bool)
         else:
-            carry = 0
-        depth = int(levels[-1])
+            outside = np.ones(len(kinds), dtype=bool)
+        brackets = where[outside]
+        steps = np.where(kinds[outside] == _OPEN_BRACKET, 1, -1).astype(np.int64)
+        if len(steps):
+            levels = np.cumsum(steps) + depth
+            if int(levels.max()) > max_depth:
+                return JsonProblem(Reason.JSON_TOO_DEEP,
+                                   f"brackets nest deeper than {max_depth} levels (no annotation file "
+                                   "needs that many; refused before parsing)")
+            enters = (steps == 1) & (levels == RECORD_DEPTH)
+            leaves = (steps == -1) & (levels == RECORD_DEPTH - 1)
+            events = offset + brackets[enters | leaves]
+            if record_start is not None:
+                events = np.concatenate(([record_start], events))
+            opens, closes = events[0::2], events[1::2]
+            if len(closes) and int((closes - opens[: len(closes)]).max()) + 1 > max_record_bytes:
+                return _too_large(max_record_bytes)
+            record_start = int(events[-1]) if len(events) % 2 else None
+            depth = int(levels[-1])
+        offset += len(chunk)
+        if record_start is not None and offset - record_start > max_record_bytes:
+            return _too_large(max_record_bytes)
     return None
+
+
+def _too_large(max_record_bytes: int) -> JsonProblem:
+    return JsonProblem(Reason.RECORD_TOO_LARGE,
+                       f"one record is larger than {max_record_bytes:,} bytes (refused before parsing)")
 
 
 def check_json_file(path: Path, max_depth: int | None = None,
