@@ -452,3 +452,26 @@ def test_the_same_bytes_under_two_sources_are_one_asset(shared_datasets, wh, tmp
                                 "from stg_landing__asset_locations group by all order by source").fetchall()
     assert assets == [("a", len(GOOD))]
     assert locations == [("a", len(GOOD), len(GOOD)), ("b", len(GOOD), 0)]
+
+
+def test_a_deeply_nested_chartqa_file_is_a_reject(shared_datasets, wh, tmp_path) -> None:
+    from ingest.chartqa import land_chartqa
+
+    root = tmp_path / "chartqa"
+    shutil.copytree(SHARED_DATASETS / "chartqa", root)
+    deep = root / "deep.json"
+    deep.write_text("[" * 3000 + "]" * 3000)
+    report = land_chartqa(wh, root)
+    assert {r.item: str(r.reason) for r in report.rejects}["deep.json"] == "json_too_deep"
+    assert report.rows_landed["charts"] == 2
+
+
+def test_a_deeply_nested_review_line_is_a_reject(shared_datasets, wh, tmp_path) -> None:
+    _samples_db(wh, ["s_a"])
+    path = tmp_path / "v.jsonl"
+    good = {"sample_id": "s_a", "reviewer": "ann", "role": "first_review", "verdict": "approve",
+            "time": "2025-03-01T10:00:00Z"}
+    path.write_text(json.dumps(good) + "\n" + "[" * 100_000 + "]" * 100_000 + "\n")
+    report = import_verdicts(wh, path)
+    assert [str(r.reason) for r in report.rejects] == ["malformed_record"]
+    assert report.rows_landed["review_verdicts"] == 1
