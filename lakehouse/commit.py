@@ -15,14 +15,17 @@ Rules, checked at ``commit`` before any landed file is touched:
   refused unless ``replace`` is given (``WouldShrink``, which says what would be dropped).
   ``rejects`` and ``asset_sources`` are not guarded (fewer rejects is good news).
 - Staged tables are written beside their targets under temporary names (``*.tmp``); only
-  when all are written are they renamed into place, one ``os.replace`` each. A failure
-  before that replaces nothing; the temporary files are removed (or, after a hard kill,
-  by the next writer's ``clean_leftovers``).
+  when all are written are they renamed into place, one ``os.replace`` each, after a
+  journal of the renames (``landing/_commits/``) is written. A failure before the journal
+  replaces nothing (the temporary files are removed, or after a hard kill by the next
+  writer's ``clean_leftovers``); a kill during the renames is finished by the next
+  writer (``roll_forward``), so a landing's tables never mix two runs.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
 import uuid
 from collections.abc import Callable
@@ -140,6 +143,42 @@ def _tmp_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
 
 
+def journal_dir(wh: Warehouse) -> Path:
+    return wh.landing / "_commits"
+
+
+def write_journal(wh: Warehouse, source: str, moves: list[tuple[Path, Path]]) -> Path:
+    """Record the renames a commit is about to make (written whole, then renamed in)."""
+    folder = journal_dir(wh)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{source}.{os.getpid()}.{uuid.uuid4().hex[:6]}.json"
+    tmp = _tmp_name(path)
+    tmp.write_text(json.dumps([[str(a), str(b)] for a, b in moves]))
+    os.replace(tmp, path)
+    return path
+
+
+def roll_forward(wh: Warehouse) -> list[Path]:
+    """Finish the commits a killed run left half-renamed (their journals): every staged
+    file still there is renamed into place. Call before temporary files are cleaned, with
+    the warehouse lock held. Returns the files put in place."""
+    folder = journal_dir(wh)
+    done: list[Path] = []
+    if not folder.is_dir():
+        return done
+    for journal in sorted(folder.glob("*.json")):
+        try:
+            moves = json.loads(journal.read_text())
+        except (OSError, ValueError):
+            moves = []
+        for tmp, target in moves:
+            if Path(tmp).exists():
+                os.replace(tmp, target)
+                done.append(Path(target))
+        journal.unlink()
+    return done
+
+
 def landed_rows(path: Path) -> int:
     """Rows of a landed file (0 when it does not exist or cannot be read)."""
     try:
@@ -235,10 +274,14 @@ class SourceCommit:
         except BaseException:
             self.abort()
             raise
+        # the journal makes the renames one step: a run killed half-way through them is
+        # rolled forward by the next writer (``roll_forward``), as every staged file is whole
+        journal = write_journal(self.wh, self.source, [(tmp, target) for target, tmp, _ in self.staged.values()])
         for target, tmp, _ in self.staged.values():
             os.replace(tmp, target)
         for name in self.claim_names:
             write_claim(self.wh, Claim(name, self.kind, self.origin))
+        journal.unlink()
         self.committed = True
         self._close()
         return [target for target, _, _ in self.staged.values()]

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from lakehouse.commit import roll_forward
 from lakehouse.settings import Warehouse
 
 LOCK_NAME = ".mmfactory.lock"
@@ -65,7 +66,8 @@ def acquire_writer(wh: Warehouse, command: str) -> None:
     info = {"pid": os.getpid(), "command": command,
             "started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
     (wh.root / HOLDER_NAME).write_text(json.dumps(info))
-    clean_leftovers(wh)
+    roll_forward(wh)  # a commit killed during its renames is finished first ...
+    clean_leftovers(wh)  # ... then what no commit will use is removed
 
 
 def release_writer(wh: Warehouse) -> None:

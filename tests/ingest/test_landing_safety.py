@@ -475,3 +475,50 @@ def test_a_deeply_nested_review_line_is_a_reject(shared_datasets, wh, tmp_path) 
     report = import_verdicts(wh, path)
     assert [str(r.reason) for r in report.rejects] == ["malformed_record"]
     assert report.rows_landed["review_verdicts"] == 1
+
+
+_KILLED_MID_RENAME = textwrap.dedent("""
+    import os, sys
+    from pathlib import Path
+    import pyarrow as pa
+    import lakehouse.commit as commit
+    from lakehouse.settings import Warehouse
+
+    schema = pa.schema([pa.field("x", pa.int64())])
+    real_replace, renamed = os.replace, []
+
+    def replace_then_die(src, dst):
+        real_replace(src, dst)
+        if str(dst).endswith("s.parquet"):
+            renamed.append(dst)
+            if len(renamed) == 1:
+                os._exit(9)  # killed after the first of the two tables was renamed
+
+    commit.os.replace = replace_then_die
+    c = commit.SourceCommit(Warehouse(Path(sys.argv[1])), "s", "test")
+    c.stage("t1", pa.table({"x": [7, 8, 9]}), schema)
+    c.stage("t2", pa.table({"x": [7, 8, 9]}), schema)
+    c.commit()
+""")
+
+
+def test_a_commit_killed_during_its_renames_is_finished_by_the_next_writer(wh) -> None:
+    import pyarrow as pa
+
+    from lakehouse.lock import acquire_writer, release_writer
+
+    schema = pa.schema([pa.field("x", pa.int64())])
+    with SourceCommit(wh, "s", "test") as commit:
+        commit.stage("t1", pa.table({"x": [1, 2, 3]}), schema)
+        commit.stage("t2", pa.table({"x": [1, 2, 3]}), schema)
+        commit.commit()
+    proc = subprocess.run([sys.executable, "-c", _KILLED_MID_RENAME, str(wh.root)], cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 9, proc.stderr
+    values = {t: pq.read_table(wh.landing / t / "s.parquet").column("x").to_pylist() for t in ("t1", "t2")}
+    assert sorted(values.values()) == [[1, 2, 3], [7, 8, 9]]  # torn: one table of each run
+    acquire_writer(wh, "land")  # the next writer rolls the commit forward
+    release_writer(wh)
+    for table in ("t1", "t2"):
+        assert pq.read_table(wh.landing / table / "s.parquet").column("x").to_pylist() == [7, 8, 9]
+    assert leftovers(wh) == [] and list((wh.landing / "_commits").iterdir()) == []
