@@ -289,5 +289,5 @@ def run_checks(wh: Warehouse, only: Sequence[str] | None = None,
         results = [_run_check(check, inputs, config, validator) for check in selected]
     finally:
         inputs.close()
-    return RunResult(results, started, time.perf_counter() - t0, str(wh.root), invocation,
+    return RunResult(results, started, time.perf_counter() - t0, wh.root.name, invocation,
                      list(only) if only else None, config)

@@ -31,17 +31,17 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 
-from ingest.documents.files import Landing, inspect_files
+from ingest.documents.files import Landing, inspect_files, parse_json, read_inside
 from ingest.documents.plausibility import check_table, parse_value
 from ingest.documents.reasons import DocumentReason
 from ingest.documents.report import DocumentLandingReport
 from ingest.image_files import License
+from lakehouse.commit import all_or_nothing
 from lakehouse.landing import LandingError, check_source_name, new_run_id, utc_now
 from lakehouse.rejects import Reason, Reject
 from lakehouse.settings import Warehouse
@@ -130,8 +130,10 @@ def _chart_dirs(root: Path) -> list[Path]:
     )
 
 
+@all_or_nothing
 def land_chartqa(
-    wh: Warehouse, root: Path, source: str = "chartqa", license: License = CHARTQA_LICENSE
+    wh: Warehouse, root: Path, source: str = "chartqa", license: License = CHARTQA_LICENSE,
+    replace: bool = False,
 ) -> DocumentLandingReport:
     """Land the ChartQA charts under ``root`` as ``source`` (files replaced atomically).
     Raises ``LandingError`` (nothing written) if ``root`` holds no ``png`` folder."""
@@ -141,7 +143,8 @@ def land_chartqa(
         raise LandingError(
             f"{root}: a ChartQA root holds png/ (with tables/ and the QA *.json beside it)"
         )
-    run = Landing(wh, source, new_run_id(), utc_now(), DocumentLandingReport(source=source))
+    run = Landing(wh, source, new_run_id(), utc_now(), DocumentLandingReport(source=source),
+                  kind=SOURCE_KIND, replace=replace)
     charts: dict[tuple[Path, str], str] = {}  # (chart folder, stem) -> image path relative to root
     for folder in dirs:
         for p in sorted((folder / "png").iterdir()):
@@ -246,8 +249,14 @@ def _chart_row(
         )
         row["plausibility_reason"] = "missing_table: no data table"
         return row
+    root = table_file.parents[len(Path(table_rel).parts) - 1]  # table_rel is relative to it
+    data = read_inside(root, table_rel, CHART_TABLES_TABLE)
+    if isinstance(data, Reject):  # a symlink out of the root, or not a regular file
+        rejects.append(data)
+        row["plausibility_reason"] = f"invalid_table: {data.reason}"
+        return row
     try:
-        table = parse_table(table_file.read_bytes())
+        table = parse_table(data)
     except TableError as exc:
         rejects.append(
             Reject(CHART_TABLES_TABLE, table_rel, DocumentReason.INVALID_CSV, f"{table_rel}: {exc}")
@@ -302,17 +311,10 @@ def _qa_rows(
     where = folder.relative_to(root).as_posix() or "."
     for qa_file in sorted(folder.glob("*.json")):
         rel = qa_file.relative_to(root).as_posix()
-        try:
-            records = json.loads(qa_file.read_bytes())
-        except (ValueError, OSError) as exc:
-            rejects.append(
-                Reject(
-                    CHART_QA_PAIRS_TABLE,
-                    rel,
-                    DocumentReason.INVALID_JSON,
-                    f"{rel}: not valid JSON ({exc})".replace("\n", " "),
-                )
-            )
+        data = read_inside(root, rel, CHART_QA_PAIRS_TABLE, is_json=True)
+        records = parse_json(data, rel, CHART_QA_PAIRS_TABLE) if isinstance(data, bytes) else data
+        if isinstance(records, Reject):  # escapes the root, too deep, not JSON
+            rejects.append(records)
             continue
         if not isinstance(records, list):
             rejects.append(

@@ -32,6 +32,7 @@ Decisions, in the order the checks run (each rejected record gets one reason):
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,7 +55,10 @@ from ingest.image_files import (
     inspect_images,
     walk_images,
 )
+from ingest.json_guard import encoding_problem, scan_bounds
 from ingest.json_stream import (
+    BackgroundCompactingReader,
+    NonFiniteTolerantReader,
     SectionStream,
     iter_compacted_items,
     iter_items,
@@ -64,7 +68,8 @@ from ingest.json_stream import (
     to_float,
     trailing_section_items,
 )
-from lakehouse.landing import LandingError, check_source_name, land_table, new_run_id, utc_now
+from lakehouse.commit import SourceCommit, check_claim
+from lakehouse.landing import LandingError, check_source_name, new_run_id, utc_now
 from lakehouse.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reason, Reject, rejects_table
 from lakehouse.report import LandingReport
 from lakehouse.settings import Warehouse
@@ -81,6 +86,7 @@ from lakehouse.tables.coco import (
     LICENSES_TABLE,
 )
 
+SOURCE_KIND = "coco"
 DEFAULT_BBOX_TOLERANCE_PX = 1.0
 _BATCH_ROWS = 200_000
 
@@ -97,15 +103,20 @@ class CocoLanding:
     tables: dict[str, pa.Table]
     rejects: list[Reject]
     rows_in: dict[str, int] = field(default_factory=dict)
+    collapsed: dict[str, int] = field(default_factory=dict)
+
+
+_INT64 = range(-(2**63), 2**63)
 
 
 def _as_int(value: Any) -> int | None:
+    """An integer id or size that fits the int64 columns, else None (a malformed record)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
+    if isinstance(value, int) and value in _INT64:
+        return value
     return None
 
 
@@ -120,8 +131,15 @@ def _sections(path: Path, section: str) -> Iterator[Any]:
         yield from iter_items(path, section)
     except ijson.JSONError as exc:
         raise CocoFileError(f"{path}: not valid JSON ({exc})".replace("\n", " ")) from exc
+    except UnicodeDecodeError as exc:
+        raise CocoFileError(_not_utf8(path, exc)) from exc
     except OSError as exc:
         raise CocoFileError(f"{path}: cannot be read ({exc.strerror})") from exc
+
+
+def _not_utf8(path: Path, exc: UnicodeDecodeError) -> str:
+    return (f"{path}: not valid UTF-8 text ({exc.reason}: {exc.object[exc.start:exc.end]!r}); "
+            f"JSON files must be UTF-8 ({Reason.INVALID_ENCODING})")
 
 
 def _check_top_level(path: Path) -> None:
@@ -129,11 +147,62 @@ def _check_top_level(path: Path) -> None:
     if not path.is_file():
         raise CocoFileError(f"{path}: annotation file not found")
     with open(path, "rb") as f:
-        head = f.read(4096).lstrip()
+        raw_head = f.read(4096)
+    head = raw_head.lstrip()
     if not head:
         raise CocoFileError(f"{path}: the annotation file is empty")
+    problem = encoding_problem(raw_head)
+    if problem is not None:
+        raise CocoFileError(f"{path}: {problem.message} ({problem.reason})")
     if not head.startswith(b"{"):
         raise CocoFileError(f"{path}: a COCO annotation file is a JSON object; this one starts with {head[:20]!r}")
+    problem = scan_bounds(path)
+    if problem is not None:
+        raise CocoFileError(f"{path}: {problem.message} ({problem.reason})")
+
+
+#: top-level sections that must be arrays when present (``images`` must be present)
+_LIST_SECTIONS = ("images", "annotations", "categories", "licenses")
+
+
+def section_kinds(path: Path) -> dict[str, str]:
+    """The JSON type of every top-level value of the file (``array``, ``object``,
+    ``string``, ``number``, ``boolean``, ``null``), by key: one tokenizing pass, run only
+    when a section came out empty (is it missing, empty, or not an array at all?)."""
+    kinds: dict[str, str] = {}
+    names = {"start_array": "array", "start_map": "object", "string": "string",
+             "number": "number", "integer": "number", "double": "number",
+             "boolean": "boolean", "null": "null"}
+    pending: str | None = None
+    with open(path, "rb") as raw, BackgroundCompactingReader(raw) as compacted:
+        for prefix, event, value in ijson.parse(NonFiniteTolerantReader(compacted), use_float=True):
+            if pending is not None:
+                kinds.setdefault(pending, names.get(event, event))
+                pending = None
+            elif prefix == "" and event == "map_key":
+                pending = value
+    return kinds
+
+
+def check_sections(path: Path, coco: CocoJson) -> None:
+    """Raise ``CocoFileError`` when ``images`` is missing or a section is not an array
+    (checked when a section came out empty: a file of real records needs no extra pass)."""
+    if len(coco.images) and len(coco.annotations) and len(coco.categories):
+        return
+    try:
+        kinds = section_kinds(path)
+    except ijson.JSONError as exc:
+        raise CocoFileError(f"{path}: not valid JSON ({exc})".replace("\n", " ")) from exc
+    except UnicodeDecodeError as exc:
+        raise CocoFileError(_not_utf8(path, exc)) from exc
+    if "images" not in kinds:
+        raise CocoFileError(f"{path}: a COCO annotation file has an 'images' array; this one has "
+                            f"none (top-level keys: {', '.join(sorted(kinds)) or 'none'})")
+    bad = [f"'{k}' is {'an' if kinds[k][0] in 'aeiou' else 'a'} {kinds[k]}"
+           for k in _LIST_SECTIONS if kinds.get(k, "array") != "array"]
+    if bad:
+        raise CocoFileError(f"{path}: {', '.join(bad)}; a COCO file's images, annotations, "
+                            "categories and licenses are arrays (nothing was changed)")
 
 
 def read_licenses(path: Path) -> tuple[pl.DataFrame, list[Reject]]:
@@ -141,7 +210,8 @@ def read_licenses(path: Path) -> tuple[pl.DataFrame, list[Reject]]:
     return licenses_frame(_sections(path, "licenses"))
 
 
-def licenses_frame(records: Iterable[Any]) -> tuple[pl.DataFrame, list[Reject]]:
+def licenses_frame(records: Iterable[Any], collapsed: Counter[str] | None = None
+                  ) -> tuple[pl.DataFrame, list[Reject]]:
     """``read_licenses`` on records already parsed."""
     rows, rejects = [], []
     for i, rec in enumerate(records):
@@ -155,7 +225,7 @@ def licenses_frame(records: Iterable[Any]) -> tuple[pl.DataFrame, list[Reject]]:
     frame = pl.DataFrame(rows, schema={"license_id": pl.String, "license_name": pl.String,
                                        "license_url": pl.String}, orient="row")
     return _drop_duplicate_ids(frame, "license_id", LICENSES_TABLE, "license",
-                               Reason.MALFORMED_RECORD, rejects)
+                               Reason.MALFORMED_RECORD, rejects, collapsed)
 
 
 def read_categories(path: Path) -> tuple[pl.DataFrame, list[Reject]]:
@@ -163,7 +233,8 @@ def read_categories(path: Path) -> tuple[pl.DataFrame, list[Reject]]:
     return categories_frame(_sections(path, "categories"))
 
 
-def categories_frame(records: Iterable[Any]) -> tuple[pl.DataFrame, list[Reject]]:
+def categories_frame(records: Iterable[Any], collapsed: Counter[str] | None = None
+                  ) -> tuple[pl.DataFrame, list[Reject]]:
     """``read_categories`` on records already parsed."""
     rows, rejects = [], []
     for i, rec in enumerate(records):
@@ -178,7 +249,7 @@ def categories_frame(records: Iterable[Any]) -> tuple[pl.DataFrame, list[Reject]
     frame = pl.DataFrame(rows, schema={"category_id": pl.Int64, "category_name": pl.String,
                                        "supercategory": pl.String}, orient="row")
     return _drop_duplicate_ids(frame, "category_id", CATEGORIES_TABLE, "category",
-                               Reason.DUPLICATE_CATEGORY_ID, rejects)
+                               Reason.DUPLICATE_CATEGORY_ID, rejects, collapsed)
 
 
 def read_images(path: Path) -> tuple[pl.DataFrame, list[Reject]]:
@@ -186,7 +257,8 @@ def read_images(path: Path) -> tuple[pl.DataFrame, list[Reject]]:
     return images_frame(_sections(path, "images"))
 
 
-def images_frame(records: Iterable[Any]) -> tuple[pl.DataFrame, list[Reject]]:
+def images_frame(records: Iterable[Any], collapsed: Counter[str] | None = None
+                  ) -> tuple[pl.DataFrame, list[Reject]]:
     """``read_images`` on records already parsed."""
     rows, rejects = [], []
     for i, rec in enumerate(records):
@@ -211,12 +283,20 @@ def images_frame(records: Iterable[Any]) -> tuple[pl.DataFrame, list[Reject]]:
         "json_height_px": pl.Int64, "license_id": pl.String, "coco_url": pl.String,
         "flickr_url": pl.String, "date_captured": pl.String}, orient="row")
     return _drop_duplicate_ids(frame, "coco_image_id", IMAGES_TABLE, "image",
-                               Reason.DUPLICATE_IMAGE_ID, rejects)
+                               Reason.DUPLICATE_IMAGE_ID, rejects, collapsed)
 
 
 def _drop_duplicate_ids(frame: pl.DataFrame, key: str, table: str, noun: str, reason: Reason,
-                        rejects: list[Reject]) -> tuple[pl.DataFrame, list[Reject]]:
-    """Reject every record whose ``key`` occurs more than once (none can be trusted)."""
+                        rejects: list[Reject], collapsed: Counter[str] | None = None
+                        ) -> tuple[pl.DataFrame, list[Reject]]:
+    """Collapse records repeated with identical fields to one (counted in ``collapsed``
+    under ``table``, when given); then reject every record whose ``key`` still occurs more
+    than once (conflicting records: none can be trusted)."""
+    if collapsed is not None and frame.height and frame.get_column(key).is_duplicated().any():
+        unique = frame.unique(maintain_order=True)
+        if unique.height < frame.height:
+            collapsed[table] += frame.height - unique.height
+            frame = unique
     dup = frame.filter(pl.col(key).is_duplicated())
     for value, count in dup.group_by(key).len().sort(key).iter_rows():
         for _ in range(count):
@@ -346,6 +426,8 @@ class CocoJson:
     annotations: pl.DataFrame
     #: in the order licenses, categories, images, annotations
     rejects: list[Reject]
+    #: identical repeated records collapsed to one, per table
+    collapsed: Counter[str] = field(default_factory=Counter)
 
     @property
     def duplicate_image_ids(self) -> set[int]:
@@ -375,6 +457,8 @@ def read_coco_json(path: Path) -> CocoJson:
     try:
         with paused_gc():
             return _read_coco_json(path)
+    except UnicodeDecodeError as exc:
+        raise CocoFileError(_not_utf8(path, exc)) from exc
     except (ijson.JSONError, OSError) as exc:
         # word the error exactly as the section-by-section readers do
         for section in _SMALL_SECTIONS:
@@ -411,17 +495,22 @@ def _read_coco_json(path: Path) -> CocoJson:
         records[section] = list(_sections(path, section))
         compacted.discard(section)
     frames: dict[str, tuple[pl.DataFrame, list[Reject]]] = {}
+    collapsed: Counter[str] = Counter()
     for section in _SMALL_SECTIONS:
-        frames[section] = _FRAMES[section](records[section])
+        counted: Counter[str] = Counter()
+        frames[section] = _FRAMES[section](records[section], counted)
         if section in compacted and _compacted_in(frames[section][1]):
-            frames[section] = _FRAMES[section](_sections(path, section))
+            counted = Counter()
+            frames[section] = _FRAMES[section](_sections(path, section), counted)
+        collapsed.update(counted)
     annotations = columns.result()
     if _compacted_in(annotations[1]):
         annotations = read_annotations(path)
     return CocoJson(
         licenses=frames["licenses"][0], categories=frames["categories"][0], images=frames["images"][0],
         annotations=annotations[0],
-        rejects=[*frames["licenses"][1], *frames["categories"][1], *frames["images"][1], *annotations[1]])
+        rejects=[*frames["licenses"][1], *frames["categories"][1], *frames["images"][1], *annotations[1]],
+        collapsed=collapsed)
 
 
 def _file_frame(files: list[ImageFile]) -> pl.DataFrame:
@@ -599,7 +688,8 @@ def assemble_coco_landing(coco: CocoJson, image_files: ImageFiles, source: str, 
         CATEGORIES_TABLE: _stamped(categories, stamp, COCO_CATEGORIES_SCHEMA),
         LICENSES_TABLE: _stamped(licenses, stamp, COCO_LICENSES_SCHEMA),
     }
-    return CocoLanding(assets=assets, tables=tables, rejects=rejects, rows_in=rows_in)
+    return CocoLanding(assets=assets, tables=tables, rejects=rejects, rows_in=rows_in,
+                       collapsed=dict(coco.collapsed))
 
 
 def land_coco_frames(
@@ -617,6 +707,7 @@ def land_coco_frames(
     ``progress``, if given, is called as ``progress(step, done, total)``.
     """
     coco = read_coco_json(annotations_path)
+    check_sections(annotations_path, coco)
     image_files = inspect_coco_files(images_root, coco.images.get_column("file_name").to_list(),
                                      verify, progress)
     return assemble_coco_landing(coco, image_files, source, run_id, at, bbox_tolerance_px)
@@ -640,6 +731,7 @@ def land_coco(
     bbox_tolerance_px: float = DEFAULT_BBOX_TOLERANCE_PX,
     verify: bool = False,
     progress: Any = None,
+    replace: bool = False,
 ) -> LandingReport:
     """Land a COCO source into ``wh``: every table's file for ``source`` is replaced
     atomically, so landing the same input twice leaves the same rows.
@@ -648,27 +740,37 @@ def land_coco(
     file or the images root cannot be used at all.
     """
     check_source_name(source)
+    check_claim(wh, source, SOURCE_KIND)  # refuse a name of another kind before reading
     if not images_root.is_dir():
         raise LandingError(f"{images_root}: images root is not a directory")
     run_id, at = new_run_id(), utc_now()
     landing = land_coco_frames(images_root, annotations_path, source, run_id, at,
                                bbox_tolerance_px, verify, progress)
-    return write_coco_landing(wh, landing, source, images_root, annotations_path, run_id, at)
+    if landing.assets.num_rows == 0 and landing.rows_in.get(IMAGES_TABLE, 0) == 0:
+        raise LandingError(f"{images_root}: no image files under it and no image records in "
+                           f"{annotations_path}: nothing to land (nothing was changed)")
+    return write_coco_landing(wh, landing, source, images_root, annotations_path, run_id, at, replace)
 
 
 def write_coco_landing(wh: Warehouse, landing: CocoLanding, source: str, images_root: Path,
-                       annotations_path: Path, run_id: str, at: datetime) -> LandingReport:
-    """Write every table of ``landing`` (and its rejects and source row) for ``source``."""
-    report = LandingReport(source=source, rows_in=landing.rows_in, rejects=landing.rejects)
+                       annotations_path: Path, run_id: str, at: datetime,
+                       replace: bool = False) -> LandingReport:
+    """Write every table of ``landing`` (and its rejects and source row) for ``source``,
+    all or none (``lakehouse.commit``): refused with ``LandingError`` when ``source`` holds
+    another kind of input, or would shrink by more than half without ``replace``."""
+    report = LandingReport(source=source, rows_in=landing.rows_in, rejects=landing.rejects,
+                           collapsed=landing.collapsed)
     outputs = {ASSETS_TABLE: (landing.assets, ASSETS_SCHEMA),
                **{name: (table, LANDED_TABLES[name]) for name, table in landing.tables.items()}}
-    for name, (table, schema) in outputs.items():
-        report.files.append(land_table(wh, name, source, table, schema))
-        report.rows_landed[name] = table.num_rows
-    report.files.append(land_table(wh, REJECTS_TABLE, source,
-                                   rejects_table(landing.rejects, source, run_id, at), REJECTS_SCHEMA))
-    report.files.append(land_table(
-        wh, ASSET_SOURCES_TABLE, source,
-        source_row(source, "coco", "general_image", images_root, annotations_path, run_id, at),
-        ASSET_SOURCES_SCHEMA))
+    with SourceCommit(wh, source, SOURCE_KIND, replace) as commit:
+        for name, (table, schema) in outputs.items():
+            report.files.append(commit.stage(name, table, schema))
+            report.rows_landed[name] = table.num_rows
+        report.files.append(commit.stage(REJECTS_TABLE, rejects_table(landing.rejects, source, run_id, at),
+                                         REJECTS_SCHEMA))
+        report.files.append(commit.stage(
+            ASSET_SOURCES_TABLE,
+            source_row(source, SOURCE_KIND, "general_image", images_root, annotations_path, run_id, at),
+            ASSET_SOURCES_SCHEMA))
+        commit.commit()
     return report

@@ -27,18 +27,18 @@ Decisions:
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from ingest.documents.boxes import as_number, check_xyxy, xyxy_to_xywh
-from ingest.documents.files import Landing, inspect_files
+from ingest.documents.files import Landing, inspect_files, parse_json, read_inside
 from ingest.documents.reasons import DocumentReason
 from ingest.documents.report import DocumentLandingReport
 from ingest.documents.text import text_counts
 from ingest.image_files import IMAGE_SUFFIXES, ImageFile, License
+from lakehouse.commit import all_or_nothing
 from lakehouse.landing import LandingError, check_source_name, new_run_id, utc_now
 from lakehouse.rejects import Reason, Reject
 from lakehouse.settings import Warehouse
@@ -311,8 +311,10 @@ def form_rows(
     return rows, rejects
 
 
+@all_or_nothing
 def land_funsd(
-    wh: Warehouse, root: Path, source: str = "funsd", license: License = FUNSD_LICENSE
+    wh: Warehouse, root: Path, source: str = "funsd", license: License = FUNSD_LICENSE,
+    replace: bool = False,
 ) -> DocumentLandingReport:
     """Land the FUNSD forms under ``root`` as ``source``; every table's file for ``source``
     is replaced atomically. Raises ``LandingError`` (nothing written) if ``root`` is not a
@@ -320,8 +322,14 @@ def land_funsd(
     check_source_name(source)
     if not root.is_dir():
         raise LandingError(f"{root}: FUNSD root is not a directory")
-    run = Landing(wh, source, new_run_id(), utc_now(), DocumentLandingReport(source=source))
+    run = Landing(wh, source, new_run_id(), utc_now(), DocumentLandingReport(source=source),
+                  kind=SOURCE_KIND, replace=replace)
     pairs, orphans = find_pairs(root)
+    if not pairs and not orphans:
+        raise LandingError(
+            f"{root}: no FUNSD forms under it (<split>/images/*.png with <split>/annotations/"
+            "*.json): nothing to land (nothing was changed)"
+        )
     inspected = inspect_files(root, list(pairs))
     run.report.add_rejects(list(inspected.rejects.values()))
     run.land_assets(
@@ -364,17 +372,10 @@ def land_funsd(
                 )
             )
             continue
-        try:
-            document = json.loads((root / ann_path).read_bytes())
-        except (ValueError, OSError) as exc:
-            doc_rejects.append(
-                Reject(
-                    DOCUMENT_TEXTS_TABLE,
-                    ann_path,
-                    DocumentReason.INVALID_JSON,
-                    f"{ann_path}: not valid JSON ({exc})".replace("\n", " "),
-                )
-            )
+        data = read_inside(root, ann_path, DOCUMENT_TEXTS_TABLE, is_json=True)
+        document = parse_json(data, ann_path, DOCUMENT_TEXTS_TABLE) if isinstance(data, bytes) else data
+        if isinstance(document, Reject):
+            doc_rejects.append(document)
             continue
         rows, rejects = form_rows(image.asset_id, document, ann_path, image)
         doc_rejects.extend(rejects)

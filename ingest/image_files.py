@@ -62,6 +62,12 @@ class ImageFile:
         return self.exif_orientation is not None and self.exif_orientation != 1
 
 
+def printable(text: str) -> str:
+    """``text`` with characters UTF-8 cannot hold (file names that were not UTF-8 come in
+    as lone surrogates) written as ``\\udcXX`` escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def walk_images(root: Path) -> list[str]:
     """Every file under ``root`` whose suffix looks like an image, as sorted POSIX paths
     relative to ``root``. Symlinks are listed (``resolve_inside`` judges them later);
@@ -84,7 +90,11 @@ def resolve_inside(root: Path, relative_path: str) -> Path | Reject:
         return Reject(ASSETS_TABLE, relative_path, Reason.PATH_ESCAPES_ROOT,
                       f"{relative_path}: absolute paths are not allowed; paths are relative to the images root")
     real_root = root.resolve()
-    real = (real_root / relative_path).resolve()
+    try:
+        real = (real_root / relative_path).resolve()
+    except (RuntimeError, OSError) as exc:  # a symlink loop (RuntimeError before Python 3.13)
+        return Reject(ASSETS_TABLE, relative_path, Reason.SYMLINK_LOOP,
+                      f"{printable(relative_path)}: cannot be resolved ({exc})")
     if real != real_root and real_root not in real.parents:
         return Reject(ASSETS_TABLE, relative_path, Reason.PATH_ESCAPES_ROOT,
                       f"{relative_path}: resolves to a file outside the images root {root}")
@@ -112,6 +122,9 @@ def _is_truncated(data: bytes, fmt: str) -> bool:
 
 def inspect_image(root: Path, relative_path: str, verify: bool = False) -> ImageFile | Reject:
     """Read one file under ``root``: hash, header, orientation. Never raises for bad input."""
+    if printable(relative_path) != relative_path:
+        return Reject(ASSETS_TABLE, relative_path, Reason.INVALID_FILE_NAME,
+                      f"{printable(relative_path)}: the file name is not valid UTF-8; rename it")
     resolved = resolve_inside(root, relative_path)
     if isinstance(resolved, Reject):
         return resolved
@@ -120,6 +133,9 @@ def inspect_image(root: Path, relative_path: str, verify: bool = False) -> Image
         return Reject(ASSETS_TABLE, relative_path, reason, f"{relative_path}: {message}")
 
     if not resolved.is_file():
+        if resolved.exists():
+            what = "a directory" if resolved.is_dir() else "not a regular file (a FIFO, socket or device)"
+            return reject(Reason.NOT_A_REGULAR_FILE, f"is {what}, not an image file")
         return reject(Reason.MISSING_FILE, f"no such file under {root}")
     try:
         data = resolved.read_bytes()

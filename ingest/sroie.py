@@ -25,17 +25,17 @@ Decisions:
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pyarrow as pa
 
 from ingest.documents.boxes import check_quad, parse_quad, quad_to_xywh
-from ingest.documents.files import Landing, inspect_files
+from ingest.documents.files import Landing, inspect_files, parse_json, read_inside
 from ingest.documents.reasons import DocumentReason
 from ingest.documents.report import DocumentLandingReport
 from ingest.documents.text import text_counts
-from ingest.image_files import IMAGE_SUFFIXES, ImageFile, License
+from ingest.image_files import ASSETS_TABLE, IMAGE_SUFFIXES, ImageFile, License
+from lakehouse.commit import all_or_nothing
 from lakehouse.landing import LandingError, check_source_name, new_run_id, utc_now
 from lakehouse.rejects import Reason, Reject
 from lakehouse.settings import Warehouse
@@ -69,14 +69,38 @@ LANDED_TABLES: dict[str, pa.Schema] = {
 
 
 def _files(folder: Path, suffixes: frozenset[str] | set[str]) -> dict[str, Path]:
-    """Visible files of ``folder`` with one of ``suffixes``, by stem."""
+    """Visible files of ``folder`` with one of ``suffixes``, by stem (the first by name
+    when a stem repeats: ``ambiguous_stems`` rejects those)."""
     if not folder.is_dir():
         return {}
-    return {
-        p.stem: p
-        for p in sorted(folder.iterdir())
-        if not p.name.startswith(".") and p.suffix.lower() in suffixes
-    }
+    found: dict[str, Path] = {}
+    for p in sorted(folder.iterdir()):
+        if not p.name.startswith(".") and p.suffix.lower() in suffixes:
+            found.setdefault(p.stem, p)
+    return found
+
+
+def ambiguous_stems(root: Path, folder: str, suffixes: frozenset[str] | set[str],
+                    table: str) -> tuple[set[str], list[Reject]]:
+    """Stems of ``root/folder`` held by more than one file (``047.jpg`` and ``047.png``):
+    which one the text belongs to cannot be told, so every one of them is rejected."""
+    path = root / folder
+    if not path.is_dir():
+        return set(), []
+    by_stem: dict[str, list[Path]] = {}
+    for p in sorted(path.iterdir()):
+        if not p.name.startswith(".") and p.suffix.lower() in suffixes:
+            by_stem.setdefault(p.stem, []).append(p)
+    stems = {stem for stem, files in by_stem.items() if len(files) > 1}
+    rejects = []
+    for stem in sorted(stems):
+        names = [p.relative_to(root).as_posix() for p in by_stem[stem]]
+        for name in names:
+            others = ", ".join(n for n in names if n != name)
+            rejects.append(Reject(table, name, Reason.AMBIGUOUS_STEM,
+                                  f"{name}: {others} has the same name; which one the receipt's "
+                                  "text belongs to cannot be told, so neither lands"))
+    return stems, rejects
 
 
 def receipt_rows(
@@ -163,8 +187,10 @@ def key_rows(asset_id: str, document: object, key_path: str) -> tuple[list[dict]
     return rows, rejects
 
 
+@all_or_nothing
 def land_sroie(
-    wh: Warehouse, root: Path, source: str = "sroie", license: License = SROIE_LICENSE
+    wh: Warehouse, root: Path, source: str = "sroie", license: License = SROIE_LICENSE,
+    replace: bool = False,
 ) -> DocumentLandingReport:
     """Land the SROIE receipts under ``root`` as ``source`` (files replaced atomically).
     Raises ``LandingError`` (nothing written) if ``root`` has no ``img`` folder."""
@@ -173,10 +199,34 @@ def land_sroie(
         raise LandingError(
             f"{root}: a SROIE root has an img/ folder (with box/ and key/ beside it)"
         )
-    run = Landing(wh, source, new_run_id(), utc_now(), DocumentLandingReport(source=source))
+    run = Landing(wh, source, new_run_id(), utc_now(), DocumentLandingReport(source=source),
+                  kind=SOURCE_KIND, replace=replace)
     images = _files(root / "img", IMAGE_SUFFIXES)
     boxes = _files(root / "box", {".csv", ".txt"})
     keys = _files(root / "key", {".json"})
+    if not images and not boxes and not keys:
+        raise LandingError(f"{root}: no receipts under img/, box/ or key/: nothing to land "
+                           "(nothing was changed)")
+    ambiguous: set[str] = set()
+    for folder, suffixes, table, found in (
+        ("img", IMAGE_SUFFIXES, ASSETS_TABLE, images),
+        ("box", {".csv", ".txt"}, DOCUMENT_TEXTS_TABLE, boxes),
+        ("key", {".json"}, DOCUMENT_FIELDS_TABLE, keys),
+    ):
+        stems, stem_rejects = ambiguous_stems(root, folder, suffixes, table)
+        run.report.add_rejects(stem_rejects)
+        ambiguous |= stems
+    for stem in ambiguous:  # the receipt's other files cannot be paired either
+        for found in (images, boxes, keys):
+            path = found.pop(stem, None)
+            if path is not None and not any(r.item == path.relative_to(root).as_posix()
+                                            for r in run.report.rejects):
+                item = path.relative_to(root).as_posix()
+                run.report.add_rejects([Reject(
+                    ASSETS_TABLE if found is images else
+                    DOCUMENT_TEXTS_TABLE if found is boxes else DOCUMENT_FIELDS_TABLE,
+                    item, Reason.AMBIGUOUS_STEM,
+                    f"{item}: receipt {stem} has more than one file of a kind; it is not landed")])
     rel = {stem: p.relative_to(root).as_posix() for stem, p in images.items()}
     inspected = inspect_files(root, list(rel.values()))
     run.report.add_rejects(list(inspected.rejects.values()))
@@ -238,8 +288,12 @@ def land_sroie(
                 )
             )
         else:
+            data = read_inside(root, box_path, DOCUMENT_TEXTS_TABLE)
+            if isinstance(data, Reject):
+                rejects.append(data)
+                data = None
             try:
-                text = box_file.read_bytes().decode("utf-8-sig")
+                text = None if data is None else data.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
                 rejects.append(
                     Reject(
@@ -282,17 +336,10 @@ def land_sroie(
                 )
             )
             continue
-        try:
-            document = json.loads(key_file.read_bytes())
-        except (ValueError, OSError) as exc:
-            rejects.append(
-                Reject(
-                    DOCUMENT_FIELDS_TABLE,
-                    key_path,
-                    DocumentReason.INVALID_JSON,
-                    f"{key_path}: not valid JSON ({exc})".replace("\n", " "),
-                )
-            )
+        data = read_inside(root, key_path, DOCUMENT_FIELDS_TABLE, is_json=True)
+        document = parse_json(data, key_path, DOCUMENT_FIELDS_TABLE) if isinstance(data, bytes) else data
+        if isinstance(document, Reject):
+            rejects.append(document)
             continue
         fields, field_rejects = key_rows(image.asset_id, document, key_path)
         rejects.extend(field_rejects)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -38,4 +40,15 @@ def run_dbt(wh: Warehouse, args: list[str]) -> int:
 
     ensure_landing(wh)  # every landed table readable, even one no source has landed yet
     cmd = [dbt_executable(), *args]
-    return subprocess.call(cmd, cwd=PROJECT_ROOT, env=dbt_env(wh))
+    return subprocess.call(cmd, cwd=PROJECT_ROOT, env=dbt_env(wh), preexec_fn=die_with_parent)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a child, before it runs: ask Linux to send it SIGTERM when its parent dies, so a
+    killed ``mmfactory build`` (even by SIGKILL) never leaves dbt running and swapping
+    exports. A no-op where ``prctl`` does not exist."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)

@@ -41,6 +41,14 @@ class Reason(StrEnum):
     PATH_ESCAPES_ROOT = "path_escapes_root"
     DECOMPRESSION_BOMB = "decompression_bomb"
     DUPLICATE_CONTENT = "duplicate_content"
+    NOT_A_REGULAR_FILE = "not_a_regular_file"
+    SYMLINK_LOOP = "symlink_loop"
+    INVALID_FILE_NAME = "invalid_file_name"
+    AMBIGUOUS_STEM = "ambiguous_stem"
+    # any JSON input, checked before it is parsed (ingest/json_guard.py)
+    JSON_TOO_DEEP = "json_too_deep"
+    RECORD_TOO_LARGE = "record_too_large"
+    INVALID_ENCODING = "invalid_encoding"
     # COCO records
     DUPLICATE_IMAGE_ID = "duplicate_image_id"
     DUPLICATE_ANNOTATION_ID = "duplicate_annotation_id"
@@ -83,6 +91,11 @@ class Reject:
     message: str
 
 
+def _utf8(text: str) -> str:
+    """``text`` as valid UTF-8: lone surrogates (a file name that was not UTF-8) escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def rejects_table(rejects: list[Reject], source: str, run_id: str, at: datetime) -> pa.Table:
     """Turn ``rejects`` into rows of the rejects table for one source and run."""
     return pa.Table.from_pylist(
@@ -90,9 +103,9 @@ def rejects_table(rejects: list[Reject], source: str, run_id: str, at: datetime)
             {
                 "source": source,
                 "landing_table": r.landing_table,
-                "item": r.item,
+                "item": _utf8(r.item),
                 "reason_code": str(r.reason),
-                "message": r.message,
+                "message": _utf8(r.message),
                 "rejected_at": at,
                 "ingest_run_id": run_id,
             }

@@ -18,6 +18,8 @@ class LandingReport:
     rows_landed: dict[str, int] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    #: records repeated with identical content, collapsed to one row (not rows in), per table
+    collapsed: dict[str, int] = field(default_factory=dict)
 
     @property
     def rows_rejected(self) -> dict[str, int]:

@@ -25,6 +25,7 @@ from lakehouse.landing import LandingError
 from lakehouse.report import LandingReport
 from lakehouse.settings import PROJECT_ROOT, warehouse
 from mmfactory.check_cli import check, finish_build, report
+from mmfactory.lock_cli import guard
 from mmfactory.reporting import print_landing
 from mmfactory.release_cli import register as register_release_commands
 from mmfactory.review_cli import review_app
@@ -38,6 +39,7 @@ app.add_typer(review_app, name="review")
 app.command()(check)
 app.command()(report)
 register_release_commands(app)
+app.callback()(guard)  # the warehouse lock: one writer at a time (mmfactory/lock_cli.py)
 
 console = Console()
 err = Console(stderr=True)
@@ -51,7 +53,7 @@ DEFAULT_CHARTQA = SHARED / "chartqa"
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
+    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -90,43 +92,51 @@ def land_coco_command(
     bbox_tolerance_px: Annotated[float, typer.Option(
         help="How far a box may reach beyond its image and still land.")] = DEFAULT_BBOX_TOLERANCE_PX,
     verify: Annotated[bool, typer.Option(help="Fully decode every image (slow) instead of headers only.")] = False,
+    replace: Annotated[bool, typer.Option(
+        help="Land even when it would shrink the source to zero rows or by more than half.")] = False,
 ) -> None:
     """Land a COCO annotation file and its images folder."""
     _landing(f"landing {source}", lambda p: land_coco(
-        warehouse(), images, annotations, source, bbox_tolerance_px, verify, p))
+        warehouse(), images, annotations, source, bbox_tolerance_px, verify, p, replace))
 
 
 @land_app.command("funsd")
 def land_funsd_command(
     root: Annotated[Path, typer.Argument(help="FUNSD folder (<split>/images, <split>/annotations).")],
     source: Annotated[str, typer.Option(help="Name of this source.")] = "funsd",
+    replace: Annotated[bool, typer.Option(
+        help="Land even when it would shrink the source to zero rows or by more than half.")] = False,
 ) -> None:
     """Land FUNSD forms: entities, words, boxes, labels, question->answer links."""
     from ingest.funsd import land_funsd
 
-    _landing(f"landing {source}", lambda p: land_funsd(warehouse(), root, source))
+    _landing(f"landing {source}", lambda p: land_funsd(warehouse(), root, source, replace=replace))
 
 
 @land_app.command("sroie")
 def land_sroie_command(
     root: Annotated[Path, typer.Argument(help="SROIE folder (img/, box/, key/).")],
     source: Annotated[str, typer.Option(help="Name of this source.")] = "sroie",
+    replace: Annotated[bool, typer.Option(
+        help="Land even when it would shrink the source to zero rows or by more than half.")] = False,
 ) -> None:
     """Land SROIE receipts: text lines with quadrilaterals, key fields."""
     from ingest.sroie import land_sroie
 
-    _landing(f"landing {source}", lambda p: land_sroie(warehouse(), root, source))
+    _landing(f"landing {source}", lambda p: land_sroie(warehouse(), root, source, replace=replace))
 
 
 @land_app.command("chartqa")
 def land_chartqa_command(
     root: Annotated[Path, typer.Argument(help="ChartQA folder (png/, tables/, qa.json).")],
     source: Annotated[str, typer.Option(help="Name of this source.")] = "chartqa",
+    replace: Annotated[bool, typer.Option(
+        help="Land even when it would shrink the source to zero rows or by more than half.")] = False,
 ) -> None:
     """Land ChartQA charts with their tables (plausibility-checked) and QA pairs."""
     from ingest.chartqa import land_chartqa
 
-    _landing(f"landing {source}", lambda p: land_chartqa(warehouse(), root, source))
+    _landing(f"landing {source}", lambda p: land_chartqa(warehouse(), root, source, replace=replace))
 
 
 @app.command()

@@ -21,3 +21,6 @@ def print_landing(report: LandingReport, console: Console | None = None) -> None
     if report.rejects:
         reasons = ", ".join(f"{k}: {v}" for k, v in sorted(report.reason_counts().items()))
         console.print(f"rejects by reason: {reasons}")
+    if report.collapsed:
+        counts = ", ".join(f"{k}: {v}" for k, v in sorted(report.collapsed.items()))
+        console.print(f"identical duplicate records collapsed to one: {counts}")

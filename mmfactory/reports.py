@@ -187,7 +187,7 @@ def build_metrics(wh: Warehouse, data: ReportData, generated_at: datetime) -> di
     manifest = data.manifest or {}
     return {
         "generated_at": generated_at.isoformat(timespec="seconds"),
-        "warehouse": str(wh.root),
+        "warehouse": wh.root.name,  # no path of the build machine in an export
         "factory_version": manifest.get("factory_version"),
         "dbt_invocation_id": manifest.get("dbt_invocation_id"),
         "source": "report_* tables in lakehouse.duckdb (models/marts/reports/)",

@@ -26,7 +26,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from lakehouse.landing import ensure_tables
+from lakehouse.landing import LandingError, ensure_tables
 from lakehouse.settings import warehouse
 from mmfactory.reporting import print_landing
 from quality.review_verdicts import LANDED_TABLES, ReviewFileError, import_verdicts, land_records
@@ -40,6 +40,8 @@ console = Console(stderr=False)
 @review_app.callback()
 def review() -> None:
     """Manual review: the review page, verdict import and Label Studio export."""
+
+
 err = Console(stderr=True)
 
 
@@ -48,6 +50,9 @@ def import_command(
     file: Annotated[Path, typer.Argument(help="CSV or JSONL file of verdicts.")],
     timezone: Annotated[str | None, typer.Option(
         help="IANA timezone for times written without an offset (else such rows are rejected).")] = None,
+    replace: Annotated[bool, typer.Option(
+        help="Replace an earlier import of another file with the same name, or one this "
+             "file would shrink by more than half.")] = False,
 ) -> None:
     """Land a file of review verdicts: CSV, JSONL or a Label Studio JSON export."""
     wh = warehouse()
@@ -60,10 +65,10 @@ def import_command(
                 records = verdict_records(file)
             except LabelStudioFileError as exc:
                 raise ReviewFileError(str(exc)) from None
-            report = land_records(wh, file, records, timezone)
+            report = land_records(wh, file, records, timezone, replace)
         else:
-            report = import_verdicts(wh, file, timezone)
-    except ReviewFileError as exc:
+            report = import_verdicts(wh, file, timezone, replace)
+    except (ReviewFileError, LandingError) as exc:
         err.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=2) from None
     print_landing(report, console)

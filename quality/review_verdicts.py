@@ -10,8 +10,10 @@ Out: ``landing/review_verdicts/<file key>.parquet`` and ``landing/rejects/review
 Decisions:
 - The file key is the file's stem made safe (lower-case; other characters than a-z, 0-9,
   ``_`` and ``-`` become ``-``), or ``file-<hash of its absolute path>`` when nothing is
-  left. Importing a file with the same name again replaces its earlier import: the same
-  file twice never duplicates a verdict, and a corrected file replaces its old rows.
+  left. Importing the same file again replaces its earlier import: the same file twice
+  never duplicates a verdict, and a corrected file replaces its old rows. Another file
+  with the same key (``a/day1.csv`` after ``b/day1.csv``) is refused unless ``replace``;
+  so is a key that another kind of input holds (``lakehouse/commit.py``).
 - A file that cannot be read, has an unknown suffix (.csv, .jsonl, .ndjson) or lacks a
   required column lands nothing (:class:`ReviewFileError`).
 - A row is rejected, with a message, when: a required value is empty
@@ -49,10 +51,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from lakehouse.commit import SourceCommit
 from lakehouse.landing import (
     LandingError,
     check_source_name,
-    land_table,
     landed_files,
     new_run_id,
     utc_now,
@@ -142,7 +144,7 @@ def read_records(path: Path) -> list[tuple[int, dict | None]]:
             continue
         try:
             record = json.loads(line)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # not JSON, or nested past the limit
             record = None
         records.append((number, record if isinstance(record, dict) else None))
     keys = set().union(*(r.keys() for _, r in records if r is not None)) if records else set()
@@ -256,27 +258,33 @@ def validate_records(records: list[tuple[int, dict | None]], known: set[str], fi
     return rows, rejects
 
 
-def import_verdicts(wh: Warehouse, path: Path, default_timezone: str | None = None) -> LandingReport:
+def import_verdicts(wh: Warehouse, path: Path, default_timezone: str | None = None,
+                    replace: bool = False) -> LandingReport:
     """Validate the verdict file at ``path`` and land its valid rows (see the module
-    docstring). Raises :class:`ReviewFileError` when nothing can be imported."""
+    docstring). Raises :class:`ReviewFileError` when nothing can be imported, and
+    ``LandingError`` (nothing changed) when its key was imported from another file, is
+    used by another kind of input, or the import would drop more than half of the key's
+    earlier verdicts (``replace`` allows the last two)."""
     path = Path(path)
-    key = file_key(path)
     if default_timezone is not None:
         try:
             ZoneInfo(default_timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ReviewFileError(f"unknown timezone {default_timezone!r} (use an IANA name such as "
                                   "Asia/Shanghai or UTC)") from None
-    return land_records(wh, path, read_records(path), default_timezone)
+    return land_records(wh, path, read_records(path), default_timezone, replace)
 
 
 def land_records(wh: Warehouse, path: Path, records: list[tuple[int, dict | None]],
-                 default_timezone: str | None = None) -> LandingReport:
+                 default_timezone: str | None = None, replace: bool = False) -> LandingReport:
     """Validate ``records`` (line number, verdict record) read from the file at ``path``
     (by :func:`read_records` or another reader, e.g. of a Label Studio export) and land the
-    valid ones under the file's key, replacing its earlier import."""
+    valid ones under the file's key, replacing its earlier import of the same file (all or
+    nothing; the refusals of :func:`import_verdicts` apply, ``replace`` lifts them)."""
     path = Path(path)
     key = file_key(path)
+    commit = SourceCommit(wh, key, REJECTS_SOURCE, replace, origin=str(path.resolve()),
+                          claim_names=(key, f"{REJECTS_SOURCE}-{key}"[:64]))
     wanted = {_text(r, "sample_id") for _, r in records if r is not None} - {""}
     known = known_sample_ids(wh, wanted) if wanted else set()
     rows, rejects = validate_records(records, known, path.name, _earlier_roles(wh, key), default_timezone)
@@ -284,10 +292,12 @@ def land_records(wh: Warehouse, path: Path, records: list[tuple[int, dict | None
     stamp = {"source": key, "ingested_at": at, "ingest_run_id": run_id}
     table = pa.Table.from_pylist([{**row, **stamp} for row in rows], schema=REVIEW_VERDICTS_SCHEMA)
     report = LandingReport(source=key, rows_in={REVIEW_VERDICTS_TABLE: len(records)}, rejects=rejects)
-    report.files.append(land_table(wh, REVIEW_VERDICTS_TABLE, key, table, REVIEW_VERDICTS_SCHEMA))
-    report.rows_landed[REVIEW_VERDICTS_TABLE] = table.num_rows
-    report.files.append(land_table(wh, REJECTS_TABLE, f"{REJECTS_SOURCE}-{key}"[:64],
-                                   rejects_table(rejects, REJECTS_SOURCE, run_id, at), REJECTS_SCHEMA))
+    with commit:
+        report.files.append(commit.stage(REVIEW_VERDICTS_TABLE, table, REVIEW_VERDICTS_SCHEMA))
+        report.rows_landed[REVIEW_VERDICTS_TABLE] = table.num_rows
+        report.files.append(commit.stage(REJECTS_TABLE, rejects_table(rejects, REJECTS_SOURCE, run_id, at),
+                                         REJECTS_SCHEMA, name=f"{REJECTS_SOURCE}-{key}"[:64]))
+        commit.commit()
     return report
 
 

@@ -222,7 +222,8 @@ def render_derived(
         ("chart", charts_source, "chart_image"),
     ):
         mine = [r for r in rendered if r.kind == kind]
-        run = Landing(wh, source, run_id, at, DocumentLandingReport(source=source))
+        # derived from what landed, re-rendered at will: a smaller pool is no loss
+        run = Landing(wh, source, run_id, at, DocumentLandingReport(source=source), replace=True)
         kept = _land_derived_assets(run, root, mine, asset_type)
         _land_lineage(run, kept, libs)
         if kind == "document":

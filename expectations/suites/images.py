@@ -3,6 +3,8 @@ recorded sha256; every comparison record really holds several images, in order."
 
 from __future__ import annotations
 
+import os
+
 from expectations import config as C
 from expectations.config import CheckConfig
 from expectations.inputs import CheckInputs
@@ -46,8 +48,10 @@ def image_integrity(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
         exists.append(ok)
         shas.append(inp.sha256(path) if ok else None)
         if ok and rel is not None and root is not None:
+            # a hard link of the registered file (the same inode), or a byte-identical copy
             registered_file = inp.registered_root(root) / rel
-            resolves.append(path.resolve() == registered_file.resolve())
+            resolves.append(registered_file.is_file() and (
+                os.path.samefile(path, registered_file) or inp.sha256(registered_file) == shas[-1]))
         else:
             resolves.append(False)
     refs["file_exists"], refs["file_sha256"], refs["resolves_to_registered_file"] = exists, shas, resolves
@@ -68,7 +72,7 @@ def image_integrity(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
             E.ExpectColumnValuesToBeInSet(column="file_exists", value_set=[True],
                                           description="the file exists in the exported image folder"),
             E.ExpectColumnValuesToBeInSet(column="resolves_to_registered_file", value_set=[True],
-                                          description="the exported path leads to the file under its source root"),
+                                          description="the exported file is the file under its source root (hard link or copy)"),
             E.ExpectColumnPairValuesToBeEqual(column_A="file_sha256", column_B="manifest_asset_id",
                                               description="sha256 of the file = the recorded asset id"),
             E.ExpectColumnPairValuesToBeEqual(column_A="manifest_asset_id", column_B="registered_asset_id",

@@ -8,6 +8,7 @@ the source's ``rejects`` file and its ``asset_sources`` row.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,11 +24,47 @@ from ingest.image_files import (
     assets_table,
     dedupe_content,
     inspect_images,
+    resolve_inside,
 )
-from lakehouse.landing import land_table, table_of
-from lakehouse.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reject, rejects_table
+from ingest.json_guard import check_json_file
+from lakehouse.commit import SourceCommit
+from lakehouse.landing import table_of
+from lakehouse.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reason, Reject, rejects_table
 from lakehouse.settings import Warehouse
 from lakehouse.sources import ASSET_SOURCES_SCHEMA, ASSET_SOURCES_TABLE, source_row
+
+
+def read_inside(root: Path, relative_path: str, table: str, is_json: bool = False) -> bytes | Reject:
+    """The bytes of an annotation file under ``root``, or a reject (for ``table``) when it
+    is a symlink leading outside the root (``path_escapes_root``), not a regular file, or
+    cannot be read; with ``is_json``, also when it breaks a bound of ``json_guard`` (so
+    no parser ever sees a file nested deep enough to exhaust the machine)."""
+    resolved = resolve_inside(root, relative_path)
+    if isinstance(resolved, Reject):
+        return Reject(table, relative_path, resolved.reason, resolved.message)
+    if not resolved.is_file():
+        reason = Reason.NOT_A_REGULAR_FILE if resolved.exists() else Reason.MISSING_FILE
+        return Reject(table, relative_path, reason, f"{relative_path}: not a regular file")
+    if is_json:
+        problem = check_json_file(resolved)
+        if problem is not None and problem.reason != Reason.INVALID_ENCODING:
+            return Reject(table, relative_path, problem.reason, f"{relative_path}: {problem.message}")
+    try:
+        return resolved.read_bytes()
+    except OSError as exc:
+        return Reject(table, relative_path, Reason.MISSING_FILE,
+                      f"{relative_path}: cannot be read ({exc.strerror})")
+
+
+def parse_json(data: bytes, relative_path: str, table: str) -> object | Reject:
+    """``json.loads`` of an annotation file's bytes (UTF-8, UTF-16 or UTF-32, a BOM
+    allowed, as ``json`` detects them), or an ``invalid_json`` reject."""
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        return Reject(table, relative_path, Reason.INVALID_JSON,
+                      f"{relative_path}: not valid JSON ({why})".replace("\n", " "))
 
 
 @dataclass
@@ -55,13 +92,25 @@ def inspect_files(root: Path, relative_paths: list[str]) -> InspectedFiles:
 
 @dataclass
 class Landing:
-    """One landing in progress: where it writes, under which source, run and time."""
+    """One landing in progress: where it writes, under which source, run and time.
+
+    Every table is staged (``lakehouse.commit.SourceCommit``) and ``finish`` commits them
+    all together: a landing that fails or is refused half-way replaces nothing. ``kind``,
+    when given, refuses a source name of another kind at once; ``replace`` allows a
+    landing that shrinks the source by more than half.
+    """
 
     wh: Warehouse
     source: str
     run_id: str
     at: datetime
     report: DocumentLandingReport
+    kind: str = ""
+    replace: bool = False
+    commit: SourceCommit = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.commit = SourceCommit(self.wh, self.source, self.kind, self.replace)
 
     @property
     def stamp(self) -> dict:
@@ -73,7 +122,7 @@ class Landing:
 
     def land_table(self, table: str, rows: pa.Table, schema: pa.Schema) -> None:
         """Land an already built table as ``source``'s file of ``table`` and count it."""
-        self.report.files.append(land_table(self.wh, table, self.source, rows, schema))
+        self.report.files.append(self.commit.stage(table, rows, schema))
         self.report.add_landed(table, rows.num_rows)
 
     def land_assets(
@@ -98,23 +147,20 @@ class Landing:
     def finish(
         self, source_kind: str, asset_type: str, images_root: Path, annotations_path: Path | None
     ) -> DocumentLandingReport:
-        """Land the source's rejects (every reject in the report) and its ``asset_sources``
-        row; record the images root. Returns the report."""
+        """Stage the source's rejects (every reject in the report) and its ``asset_sources``
+        row, then commit every staged table at once (raises ``LandingError`` when refused:
+        nothing replaced); record the images root. Returns the report."""
         rejects = [r for r in self.report.rejects]
         self.report.files.append(
-            land_table(
-                self.wh,
+            self.commit.stage(
                 REJECTS_TABLE,
-                self.source,
                 rejects_table(rejects, self.source, self.run_id, self.at),
                 REJECTS_SCHEMA,
             )
         )
         self.report.files.append(
-            land_table(
-                self.wh,
+            self.commit.stage(
                 ASSET_SOURCES_TABLE,
-                self.source,
                 source_row(
                     self.source,
                     source_kind,
@@ -127,5 +173,7 @@ class Landing:
                 ASSET_SOURCES_SCHEMA,
             )
         )
+        self.commit.kind = self.commit.kind or source_kind
+        self.commit.commit()
         self.report.images_roots[self.source] = images_root.resolve()
         return self.report

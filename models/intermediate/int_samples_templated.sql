@@ -2,7 +2,9 @@
 -- by a stable hash of its key (so rebuilds are stable), the template's placeholders
 -- filled, the LLaVA conversation built, and its images resolved to paths. An English
 -- description or comparison with a landed model answer takes that answer
--- (generation_method = 'model', generation_request_hash traces the call).
+-- (generation_method = 'model', generation_request_hash traces the call), and has a twin
+-- with the template answer (generation_method = 'template_fallback', fallback_of_sample_id
+-- = the model sample) that ships only if the model answer fails its audit.
 with
 
 description as (select * from {{ ref('int_description_samples_derived') }}),
@@ -78,16 +80,36 @@ templated as (
 
 ),
 
+-- a model answer that fails its audit must not cost the sample: each English sample with
+-- a model answer has a template twin (the verified template answer), which ships only when
+-- the model answer's audit fails (int_samples_qualified)
+with_fallbacks as (
+
+    select *, null::varchar as fallback_of_sample_key from templated
+    union all by name
+    select
+        * replace (
+            sample_key || ':template_fallback' as sample_key,
+            null::varchar as model_answer_text,
+            null::varchar as generation_request_hash,
+            null::varchar as generation_model
+        ),
+        sample_key as fallback_of_sample_key
+    from templated
+    where language = 'en' and model_answer_text is not null
+
+),
+
 images as (
 
     select
-        templated.sample_key,
+        with_fallbacks.sample_key,
         list(assets.source || '/' || assets.relative_path order by source_asset.position) as image_paths
 
-    from templated,
-        unnest(templated.source_asset_ids) with ordinality as source_asset(asset_id, position)
+    from with_fallbacks,
+        unnest(with_fallbacks.source_asset_ids) with ordinality as source_asset(asset_id, position)
     inner join assets on assets.asset_id = source_asset.asset_id
-    group by templated.sample_key
+    group by with_fallbacks.sample_key
 
 ),
 
@@ -95,7 +117,10 @@ filled as (
 
     select
         {{ stable_id('s_', "templated.task_type || ':' || templated.sample_key") }} as sample_id,
-        templated.* exclude (fills_en, fills_zh),
+        case when templated.fallback_of_sample_key is not null then
+            {{ stable_id('s_', "templated.task_type || ':' || templated.fallback_of_sample_key") }}
+        end as fallback_of_sample_id,
+        templated.* exclude (fills_en, fills_zh, fallback_of_sample_key),
         images.image_paths,
         len(source_asset_ids) as image_count,
         {{ fill_placeholders('human_template', 'fills') }} as question_text,
@@ -106,10 +131,11 @@ filled as (
         end as answer_text,
         case
             when templated.language = 'en' and templated.model_answer_text is not null then 'model'
+            when templated.fallback_of_sample_key is not null then 'template_fallback'
             else 'template'
         end as generation_method
 
-    from templated
+    from with_fallbacks as templated
     inner join images on images.sample_key = templated.sample_key
 
 ),

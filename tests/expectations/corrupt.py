@@ -179,20 +179,10 @@ def dropped_image_token(wh: Warehouse) -> None:
 
 
 def missing_image_file(wh: Warehouse) -> str:
-    """6: a referenced image file missing from the exported image folder: the source's
-    link is replaced by a folder linking every file but one."""
+    """6: a referenced image file missing from the exported image folder (its file under
+    images/<source>/ is deleted)."""
     image = read_jsonl(wh.exports / FINAL)[0]["image"][0]
-    source, name = image.split("/", 1)
-    link = wh.exports / "images" / source
-    root = link.resolve()
-    link.unlink()
-    link.mkdir()
-    for folder, _dirs, files in os.walk(root):
-        rel = Path(folder).relative_to(root)
-        (link / rel).mkdir(parents=True, exist_ok=True)
-        for f in files:
-            if (rel / f).as_posix() != name:
-                (link / rel / f).symlink_to(Path(folder) / f)
+    (wh.exports / "images" / image).unlink()
     return image
 
 

@@ -85,8 +85,16 @@ def test_model_answers_are_audited_judged_and_costed(shared_datasets, wh, server
         if assets[0] in hallucinated:
             assert answer == HALLUCINATED
             assert "visual_hallucination" in flags and sample_id not in shipped
+            # the verified template answer ships instead, and the failed answer is a failure
+            (twin,) = _rows(wh, "select sample_id, answer_text, generation_method from int_samples_templated "
+                                "where fallback_of_sample_id = ?", [sample_id])
+            assert twin[0] in shipped and twin[2] == "template_fallback" and twin[1] != HALLUCINATED
         else:
             assert answer == FAITHFUL and not flags and sample_id in shipped
+            # a model answer that passed: its template twin stays out
+            (twin,) = _rows(wh, "select sample_id from int_samples_templated where fallback_of_sample_id = ?",
+                            [sample_id])
+            assert twin[0] not in shipped
     assert any(a[0] in hallucinated for _, _, a, _, _ in descriptions)
 
     # a judgement below the threshold keeps a sample out; one above does not

@@ -1,6 +1,7 @@
 -- One row per candidate sample: its audit result, its review status and whether it may
 -- ship. is_shippable = the audit passed and no final verdict rejected it and no open
--- first/second disagreement waits for arbitration (unreviewed and approved samples ship).
+-- first/second disagreement waits for arbitration (unreviewed and approved samples ship),
+-- and, for a template fallback, its model-answer twin failed its audit.
 -- error_types: the audit's error types plus, for a rejected sample, the reviewers' error
 -- type (unclassified when they gave none).
 with
@@ -23,10 +24,26 @@ verdicts as (
 
 ),
 
+model_twins as (
+
+    -- the model-answer sample a template fallback stands in for, and its audit result
+    select
+        samples.sample_id as fallback_sample_id,
+        coalesce(audited.is_audit_passed, false) as is_model_answer_passed
+
+    from samples
+    left join audited on audited.sample_id = samples.fallback_of_sample_id
+    where samples.fallback_of_sample_id is not null
+
+),
+
 joined as (
 
     select
         samples.sample_id,
+        samples.fallback_of_sample_id,
+        -- a template fallback whose model-answer twin passed its audit is not needed
+        coalesce(model_twins.is_model_answer_passed, false) as is_superseded,
         samples.task_type,
         samples.asset_type,
         samples.language,
@@ -45,6 +62,7 @@ joined as (
     from samples
     left join audited on audited.sample_id = samples.sample_id
     left join verdicts on verdicts.sample_id = samples.sample_id
+    left join model_twins on model_twins.fallback_sample_id = samples.sample_id
 
 ),
 
@@ -56,7 +74,8 @@ final as (
             audit_error_types,
             case when review_error_type is not null then [review_error_type] else [] end
         ))) as error_types,
-        is_audit_passed and review_status in ('unreviewed', 'approved') as is_shippable
+        is_audit_passed and review_status in ('unreviewed', 'approved') and not is_superseded
+            as is_shippable
 
     from joined
 

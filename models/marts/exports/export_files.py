@@ -13,12 +13,13 @@ Layout:
   packed/{train,val}.jsonl                                           multi-turn packed set
   llava/{train,val,smoke_test}.json                                  JSON arrays
   <profile>/{train,val,smoke_test}.<suffix>                         every profile of the seed
-  images/<source> -> the source's images root                       the image folder
+  images/<source>/<path>   every image of the manifest, hard-linked (or copied): the folder
+                           moves and copies with the records
 
 A profile whose seed row says ``is_llamafactory_dataset`` is a LLaMA-Factory dataset_dir:
-its folder also holds dataset_info.json and one link per source (``<source> ->
+its folder also holds dataset_info.json and one relative link per source (``<source> ->
 ../images/<source>``), so LLaMA-Factory's default ``media_dir`` (= ``dataset_dir``) finds
-every image path as written.
+every image path as written, and the links move with the exports folder.
 """
 
 import hashlib
@@ -32,14 +33,33 @@ from lakehouse.sources import resolve_root
 from lakehouse.taxonomy import export_profiles
 
 
-def _link_images(session, sources_view, images_dir, dataset_dirs=()):
+def _place_images(session, assets_view, sources_view, images_dir):
+    """Every image of the asset manifest as a real file at images/<source>/<path>: a hard
+    link to the registered file (no copy of the bytes), or a copy where a link cannot be
+    made (another file system). Unlike symlinks, these survive moving or copying the
+    exports folder, and name no path of the build machine."""
     images_dir.mkdir(parents=True, exist_ok=True)
-    for source, root in session.execute(f"select source, images_root from {sources_view}").fetchall():
-        target = resolve_root(root)
-        link = images_dir / source
-        os.symlink(os.path.relpath(target, link.parent.resolve()), link)
-        for folder in dataset_dirs:
-            os.symlink(os.path.relpath(link, folder), folder / source)
+    rows = session.execute(f"""
+        select a.image, s.images_root, substr(a.image, length(a.source) + 2) as relative_path
+        from {assets_view} as a inner join {sources_view} as s on s.source = a.source
+        order by a.image
+    """).fetchall()
+    for image, root, relative_path in rows:
+        target = resolve_root(root) / relative_path
+        dest = images_dir / image
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(target.resolve(), dest)
+        except OSError:
+            shutil.copyfile(target, dest)
+
+
+def _link_sources(images_dir, dataset_dirs):
+    """One relative link per image source in each LLaMA-Factory dataset folder."""
+    sources = sorted(d.name for d in images_dir.iterdir() if d.is_dir())
+    for folder in dataset_dirs:
+        for source in sources:
+            os.symlink(os.path.join("..", images_dir.name, source), folder / source)
 
 
 def _profile_list(value):
@@ -111,7 +131,8 @@ def model(dbt, session):
         rows.append({"file_path": f"{p.export_profile}/dataset_info.json", "profile": p.export_profile,
                      "split": "all", "row_count": len(entries),
                      "sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data)})
-    _link_images(session, views["asset_sources"], staging / "images", dataset_dirs)
+    _place_images(session, views["asset_records"], views["asset_sources"], staging / "images")
+    _link_sources(staging / "images", dataset_dirs)
 
     previous = exports.with_name(f".exports-old-{uuid.uuid4().hex[:8]}")
     if exports.exists():

@@ -48,7 +48,7 @@ candidates as (
 
     from qualified
     inner join audited on audited.sample_id = qualified.sample_id
-    where qualified.is_audit_passed
+    where qualified.is_audit_passed and not qualified.is_superseded
 
 ),
 

@@ -7,7 +7,9 @@ with
 
 qualified as (
 
+    -- a template twin whose model answer passed is not a candidate of its own
     select * from {{ ref('int_samples_qualified') }}
+    where not is_superseded
 
 ),
 

@@ -30,7 +30,18 @@ renamed as (
 
     from source
 
+),
+
+-- the same bytes landed under two sources (a second dataset sharing images) are one
+-- asset: its first location by source, then path; every location is in
+-- stg_landing__asset_locations
+deduplicated as (
+
+    select *
+    from renamed
+    qualify row_number() over (partition by asset_id order by source, relative_path) = 1
+
 )
 
-select * from renamed
+select * from deduplicated
 where {{ not_taken_down('asset_id') }}

@@ -1,0 +1,22 @@
+with
+
+source as (
+
+    select * from {{ source('landing', 'assets') }}
+
+),
+
+located as (
+
+    select
+        asset_id,
+        source,
+        relative_path,
+        row_number() over (partition by asset_id order by source, relative_path) = 1
+            as is_primary_location
+
+    from source
+
+)
+
+select * from located
