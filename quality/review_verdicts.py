@@ -55,6 +55,7 @@ from lakehouse.commit import SourceCommit
 from lakehouse.landing import (
     LandingError,
     check_source_name,
+    land_table,
     landed_files,
     new_run_id,
     utc_now,
