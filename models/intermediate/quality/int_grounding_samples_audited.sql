@@ -27,7 +27,10 @@ question_categories as (
 
 annotations as (
 
-    select * from {{ ref('int_annotations_normalized') }}
+    -- every annotation with its category's count and crowd flag in the image, its
+    -- left/right rank among the non-crowd instances and the runners-up's centres (the
+    -- same ranking the grounding task picks its referents by)
+    select * from {{ ref('int_grounding_referents_ranked') }}
 
 ),
 
@@ -81,44 +84,23 @@ answer_boxes as (
 
 candidates as (
 
+    -- the image's annotations of the category the question names
     select
         answer_boxes.sample_id,
         annotations.annotation_id,
         annotations.is_crowd,
-        annotations.bbox_x_px,
-        annotations.bbox_y_px,
-        annotations.bbox_w_px,
-        annotations.bbox_h_px,
-        annotations.image_width_px,
-        annotations.image_height_px,
-        count(*) over same_category as category_annotation_count,
-        bool_or(annotations.is_crowd) over same_category as category_has_crowd,
-        (annotations.grid_xmin + annotations.grid_xmax) / 2.0 as center_x_grid,
-        row_number() over (partition by answer_boxes.sample_id, annotations.is_crowd
-                           order by (annotations.grid_xmin + annotations.grid_xmax) / 2.0,
-                                    annotations.annotation_id) as left_rank,
-        row_number() over (partition by answer_boxes.sample_id, annotations.is_crowd
-                           order by (annotations.grid_xmin + annotations.grid_xmax) / 2.0 desc,
-                                    annotations.annotation_id) as right_rank
+        annotations.category_annotation_count,
+        annotations.category_has_crowd,
+        annotations.center_x_grid,
+        annotations.left_rank,
+        annotations.right_rank,
+        annotations.second_left_center_x_grid,
+        annotations.second_right_center_x_grid
 
     from answer_boxes
     inner join annotations
         on annotations.asset_id = answer_boxes.asset_id
         and annotations.category_name = answer_boxes.question_category
-    window same_category as (partition by answer_boxes.sample_id)
-
-),
-
-with_neighbours as (
-
-    select
-        *,
-        max(center_x_grid) filter (where left_rank = 2 and not is_crowd) over (partition by sample_id)
-            as second_left_center_x_grid,
-        max(center_x_grid) filter (where right_rank = 2 and not is_crowd) over (partition by sample_id)
-            as second_right_center_x_grid
-
-    from candidates
 
 ),
 
@@ -126,25 +108,25 @@ referents as (
 
     select
         answer_boxes.sample_id,
-        any_value(with_neighbours.category_annotation_count) as category_annotation_count,
-        any_value(with_neighbours.category_has_crowd) as category_has_crowd,
-        any_value(with_neighbours.annotation_id) filter (where
-            not with_neighbours.is_crowd and case answer_boxes.question_referent_kind
-                when 'unique' then with_neighbours.category_annotation_count = 1
-                when 'leftmost' then with_neighbours.left_rank = 1
-                else with_neighbours.right_rank = 1 end
+        any_value(candidates.category_annotation_count) as category_annotation_count,
+        any_value(candidates.category_has_crowd) as category_has_crowd,
+        any_value(candidates.annotation_id) filter (where
+            not candidates.is_crowd and case answer_boxes.question_referent_kind
+                when 'unique' then candidates.category_annotation_count = 1
+                when 'leftmost' then candidates.left_rank = 1
+                else candidates.right_rank = 1 end
         ) as referent_annotation_id,
         any_value(case answer_boxes.question_referent_kind
-            when 'leftmost' then with_neighbours.second_left_center_x_grid - with_neighbours.center_x_grid
-            when 'rightmost' then with_neighbours.center_x_grid - with_neighbours.second_right_center_x_grid
-        end) filter (where not with_neighbours.is_crowd and case answer_boxes.question_referent_kind
-                when 'leftmost' then with_neighbours.left_rank = 1
-                when 'rightmost' then with_neighbours.right_rank = 1
+            when 'leftmost' then candidates.second_left_center_x_grid - candidates.center_x_grid
+            when 'rightmost' then candidates.center_x_grid - candidates.second_right_center_x_grid
+        end) filter (where not candidates.is_crowd and case answer_boxes.question_referent_kind
+                when 'leftmost' then candidates.left_rank = 1
+                when 'rightmost' then candidates.right_rank = 1
                 else false end
         ) as referent_gap_grid
 
     from answer_boxes
-    inner join with_neighbours on with_neighbours.sample_id = answer_boxes.sample_id
+    inner join candidates on candidates.sample_id = answer_boxes.sample_id
     group by answer_boxes.sample_id
 
 ),
