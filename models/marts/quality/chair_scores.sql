@@ -1,5 +1,5 @@
--- CHAIR (Rohrbach et al. 2018) over the answers of image_description and
--- multi_image_comparison samples: CHAIR_i = hallucinated mentions / all mentions,
+-- CHAIR (Rohrbach et al. 2018) over the answers of the task types seeds/task_types.csv
+-- marks is_chair_checked (image_description, multi_image_comparison): CHAIR_i = hallucinated mentions / all mentions,
 -- CHAIR_s = answers with any hallucinated mention / all answers (an answer without a
 -- mention counts in the denominator). One row for all answers (scope 'all') and one per
 -- task type, language and generation method (template or model-written).
@@ -9,7 +9,12 @@ with
 samples as (
 
     select * from {{ ref('int_samples_templated') }}
-    where task_type in ('image_description', 'multi_image_comparison')
+
+),
+
+task_types as (
+
+    select * from {{ ref('stg_seeds__task_types') }}
 
 ),
 
@@ -32,7 +37,9 @@ answers as (
             as hallucinated_mention_count
 
     from samples
+    inner join task_types on task_types.task_type = samples.task_type
     left join mentions on mentions.sample_id = samples.sample_id
+    where task_types.is_chair_checked
     group by all
 
 ),

@@ -12,6 +12,12 @@ library as (
 
 ),
 
+taxonomy as (
+
+    select * from {{ ref('stg_seeds__error_types') }}
+
+),
+
 flags as (
 
     select * from {{ ref('low_quality_flags') }}
@@ -20,12 +26,9 @@ flags as (
 
 error_types as (
 
-    -- the fixed taxonomy (quality/error_types.py), so that a type with nothing to report
-    -- shows zeros, plus any other type the library or the flags hold
-    select unnest([
-        'visual_hallucination', 'count_mismatch', 'ocr_omission', 'chart_misread', 'grounding_offset',
-        'multi_image_confusion', 'format_error', 'unclassified'
-    ]) as error_type
+    -- the taxonomy (seeds/error_types.csv), so that a type with nothing to report shows
+    -- zeros, plus any other type the library or the flags hold
+    select error_type from taxonomy
     union
     select error_type from library
     union

@@ -1,7 +1,7 @@
 -- Quality signals per task type over every candidate sample (quality_audit: shipped or
 -- not): audit passes and the pass rate, review outcomes, samples flagged as low quality
 -- (low_quality_flags) and their most frequent error type, shippable and shipped counts
--- (training_records). Every task type a template exists for is listed.
+-- (training_records). Every task type of seeds/task_types.csv is listed.
 with
 
 audit as (
@@ -22,9 +22,15 @@ shipped as (
 
 ),
 
+task_types as (
+
+    select * from {{ ref('stg_seeds__task_types') }}
+
+),
+
 domain as (
 
-    select distinct task_type from {{ ref('stg_seeds__instruction_templates') }}
+    select task_type from task_types
     union
     select distinct task_type from audit
 
