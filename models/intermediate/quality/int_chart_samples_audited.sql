@@ -1,8 +1,8 @@
-{{ config(enabled=var('quality_audit_charts', false)) }}
--- chart_reading against the chart's data table, from the TEXT only. DISABLED until the
--- chart staging models exist (var quality_audit_charts); the staging names
--- (stg_charts__charts, stg_charts__tables) and columns follow ingest/documents/tables.py
--- and must be confirmed when they land. Checks (all chart_misread):
+{{ config(enabled=var('quality_audit_charts', true)) }}
+-- chart_reading against the chart's data table (stg_charts__charts, stg_charts__tables),
+-- from the TEXT only. On unless var('quality_audit_charts') is false (then
+-- int_samples_audited fails every chart sample with ground_truth_unchecked). Checks (all
+-- chart_misread):
 --   * the chart's table is plausible (charts.is_table_plausible): a table that failed the
 --     plausibility check must never be supervision;
 --   * lookup: the first number of the answer equals the table value of the category the

@@ -1,9 +1,8 @@
-{{ config(enabled=var('quality_audit_documents', false)) }}
+{{ config(enabled=var('quality_audit_documents', true)) }}
 -- ocr_summary and document_qa against the documents' ground-truth text, from the TEXT
--- only. DISABLED until the document staging models exist (var quality_audit_documents);
--- the staging names (stg_documents__texts, stg_documents__fields, stg_ocr__usability)
--- and their columns follow ingest/documents/tables.py and ingest/ocr.py and must be
--- confirmed when they land. Checks (all ocr_omission):
+-- only, against stg_documents__texts, stg_documents__fields and stg_ocr__usability. On
+-- unless var('quality_audit_documents') is false (then int_samples_audited fails every
+-- document sample with ground_truth_unchecked). Checks (all ocr_omission):
 --   * document_qa: the value the answer gives ("The document gives "V" for F." /
 --     文档中“F”一项为“V”。 / the bare answer) appears in the document's full text
 --     (case and whitespace folded), and equals the landed field value when the question's
