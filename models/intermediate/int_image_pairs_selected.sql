@@ -23,7 +23,10 @@ eligible as (
 
 pool as (
 
-    select asset_id, pool_rank from {{ ref('stg_landing__asset_pool') }}
+    select
+        asset_id,
+        pool_rank
+    from {{ ref('stg_landing__asset_pool') }}
     where asset_type = 'general_image'
 
 ),
@@ -33,8 +36,9 @@ ranked as (
     select
         eligible.asset_id,
         row_number() over (
-            order by pool.pool_rank nulls last,
-                     {{ stable_pick("'pair:' || eligible.asset_id", 1000000007) }}, eligible.asset_id
+            order by
+                pool.pool_rank nulls last,
+                {{ stable_pick("'pair:' || eligible.asset_id", 1000000007) }}, eligible.asset_id
         ) as pair_rank
 
     from eligible

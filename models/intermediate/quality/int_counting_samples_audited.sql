@@ -58,17 +58,27 @@ flagged as (
     select
         *,
         list_filter([
-            case when question_category is null then {'check': 'count_question', 'error_type': 'format_error',
-                'evidence': 'the question names no COCO category'} end,
-            case when len(answer_numbers) <> 1 then {'check': 'count_answer', 'error_type': 'format_error',
-                'evidence': 'the answer holds ' || len(answer_numbers) || ' numbers, not one'} end,
-            case when question_category is not null and has_crowd_region then {'check': 'count_truth',
+            case when question_category is null then {
+                'check': 'count_question', 'error_type': 'format_error',
+                'evidence': 'the question names no COCO category'
+            } end,
+            case when len(answer_numbers) <> 1 then {
+                'check': 'count_answer', 'error_type': 'format_error',
+                'evidence': 'the answer holds ' || len(answer_numbers) || ' numbers, not one'
+            } end,
+            case when question_category is not null and has_crowd_region then {
+                'check': 'count_truth',
                 'error_type': 'count_mismatch',
-                'evidence': 'a crowd region hides how many ' || question_category || ' the image holds'} end,
-            case when question_category is not null and answer_count is not null and answer_count <> true_count
-                then {'check': 'count_value', 'error_type': 'count_mismatch',
-                      'evidence': 'the answer says ' || answer_count || ', the annotations hold ' || true_count
-                          || ' non-crowd ' || question_category} end
+                'evidence': 'a crowd region hides how many ' || question_category || ' the image holds'
+            } end,
+            case
+                when question_category is not null and answer_count is not null and answer_count <> true_count
+                    then {
+                        'check': 'count_value', 'error_type': 'count_mismatch',
+                        'evidence': 'the answer says ' || answer_count || ', the annotations hold ' || true_count
+                        || ' non-crowd ' || question_category
+                    }
+            end
         ], lambda check_result: check_result is not null) as failed_checks
 
     from compared

@@ -42,9 +42,11 @@ parsed as (
         samples.source_asset_ids[1] as asset_id,
         question_categories.category_name as question_category,
         case
-            when regexp_matches(lower(samples.question_text), '\bleftmost\b')
+            when
+                regexp_matches(lower(samples.question_text), '\bleftmost\b')
                 or contains(samples.question_text, '最左边') then 'leftmost'
-            when regexp_matches(lower(samples.question_text), '\brightmost\b')
+            when
+                regexp_matches(lower(samples.question_text), '\brightmost\b')
                 or contains(samples.question_text, '最右边') then 'rightmost'
             else 'unique'
         end as question_referent_kind,
@@ -110,19 +112,23 @@ referents as (
         answer_boxes.sample_id,
         any_value(candidates.category_annotation_count) as category_annotation_count,
         any_value(candidates.category_has_crowd) as category_has_crowd,
-        any_value(candidates.annotation_id) filter (where
+        any_value(candidates.annotation_id) filter (
+            where
             not candidates.is_crowd and case answer_boxes.question_referent_kind
                 when 'unique' then candidates.category_annotation_count = 1
                 when 'leftmost' then candidates.left_rank = 1
-                else candidates.right_rank = 1 end
+                else candidates.right_rank = 1
+            end
         ) as referent_annotation_id,
         any_value(case answer_boxes.question_referent_kind
             when 'leftmost' then candidates.second_left_center_x_grid - candidates.center_x_grid
             when 'rightmost' then candidates.center_x_grid - candidates.second_right_center_x_grid
-        end) filter (where not candidates.is_crowd and case answer_boxes.question_referent_kind
+        end) filter (
+            where not candidates.is_crowd and case answer_boxes.question_referent_kind
                 when 'leftmost' then candidates.left_rank = 1
                 when 'rightmost' then candidates.right_rank = 1
-                else false end
+                else false
+            end
         ) as referent_gap_grid
 
     from answer_boxes
@@ -140,9 +146,12 @@ resolved as (
         referents.referent_annotation_id,
         referents.referent_gap_grid,
         case answer_boxes.question_referent_kind
-            when 'unique' then coalesce(referents.category_annotation_count, 0) = 1
-                and referents.referent_annotation_id is not null
-            else not coalesce(referents.category_has_crowd, false)
+            when 'unique'
+                then
+                    coalesce(referents.category_annotation_count, 0) = 1
+                    and referents.referent_annotation_id is not null
+            else
+                not coalesce(referents.category_has_crowd, false)
                 and referents.referent_annotation_id is not null
                 and coalesce(referents.referent_gap_grid >= {{ var('grounding_min_gap_grid', 150) }}, false)
         end as is_referent_unique,
@@ -163,11 +172,15 @@ recovered as (
 
     select
         *,
-        coalesce(answer_ymin between 0 and 1000 and answer_xmin between 0 and 1000
-                 and answer_ymax between 0 and 1000 and answer_xmax between 0 and 1000
-                 and answer_ymin < answer_ymax and answer_xmin < answer_xmax, false) as is_answer_box_valid,
-        bbox_grid_to_coco(answer_ymin, answer_xmin, answer_ymax, answer_xmax,
-                          image_width_px, image_height_px) as recovered_box
+        coalesce(
+            answer_ymin between 0 and 1000 and answer_xmin between 0 and 1000
+            and answer_ymax between 0 and 1000 and answer_xmax between 0 and 1000
+            and answer_ymin < answer_ymax and answer_xmin < answer_xmax, false
+        ) as is_answer_box_valid,
+        bbox_grid_to_coco(
+            answer_ymin, answer_xmin, answer_ymax, answer_xmax,
+            image_width_px, image_height_px
+        ) as recovered_box
 
     from resolved
 
@@ -192,12 +205,16 @@ scored as (
 
     select
         *,
-        greatest(abs(recovered_x1_px - source_x1_px), abs(recovered_x2_px - source_x2_px),
-                 abs(recovered_y1_px - source_y1_px), abs(recovered_y2_px - source_y2_px)) as max_edge_error_px,
-        greatest(abs(recovered_x1_px - source_x1_px) / grid_cell_w_px,
-                 abs(recovered_x2_px - source_x2_px) / grid_cell_w_px,
-                 abs(recovered_y1_px - source_y1_px) / grid_cell_h_px,
-                 abs(recovered_y2_px - source_y2_px) / grid_cell_h_px) as max_edge_error_cells,
+        greatest(
+            abs(recovered_x1_px - source_x1_px), abs(recovered_x2_px - source_x2_px),
+            abs(recovered_y1_px - source_y1_px), abs(recovered_y2_px - source_y2_px)
+        ) as max_edge_error_px,
+        greatest(
+            abs(recovered_x1_px - source_x1_px) / grid_cell_w_px,
+            abs(recovered_x2_px - source_x2_px) / grid_cell_w_px,
+            abs(recovered_y1_px - source_y1_px) / grid_cell_h_px,
+            abs(recovered_y2_px - source_y2_px) / grid_cell_h_px
+        ) as max_edge_error_cells,
         greatest(least(recovered_x2_px, source_x2_px) - greatest(recovered_x1_px, source_x1_px), 0)
         * greatest(least(recovered_y2_px, source_y2_px) - greatest(recovered_y1_px, source_y1_px), 0)
             as intersection_px
@@ -236,29 +253,45 @@ checked as (
         round(0.5 - max_edge_error_cells, 9) as threshold_margin,
         intersection_px / nullif(
             (recovered_x2_px - recovered_x1_px) * (recovered_y2_px - recovered_y1_px)
-            + (source_x2_px - source_x1_px) * (source_y2_px - source_y1_px) - intersection_px, 0) as iou,
+            + (source_x2_px - source_x1_px) * (source_y2_px - source_y1_px) - intersection_px, 0
+        ) as iou,
         list_filter([
-            case when question_category is null then {'check': 'grounding_question', 'error_type': 'format_error',
-                'evidence': 'the question names no COCO category'} end,
-            case when len(answer_boxes) <> 1 then {'check': 'grounding_answer', 'error_type': 'format_error',
-                'evidence': 'the answer holds ' || len(answer_boxes) || ' boxes, not one'} end,
-            case when len(answer_boxes) = 1 and not is_answer_box_valid then {'check': 'grounding_box_format',
+            case when question_category is null then {
+                'check': 'grounding_question', 'error_type': 'format_error',
+                'evidence': 'the question names no COCO category'
+            } end,
+            case when len(answer_boxes) <> 1 then {
+                'check': 'grounding_answer', 'error_type': 'format_error',
+                'evidence': 'the answer holds ' || len(answer_boxes) || ' boxes, not one'
+            } end,
+            case when len(answer_boxes) = 1 and not is_answer_box_valid then {
+                'check': 'grounding_box_format',
                 'error_type': 'format_error',
                 'evidence': 'the answer box ' || answer_boxes[1]
-                    || ' is not four integers on 0..1000 with ymin < ymax and xmin < xmax'} end,
+                || ' is not four integers on 0..1000 with ymin < ymax and xmin < xmax'
+            } end,
             case when question_category is not null and category_annotation_count = 0 then {
                 'check': 'grounding_referent', 'error_type': 'grounding_offset',
-                'evidence': 'the image holds no ' || question_category || ' annotation'} end,
-            case when question_category is not null and category_annotation_count > 0 and not is_referent_unique
-                then {'check': 'grounding_referent', 'error_type': 'grounding_offset',
-                      'evidence': 'the ' || question_referent_kind || ' ' || question_category
-                          || ' is not a unique referent among ' || category_annotation_count || ' annotations'
-                          || coalesce(' (gap ' || round(referent_gap_grid, 1) || ' grid units)', '')} end,
-            case when is_referent_unique and is_answer_box_valid and not (max_edge_error_cells <= 0.5 + 1e-9)
-                then {'check': 'grounding_box', 'error_type': 'grounding_offset',
-                      'evidence': 'the answer box ' || answer_boxes[1] || ' is off annotation '
-                          || referent_annotation_id || ' by up to ' || round(max_edge_error_px, 1) || ' px ('
-                          || round(max_edge_error_cells, 2) || ' grid cells; at most 0.5 allowed)'} end
+                'evidence': 'the image holds no ' || question_category || ' annotation'
+            } end,
+            case
+                when question_category is not null and category_annotation_count > 0 and not is_referent_unique
+                    then {
+                        'check': 'grounding_referent', 'error_type': 'grounding_offset',
+                        'evidence': 'the ' || question_referent_kind || ' ' || question_category
+                        || ' is not a unique referent among ' || category_annotation_count || ' annotations'
+                        || coalesce(' (gap ' || round(referent_gap_grid, 1) || ' grid units)', '')
+                    }
+            end,
+            case
+                when is_referent_unique and is_answer_box_valid and not (max_edge_error_cells <= 0.5 + 1e-9)
+                    then {
+                        'check': 'grounding_box', 'error_type': 'grounding_offset',
+                        'evidence': 'the answer box ' || answer_boxes[1] || ' is off annotation '
+                        || referent_annotation_id || ' by up to ' || round(max_edge_error_px, 1) || ' px ('
+                        || round(max_edge_error_cells, 2) || ' grid cells; at most 0.5 allowed)'
+                    }
+            end
         ], lambda check_result: check_result is not null) as failed_checks
 
     from scored

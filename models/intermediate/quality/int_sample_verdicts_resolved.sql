@@ -27,13 +27,16 @@ latest as (
     inner join samples on samples.sample_id = verdicts.sample_id
     qualify row_number() over (
         partition by verdicts.sample_id, verdicts.role
-        order by verdicts.reviewed_at desc, verdicts.ingested_at desc, verdicts.verdict_id) = 1
+        order by verdicts.reviewed_at desc, verdicts.ingested_at desc, verdicts.verdict_id asc
+    ) = 1
 
 ),
 
 verdict_counts as (
 
-    select verdicts.sample_id, count(*) as verdict_count
+    select
+        verdicts.sample_id,
+        count(*) as verdict_count
     from verdicts
     inner join samples on samples.sample_id = verdicts.sample_id
     group by verdicts.sample_id

@@ -63,7 +63,7 @@ judgements as (
     -- the latest judgement of each sample at the configured threshold (P13: 4.0)
     select * from {{ ref('stg_generation__judgements') }}
     where threshold = {{ var('judge_threshold', 4.0) }}
-    qualify row_number() over (partition by sample_id order by judged_at desc, request_hash) = 1
+    qualify row_number() over (partition by sample_id order by judged_at desc, request_hash asc) = 1
 
 ),
 
@@ -92,7 +92,7 @@ chair as (
         sum(mention_count) filter (where is_hallucinated) as hallucinated_mention_count,
         list(category_name order by category_name) filter (where is_hallucinated) as hallucinated_categories,
         list(category_name || ' (' || array_to_string(mentioned_as, ', ') || ')' order by category_name)
-            filter (where is_hallucinated) as hallucinated_evidence
+        filter (where is_hallucinated) as hallucinated_evidence
 
     from mentions
     group by sample_id
@@ -108,11 +108,15 @@ chaired as (
             'hallucinated_mention_count': coalesce(chair.hallucinated_mention_count, 0),
             'hallucinated_categories': coalesce(chair.hallucinated_categories, [])
         } end as chair_signals,
-        case when chair.hallucinated_mention_count > 0 then [{
-            'check': 'chair', 'error_type': 'visual_hallucination',
-            'evidence': 'mentions ' || array_to_string(chair.hallucinated_evidence, '; ')
-                || ', which no image of the sample holds'}]
-        else [] end as failed_checks
+        case
+            when chair.hallucinated_mention_count > 0
+                then [{
+                    'check': 'chair', 'error_type': 'visual_hallucination',
+                    'evidence': 'mentions ' || array_to_string(chair.hallucinated_evidence, '; ')
+                    || ', which no image of the sample holds'
+                }]
+            else []
+        end as failed_checks
 
     from samples
     left join task_types on task_types.task_type = samples.task_type
@@ -204,19 +208,28 @@ combined as (
             case when not judgements.is_passed then [{
                 'check': 'judge', 'error_type': 'judge_rejected',
                 'evidence': 'judge ' || judgements.judge_model || ' scored ' || round(judgements.mean_score, 2)
-                    || ' < ' || judgements.threshold}] else [] end,
+                || ' < ' || judgements.threshold
+            }] else [] end,
             case
-                when samples.task_type in ('ocr_summary', 'document_qa')
+                when
+                    samples.task_type in ('ocr_summary', 'document_qa')
                     {%- if audit_documents %} and documents.sample_id is null{% endif %}
-                    then [{'check': 'ground_truth_unchecked', 'error_type': 'ocr_omission',
-                           'evidence': 'no ground-truth check ran for this document sample'}]
-                when samples.task_type = 'chart_reading'
+                    then [{
+                        'check': 'ground_truth_unchecked', 'error_type': 'ocr_omission',
+                        'evidence': 'no ground-truth check ran for this document sample'
+                    }]
+                when
+                    samples.task_type = 'chart_reading'
                     {%- if audit_charts %} and charts.sample_id is null{% endif %}
-                    then [{'check': 'ground_truth_unchecked', 'error_type': 'chart_misread',
-                           'evidence': 'no ground-truth check ran for this chart sample'}]
+                    then [{
+                        'check': 'ground_truth_unchecked', 'error_type': 'chart_misread',
+                        'evidence': 'no ground-truth check ran for this chart sample'
+                    }]
                 when task_types.task_type is null
-                    then [{'check': 'ground_truth_unchecked', 'error_type': 'format_error',
-                           'evidence': 'unknown task type ' || coalesce(samples.task_type, 'NULL')}]
+                    then [{
+                        'check': 'ground_truth_unchecked', 'error_type': 'format_error',
+                        'evidence': 'unknown task type ' || coalesce(samples.task_type, 'NULL')
+                    }]
                 else []
             end
         ) as failed_checks

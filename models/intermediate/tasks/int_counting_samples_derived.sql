@@ -20,8 +20,9 @@ countable as (
         ) as pick_rank
 
     from objects
-    where instance_count > 0
-      and not has_crowd_region
+    where
+        instance_count > 0
+        and not has_crowd_region
 
 ),
 

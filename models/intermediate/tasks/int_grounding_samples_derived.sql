@@ -23,19 +23,22 @@ referents as (
         case
             when category_annotation_count = 1 then 'unique'
             when category_has_crowd then null
-            when left_rank = 1
+            when
+                left_rank = 1
                 and second_left_center_x_grid - center_x_grid >= {{ var('grounding_min_gap_grid') }}
                 then 'leftmost'
-            when right_rank = 1
+            when
+                right_rank = 1
                 and center_x_grid - second_right_center_x_grid >= {{ var('grounding_min_gap_grid') }}
                 then 'rightmost'
         end as referent_kind
 
     from ranked
-    where not is_crowd
-      and not is_grid_collapsed
-      and grid_ymax - grid_ymin >= {{ var('grounding_min_side_grid') }}
-      and grid_xmax - grid_xmin >= {{ var('grounding_min_side_grid') }}
+    where
+        not is_crowd
+        and not is_grid_collapsed
+        and grid_ymax - grid_ymin >= {{ var('grounding_min_side_grid') }}
+        and grid_xmax - grid_xmin >= {{ var('grounding_min_side_grid') }}
 
 ),
 

@@ -49,7 +49,10 @@ known as (
         count(distinct library.first_seen_run_id) as recording_runs
 
     from library
-    left join (select distinct sample_id, error_type from flags) as current_flags
+    left join (select distinct
+        sample_id,
+        error_type
+    from flags) as current_flags
         on current_flags.sample_id = library.sample_id
         and current_flags.error_type = library.error_type
     group by library.error_type

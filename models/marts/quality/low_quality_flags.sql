@@ -32,7 +32,7 @@ audit_flags as (
         failed_check.evidence,
         'audit' as flag_source
 
-    from audited, unnest(failed_checks) as checks(failed_check)
+    from audited, unnest(failed_checks) as checks (failed_check)
 
 ),
 
@@ -43,7 +43,7 @@ review_flags as (
         coalesce(final_error_type, 'unclassified') as error_type,
         'review_' || resolution as check_name,
         'rejected by ' || concat_ws(', ', first_reviewer, second_reviewer, arbitrator) || ' (' || resolution || ')'
-            || coalesce(': ' || final_note, '') as evidence,
+        || coalesce(': ' || final_note, '') as evidence,
         'review' as flag_source
 
     from verdicts

@@ -44,7 +44,9 @@ counted as (
 
 pool as (
 
-    select asset_type, count(*) as manifest_asset_count
+    select
+        asset_type,
+        count(*) as manifest_asset_count
     from assets
     group by asset_type
 
@@ -73,4 +75,4 @@ final as (
 )
 
 select * from final
-order by record_count desc, asset_type
+order by record_count desc, asset_type asc

@@ -31,7 +31,8 @@ boxes as (
 
 buckets as (
 
-    select * from (values
+    select * from (
+        values
         (1, 0.0, 0.01, '<1%'),
         (2, 0.01, 0.025, '1-2.5%'),
         (3, 0.025, 0.05, '2.5-5%'),
@@ -41,7 +42,7 @@ buckets as (
         (7, 0.4, 0.6, '40-60%'),
         (8, 0.6, 0.8, '60-80%'),
         (9, 0.8, 1.0000001, '80-100%')
-    ) as t(bucket, lower_share, upper_share, label)
+    ) as t (bucket, lower_share, upper_share, label)
 
 ),
 

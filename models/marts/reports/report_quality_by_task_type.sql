@@ -94,4 +94,4 @@ final as (
 )
 
 select * from final
-order by sample_count desc, task_type
+order by sample_count desc, task_type asc

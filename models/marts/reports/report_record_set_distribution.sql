@@ -25,7 +25,9 @@ domain as (
 
 counted as (
 
-    select record_set, count(*) as record_count
+    select
+        record_set,
+        count(*) as record_count
     from records
     group by record_set
 
@@ -51,4 +53,4 @@ final as (
 )
 
 select * from final
-order by record_count desc, record_set
+order by record_count desc, record_set asc

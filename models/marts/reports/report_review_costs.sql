@@ -26,7 +26,9 @@ audit as (
 
 shipped as (
 
-    select task_type, count(*) as shipped_record_count
+    select
+        task_type,
+        count(*) as shipped_record_count
     from records
     group by task_type
 
@@ -109,8 +111,14 @@ total as (
 )
 
 select * exclude (sort_order) from (
-    select *, 0 as sort_order from costed
+    select
+        *,
+        0 as sort_order
+    from costed
     union all by name
-    select *, 1 as sort_order from total
+    select
+        *,
+        1 as sort_order
+    from total
 )
-order by sort_order, shipped_record_count desc, task_type
+order by sort_order asc, shipped_record_count desc, task_type asc

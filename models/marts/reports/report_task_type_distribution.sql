@@ -60,4 +60,4 @@ final as (
 )
 
 select * from final
-order by record_count desc, task_type
+order by record_count desc, task_type asc

@@ -12,10 +12,15 @@ source as (
     select * from {{ source('quality', 'chair_synonyms') }}
     {%- else -%}
     select
-        null::varchar as source, null::varchar as category_name, null::varchar as synonym,
-        null::varchar as synonym_normalized, null::integer as line_number, null::integer as position,
+        null::varchar as source,
+        null::varchar as category_name,
+        null::varchar as synonym,
+        null::varchar as synonym_normalized,
+        null::integer as line_number,
+        null::integer as position,
         null::integer as listed_count,
-        null::timestamptz as ingested_at, null::varchar as ingest_run_id
+        null::timestamptz as ingested_at,
+        null::varchar as ingest_run_id
     where false
     {%- endif %}
 

@@ -12,11 +12,20 @@ source as (
     select * from {{ source('quality', 'failure_library') }}
     {%- else -%}
     select
-        null::varchar as failure_key, null::varchar as sample_id, null::varchar as error_type,
-        null::varchar as answer_hash, null::varchar as task_type, null::varchar as asset_type,
-        null::varchar as language, null::varchar[] as source_asset_ids, null::varchar as question_text,
-        null::varchar as answer_text, null::varchar as evidence, null::varchar[] as flag_sources,
-        null::timestamptz as first_seen_at, null::varchar as first_seen_run_id
+        null::varchar as failure_key,
+        null::varchar as sample_id,
+        null::varchar as error_type,
+        null::varchar as answer_hash,
+        null::varchar as task_type,
+        null::varchar as asset_type,
+        null::varchar as language,
+        null::varchar[] as source_asset_ids,
+        null::varchar as question_text,
+        null::varchar as answer_text,
+        null::varchar as evidence,
+        null::varchar[] as flag_sources,
+        null::timestamptz as first_seen_at,
+        null::varchar as first_seen_run_id
     where false
     {%- endif %}
 

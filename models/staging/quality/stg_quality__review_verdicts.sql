@@ -12,10 +12,18 @@ source as (
     select * from {{ source('quality', 'review_verdicts') }}
     {%- else -%}
     select
-        null::varchar as source, null::varchar as sample_id, null::varchar as reviewer,
-        null::varchar as role, null::varchar as verdict, null::varchar as error_type,
-        null::varchar as note, null::timestamptz as reviewed_at, null::varchar as import_file,
-        null::integer as line_number, null::timestamptz as ingested_at, null::varchar as ingest_run_id
+        null::varchar as source,
+        null::varchar as sample_id,
+        null::varchar as reviewer,
+        null::varchar as role,
+        null::varchar as verdict,
+        null::varchar as error_type,
+        null::varchar as note,
+        null::timestamptz as reviewed_at,
+        null::varchar as import_file,
+        null::integer as line_number,
+        null::timestamptz as ingested_at,
+        null::varchar as ingest_run_id
     where false
     {%- endif %}
 
@@ -24,8 +32,10 @@ source as (
 renamed as (
 
     select
-        md5(concat_ws('|', sample_id, reviewer, role, verdict, coalesce(error_type, ''),
-                      cast(reviewed_at as varchar))) as verdict_id,
+        md5(concat_ws(
+            '|', sample_id, reviewer, role, verdict, coalesce(error_type, ''),
+            reviewed_at::varchar
+        )) as verdict_id,
         sample_id,
         reviewer,
         role,
@@ -47,7 +57,7 @@ deduplicated as (
 
     select *
     from renamed
-    qualify row_number() over (partition by verdict_id order by ingested_at desc, import_source) = 1
+    qualify row_number() over (partition by verdict_id order by ingested_at desc, import_source asc) = 1
 
 )
 
