@@ -39,8 +39,10 @@ counted as (
         count(*) filter (where not is_crowd) as instance_count,
         bool_or(is_crowd) as has_crowd_region,
         max(bbox_w_px * bbox_h_px) filter (where not is_crowd) as largest_area_px,
-        any_value((grid_ymin + grid_ymax) / 2.0) filter (where size_rank = 1) as largest_center_y_grid,
-        any_value((grid_xmin + grid_xmax) / 2.0) filter (where size_rank = 1) as largest_center_x_grid
+        any_value((grid_ymin + grid_ymax) / 2.0) filter (where size_rank = 1)
+            as largest_center_y_grid,
+        any_value((grid_xmin + grid_xmax) / 2.0) filter (where size_rank = 1)
+            as largest_center_x_grid
 
     from ranked
     group by asset_id, coco_image_id, category_id
@@ -70,7 +72,8 @@ named as (
 
     select
         positioned.*,
-        coalesce(names.category_name_plural_en, positioned.category_name || 's') as category_name_plural_en,
+        coalesce(names.category_name_plural_en, positioned.category_name || 's')
+            as category_name_plural_en,
         coalesce(names.category_name_zh, positioned.category_name) as category_name_zh,
         coalesce(names.measure_word_zh, '个') as measure_word_zh,
         [
@@ -83,7 +86,7 @@ named as (
             as position_zh
 
     from positioned
-    left join category_names as names on positioned.category_name = names.category_name
+    left join category_names as names on names.category_name = positioned.category_name
 
 )
 

@@ -20,14 +20,14 @@ terms as (
     union
     select
         category_name,
-        lower(category_name_plural_en),
-        'en'
+        lower(category_name_plural_en) as term,
+        'en' as term_language
     from names
     union
     select
         category_name,
-        category_name_zh,
-        'zh'
+        category_name_zh as term,
+        'zh' as term_language
     from names
 
 ),

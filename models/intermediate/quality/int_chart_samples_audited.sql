@@ -40,11 +40,16 @@ parsed as (
         question_kind,
         answer_text,
         coalesce(
-            nullif(regexp_extract(question_text, 'What value does the chart show for (.+)\?', 1), ''),
+            nullif(
+                regexp_extract(question_text, 'What value does the chart show for (.+)\?', 1), ''
+            ),
             nullif(regexp_extract(question_text, '图表中(.+)对应的数值是多少', 1), '')
         ) as lookup_category,
-        try_cast(replace(nullif(regexp_extract(answer_text, '-?\d[\d,]*(\.\d+)?', 0), ''), ',', '') as double)
-            as first_number,
+        try_cast(
+            replace(
+                nullif(regexp_extract(answer_text, '-?\d[\d,]*(\.\d+)?', 0), ''), ',', ''
+            ) as double
+        ) as first_number,
         coalesce(
             nullif(regexp_extract(answer_text, '^(.+) has the highest value', 1), ''),
             nullif(regexp_extract(answer_text, '^(.+)的数值最高', 1), '')
@@ -110,23 +115,47 @@ checked as (
                 'evidence': 'the chart''s table is missing or implausible: '
                 || coalesce(charts.plausibility_reason, 'no table')
             } end,
-            case when parsed.question_kind = 'lookup' and not coalesce(
-                abs(parsed.first_number - lookup.value) <= 0.005 * greatest(abs(lookup.value), 1e-9), false) then {
-                'check': 'chart_lookup', 'error_type': 'chart_misread',
-                'evidence': 'the answer says ' || coalesce(parsed.first_number::varchar, 'no number') || ' for '
-                || coalesce(parsed.lookup_category, '?') || ', the table ' || coalesce(lookup.value::varchar, 'nothing')
-            } end,
-            case when parsed.question_kind = 'extreme' and not coalesce(extreme.value = maxima.max_value, false) then {
-                'check': 'chart_extreme', 'error_type': 'chart_misread',
-                'evidence': coalesce(parsed.extreme_category, '?') || ' does not hold the largest value ('
-                || coalesce(maxima.max_value::varchar, '?') || ')'
-            } end,
-            case when parsed.question_kind = 'comparison' and not coalesce(larger.value > smaller.value, false) then {
-                'check': 'chart_comparison', 'error_type': 'chart_misread',
-                'evidence': coalesce(parsed.larger_category, '?') || ' (' || coalesce(larger.value::varchar, '?')
-                || ') is not larger than ' || coalesce(parsed.smaller_category, '?') || ' ('
-                || coalesce(smaller.value::varchar, '?') || ')'
-            } end
+            case
+                when
+                    parsed.question_kind = 'lookup' and not coalesce(
+                        abs(parsed.first_number - lookup.value)
+                        <= 0.005 * greatest(abs(lookup.value), 1e-9),
+                        false
+                    )
+                    then {
+                        'check': 'chart_lookup', 'error_type': 'chart_misread',
+                        'evidence': 'the answer says '
+                        || coalesce(parsed.first_number::varchar, 'no number')
+                        || ' for '
+                        || coalesce(parsed.lookup_category, '?')
+                        || ', the table '
+                        || coalesce(lookup.value::varchar, 'nothing')
+                    }
+            end,
+            case
+                when
+                    parsed.question_kind = 'extreme'
+                    and not coalesce(extreme.value = maxima.max_value, false)
+                    then {
+                        'check': 'chart_extreme', 'error_type': 'chart_misread',
+                        'evidence': coalesce(parsed.extreme_category, '?')
+                        || ' does not hold the largest value ('
+                        || coalesce(maxima.max_value::varchar, '?') || ')'
+                    }
+            end,
+            case
+                when
+                    parsed.question_kind = 'comparison'
+                    and not coalesce(larger.value > smaller.value, false)
+                    then {
+                        'check': 'chart_comparison', 'error_type': 'chart_misread',
+                        'evidence': coalesce(parsed.larger_category, '?')
+                        || ' ('
+                        || coalesce(larger.value::varchar, '?')
+                        || ') is not larger than ' || coalesce(parsed.smaller_category, '?') || ' ('
+                        || coalesce(smaller.value::varchar, '?') || ')'
+                    }
+            end
         ], lambda check_result: check_result is not null) as failed_checks
 
     from parsed
@@ -147,8 +176,9 @@ final as (
 
     select
         *,
-        array_to_string(list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ',')
-            as failed_error_types
+        array_to_string(
+            list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ','
+        ) as failed_error_types
 
     from checked
 

@@ -11,7 +11,8 @@
 -- (generation_method 'model') is checked the same way when it makes these statements;
 -- free prose that does not is left to CHAIR (an unparsed TEMPLATE answer is a
 -- format_error).
-{%- set sample_columns = adapter.get_columns_in_relation(ref('int_samples_templated')) | map(attribute='name') | list if execute else [] %}
+{%- set sample_columns = adapter.get_columns_in_relation(ref('int_samples_templated'))
+    | map(attribute='name') | list if execute else [] %}
 with
 
 samples as (
@@ -37,7 +38,8 @@ parsed as (
 
     select
         sample_id,
-        {{ 'generation_method' if 'generation_method' in sample_columns else "'template'" }} as generation_method,
+        {{ 'generation_method' if 'generation_method' in sample_columns else "'template'" }}
+            as generation_method,
         source_asset_ids[1] as first_asset_id,
         source_asset_ids[2] as second_asset_id,
         answer_text,
@@ -95,15 +97,15 @@ claim_items as (
     union all
     select
         sample_id,
-        'first_only',
-        trim(unnest(string_split_regex(first_only_text, ', | and |、|和')))
+        'first_only' as claim,
+        trim(unnest(string_split_regex(first_only_text, ', | and |、|和'))) as item
     from parsed
     where first_only_text is not null
     union all
     select
         sample_id,
-        'second_only',
-        trim(unnest(string_split_regex(second_only_text, ', | and |、|和')))
+        'second_only' as claim,
+        trim(unnest(string_split_regex(second_only_text, ', | and |、|和'))) as item
     from parsed
     where second_only_text is not null
 
@@ -119,7 +121,8 @@ claim_categories as (
 
     from claim_items
     left join terms
-        on terms.term = case terms.term_language when 'zh' then claim_items.item else lower(claim_items.item) end
+        on terms.term
+        = case terms.term_language when 'zh' then claim_items.item else lower(claim_items.item) end
 
 ),
 
@@ -127,9 +130,12 @@ claims as (
 
     select
         sample_id,
-        list_sort(list_distinct(list(category_name) filter (where claim = 'shared'))) as claimed_shared,
-        list_sort(list_distinct(list(category_name) filter (where claim = 'first_only'))) as claimed_first_only,
-        list_sort(list_distinct(list(category_name) filter (where claim = 'second_only'))) as claimed_second_only,
+        list_sort(list_distinct(list(category_name) filter (where claim = 'shared')))
+            as claimed_shared,
+        list_sort(list_distinct(list(category_name) filter (where claim = 'first_only')))
+            as claimed_first_only,
+        list_sort(list_distinct(list(category_name) filter (where claim = 'second_only')))
+            as claimed_second_only,
         list(item) filter (where category_name is null and item <> '') as unknown_items
 
     from claim_categories
@@ -154,8 +160,12 @@ truth as (
     select
         parsed.sample_id,
         list_sort(list_intersect(first.categories, second.categories)) as true_shared,
-        list_sort(list_filter(first.categories, lambda c: not list_contains(second.categories, c))) as true_first_only,
-        list_sort(list_filter(second.categories, lambda c: not list_contains(first.categories, c))) as true_second_only,
+        list_sort(
+            list_filter(first.categories, lambda c: not list_contains(second.categories, c))
+        ) as true_first_only,
+        list_sort(
+            list_filter(second.categories, lambda c: not list_contains(first.categories, c))
+        ) as true_second_only,
         coalesce(first.object_count, 0) as true_first_total,
         coalesce(second.object_count, 0) as true_second_total
 
@@ -197,18 +207,21 @@ judged as (
     select
         *,
         claimed_shared = true_shared as is_shared_right,
-        claimed_first_only = true_first_only and claimed_second_only = true_second_only as is_sides_right,
+        claimed_first_only = true_first_only
+        and claimed_second_only = true_second_only as is_sides_right,
         claimed_first_only = true_second_only and claimed_second_only = true_first_only
         and true_first_only <> true_second_only as is_sides_reversed,
         case
             when claimed_more_image = 1
                 then
                     claimed_larger_total = true_first_total
-                    and claimed_smaller_total = true_second_total and true_first_total > true_second_total
+                    and claimed_smaller_total = true_second_total
+                    and true_first_total > true_second_total
             when claimed_more_image = 2
                 then
                     claimed_larger_total = true_second_total
-                    and claimed_smaller_total = true_first_total and true_second_total > true_first_total
+                    and claimed_smaller_total = true_first_total
+                    and true_second_total > true_first_total
             when claimed_same_total is not null
                 then
                     claimed_same_total = true_first_total
@@ -219,11 +232,13 @@ judged as (
             when claimed_more_image = 1
                 then
                     claimed_larger_total = true_second_total
-                    and claimed_smaller_total = true_first_total and true_second_total > true_first_total
+                    and claimed_smaller_total = true_first_total
+                    and true_second_total > true_first_total
             when claimed_more_image = 2
                 then
                     claimed_larger_total = true_first_total
-                    and claimed_smaller_total = true_second_total and true_first_total > true_second_total
+                    and claimed_smaller_total = true_second_total
+                    and true_first_total > true_second_total
             else false
         end as is_total_reversed
 
@@ -245,33 +260,39 @@ flagged as (
                 'evidence': 'the answer names ' || array_to_string(unknown_items, ', ')
                 || ', which map to no COCO category'
             } end,
-            case when is_parsed and not (is_shared_right and is_sides_right and is_total_right) then {
-                'check': 'comparison_facts', 'error_type': 'multi_image_confusion',
-                'evidence': concat_ws(
-                    '; ',
-                    case
-                        when not is_shared_right then
-                            'shared: answer ' || cast(claimed_shared as varchar)
-                            || ', images ' || cast(true_shared as varchar)
-                    end,
-                    case
-                        when not is_sides_right then
-                            'only Image 1 / only Image 2: answer '
-                            || cast(claimed_first_only as varchar) || ' / ' || cast(claimed_second_only as varchar)
-                            || ', images ' || cast(true_first_only as varchar) || ' / '
-                            || cast(true_second_only as varchar)
-                    end,
-                    case
-                        when not is_total_right then
-                            'totals: images hold ' || true_first_total || ' and '
-                            || true_second_total || ' objects'
-                    end,
-                    case
-                        when (is_sides_reversed or is_total_reversed)
-                            then 'the answer fits the two images in reverse order'
-                    end
-                )
-            } end
+            case
+                when
+                    is_parsed and not (is_shared_right and is_sides_right and is_total_right)
+                    then {
+                        'check': 'comparison_facts', 'error_type': 'multi_image_confusion',
+                        'evidence': concat_ws(
+                            '; ',
+                            case
+                                when not is_shared_right then
+                                    'shared: answer ' || cast(claimed_shared as varchar)
+                                    || ', images ' || cast(true_shared as varchar)
+                            end,
+                            case
+                                when not is_sides_right then
+                                    'only Image 1 / only Image 2: answer '
+                                    || cast(claimed_first_only as varchar)
+                                    || ' / '
+                                    || cast(claimed_second_only as varchar)
+                                    || ', images ' || cast(true_first_only as varchar) || ' / '
+                                    || cast(true_second_only as varchar)
+                            end,
+                            case
+                                when not is_total_right then
+                                    'totals: images hold ' || true_first_total || ' and '
+                                    || true_second_total || ' objects'
+                            end,
+                            case
+                                when (is_sides_reversed or is_total_reversed)
+                                    then 'the answer fits the two images in reverse order'
+                            end
+                        )
+                    }
+            end
         ], lambda check_result: check_result is not null) as failed_checks
 
     from judged
@@ -282,8 +303,9 @@ final as (
 
     select
         *,
-        array_to_string(list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ',')
-            as failed_error_types
+        array_to_string(
+            list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ','
+        ) as failed_error_types
 
     from flagged
 

@@ -8,7 +8,8 @@
 -- is left to CHAIR (int_sample_mentions_extracted); in a model-written answer
 -- (generation_method 'model') list items that are not "<count> <category>" are prose,
 -- not a format_error, and only the items that parse are checked.
-{%- set sample_columns = adapter.get_columns_in_relation(ref('int_samples_templated')) | map(attribute='name') | list if execute else [] %}
+{%- set sample_columns = adapter.get_columns_in_relation(ref('int_samples_templated'))
+    | map(attribute='name') | list if execute else [] %}
 with
 
 samples as (
@@ -34,7 +35,8 @@ parsed as (
 
     select
         sample_id,
-        {{ 'generation_method' if 'generation_method' in sample_columns else "'template'" }} as generation_method,
+        {{ 'generation_method' if 'generation_method' in sample_columns else "'template'" }}
+            as generation_method,
         source_asset_ids[1] as asset_id,
         coalesce(
             nullif(regexp_extract(answer_text, 'The image shows ([^.]+)\.', 1), ''),
@@ -54,7 +56,8 @@ items as (
         trim(item) as item
 
     from parsed,
-        unnest(string_split_regex(object_list_text, ', | and |、|和')) with ordinality as listed (item, item_position)
+        unnest(string_split_regex(object_list_text, ', | and |、|和')) with ordinality
+            as listed (item, item_position)
     where object_list_text is not null
 
 ),
@@ -117,12 +120,17 @@ per_sample as (
 
     select
         sample_id,
-        list(category_name order by item_position) filter (where category_name is not null) as listed_categories,
-        list(item order by item_position) filter (where category_name is null or amount is null) as unparsed_items,
-        list(item order by item_position) filter (where category_name is not null and not is_in_image)
-            as hallucinated_items,
+        list(category_name order by item_position) filter (where category_name is not null)
+            as listed_categories,
+        list(item order by item_position) filter (where category_name is null or amount is null)
+            as unparsed_items,
+        list(item order by item_position) filter (
+            where category_name is not null and not is_in_image
+        ) as hallucinated_items,
         list(
-            item || ' (annotations: ' || case when has_crowd_region then 'a crowd region and ' else '' end
+            item
+            || ' (annotations: '
+            || case when has_crowd_region then 'a crowd region and ' else '' end
             || true_count || ')' order by item_position
         )
         filter (
@@ -140,8 +148,10 @@ omitted as (
     select
         parsed.sample_id,
         list(objects.category_name order by objects.category_name) filter (
-            where not list_contains(coalesce(per_sample.listed_categories, []), objects.category_name))
-            as omitted_categories
+            where not list_contains(
+                coalesce(per_sample.listed_categories, []), objects.category_name
+            )
+        ) as omitted_categories
 
     from parsed
     inner join objects on objects.asset_id = parsed.asset_id
@@ -194,8 +204,9 @@ final as (
 
     select
         *,
-        array_to_string(list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ',')
-            as failed_error_types
+        array_to_string(
+            list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ','
+        ) as failed_error_types
 
     from flagged
 

@@ -85,8 +85,9 @@ field_checks as (
             lower(fields.field_key) = lower(folded.question_field)
             and lower(regexp_replace(fields.field_value, '\s+', ' ', 'g')) = folded.folded_value)
             as matches_field,
-        count(fields.field_value) filter (where contains(lower(folded.answer_text), lower(fields.field_value)))
-            as mentioned_field_count,
+        count(fields.field_value) filter (
+            where contains(lower(folded.answer_text), lower(fields.field_value))
+        ) as mentioned_field_count,
         count(fields.field_value) as field_count
 
     from folded
@@ -123,19 +124,27 @@ checked as (
                 'check': 'document_truth', 'error_type': 'ocr_omission',
                 'evidence': 'the document has no ground-truth text'
             } end,
-            case when usability.asset_id is null or not coalesce(usability.is_ocr_usable, false) then {
-                'check': 'ocr_usability', 'error_type': 'ocr_omission',
-                'evidence': 'OCR reads ' || coalesce(round(usability.char_recall, 3)::varchar, 'no')
-                || ' of the characters (usable from ' || coalesce(usability.usable_recall_threshold::varchar, '?')
-                || ')'
-            } end,
+            case
+                when
+                    usability.asset_id is null or not coalesce(usability.is_ocr_usable, false)
+                    then {
+                        'check': 'ocr_usability', 'error_type': 'ocr_omission',
+                        'evidence': 'OCR reads '
+                        || coalesce(round(usability.char_recall, 3)::varchar, 'no')
+                        || ' of the characters (usable from '
+                        || coalesce(usability.usable_recall_threshold::varchar, '?')
+                        || ')'
+                    }
+            end,
             case
                 when
                     folded.task_type = 'document_qa' and folded.has_text
                     and not contains(folded.folded_text, folded.folded_value)
                     then {
                         'check': 'document_answer', 'error_type': 'ocr_omission',
-                        'evidence': 'the answer "' || folded.answer_value || '" is not in the document text'
+                        'evidence': 'the answer "'
+                        || folded.answer_value
+                        || '" is not in the document text'
                     }
             end,
             case
@@ -144,12 +153,17 @@ checked as (
                     and not field_checks.matches_field
                     then {
                         'check': 'document_field', 'error_type': 'ocr_omission',
-                        'evidence': 'the document''s ' || folded.question_field || ' is not "' || folded.answer_value || '"'
+                        'evidence': 'the document''s '
+                        || folded.question_field
+                        || ' is not "'
+                        || folded.answer_value
+                        || '"'
                     }
             end,
             case when folded.task_type = 'ocr_summary' and len(numbers.missing_numbers) > 0 then {
                 'check': 'summary_numbers', 'error_type': 'ocr_omission',
-                'evidence': 'numbers not in the document: ' || array_to_string(numbers.missing_numbers, ', ')
+                'evidence': 'numbers not in the document: '
+                || array_to_string(numbers.missing_numbers, ', ')
             } end,
             case
                 when
@@ -157,7 +171,8 @@ checked as (
                     and field_checks.mentioned_field_count = 0
                     then {
                         'check': 'summary_fields', 'error_type': 'ocr_omission',
-                        'evidence': 'the summary mentions none of the document''s ' || field_checks.field_count
+                        'evidence': 'the summary mentions none of the document''s '
+                        || field_checks.field_count
                         || ' key field values'
                     }
             end
@@ -174,8 +189,9 @@ final as (
 
     select
         *,
-        array_to_string(list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ',')
-            as failed_error_types
+        array_to_string(
+            list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ','
+        ) as failed_error_types
 
     from checked
 

@@ -75,10 +75,14 @@ answer_boxes as (
 
     select
         * exclude (box_text),
-        case when len(answer_boxes) = 1 then try_cast(nullif(box_text.ymin, '') as integer) end as answer_ymin,
-        case when len(answer_boxes) = 1 then try_cast(nullif(box_text.xmin, '') as integer) end as answer_xmin,
-        case when len(answer_boxes) = 1 then try_cast(nullif(box_text.ymax, '') as integer) end as answer_ymax,
-        case when len(answer_boxes) = 1 then try_cast(nullif(box_text.xmax, '') as integer) end as answer_xmax
+        case when len(answer_boxes) = 1 then try_cast(nullif(box_text.ymin, '') as integer) end
+            as answer_ymin,
+        case when len(answer_boxes) = 1 then try_cast(nullif(box_text.xmin, '') as integer) end
+            as answer_xmin,
+        case when len(answer_boxes) = 1 then try_cast(nullif(box_text.ymax, '') as integer) end
+            as answer_ymax,
+        case when len(answer_boxes) = 1 then try_cast(nullif(box_text.xmax, '') as integer) end
+            as answer_xmax
 
     from boxed
 
@@ -153,14 +157,18 @@ resolved as (
             else
                 not coalesce(referents.category_has_crowd, false)
                 and referents.referent_annotation_id is not null
-                and coalesce(referents.referent_gap_grid >= {{ var('grounding_min_gap_grid', 150) }}, false)
+                and coalesce(
+                    referents.referent_gap_grid >= {{ var('grounding_min_gap_grid', 150) }}, false
+                )
         end as is_referent_unique,
         annotations.image_width_px,
         annotations.image_height_px,
         greatest(annotations.bbox_x_px, 0.0) as source_x1_px,
         greatest(annotations.bbox_y_px, 0.0) as source_y1_px,
-        least(annotations.bbox_x_px + annotations.bbox_w_px, annotations.image_width_px) as source_x2_px,
-        least(annotations.bbox_y_px + annotations.bbox_h_px, annotations.image_height_px) as source_y2_px
+        least(annotations.bbox_x_px + annotations.bbox_w_px, annotations.image_width_px)
+            as source_x2_px,
+        least(annotations.bbox_y_px + annotations.bbox_h_px, annotations.image_height_px)
+            as source_y2_px
 
     from answer_boxes
     left join referents on referents.sample_id = answer_boxes.sample_id
@@ -216,8 +224,9 @@ scored as (
             abs(recovered_y2_px - source_y2_px) / grid_cell_h_px
         ) as max_edge_error_cells,
         greatest(least(recovered_x2_px, source_x2_px) - greatest(recovered_x1_px, source_x1_px), 0)
-        * greatest(least(recovered_y2_px, source_y2_px) - greatest(recovered_y1_px, source_y1_px), 0)
-            as intersection_px
+        * greatest(
+            least(recovered_y2_px, source_y2_px) - greatest(recovered_y1_px, source_y1_px), 0
+        ) as intersection_px
 
     from measured
 
@@ -275,20 +284,31 @@ checked as (
                 'evidence': 'the image holds no ' || question_category || ' annotation'
             } end,
             case
-                when question_category is not null and category_annotation_count > 0 and not is_referent_unique
+                when
+                    question_category is not null
+                    and category_annotation_count > 0
+                    and not is_referent_unique
                     then {
                         'check': 'grounding_referent', 'error_type': 'grounding_offset',
                         'evidence': 'the ' || question_referent_kind || ' ' || question_category
-                        || ' is not a unique referent among ' || category_annotation_count || ' annotations'
+                        || ' is not a unique referent among '
+                        || category_annotation_count
+                        || ' annotations'
                         || coalesce(' (gap ' || round(referent_gap_grid, 1) || ' grid units)', '')
                     }
             end,
             case
-                when is_referent_unique and is_answer_box_valid and not (max_edge_error_cells <= 0.5 + 1e-9)
+                when
+                    is_referent_unique
+                    and is_answer_box_valid
+                    and not (max_edge_error_cells <= 0.5 + 1e-9)
                     then {
                         'check': 'grounding_box', 'error_type': 'grounding_offset',
                         'evidence': 'the answer box ' || answer_boxes[1] || ' is off annotation '
-                        || referent_annotation_id || ' by up to ' || round(max_edge_error_px, 1) || ' px ('
+                        || referent_annotation_id
+                        || ' by up to '
+                        || round(max_edge_error_px, 1)
+                        || ' px ('
                         || round(max_edge_error_cells, 2) || ' grid cells; at most 0.5 allowed)'
                     }
             end
@@ -302,8 +322,9 @@ final as (
 
     select
         *,
-        array_to_string(list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ',')
-            as failed_error_types
+        array_to_string(
+            list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ','
+        ) as failed_error_types
 
     from checked
 

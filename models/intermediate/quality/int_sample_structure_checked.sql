@@ -23,7 +23,8 @@ expected_paths as (
 
     select
         samples.sample_id,
-        list(assets.source || '/' || assets.relative_path order by source_asset.position) as expected_image_paths
+        list(assets.source || '/' || assets.relative_path order by source_asset.position)
+            as expected_image_paths
 
     from samples,
         unnest(samples.source_asset_ids) with ordinality as source_asset (asset_id, position)
@@ -55,7 +56,8 @@ checked as (
         coalesce(
             sample_id is not null and task_type is not null and asset_type is not null
             and language is not null and template_id is not null
-            and nullif(trim(question_text), '') is not null and nullif(trim(answer_text), '') is not null
+            and nullif(trim(question_text), '') is not null
+            and nullif(trim(answer_text), '') is not null
             and len(source_asset_ids) >= 1 and len(image_paths) = len(source_asset_ids)
             and image_count = len(source_asset_ids),
             false
@@ -69,9 +71,11 @@ checked as (
             and gpt_turn = answer_text and ends_with(human_turn, question_text),
             false
         ) as is_conversation_well_formed,
-        (length(human_turn) - length(replace(human_turn, '<image>', ''))) // length('<image>') as image_token_count,
+        (length(human_turn) - length(replace(human_turn, '<image>', '')))
+        // length('<image>') as image_token_count,
         coalesce(
-            (length(human_turn) - length(replace(human_turn, '<image>', ''))) // length('<image>') = image_count
+            (length(human_turn) - length(replace(human_turn, '<image>', ''))) // length('<image>')
+            = image_count
             and not contains(gpt_turn, '<image>') and not contains(question_text, '<image>'),
             false
         ) as is_image_token_count_ok,
@@ -104,11 +108,13 @@ flagged as (
         list_filter([
             case when not has_required_fields then {
                 'check': 'required_fields', 'error_type': 'format_error',
-                'evidence': 'a required field is missing or empty, or image lists disagree in length'
+                'evidence': 'a required field is missing or empty, '
+                || 'or image lists disagree in length'
             } end,
             case when not is_placeholder_free then {
                 'check': 'placeholders', 'error_type': 'format_error',
-                'evidence': 'an unfilled {placeholder} remains in the question, answer or conversation'
+                'evidence': 'an unfilled {placeholder} remains in the question, '
+                || 'answer or conversation'
             } end,
             case when not is_conversation_well_formed then {
                 'check': 'conversation', 'error_type': 'format_error',
@@ -116,14 +122,18 @@ flagged as (
             } end,
             case when not is_image_token_count_ok then {
                 'check': 'image_tokens', 'error_type': 'format_error',
-                'evidence': coalesce(image_token_count, 0) || ' <image> token(s) in the human turn for '
+                'evidence': coalesce(image_token_count, 0)
+                || ' <image> token(s) in the human turn for '
                 || coalesce(image_count, 0) || ' image(s), or one in the question or answer'
             } end,
             case when not is_image_order_consistent then {
                 'check': 'image_order',
-                'error_type': case when image_count >= 2 then 'multi_image_confusion' else 'format_error' end,
+                'error_type': case
+                    when image_count >= 2 then 'multi_image_confusion' else 'format_error'
+                end,
                 'evidence': 'image paths ' || coalesce(cast(image_paths as varchar), 'NULL')
-                || ' are not the assets in order ' || coalesce(cast(expected_image_paths as varchar), 'NULL')
+                || ' are not the assets in order '
+                || coalesce(cast(expected_image_paths as varchar), 'NULL')
             } end,
             case when not has_distinct_images then {
                 'check': 'distinct_images', 'error_type': 'multi_image_confusion',
@@ -147,8 +157,9 @@ final as (
 
     select
         *,
-        array_to_string(list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ',')
-            as failed_error_types
+        array_to_string(
+            list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ','
+        ) as failed_error_types
 
     from flagged
 

@@ -75,7 +75,10 @@ resolved as (
         verdict_counts.verdict_count,
         case
             when arbitration_verdict is not null then 'arbitration'
-            when first_verdict is not null and second_verdict is not null and first_verdict = second_verdict
+            when
+                first_verdict is not null
+                and second_verdict is not null
+                and first_verdict = second_verdict
                 then 'agreement'
             when first_verdict is not null and second_verdict is not null then 'disagreement'
             else 'single_review'
@@ -96,10 +99,17 @@ final as (
             when 'single_review' then coalesce(first_verdict, second_verdict)
         end as final_verdict,
         case resolution
-            when 'arbitration' then case arbitration_verdict when 'approve' then 'approved' else 'rejected' end
-            when 'agreement' then case first_verdict when 'approve' then 'approved' else 'rejected' end
+            when
+                'arbitration'
+                then case arbitration_verdict when 'approve' then 'approved' else 'rejected' end
+            when
+                'agreement'
+                then case first_verdict when 'approve' then 'approved' else 'rejected' end
             when 'disagreement' then 'needs_arbitration'
-            else case coalesce(first_verdict, second_verdict) when 'approve' then 'approved' else 'rejected' end
+            else
+                case coalesce(first_verdict, second_verdict)
+                    when 'approve' then 'approved' else 'rejected'
+                end
         end as review_status,
         case resolution
             when 'arbitration' then arbitration_error_type

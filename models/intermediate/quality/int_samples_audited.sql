@@ -90,8 +90,15 @@ chair as (
         sample_id,
         sum(mention_count) as mention_count,
         sum(mention_count) filter (where is_hallucinated) as hallucinated_mention_count,
-        list(category_name order by category_name) filter (where is_hallucinated) as hallucinated_categories,
-        list(category_name || ' (' || array_to_string(mentioned_as, ', ') || ')' order by category_name)
+        list(category_name order by category_name) filter (where is_hallucinated)
+            as hallucinated_categories,
+        list(
+            category_name
+            || ' ('
+            || array_to_string(mentioned_as, ', ')
+            || ')'
+            order by category_name
+        )
         filter (where is_hallucinated) as hallucinated_evidence
 
     from mentions
@@ -207,7 +214,10 @@ combined as (
             chaired.failed_checks,
             case when not judgements.is_passed then [{
                 'check': 'judge', 'error_type': 'judge_rejected',
-                'evidence': 'judge ' || judgements.judge_model || ' scored ' || round(judgements.mean_score, 2)
+                'evidence': 'judge '
+                || judgements.judge_model
+                || ' scored '
+                || round(judgements.mean_score, 2)
                 || ' < ' || judgements.threshold
             }] else [] end,
             case
@@ -258,7 +268,8 @@ final as (
         *,
         len(failed_checks) = 0 as is_audit_passed,
         list_transform(failed_checks, lambda c: c.check || ': ' || c.evidence) as audit_reasons,
-        list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))) as error_types
+        list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type)))
+            as error_types
 
     from combined
 

@@ -59,8 +59,10 @@ per_pair as (
     select
         per_category.pair_id,
         list(plural_en order by plural_en) filter (where in_first and in_second) as shared_en,
-        list(plural_en order by plural_en) filter (where in_first and not in_second) as first_only_en,
-        list(plural_en order by plural_en) filter (where in_second and not in_first) as second_only_en,
+        list(plural_en order by plural_en) filter (where in_first and not in_second)
+            as first_only_en,
+        list(plural_en order by plural_en) filter (where in_second and not in_first)
+            as second_only_en,
         list(name_zh order by plural_en) filter (where in_first and in_second) as shared_zh,
         list(name_zh order by plural_en) filter (where in_first and not in_second) as first_only_zh,
         list(name_zh order by plural_en) filter (where in_second and not in_first) as second_only_zh
@@ -106,11 +108,22 @@ worded as (
             case
                 when first_object_count > second_object_count
                     then
-                        'Image 1 has more objects in total (' || first_object_count || ' vs ' || second_object_count || ').'
+                        'Image 1 has more objects in total ('
+                        || first_object_count
+                        || ' vs '
+                        || second_object_count
+                        || ').'
                 when first_object_count < second_object_count
                     then
-                        'Image 2 has more objects in total (' || second_object_count || ' vs ' || first_object_count || ').'
-                else 'Image 1 and Image 2 have the same number of objects (' || first_object_count || ').'
+                        'Image 2 has more objects in total ('
+                        || second_object_count
+                        || ' vs '
+                        || first_object_count
+                        || ').'
+                else
+                    'Image 1 and Image 2 have the same number of objects ('
+                    || first_object_count
+                    || ').'
             end
         ) as comparison_en,
         concat_ws(

@@ -27,7 +27,9 @@ phrased as (
             when instance_count = 1
                 then
                     case
-                        when category_name in ('skis', 'scissors') then 'a pair of ' || category_name
+                        when
+                            category_name in ('skis', 'scissors')
+                            then 'a pair of ' || category_name
                         else '1 ' || category_name
                     end
             else instance_count || ' ' || category_name_plural_en

@@ -29,7 +29,8 @@ referents as (
                 then 'leftmost'
             when
                 right_rank = 1
-                and center_x_grid - second_right_center_x_grid >= {{ var('grounding_min_gap_grid') }}
+                and center_x_grid - second_right_center_x_grid
+                >= {{ var('grounding_min_gap_grid') }}
                 then 'rightmost'
         end as referent_kind
 
@@ -54,7 +55,7 @@ picked as (
 
     from referents
     left join {{ ref('stg_seeds__coco_category_names') }} as names
-        on referents.category_name = names.category_name
+        on names.category_name = referents.category_name
     where referent_kind is not null
 
 ),
@@ -76,7 +77,15 @@ final as (
         grid_xmin,
         grid_ymax,
         grid_xmax,
-        '[' || grid_ymin || ', ' || grid_xmin || ', ' || grid_ymax || ', ' || grid_xmax || ']' as box_text,
+        '['
+        || grid_ymin
+        || ', '
+        || grid_xmin
+        || ', '
+        || grid_ymax
+        || ', '
+        || grid_xmax
+        || ']' as box_text,
         map {
             'referent': case referent_kind
                 when 'unique' then 'the ' || category_name

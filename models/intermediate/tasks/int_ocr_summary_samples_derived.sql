@@ -16,6 +16,16 @@ fields as (
 
 ),
 
+ranked_fields as (
+
+    select
+        *,
+        row_number() over (partition by asset_id order by field_index) as field_rank
+
+    from fields
+
+),
+
 key_fields as (
 
     select
@@ -23,12 +33,7 @@ key_fields as (
         list(field_name || ': ' || field_value order by field_index) filter (where field_rank <= 4)
             as field_phrases
 
-    from (
-        select
-            *,
-            row_number() over (partition by asset_id order by field_index) as field_rank
-        from fields
-    )
+    from ranked_fields
     group by asset_id
 
 ),
@@ -43,11 +48,15 @@ final as (
         [documents.asset_id] as source_asset_ids,
         documents.full_text as ocr_text,
         map {
-            'summary': 'This is ' || case when documents.kind_en[1] in ('a', 'e', 'i', 'o', 'u') then 'an ' else 'a ' end
+            'summary': 'This is '
+            || case when documents.kind_en[1] in ('a', 'e', 'i', 'o', 'u') then 'an ' else 'a ' end
             || documents.kind_en || '.'
             || case
                 when len(coalesce(key_fields.field_phrases, [])) > 0
-                    then ' Key information: ' || array_to_string(key_fields.field_phrases, '; ') || '.'
+                    then
+                        ' Key information: '
+                        || array_to_string(key_fields.field_phrases, '; ')
+                        || '.'
                 else ''
             end
             || case

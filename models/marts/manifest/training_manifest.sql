@@ -25,12 +25,15 @@ templates as (
 
 ),
 
+quality_summary as (
+
+    select * from {{ ref('quality_summary') }}
+
+),
+
 lineage as (
 
-    select
-        asset_id,
-        parent_asset_id
-    from {{ ref('stg_landing__asset_lineage') }}
+    select * from {{ ref('stg_landing__asset_lineage') }}
 
 ),
 
@@ -59,23 +62,75 @@ split_assets as (
 
 ),
 
+shared_source_assets as (
+
+    select asset_id from split_assets
+    where split = 'train'
+    intersect
+    select asset_id from split_assets
+    where split = 'val'
+
+),
+
+shared_sample_ids as (
+
+    select sample_id from samples
+    where split = 'train'
+    intersect
+    select sample_id from samples
+    where split = 'val'
+
+),
+
 overlap as (
 
     select
-        (select count(*) from (
-            select asset_id from split_assets
-            where split = 'train'
-            intersect
-            select asset_id from split_assets
-            where split = 'val'
-        )) as shared_source_asset_count,
-        (select count(*) from (
-            select sample_id from samples
-            where split = 'train'
-            intersect
-            select sample_id from samples
-            where split = 'val'
-        )) as shared_sample_id_count
+        (select count(*) from shared_source_assets) as shared_source_asset_count,
+        (select count(*) from shared_sample_ids) as shared_sample_id_count
+
+),
+
+by_split as (
+
+    select
+        split,
+        count(*) as sample_count
+
+    from samples
+    group by split
+
+),
+
+by_task_type as (
+
+    select
+        task_type,
+        count(*) as sample_count
+
+    from samples
+    group by task_type
+
+),
+
+by_asset_type as (
+
+    select
+        asset_type,
+        count(*) as sample_count
+
+    from samples
+    group by asset_type
+
+),
+
+by_language as (
+
+    select
+        language,
+        count(*) as sample_count
+
+    from samples
+    group by language
 
 ),
 
@@ -90,47 +145,48 @@ final as (
             select count(*) from samples
             where is_smoke
         ) as smoke_sample_count,
-        (select m from (select map(list(split order by split), list(n order by split)) as m from (
-            select
-                split,
-                count(*) as n
-            from samples
-            group by split
-        ))) as samples_by_split,
-        (select m from (select map(list(task_type order by task_type), list(n order by task_type)) as m from (
-            select
-                task_type,
-                count(*) as n
-            from samples
-            group by task_type
-        ))) as samples_by_task_type,
-        (select m from (select map(list(asset_type order by asset_type), list(n order by asset_type)) as m from (
-            select
-                asset_type,
-                count(*) as n
-            from samples
-            group by asset_type
-        ))) as samples_by_asset_type,
-        (select m from (select map(list(language order by language), list(n order by language)) as m from (
-            select
-                language,
-                count(*) as n
-            from samples
-            group by language
-        ))) as samples_by_language,
-        (select list({
-            'file_path': file_path, 'profile': profile, 'split': split,
-            'row_count': row_count, 'sha256': sha256, 'size_bytes': size_bytes
-        }
-        order by file_path) from files) as files,
         (
-            select list({'template_id': template_id, 'template_hash': template_hash} order by template_id)
+            select map(list(split order by split), list(sample_count order by split))
+            from by_split
+        ) as samples_by_split,
+        (
+            select map(list(task_type order by task_type), list(sample_count order by task_type))
+            from by_task_type
+        ) as samples_by_task_type,
+        (
+            select map(list(asset_type order by asset_type), list(sample_count order by asset_type))
+            from by_asset_type
+        ) as samples_by_asset_type,
+        (
+            select map(list(language order by language), list(sample_count order by language))
+            from by_language
+        ) as samples_by_language,
+        (
+            select
+                list(
+                    {
+                        'file_path': file_path, 'profile': profile, 'split': split,
+                        'row_count': row_count, 'sha256': sha256, 'size_bytes': size_bytes
+                    } order by file_path
+                )
+            from files
+        ) as files,
+        (
+            select
+                list(
+                    {'template_id': template_id, 'template_hash': template_hash}
+                    order by template_id
+                )
             from templates
         ) as templates,
         (select shared_source_asset_count from overlap) as shared_source_asset_count,
         (select shared_sample_id_count from overlap) as shared_sample_id_count,
-        (select shared_source_asset_count = 0 and shared_sample_id_count = 0 from overlap) as is_split_overlap_free,
-        (select q from {{ ref('quality_summary') }} as q) as quality,
+        (
+            select shared_source_asset_count = 0 and shared_sample_id_count = 0
+            from overlap
+        ) as is_split_overlap_free,
+        -- the quality figures as one struct: DuckDB reads a table's name as its row
+        (select quality_summary from quality_summary) as quality,
         'raw_image' as llava_box_frame,
         'images' as image_folder
 

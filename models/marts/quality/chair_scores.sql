@@ -1,9 +1,11 @@
 -- CHAIR (Rohrbach et al. 2018) over the answers of the task types seeds/task_types.csv
--- marks is_chair_checked (image_description, multi_image_comparison): CHAIR_i = hallucinated mentions / all mentions,
--- CHAIR_s = answers with any hallucinated mention / all answers (an answer without a
--- mention counts in the denominator). One row for all answers (scope 'all') and one per
--- task type, language and generation method (template or model-written).
-{%- set sample_columns = adapter.get_columns_in_relation(ref('int_samples_templated')) | map(attribute='name') | list if execute else [] %}
+-- marks is_chair_checked (image_description, multi_image_comparison): CHAIR_i =
+-- hallucinated mentions / all mentions, CHAIR_s = answers with any hallucinated mention /
+-- all answers (an answer without a mention counts in the denominator). One row for all
+-- answers (scope 'all') and one per task type, language and generation method (template
+-- or model-written).
+{%- set sample_columns = adapter.get_columns_in_relation(ref('int_samples_templated'))
+    | map(attribute='name') | list if execute else [] %}
 with
 
 samples as (
@@ -60,7 +62,8 @@ scored as (
         sum(hallucinated_mention_count) as hallucinated_mention_count
 
     from answers
-    group by grouping sets ((), (task_type), (language), (generation_method))
+    -- sqlfluff's duckdb dialect cannot parse GROUPING SETS
+    group by grouping sets ((), (task_type), (language), (generation_method))  -- noqa: PRS
 
 ),
 

@@ -36,23 +36,38 @@ error_types as (
 
 ),
 
+current_flags as (
+
+    select distinct
+        sample_id,
+        error_type
+
+    from flags
+
+),
+
+known_keys as (
+
+    select distinct failure_key from library
+
+),
+
 known as (
 
     select
         library.error_type,
         count(*) as known_failures,
         count(distinct library.sample_id) as known_samples,
-        count(distinct library.sample_id) filter (where current_flags.sample_id is not null) as still_failing_samples,
-        count(distinct library.sample_id) filter (where current_flags.sample_id is null) as resolved_samples,
+        count(distinct library.sample_id) filter (where current_flags.sample_id is not null)
+            as still_failing_samples,
+        count(distinct library.sample_id) filter (where current_flags.sample_id is null)
+            as resolved_samples,
         min(library.first_seen_at) as first_seen_at,
         max(library.first_seen_at) as last_recorded_at,
         count(distinct library.first_seen_run_id) as recording_runs
 
     from library
-    left join (select distinct
-        sample_id,
-        error_type
-    from flags) as current_flags
+    left join current_flags
         on current_flags.sample_id = library.sample_id
         and current_flags.error_type = library.error_type
     group by library.error_type
@@ -64,10 +79,10 @@ current as (
     select
         flags.error_type,
         count(*) as current_flags,
-        count(*) filter (where library.failure_key is null) as new_failures
+        count(*) filter (where known_keys.failure_key is null) as new_failures
 
     from flags
-    left join (select distinct failure_key from library) as library on library.failure_key = flags.failure_key
+    left join known_keys on known_keys.failure_key = flags.failure_key
     group by flags.error_type
 
 ),

@@ -11,7 +11,7 @@
 --   * every sample a reviewer judged outside the draw ('reviewed_outside_sample').
 -- With the verdicts landed so far: reviewer, verdict and time per role (first_review,
 -- second_review, arbitration), the review status and the role still owed.
-{%- set required_task_types = var('review_required_task_types', ['region_grounding', 'ocr_summary', 'document_qa', 'chart_reading']) %}
+{%- set required_task_types = var('review_required_task_types') %}
 with
 
 qualified as (
@@ -43,7 +43,11 @@ candidates as (
     select
         qualified.*,
         audited.threshold_margin_kind,
-        qualified.task_type in ('{{ required_task_types | join("', '") }}') as is_review_required,
+        qualified.task_type in (
+            {%- for task_type in required_task_types %}
+            '{{ task_type }}'{{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as is_review_required,
         count(*) over (partition by qualified.task_type, qualified.asset_type) as stratum_size
 
     from qualified
@@ -56,7 +60,9 @@ targeted as (
 
     select
         *,
-        case when is_review_required then {{ var('review_near_threshold_per_stratum', 8) }} else 0 end
+        case
+            when is_review_required then {{ var('review_near_threshold_per_stratum', 8) }} else 0
+        end
             as near_threshold_target,
         least(stratum_size, greatest(
             cast(ceil({{ var('review_sample_ratio', 0.1) }} * stratum_size) as bigint),

@@ -45,7 +45,8 @@ counted as (
         count(*) filter (where not audit.is_audit_passed) as audit_failed_count,
         count(*) filter (where audit.review_status = 'approved') as review_approved_count,
         count(*) filter (where audit.review_status = 'rejected') as review_rejected_count,
-        count(*) filter (where audit.review_status = 'needs_arbitration') as review_needs_arbitration_count,
+        count(*) filter (where audit.review_status = 'needs_arbitration')
+            as review_needs_arbitration_count,
         count(*) filter (where audit.review_status = 'unreviewed') as review_unreviewed_count,
         count(*) filter (where audit.is_shippable) as shippable_count,
         count(shipped.id) as shipped_count
@@ -80,7 +81,8 @@ final as (
         coalesce(counted.review_rejected_count, 0) as review_rejected_count,
         coalesce(counted.review_needs_arbitration_count, 0) as review_needs_arbitration_count,
         coalesce(counted.review_unreviewed_count, 0) as review_unreviewed_count,
-        counted.review_approved_count / nullif(counted.review_approved_count + counted.review_rejected_count, 0)
+        counted.review_approved_count
+        / nullif(counted.review_approved_count + counted.review_rejected_count, 0)
             as review_approval_rate,
         coalesce(flagged.flagged_sample_count, 0) as flagged_sample_count,
         flagged.top_error_type,

@@ -35,7 +35,10 @@ tagged as (
 
 domain as (
 
-    select * from (values ('train', false), ('val', false), ('smoke_test', true)) as t (split, is_subset)
+    select splits.*
+    from (
+        values ('train', false), ('val', false), ('smoke_test', true)
+    ) as splits (split, is_subset)
 
 ),
 

@@ -1,8 +1,10 @@
 -- Manual review verdicts, one row per distinct verdict: the same verdict imported from two
 -- files (same sample, reviewer, role, verdict and time) is kept once, from the latest
 -- import. Empty until `mmfactory review import` has landed a file.
-{%- set landing_glob = env_var('MMFACTORY_WAREHOUSE', 'warehouse') ~ '/landing/review_verdicts/*.parquet' -%}
-{%- set is_landed = not execute or run_query("select count(*) from glob('" ~ landing_glob ~ "')").columns[0].values()[0] > 0 %}
+{%- set landing_glob = env_var('MMFACTORY_WAREHOUSE', 'warehouse')
+    ~ '/landing/review_verdicts/*.parquet' -%}
+{%- set is_landed = not execute
+    or run_query("select count(*) from glob('" ~ landing_glob ~ "')").columns[0].values()[0] > 0 %}
 
 with
 
@@ -57,7 +59,8 @@ deduplicated as (
 
     select *
     from renamed
-    qualify row_number() over (partition by verdict_id order by ingested_at desc, import_source asc) = 1
+    qualify
+        row_number() over (partition by verdict_id order by ingested_at desc, import_source asc) = 1
 
 )
 
