@@ -41,8 +41,8 @@ joined as (
         images.height_px as image_height_px
 
     from annotations
-    inner join images on annotations.coco_image_id = images.coco_image_id
-    inner join categories on annotations.category_id = categories.category_id
+    inner join images on images.coco_image_id = annotations.coco_image_id
+    inner join categories on categories.category_id = annotations.category_id
 
 ),
 

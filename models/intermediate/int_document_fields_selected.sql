@@ -39,10 +39,11 @@ selected as (
 
     select *
     from named
-    where length(field_value) between 1 and 80
-      and length(field_name) between 2 and 40
-      and lower(field_name) not in (select category_name from categories)
-      and field_name <> 'Asset'
+    where
+        length(field_value) between 1 and 80
+        and length(field_name) between 2 and 40
+        and lower(field_name) not in (select category_name from categories)
+        and field_name <> 'Asset'
 
 )
 

@@ -37,7 +37,9 @@ kinds as (
 
 first_lines as (
 
-    select asset_id, arg_min(text, line_index) as first_line
+    select
+        asset_id,
+        arg_min(text, line_index) as first_line
     from lines
     where trim(text) <> ''
     group by asset_id

@@ -22,7 +22,7 @@ ranked as (
         *,
         row_number() over (
             partition by asset_id, category_id
-            order by is_crowd, bbox_w_px * bbox_h_px desc, annotation_id
+            order by is_crowd asc, bbox_w_px * bbox_h_px desc, annotation_id
         ) as size_rank
 
     from annotations
@@ -39,8 +39,10 @@ counted as (
         count(*) filter (where not is_crowd) as instance_count,
         bool_or(is_crowd) as has_crowd_region,
         max(bbox_w_px * bbox_h_px) filter (where not is_crowd) as largest_area_px,
-        any_value((grid_ymin + grid_ymax) / 2.0) filter (where size_rank = 1) as largest_center_y_grid,
-        any_value((grid_xmin + grid_xmax) / 2.0) filter (where size_rank = 1) as largest_center_x_grid
+        any_value((grid_ymin + grid_ymax) / 2.0) filter (where size_rank = 1)
+            as largest_center_y_grid,
+        any_value((grid_xmin + grid_xmax) / 2.0) filter (where size_rank = 1)
+            as largest_center_x_grid
 
     from ranked
     group by asset_id, coco_image_id, category_id
@@ -70,17 +72,21 @@ named as (
 
     select
         positioned.*,
-        coalesce(names.category_name_plural_en, positioned.category_name || 's') as category_name_plural_en,
+        coalesce(names.category_name_plural_en, positioned.category_name || 's')
+            as category_name_plural_en,
         coalesce(names.category_name_zh, positioned.category_name) as category_name_zh,
         coalesce(names.measure_word_zh, '个') as measure_word_zh,
-        ['at the top left', 'at the top', 'at the top right',
-         'on the left', 'in the center', 'on the right',
-         'at the bottom left', 'at the bottom', 'at the bottom right'][position_cell + 1] as position_en,
+        [
+            'at the top left', 'at the top', 'at the top right',
+            'on the left', 'in the center', 'on the right',
+            'at the bottom left', 'at the bottom', 'at the bottom right'
+        ][position_cell + 1
+        ] as position_en,
         ['左上方', '上方', '右上方', '左侧', '中央', '右侧', '左下方', '下方', '右下方'][position_cell + 1]
             as position_zh
 
     from positioned
-    left join category_names as names on positioned.category_name = names.category_name
+    left join category_names as names on names.category_name = positioned.category_name
 
 )
 

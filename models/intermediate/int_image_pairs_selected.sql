@@ -23,7 +23,10 @@ eligible as (
 
 pool as (
 
-    select asset_id, pool_rank from {{ ref('stg_landing__asset_pool') }}
+    select
+        asset_id,
+        pool_rank
+    from {{ ref('stg_landing__asset_pool') }}
     where asset_type = 'general_image'
 
 ),

@@ -19,12 +19,15 @@ answers as (
         request_hash,
         model,
         response_text,
-        row_number() over (partition by stage, item_id order by completed_at desc, request_hash) as recency_rank
+        row_number()
+            over (partition by stage, item_id order by completed_at desc, request_hash asc)
+            as recency_rank
 
     from generations
-    where is_ok
-      and stage in ('recaption', 'compare')
-      and trim(coalesce(response_text, '')) <> ''
+    where
+        is_ok
+        and stage in ('recaption', 'compare')
+        and trim(coalesce(response_text, '')) <> ''
 
 ),
 

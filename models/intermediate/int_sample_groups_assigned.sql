@@ -4,7 +4,8 @@
 -- recursive CTE keyed by asset. A group goes to val when a stable hash of its label falls
 -- under var('val_fraction'), so every sample built from a source image, from anything
 -- derived from it, or from a pair containing it, lands in the same split.
-with recursive
+-- (sqlfluff's duckdb dialect cannot parse the USING KEY recursive CTE below)
+with recursive  -- noqa: PRS
 
 samples as (
 

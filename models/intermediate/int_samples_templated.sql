@@ -7,15 +7,59 @@
 -- = the model sample) that ships only if the model answer fails its audit.
 with
 
-description as (select * from {{ ref('int_description_samples_derived') }}),
-counting as (select * from {{ ref('int_counting_samples_derived') }}),
-grounding as (select * from {{ ref('int_grounding_samples_derived') }}),
-comparison as (select * from {{ ref('int_comparison_samples_derived') }}),
-ocr_summary as (select * from {{ ref('int_ocr_summary_samples_derived') }}),
-document_qa as (select * from {{ ref('int_document_qa_samples_derived') }}),
-chart_reading as (select * from {{ ref('int_chart_samples_derived') }}),
-templates as (select * from {{ ref('stg_seeds__instruction_templates') }}),
-assets as (select * from {{ ref('stg_landing__assets') }}),
+description as (
+
+    select * from {{ ref('int_description_samples_derived') }}
+
+),
+
+counting as (
+
+    select * from {{ ref('int_counting_samples_derived') }}
+
+),
+
+grounding as (
+
+    select * from {{ ref('int_grounding_samples_derived') }}
+
+),
+
+comparison as (
+
+    select * from {{ ref('int_comparison_samples_derived') }}
+
+),
+
+ocr_summary as (
+
+    select * from {{ ref('int_ocr_summary_samples_derived') }}
+
+),
+
+document_qa as (
+
+    select * from {{ ref('int_document_qa_samples_derived') }}
+
+),
+
+chart_reading as (
+
+    select * from {{ ref('int_chart_samples_derived') }}
+
+),
+
+templates as (
+
+    select * from {{ ref('stg_seeds__instruction_templates') }}
+
+),
+
+assets as (
+
+    select * from {{ ref('stg_landing__assets') }}
+
+),
 
 unioned as (
 
@@ -37,7 +81,12 @@ unioned as (
 
 template_languages as (
 
-    select distinct task_type, question_kind, language from templates
+    select distinct
+        task_type,
+        question_kind,
+        language
+
+    from templates
 
 ),
 
@@ -48,8 +97,11 @@ languaged as (
     select
         unioned.*,
         case
-            when {{ stable_fraction("'language:' || unioned.sample_key") }} < {{ var('zh_fraction') }}
-                and zh.language is not null then 'zh'
+            when
+                {{ stable_fraction("'language:' || unioned.sample_key") }}
+                < {{ var('zh_fraction') }}
+                and zh.language is not null
+                then 'zh'
             else 'en'
         end as language
 
@@ -76,7 +128,8 @@ templated as (
         on templates.task_type = languaged.task_type
         and templates.question_kind = languaged.question_kind
         and templates.language = languaged.language
-        and templates.template_slot = {{ stable_pick("'template:' || languaged.sample_key", "templates.template_slot_count") }}
+        and templates.template_slot
+        = {{ stable_pick("'template:' || languaged.sample_key", "templates.template_slot_count") }}
 
 ),
 
@@ -123,7 +176,8 @@ filled as (
         templated.* exclude (fills_en, fills_zh, fallback_of_sample_key),
         images.image_paths,
         len(source_asset_ids) as image_count,
-        {{ fill_placeholders('human_template', 'fills') }} as question_text,
+        -- fill_placeholders folds with a two-argument lambda, which sqlfluff cannot parse
+        {{ fill_placeholders('human_template', 'fills') }} as question_text,  -- noqa: PRS
         case
             when templated.language = 'en' and templated.model_answer_text is not null
                 then templated.model_answer_text
@@ -144,7 +198,8 @@ conversed as (
 
     select
         *,
-        {{ llava_conversation('image_count', 'language', 'question_text', 'answer_text') }} as conversations
+        {{ llava_conversation('image_count', 'language', 'question_text', 'answer_text') }}
+            as conversations
 
     from filled
 

@@ -46,7 +46,10 @@ smoked as (
         *,
         row_number() over (
             partition by task_type, asset_type
-            order by split = 'train' desc, {{ stable_pick("'smoke:' || sample_id", 1000000007) }}, sample_id
+            order by
+                split = 'train' desc,
+                {{ stable_pick("'smoke:' || sample_id", 1000000007) }},
+                sample_id
         ) <= {{ var('smoke_per_stratum') }} as is_smoke
 
     from split

@@ -12,11 +12,23 @@ names as (
 
 terms as (
 
-    select category_name, lower(category_name) as term, 'en' as term_language from names
+    select
+        category_name,
+        lower(category_name) as term,
+        'en' as term_language
+    from names
     union
-    select category_name, lower(category_name_plural_en), 'en' from names
+    select
+        category_name,
+        lower(category_name_plural_en) as term,
+        'en' as term_language
+    from names
     union
-    select category_name, category_name_zh, 'zh' from names
+    select
+        category_name,
+        category_name_zh as term,
+        'zh' as term_language
+    from names
 
 ),
 

@@ -1,8 +1,8 @@
-{{ config(enabled=var('quality_audit_charts', false)) }}
--- chart_reading against the chart's data table, from the TEXT only. DISABLED until the
--- chart staging models exist (var quality_audit_charts); the staging names
--- (stg_charts__charts, stg_charts__tables) and columns follow ingest/documents/tables.py
--- and must be confirmed when they land. Checks (all chart_misread):
+{{ config(enabled=var('quality_audit_charts', true)) }}
+-- chart_reading against the chart's data table (stg_charts__charts, stg_charts__tables),
+-- from the TEXT only. On unless var('quality_audit_charts') is false (then
+-- int_samples_audited fails every chart sample with ground_truth_unchecked). Checks (all
+-- chart_misread):
 --   * the chart's table is plausible (charts.is_table_plausible): a table that failed the
 --     plausibility check must never be supervision;
 --   * lookup: the first number of the answer equals the table value of the category the
@@ -39,22 +39,41 @@ parsed as (
         source_asset_ids[1] as asset_id,
         question_kind,
         answer_text,
-        coalesce(nullif(regexp_extract(question_text, 'What value does the chart show for (.+)\?', 1), ''),
-                 nullif(regexp_extract(question_text, '图表中(.+)对应的数值是多少', 1), '')) as lookup_category,
-        try_cast(replace(nullif(regexp_extract(answer_text, '-?\d[\d,]*(\.\d+)?', 0), ''), ',', '') as double)
-            as first_number,
-        coalesce(nullif(regexp_extract(answer_text, '^(.+) has the highest value', 1), ''),
-                 nullif(regexp_extract(answer_text, '^(.+)的数值最高', 1), '')) as extreme_category,
         coalesce(
-            nullif(regexp_extract(answer_text, '^(.+) \(([^)]+)\) is larger than (.+) \(([^)]+)\)',
-                                  ['larger', 'larger_value', 'smaller', 'smaller_value']).larger, ''),
-            nullif(regexp_extract(answer_text, '^(.+)（([^）]+)）比(.+)（([^）]+)）大',
-                                  ['larger', 'larger_value', 'smaller', 'smaller_value']).larger, '')) as larger_category,
+            nullif(
+                regexp_extract(question_text, 'What value does the chart show for (.+)\?', 1), ''
+            ),
+            nullif(regexp_extract(question_text, '图表中(.+)对应的数值是多少', 1), '')
+        ) as lookup_category,
+        try_cast(
+            replace(
+                nullif(regexp_extract(answer_text, '-?\d[\d,]*(\.\d+)?', 0), ''), ',', ''
+            ) as double
+        ) as first_number,
         coalesce(
-            nullif(regexp_extract(answer_text, '^(.+) \(([^)]+)\) is larger than (.+) \(([^)]+)\)',
-                                  ['larger', 'larger_value', 'smaller', 'smaller_value']).smaller, ''),
-            nullif(regexp_extract(answer_text, '^(.+)（([^）]+)）比(.+)（([^）]+)）大',
-                                  ['larger', 'larger_value', 'smaller', 'smaller_value']).smaller, '')) as smaller_category
+            nullif(regexp_extract(answer_text, '^(.+) has the highest value', 1), ''),
+            nullif(regexp_extract(answer_text, '^(.+)的数值最高', 1), '')
+        ) as extreme_category,
+        coalesce(
+            nullif(regexp_extract(
+                answer_text, '^(.+) \(([^)]+)\) is larger than (.+) \(([^)]+)\)',
+                ['larger', 'larger_value', 'smaller', 'smaller_value']
+            ).larger, ''),
+            nullif(regexp_extract(
+                answer_text, '^(.+)（([^）]+)）比(.+)（([^）]+)）大',
+                ['larger', 'larger_value', 'smaller', 'smaller_value']
+            ).larger, '')
+        ) as larger_category,
+        coalesce(
+            nullif(regexp_extract(
+                answer_text, '^(.+) \(([^)]+)\) is larger than (.+) \(([^)]+)\)',
+                ['larger', 'larger_value', 'smaller', 'smaller_value']
+            ).smaller, ''),
+            nullif(regexp_extract(
+                answer_text, '^(.+)（([^）]+)）比(.+)（([^）]+)）大',
+                ['larger', 'larger_value', 'smaller', 'smaller_value']
+            ).smaller, '')
+        ) as smaller_category
 
     from samples
 
@@ -62,7 +81,10 @@ parsed as (
 
 values_by_category as (
 
-    select asset_id, category, max(value) as value
+    select
+        asset_id,
+        category,
+        max(value) as value
     from cells
     group by asset_id, category
 
@@ -70,7 +92,9 @@ values_by_category as (
 
 maxima as (
 
-    select asset_id, max(value) as max_value
+    select
+        asset_id,
+        max(value) as max_value
     from cells
     group by asset_id
 
@@ -85,24 +109,53 @@ checked as (
         lookup.value as lookup_value,
         parsed.first_number,
         list_filter([
-            case when not coalesce(charts.is_table_plausible, false) then {'check': 'chart_table',
+            case when not coalesce(charts.is_table_plausible, false) then {
+                'check': 'chart_table',
                 'error_type': 'chart_misread',
                 'evidence': 'the chart''s table is missing or implausible: '
-                    || coalesce(charts.plausibility_reason, 'no table')} end,
-            case when parsed.question_kind = 'lookup' and not coalesce(
-                    abs(parsed.first_number - lookup.value) <= 0.005 * greatest(abs(lookup.value), 1e-9), false) then {
-                'check': 'chart_lookup', 'error_type': 'chart_misread',
-                'evidence': 'the answer says ' || coalesce(parsed.first_number::varchar, 'no number') || ' for '
-                    || coalesce(parsed.lookup_category, '?') || ', the table ' || coalesce(lookup.value::varchar, 'nothing')} end,
-            case when parsed.question_kind = 'extreme' and not coalesce(extreme.value = maxima.max_value, false) then {
-                'check': 'chart_extreme', 'error_type': 'chart_misread',
-                'evidence': coalesce(parsed.extreme_category, '?') || ' does not hold the largest value ('
-                    || coalesce(maxima.max_value::varchar, '?') || ')'} end,
-            case when parsed.question_kind = 'comparison' and not coalesce(larger.value > smaller.value, false) then {
-                'check': 'chart_comparison', 'error_type': 'chart_misread',
-                'evidence': coalesce(parsed.larger_category, '?') || ' (' || coalesce(larger.value::varchar, '?')
-                    || ') is not larger than ' || coalesce(parsed.smaller_category, '?') || ' ('
-                    || coalesce(smaller.value::varchar, '?') || ')'} end
+                || coalesce(charts.plausibility_reason, 'no table')
+            } end,
+            case
+                when
+                    parsed.question_kind = 'lookup' and not coalesce(
+                        abs(parsed.first_number - lookup.value)
+                        <= 0.005 * greatest(abs(lookup.value), 1e-9),
+                        false
+                    )
+                    then {
+                        'check': 'chart_lookup', 'error_type': 'chart_misread',
+                        'evidence': 'the answer says '
+                        || coalesce(parsed.first_number::varchar, 'no number')
+                        || ' for '
+                        || coalesce(parsed.lookup_category, '?')
+                        || ', the table '
+                        || coalesce(lookup.value::varchar, 'nothing')
+                    }
+            end,
+            case
+                when
+                    parsed.question_kind = 'extreme'
+                    and not coalesce(extreme.value = maxima.max_value, false)
+                    then {
+                        'check': 'chart_extreme', 'error_type': 'chart_misread',
+                        'evidence': coalesce(parsed.extreme_category, '?')
+                        || ' does not hold the largest value ('
+                        || coalesce(maxima.max_value::varchar, '?') || ')'
+                    }
+            end,
+            case
+                when
+                    parsed.question_kind = 'comparison'
+                    and not coalesce(larger.value > smaller.value, false)
+                    then {
+                        'check': 'chart_comparison', 'error_type': 'chart_misread',
+                        'evidence': coalesce(parsed.larger_category, '?')
+                        || ' ('
+                        || coalesce(larger.value::varchar, '?')
+                        || ') is not larger than ' || coalesce(parsed.smaller_category, '?') || ' ('
+                        || coalesce(smaller.value::varchar, '?') || ')'
+                    }
+            end
         ], lambda check_result: check_result is not null) as failed_checks
 
     from parsed
@@ -123,8 +176,9 @@ final as (
 
     select
         *,
-        array_to_string(list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ',')
-            as failed_error_types
+        array_to_string(
+            list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ','
+        ) as failed_error_types
 
     from checked
 

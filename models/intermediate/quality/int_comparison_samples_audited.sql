@@ -11,7 +11,8 @@
 -- (generation_method 'model') is checked the same way when it makes these statements;
 -- free prose that does not is left to CHAIR (an unparsed TEMPLATE answer is a
 -- format_error).
-{%- set sample_columns = adapter.get_columns_in_relation(ref('int_samples_templated')) | map(attribute='name') | list if execute else [] %}
+{%- set sample_columns = adapter.get_columns_in_relation(ref('int_samples_templated'))
+    | map(attribute='name') | list if execute else [] %}
 with
 
 samples as (
@@ -37,24 +38,37 @@ parsed as (
 
     select
         sample_id,
-        {{ 'generation_method' if 'generation_method' in sample_columns else "'template'" }} as generation_method,
+        {{ 'generation_method' if 'generation_method' in sample_columns else "'template'" }}
+            as generation_method,
         source_asset_ids[1] as first_asset_id,
         source_asset_ids[2] as second_asset_id,
         answer_text,
-        coalesce(nullif(regexp_extract(answer_text, 'Both images contain ([^.]+)\.', 1), ''),
-                 nullif(regexp_extract(answer_text, '两张图中都有([^。]+)。', 1), '')) as shared_text,
+        coalesce(
+            nullif(regexp_extract(answer_text, 'Both images contain ([^.]+)\.', 1), ''),
+            nullif(regexp_extract(answer_text, '两张图中都有([^。]+)。', 1), '')
+        ) as shared_text,
         contains(answer_text, 'have no kind of object in common')
-            or contains(answer_text, '没有相同种类的物体') as says_nothing_shared,
-        coalesce(nullif(regexp_extract(answer_text, 'Only Image 1 contains ([^.]+)\.', 1), ''),
-                 nullif(regexp_extract(answer_text, '只有图1中有([^。]+)。', 1), '')) as first_only_text,
-        coalesce(nullif(regexp_extract(answer_text, 'Only Image 2 contains ([^.]+)\.', 1), ''),
-                 nullif(regexp_extract(answer_text, '只有图2中有([^。]+)。', 1), '')) as second_only_text,
-        regexp_extract(answer_text, 'Image (\d+) has more objects in total \((\d+) vs (\d+)\)',
-                       ['image', 'larger', 'smaller']) as more_en,
-        regexp_extract(answer_text, '图(\d+)中的物体总数更多（(\d+)比(\d+)）',
-                       ['image', 'larger', 'smaller']) as more_zh,
-        coalesce(nullif(regexp_extract(answer_text, 'the same number of objects \((\d+)\)', 1), ''),
-                 nullif(regexp_extract(answer_text, '物体总数相同，都是(\d+)个', 1), '')) as same_total_text
+        or contains(answer_text, '没有相同种类的物体') as says_nothing_shared,
+        coalesce(
+            nullif(regexp_extract(answer_text, 'Only Image 1 contains ([^.]+)\.', 1), ''),
+            nullif(regexp_extract(answer_text, '只有图1中有([^。]+)。', 1), '')
+        ) as first_only_text,
+        coalesce(
+            nullif(regexp_extract(answer_text, 'Only Image 2 contains ([^.]+)\.', 1), ''),
+            nullif(regexp_extract(answer_text, '只有图2中有([^。]+)。', 1), '')
+        ) as second_only_text,
+        regexp_extract(
+            answer_text, 'Image (\d+) has more objects in total \((\d+) vs (\d+)\)',
+            ['image', 'larger', 'smaller']
+        ) as more_en,
+        regexp_extract(
+            answer_text, '图(\d+)中的物体总数更多（(\d+)比(\d+)）',
+            ['image', 'larger', 'smaller']
+        ) as more_zh,
+        coalesce(
+            nullif(regexp_extract(answer_text, 'the same number of objects \((\d+)\)', 1), ''),
+            nullif(regexp_extract(answer_text, '物体总数相同，都是(\d+)个', 1), '')
+        ) as same_total_text
 
     from samples
 
@@ -74,14 +88,26 @@ totals_parsed as (
 
 claim_items as (
 
-    select sample_id, 'shared' as claim, trim(unnest(string_split_regex(shared_text, ', | and |、|和'))) as item
-    from parsed where shared_text is not null
+    select
+        sample_id,
+        'shared' as claim,
+        trim(unnest(string_split_regex(shared_text, ', | and |、|和'))) as item
+    from parsed
+    where shared_text is not null
     union all
-    select sample_id, 'first_only', trim(unnest(string_split_regex(first_only_text, ', | and |、|和')))
-    from parsed where first_only_text is not null
+    select
+        sample_id,
+        'first_only' as claim,
+        trim(unnest(string_split_regex(first_only_text, ', | and |、|和'))) as item
+    from parsed
+    where first_only_text is not null
     union all
-    select sample_id, 'second_only', trim(unnest(string_split_regex(second_only_text, ', | and |、|和')))
-    from parsed where second_only_text is not null
+    select
+        sample_id,
+        'second_only' as claim,
+        trim(unnest(string_split_regex(second_only_text, ', | and |、|和'))) as item
+    from parsed
+    where second_only_text is not null
 
 ),
 
@@ -95,7 +121,8 @@ claim_categories as (
 
     from claim_items
     left join terms
-        on terms.term = case terms.term_language when 'zh' then claim_items.item else lower(claim_items.item) end
+        on terms.term
+        = case terms.term_language when 'zh' then claim_items.item else lower(claim_items.item) end
 
 ),
 
@@ -103,9 +130,12 @@ claims as (
 
     select
         sample_id,
-        list_sort(list_distinct(list(category_name) filter (where claim = 'shared'))) as claimed_shared,
-        list_sort(list_distinct(list(category_name) filter (where claim = 'first_only'))) as claimed_first_only,
-        list_sort(list_distinct(list(category_name) filter (where claim = 'second_only'))) as claimed_second_only,
+        list_sort(list_distinct(list(category_name) filter (where claim = 'shared')))
+            as claimed_shared,
+        list_sort(list_distinct(list(category_name) filter (where claim = 'first_only')))
+            as claimed_first_only,
+        list_sort(list_distinct(list(category_name) filter (where claim = 'second_only')))
+            as claimed_second_only,
         list(item) filter (where category_name is null and item <> '') as unknown_items
 
     from claim_categories
@@ -130,8 +160,12 @@ truth as (
     select
         parsed.sample_id,
         list_sort(list_intersect(first.categories, second.categories)) as true_shared,
-        list_sort(list_filter(first.categories, lambda c: not list_contains(second.categories, c))) as true_first_only,
-        list_sort(list_filter(second.categories, lambda c: not list_contains(first.categories, c))) as true_second_only,
+        list_sort(
+            list_filter(first.categories, lambda c: not list_contains(second.categories, c))
+        ) as true_first_only,
+        list_sort(
+            list_filter(second.categories, lambda c: not list_contains(first.categories, c))
+        ) as true_second_only,
         coalesce(first.object_count, 0) as true_first_total,
         coalesce(second.object_count, 0) as true_second_total
 
@@ -160,7 +194,7 @@ compared as (
         try_cast(parsed.smaller_total_text as bigint) as claimed_smaller_total,
         try_cast(parsed.same_total_text as bigint) as claimed_same_total,
         (parsed.shared_text is not null or parsed.says_nothing_shared)
-            and (parsed.more_image_text is not null or parsed.same_total_text is not null) as is_parsed
+        and (parsed.more_image_text is not null or parsed.same_total_text is not null) as is_parsed
 
     from totals_parsed as parsed
     left join claims on claims.sample_id = parsed.sample_id
@@ -173,23 +207,38 @@ judged as (
     select
         *,
         claimed_shared = true_shared as is_shared_right,
-        claimed_first_only = true_first_only and claimed_second_only = true_second_only as is_sides_right,
+        claimed_first_only = true_first_only
+        and claimed_second_only = true_second_only as is_sides_right,
         claimed_first_only = true_second_only and claimed_second_only = true_first_only
-            and true_first_only <> true_second_only as is_sides_reversed,
+        and true_first_only <> true_second_only as is_sides_reversed,
         case
-            when claimed_more_image = 1 then claimed_larger_total = true_first_total
-                and claimed_smaller_total = true_second_total and true_first_total > true_second_total
-            when claimed_more_image = 2 then claimed_larger_total = true_second_total
-                and claimed_smaller_total = true_first_total and true_second_total > true_first_total
-            when claimed_same_total is not null then claimed_same_total = true_first_total
-                and true_first_total = true_second_total
+            when claimed_more_image = 1
+                then
+                    claimed_larger_total = true_first_total
+                    and claimed_smaller_total = true_second_total
+                    and true_first_total > true_second_total
+            when claimed_more_image = 2
+                then
+                    claimed_larger_total = true_second_total
+                    and claimed_smaller_total = true_first_total
+                    and true_second_total > true_first_total
+            when claimed_same_total is not null
+                then
+                    claimed_same_total = true_first_total
+                    and true_first_total = true_second_total
             else false
         end as is_total_right,
         case
-            when claimed_more_image = 1 then claimed_larger_total = true_second_total
-                and claimed_smaller_total = true_first_total and true_second_total > true_first_total
-            when claimed_more_image = 2 then claimed_larger_total = true_first_total
-                and claimed_smaller_total = true_second_total and true_first_total > true_second_total
+            when claimed_more_image = 1
+                then
+                    claimed_larger_total = true_second_total
+                    and claimed_smaller_total = true_first_total
+                    and true_second_total > true_first_total
+            when claimed_more_image = 2
+                then
+                    claimed_larger_total = true_first_total
+                    and claimed_smaller_total = true_second_total
+                    and true_first_total > true_second_total
             else false
         end as is_total_reversed
 
@@ -204,23 +253,46 @@ flagged as (
         list_filter([
             case when not is_parsed and generation_method = 'template' then {
                 'check': 'comparison_answer', 'error_type': 'format_error',
-                'evidence': 'the answer lacks the shared-objects or the totals statement'} end,
-            case when is_parsed and len(unknown_items) > 0 then {'check': 'comparison_names', 'error_type': 'format_error',
+                'evidence': 'the answer lacks the shared-objects or the totals statement'
+            } end,
+            case when is_parsed and len(unknown_items) > 0 then {
+                'check': 'comparison_names', 'error_type': 'format_error',
                 'evidence': 'the answer names ' || array_to_string(unknown_items, ', ')
-                    || ', which map to no COCO category'} end,
-            case when is_parsed and not (is_shared_right and is_sides_right and is_total_right) then {
-                'check': 'comparison_facts', 'error_type': 'multi_image_confusion',
-                'evidence': concat_ws('; ',
-                    case when not is_shared_right then 'shared: answer ' || cast(claimed_shared as varchar)
-                        || ', images ' || cast(true_shared as varchar) end,
-                    case when not is_sides_right then 'only Image 1 / only Image 2: answer '
-                        || cast(claimed_first_only as varchar) || ' / ' || cast(claimed_second_only as varchar)
-                        || ', images ' || cast(true_first_only as varchar) || ' / '
-                        || cast(true_second_only as varchar) end,
-                    case when not is_total_right then 'totals: images hold ' || true_first_total || ' and '
-                        || true_second_total || ' objects' end,
-                    case when (is_sides_reversed or is_total_reversed)
-                        then 'the answer fits the two images in reverse order' end)} end
+                || ', which map to no COCO category'
+            } end,
+            case
+                when
+                    is_parsed and not (is_shared_right and is_sides_right and is_total_right)
+                    then {
+                        'check': 'comparison_facts', 'error_type': 'multi_image_confusion',
+                        'evidence': concat_ws(
+                            '; ',
+                            case
+                                when not is_shared_right then
+                                    'shared: answer ' || cast(claimed_shared as varchar)
+                                    || ', images ' || cast(true_shared as varchar)
+                            end,
+                            case
+                                when not is_sides_right then
+                                    'only Image 1 / only Image 2: answer '
+                                    || cast(claimed_first_only as varchar)
+                                    || ' / '
+                                    || cast(claimed_second_only as varchar)
+                                    || ', images ' || cast(true_first_only as varchar) || ' / '
+                                    || cast(true_second_only as varchar)
+                            end,
+                            case
+                                when not is_total_right then
+                                    'totals: images hold ' || true_first_total || ' and '
+                                    || true_second_total || ' objects'
+                            end,
+                            case
+                                when (is_sides_reversed or is_total_reversed)
+                                    then 'the answer fits the two images in reverse order'
+                            end
+                        )
+                    }
+            end
         ], lambda check_result: check_result is not null) as failed_checks
 
     from judged
@@ -231,8 +303,9 @@ final as (
 
     select
         *,
-        array_to_string(list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ',')
-            as failed_error_types
+        array_to_string(
+            list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ','
+        ) as failed_error_types
 
     from flagged
 

@@ -42,7 +42,8 @@ compared as (
 
     select
         parsed.*,
-        case when len(answer_numbers) = 1 then try_cast(answer_numbers[1] as bigint) end as answer_count,
+        case when len(answer_numbers) = 1 then try_cast(answer_numbers[1] as bigint) end
+            as answer_count,
         coalesce(objects.instance_count, 0) as true_count,
         coalesce(objects.has_crowd_region, false) as has_crowd_region
 
@@ -58,17 +59,35 @@ flagged as (
     select
         *,
         list_filter([
-            case when question_category is null then {'check': 'count_question', 'error_type': 'format_error',
-                'evidence': 'the question names no COCO category'} end,
-            case when len(answer_numbers) <> 1 then {'check': 'count_answer', 'error_type': 'format_error',
-                'evidence': 'the answer holds ' || len(answer_numbers) || ' numbers, not one'} end,
-            case when question_category is not null and has_crowd_region then {'check': 'count_truth',
+            case when question_category is null then {
+                'check': 'count_question', 'error_type': 'format_error',
+                'evidence': 'the question names no COCO category'
+            } end,
+            case when len(answer_numbers) <> 1 then {
+                'check': 'count_answer', 'error_type': 'format_error',
+                'evidence': 'the answer holds ' || len(answer_numbers) || ' numbers, not one'
+            } end,
+            case when question_category is not null and has_crowd_region then {
+                'check': 'count_truth',
                 'error_type': 'count_mismatch',
-                'evidence': 'a crowd region hides how many ' || question_category || ' the image holds'} end,
-            case when question_category is not null and answer_count is not null and answer_count <> true_count
-                then {'check': 'count_value', 'error_type': 'count_mismatch',
-                      'evidence': 'the answer says ' || answer_count || ', the annotations hold ' || true_count
-                          || ' non-crowd ' || question_category} end
+                'evidence': 'a crowd region hides how many '
+                || question_category
+                || ' the image holds'
+            } end,
+            case
+                when
+                    question_category is not null
+                    and answer_count is not null
+                    and answer_count <> true_count
+                    then {
+                        'check': 'count_value', 'error_type': 'count_mismatch',
+                        'evidence': 'the answer says '
+                        || answer_count
+                        || ', the annotations hold '
+                        || true_count
+                        || ' non-crowd ' || question_category
+                    }
+            end
         ], lambda check_result: check_result is not null) as failed_checks
 
     from compared
@@ -79,8 +98,9 @@ final as (
 
     select
         *,
-        array_to_string(list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ',')
-            as failed_error_types
+        array_to_string(
+            list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ','
+        ) as failed_error_types
 
     from flagged
 

@@ -8,7 +8,8 @@
 -- is left to CHAIR (int_sample_mentions_extracted); in a model-written answer
 -- (generation_method 'model') list items that are not "<count> <category>" are prose,
 -- not a format_error, and only the items that parse are checked.
-{%- set sample_columns = adapter.get_columns_in_relation(ref('int_samples_templated')) | map(attribute='name') | list if execute else [] %}
+{%- set sample_columns = adapter.get_columns_in_relation(ref('int_samples_templated'))
+    | map(attribute='name') | list if execute else [] %}
 with
 
 samples as (
@@ -34,10 +35,13 @@ parsed as (
 
     select
         sample_id,
-        {{ 'generation_method' if 'generation_method' in sample_columns else "'template'" }} as generation_method,
+        {{ 'generation_method' if 'generation_method' in sample_columns else "'template'" }}
+            as generation_method,
         source_asset_ids[1] as asset_id,
-        coalesce(nullif(regexp_extract(answer_text, 'The image shows ([^.]+)\.', 1), ''),
-                 nullif(regexp_extract(answer_text, '图中有([^。]+)。', 1), '')) as object_list_text
+        coalesce(
+            nullif(regexp_extract(answer_text, 'The image shows ([^.]+)\.', 1), ''),
+            nullif(regexp_extract(answer_text, '图中有([^。]+)。', 1), '')
+        ) as object_list_text
 
     from samples
 
@@ -52,7 +56,8 @@ items as (
         trim(item) as item
 
     from parsed,
-        unnest(string_split_regex(object_list_text, ', | and |、|和')) with ordinality as listed(item, item_position)
+        unnest(string_split_regex(object_list_text, ', | and |、|和')) with ordinality
+            as listed (item, item_position)
     where object_list_text is not null
 
 ),
@@ -85,7 +90,8 @@ named_items as (
         end
     qualify row_number() over (
         partition by split_items.sample_id, split_items.item_position
-        order by terms.term_length desc nulls last, terms.category_name) = 1
+        order by terms.term_length desc nulls last, terms.category_name asc
+    ) = 1
 
 ),
 
@@ -93,9 +99,11 @@ checked_items as (
 
     select
         named_items.*,
-        case when amount in ('many', '许多') then null
-             when amount = 'a pair of' then 1
-             else try_cast(amount as bigint) end as stated_count,
+        case
+            when amount in ('many', '许多') then null
+            when amount = 'a pair of' then 1
+            else try_cast(amount as bigint)
+        end as stated_count,
         amount in ('many', '许多') as says_many,
         objects.category_name is not null as is_in_image,
         coalesce(objects.instance_count, 0) as true_count,
@@ -112,14 +120,22 @@ per_sample as (
 
     select
         sample_id,
-        list(category_name order by item_position) filter (where category_name is not null) as listed_categories,
-        list(item order by item_position) filter (where category_name is null or amount is null) as unparsed_items,
-        list(item order by item_position) filter (where category_name is not null and not is_in_image)
-            as hallucinated_items,
-        list(item || ' (annotations: ' || case when has_crowd_region then 'a crowd region and ' else '' end
-                  || true_count || ')' order by item_position)
-            filter (where category_name is not null and is_in_image and amount is not null
-                    and (says_many <> has_crowd_region or (not says_many and stated_count <> true_count)))
+        list(category_name order by item_position) filter (where category_name is not null)
+            as listed_categories,
+        list(item order by item_position) filter (where category_name is null or amount is null)
+            as unparsed_items,
+        list(item order by item_position) filter (
+            where category_name is not null and not is_in_image
+        ) as hallucinated_items,
+        list(
+            item
+            || ' (annotations: '
+            || case when has_crowd_region then 'a crowd region and ' else '' end
+            || true_count || ')' order by item_position
+        )
+        filter (
+            where category_name is not null and is_in_image and amount is not null
+            and (says_many <> has_crowd_region or (not says_many and stated_count <> true_count)))
             as miscounted_items
 
     from checked_items
@@ -132,8 +148,10 @@ omitted as (
     select
         parsed.sample_id,
         list(objects.category_name order by objects.category_name) filter (
-            where not list_contains(coalesce(per_sample.listed_categories, []), objects.category_name))
-            as omitted_categories
+            where not list_contains(
+                coalesce(per_sample.listed_categories, []), objects.category_name
+            )
+        ) as omitted_categories
 
     from parsed
     inner join objects on objects.asset_id = parsed.asset_id
@@ -155,18 +173,25 @@ flagged as (
         coalesce(per_sample.miscounted_items, []) as miscounted_items,
         coalesce(per_sample.unparsed_items, []) as unparsed_items,
         list_filter([
-            case when len(coalesce(per_sample.unparsed_items, [])) > 0
-                and parsed.generation_method is distinct from 'model' then {
-                'check': 'description_list', 'error_type': 'format_error',
-                'evidence': 'object list items without a count or a COCO category: '
-                    || array_to_string(per_sample.unparsed_items, '; ')} end,
+            case
+                when
+                    len(coalesce(per_sample.unparsed_items, [])) > 0
+                    and parsed.generation_method is distinct from 'model'
+                    then {
+                        'check': 'description_list', 'error_type': 'format_error',
+                        'evidence': 'object list items without a count or a COCO category: '
+                        || array_to_string(per_sample.unparsed_items, '; ')
+                    }
+            end,
             case when len(coalesce(per_sample.hallucinated_items, [])) > 0 then {
                 'check': 'description_objects', 'error_type': 'visual_hallucination',
                 'evidence': 'lists ' || array_to_string(per_sample.hallucinated_items, '; ')
-                    || ', which the image''s annotations do not hold'} end,
+                || ', which the image''s annotations do not hold'
+            } end,
             case when len(coalesce(per_sample.miscounted_items, [])) > 0 then {
                 'check': 'description_counts', 'error_type': 'count_mismatch',
-                'evidence': 'miscounted: ' || array_to_string(per_sample.miscounted_items, '; ')} end
+                'evidence': 'miscounted: ' || array_to_string(per_sample.miscounted_items, '; ')
+            } end
         ], lambda check_result: check_result is not null) as failed_checks
 
     from parsed
@@ -179,8 +204,9 @@ final as (
 
     select
         *,
-        array_to_string(list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ',')
-            as failed_error_types
+        array_to_string(
+            list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ','
+        ) as failed_error_types
 
     from flagged
 

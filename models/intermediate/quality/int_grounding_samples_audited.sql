@@ -27,7 +27,10 @@ question_categories as (
 
 annotations as (
 
-    select * from {{ ref('int_annotations_normalized') }}
+    -- every annotation with its category's count and crowd flag in the image, its
+    -- left/right rank among the non-crowd instances and the runners-up's centres (the
+    -- same ranking the grounding task picks its referents by)
+    select * from {{ ref('int_grounding_referents_ranked') }}
 
 ),
 
@@ -39,9 +42,11 @@ parsed as (
         samples.source_asset_ids[1] as asset_id,
         question_categories.category_name as question_category,
         case
-            when regexp_matches(lower(samples.question_text), '\bleftmost\b')
+            when
+                regexp_matches(lower(samples.question_text), '\bleftmost\b')
                 or contains(samples.question_text, '最左边') then 'leftmost'
-            when regexp_matches(lower(samples.question_text), '\brightmost\b')
+            when
+                regexp_matches(lower(samples.question_text), '\brightmost\b')
                 or contains(samples.question_text, '最右边') then 'rightmost'
             else 'unique'
         end as question_referent_kind,
@@ -70,10 +75,14 @@ answer_boxes as (
 
     select
         * exclude (box_text),
-        case when len(answer_boxes) = 1 then try_cast(nullif(box_text.ymin, '') as integer) end as answer_ymin,
-        case when len(answer_boxes) = 1 then try_cast(nullif(box_text.xmin, '') as integer) end as answer_xmin,
-        case when len(answer_boxes) = 1 then try_cast(nullif(box_text.ymax, '') as integer) end as answer_ymax,
-        case when len(answer_boxes) = 1 then try_cast(nullif(box_text.xmax, '') as integer) end as answer_xmax
+        case when len(answer_boxes) = 1 then try_cast(nullif(box_text.ymin, '') as integer) end
+            as answer_ymin,
+        case when len(answer_boxes) = 1 then try_cast(nullif(box_text.xmin, '') as integer) end
+            as answer_xmin,
+        case when len(answer_boxes) = 1 then try_cast(nullif(box_text.ymax, '') as integer) end
+            as answer_ymax,
+        case when len(answer_boxes) = 1 then try_cast(nullif(box_text.xmax, '') as integer) end
+            as answer_xmax
 
     from boxed
 
@@ -81,44 +90,23 @@ answer_boxes as (
 
 candidates as (
 
+    -- the image's annotations of the category the question names
     select
         answer_boxes.sample_id,
         annotations.annotation_id,
         annotations.is_crowd,
-        annotations.bbox_x_px,
-        annotations.bbox_y_px,
-        annotations.bbox_w_px,
-        annotations.bbox_h_px,
-        annotations.image_width_px,
-        annotations.image_height_px,
-        count(*) over same_category as category_annotation_count,
-        bool_or(annotations.is_crowd) over same_category as category_has_crowd,
-        (annotations.grid_xmin + annotations.grid_xmax) / 2.0 as center_x_grid,
-        row_number() over (partition by answer_boxes.sample_id, annotations.is_crowd
-                           order by (annotations.grid_xmin + annotations.grid_xmax) / 2.0,
-                                    annotations.annotation_id) as left_rank,
-        row_number() over (partition by answer_boxes.sample_id, annotations.is_crowd
-                           order by (annotations.grid_xmin + annotations.grid_xmax) / 2.0 desc,
-                                    annotations.annotation_id) as right_rank
+        annotations.category_annotation_count,
+        annotations.category_has_crowd,
+        annotations.center_x_grid,
+        annotations.left_rank,
+        annotations.right_rank,
+        annotations.second_left_center_x_grid,
+        annotations.second_right_center_x_grid
 
     from answer_boxes
     inner join annotations
         on annotations.asset_id = answer_boxes.asset_id
         and annotations.category_name = answer_boxes.question_category
-    window same_category as (partition by answer_boxes.sample_id)
-
-),
-
-with_neighbours as (
-
-    select
-        *,
-        max(center_x_grid) filter (where left_rank = 2 and not is_crowd) over (partition by sample_id)
-            as second_left_center_x_grid,
-        max(center_x_grid) filter (where right_rank = 2 and not is_crowd) over (partition by sample_id)
-            as second_right_center_x_grid
-
-    from candidates
 
 ),
 
@@ -126,25 +114,29 @@ referents as (
 
     select
         answer_boxes.sample_id,
-        any_value(with_neighbours.category_annotation_count) as category_annotation_count,
-        any_value(with_neighbours.category_has_crowd) as category_has_crowd,
-        any_value(with_neighbours.annotation_id) filter (where
-            not with_neighbours.is_crowd and case answer_boxes.question_referent_kind
-                when 'unique' then with_neighbours.category_annotation_count = 1
-                when 'leftmost' then with_neighbours.left_rank = 1
-                else with_neighbours.right_rank = 1 end
+        any_value(candidates.category_annotation_count) as category_annotation_count,
+        any_value(candidates.category_has_crowd) as category_has_crowd,
+        any_value(candidates.annotation_id) filter (
+            where
+            not candidates.is_crowd and case answer_boxes.question_referent_kind
+                when 'unique' then candidates.category_annotation_count = 1
+                when 'leftmost' then candidates.left_rank = 1
+                else candidates.right_rank = 1
+            end
         ) as referent_annotation_id,
         any_value(case answer_boxes.question_referent_kind
-            when 'leftmost' then with_neighbours.second_left_center_x_grid - with_neighbours.center_x_grid
-            when 'rightmost' then with_neighbours.center_x_grid - with_neighbours.second_right_center_x_grid
-        end) filter (where not with_neighbours.is_crowd and case answer_boxes.question_referent_kind
-                when 'leftmost' then with_neighbours.left_rank = 1
-                when 'rightmost' then with_neighbours.right_rank = 1
-                else false end
+            when 'leftmost' then candidates.second_left_center_x_grid - candidates.center_x_grid
+            when 'rightmost' then candidates.center_x_grid - candidates.second_right_center_x_grid
+        end) filter (
+            where not candidates.is_crowd and case answer_boxes.question_referent_kind
+                when 'leftmost' then candidates.left_rank = 1
+                when 'rightmost' then candidates.right_rank = 1
+                else false
+            end
         ) as referent_gap_grid
 
     from answer_boxes
-    inner join with_neighbours on with_neighbours.sample_id = answer_boxes.sample_id
+    inner join candidates on candidates.sample_id = answer_boxes.sample_id
     group by answer_boxes.sample_id
 
 ),
@@ -158,18 +150,25 @@ resolved as (
         referents.referent_annotation_id,
         referents.referent_gap_grid,
         case answer_boxes.question_referent_kind
-            when 'unique' then coalesce(referents.category_annotation_count, 0) = 1
+            when 'unique'
+                then
+                    coalesce(referents.category_annotation_count, 0) = 1
+                    and referents.referent_annotation_id is not null
+            else
+                not coalesce(referents.category_has_crowd, false)
                 and referents.referent_annotation_id is not null
-            else not coalesce(referents.category_has_crowd, false)
-                and referents.referent_annotation_id is not null
-                and coalesce(referents.referent_gap_grid >= {{ var('grounding_min_gap_grid', 150) }}, false)
+                and coalesce(
+                    referents.referent_gap_grid >= {{ var('grounding_min_gap_grid', 150) }}, false
+                )
         end as is_referent_unique,
         annotations.image_width_px,
         annotations.image_height_px,
         greatest(annotations.bbox_x_px, 0.0) as source_x1_px,
         greatest(annotations.bbox_y_px, 0.0) as source_y1_px,
-        least(annotations.bbox_x_px + annotations.bbox_w_px, annotations.image_width_px) as source_x2_px,
-        least(annotations.bbox_y_px + annotations.bbox_h_px, annotations.image_height_px) as source_y2_px
+        least(annotations.bbox_x_px + annotations.bbox_w_px, annotations.image_width_px)
+            as source_x2_px,
+        least(annotations.bbox_y_px + annotations.bbox_h_px, annotations.image_height_px)
+            as source_y2_px
 
     from answer_boxes
     left join referents on referents.sample_id = answer_boxes.sample_id
@@ -181,11 +180,15 @@ recovered as (
 
     select
         *,
-        coalesce(answer_ymin between 0 and 1000 and answer_xmin between 0 and 1000
-                 and answer_ymax between 0 and 1000 and answer_xmax between 0 and 1000
-                 and answer_ymin < answer_ymax and answer_xmin < answer_xmax, false) as is_answer_box_valid,
-        bbox_grid_to_coco(answer_ymin, answer_xmin, answer_ymax, answer_xmax,
-                          image_width_px, image_height_px) as recovered_box
+        coalesce(
+            answer_ymin between 0 and 1000 and answer_xmin between 0 and 1000
+            and answer_ymax between 0 and 1000 and answer_xmax between 0 and 1000
+            and answer_ymin < answer_ymax and answer_xmin < answer_xmax, false
+        ) as is_answer_box_valid,
+        bbox_grid_to_coco(
+            answer_ymin, answer_xmin, answer_ymax, answer_xmax,
+            image_width_px, image_height_px
+        ) as recovered_box
 
     from resolved
 
@@ -210,15 +213,20 @@ scored as (
 
     select
         *,
-        greatest(abs(recovered_x1_px - source_x1_px), abs(recovered_x2_px - source_x2_px),
-                 abs(recovered_y1_px - source_y1_px), abs(recovered_y2_px - source_y2_px)) as max_edge_error_px,
-        greatest(abs(recovered_x1_px - source_x1_px) / grid_cell_w_px,
-                 abs(recovered_x2_px - source_x2_px) / grid_cell_w_px,
-                 abs(recovered_y1_px - source_y1_px) / grid_cell_h_px,
-                 abs(recovered_y2_px - source_y2_px) / grid_cell_h_px) as max_edge_error_cells,
+        greatest(
+            abs(recovered_x1_px - source_x1_px), abs(recovered_x2_px - source_x2_px),
+            abs(recovered_y1_px - source_y1_px), abs(recovered_y2_px - source_y2_px)
+        ) as max_edge_error_px,
+        greatest(
+            abs(recovered_x1_px - source_x1_px) / grid_cell_w_px,
+            abs(recovered_x2_px - source_x2_px) / grid_cell_w_px,
+            abs(recovered_y1_px - source_y1_px) / grid_cell_h_px,
+            abs(recovered_y2_px - source_y2_px) / grid_cell_h_px
+        ) as max_edge_error_cells,
         greatest(least(recovered_x2_px, source_x2_px) - greatest(recovered_x1_px, source_x1_px), 0)
-        * greatest(least(recovered_y2_px, source_y2_px) - greatest(recovered_y1_px, source_y1_px), 0)
-            as intersection_px
+        * greatest(
+            least(recovered_y2_px, source_y2_px) - greatest(recovered_y1_px, source_y1_px), 0
+        ) as intersection_px
 
     from measured
 
@@ -254,29 +262,56 @@ checked as (
         round(0.5 - max_edge_error_cells, 9) as threshold_margin,
         intersection_px / nullif(
             (recovered_x2_px - recovered_x1_px) * (recovered_y2_px - recovered_y1_px)
-            + (source_x2_px - source_x1_px) * (source_y2_px - source_y1_px) - intersection_px, 0) as iou,
+            + (source_x2_px - source_x1_px) * (source_y2_px - source_y1_px) - intersection_px, 0
+        ) as iou,
         list_filter([
-            case when question_category is null then {'check': 'grounding_question', 'error_type': 'format_error',
-                'evidence': 'the question names no COCO category'} end,
-            case when len(answer_boxes) <> 1 then {'check': 'grounding_answer', 'error_type': 'format_error',
-                'evidence': 'the answer holds ' || len(answer_boxes) || ' boxes, not one'} end,
-            case when len(answer_boxes) = 1 and not is_answer_box_valid then {'check': 'grounding_box_format',
+            case when question_category is null then {
+                'check': 'grounding_question', 'error_type': 'format_error',
+                'evidence': 'the question names no COCO category'
+            } end,
+            case when len(answer_boxes) <> 1 then {
+                'check': 'grounding_answer', 'error_type': 'format_error',
+                'evidence': 'the answer holds ' || len(answer_boxes) || ' boxes, not one'
+            } end,
+            case when len(answer_boxes) = 1 and not is_answer_box_valid then {
+                'check': 'grounding_box_format',
                 'error_type': 'format_error',
                 'evidence': 'the answer box ' || answer_boxes[1]
-                    || ' is not four integers on 0..1000 with ymin < ymax and xmin < xmax'} end,
+                || ' is not four integers on 0..1000 with ymin < ymax and xmin < xmax'
+            } end,
             case when question_category is not null and category_annotation_count = 0 then {
                 'check': 'grounding_referent', 'error_type': 'grounding_offset',
-                'evidence': 'the image holds no ' || question_category || ' annotation'} end,
-            case when question_category is not null and category_annotation_count > 0 and not is_referent_unique
-                then {'check': 'grounding_referent', 'error_type': 'grounding_offset',
-                      'evidence': 'the ' || question_referent_kind || ' ' || question_category
-                          || ' is not a unique referent among ' || category_annotation_count || ' annotations'
-                          || coalesce(' (gap ' || round(referent_gap_grid, 1) || ' grid units)', '')} end,
-            case when is_referent_unique and is_answer_box_valid and not (max_edge_error_cells <= 0.5 + 1e-9)
-                then {'check': 'grounding_box', 'error_type': 'grounding_offset',
-                      'evidence': 'the answer box ' || answer_boxes[1] || ' is off annotation '
-                          || referent_annotation_id || ' by up to ' || round(max_edge_error_px, 1) || ' px ('
-                          || round(max_edge_error_cells, 2) || ' grid cells; at most 0.5 allowed)'} end
+                'evidence': 'the image holds no ' || question_category || ' annotation'
+            } end,
+            case
+                when
+                    question_category is not null
+                    and category_annotation_count > 0
+                    and not is_referent_unique
+                    then {
+                        'check': 'grounding_referent', 'error_type': 'grounding_offset',
+                        'evidence': 'the ' || question_referent_kind || ' ' || question_category
+                        || ' is not a unique referent among '
+                        || category_annotation_count
+                        || ' annotations'
+                        || coalesce(' (gap ' || round(referent_gap_grid, 1) || ' grid units)', '')
+                    }
+            end,
+            case
+                when
+                    is_referent_unique
+                    and is_answer_box_valid
+                    and not (max_edge_error_cells <= 0.5 + 1e-9)
+                    then {
+                        'check': 'grounding_box', 'error_type': 'grounding_offset',
+                        'evidence': 'the answer box ' || answer_boxes[1] || ' is off annotation '
+                        || referent_annotation_id
+                        || ' by up to '
+                        || round(max_edge_error_px, 1)
+                        || ' px ('
+                        || round(max_edge_error_cells, 2) || ' grid cells; at most 0.5 allowed)'
+                    }
+            end
         ], lambda check_result: check_result is not null) as failed_checks
 
     from scored
@@ -287,8 +322,9 @@ final as (
 
     select
         *,
-        array_to_string(list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ',')
-            as failed_error_types
+        array_to_string(
+            list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ','
+        ) as failed_error_types
 
     from checked
 

@@ -30,7 +30,8 @@ matched as (
             else regexp_matches(lower(samples.question_text), '\b' || terms.term || '\b')
         end
     qualify row_number() over (
-        partition by samples.sample_id order by terms.term_length desc, terms.category_name) = 1
+        partition by samples.sample_id order by terms.term_length desc, terms.category_name asc
+    ) = 1
 
 )
 

@@ -23,10 +23,11 @@ expected_paths as (
 
     select
         samples.sample_id,
-        list(assets.source || '/' || assets.relative_path order by source_asset.position) as expected_image_paths
+        list(assets.source || '/' || assets.relative_path order by source_asset.position)
+            as expected_image_paths
 
     from samples,
-        unnest(samples.source_asset_ids) with ordinality as source_asset(asset_id, position)
+        unnest(samples.source_asset_ids) with ordinality as source_asset (asset_id, position)
     left join assets on assets.asset_id = source_asset.asset_id
     group by samples.sample_id
 
@@ -55,32 +56,43 @@ checked as (
         coalesce(
             sample_id is not null and task_type is not null and asset_type is not null
             and language is not null and template_id is not null
-            and nullif(trim(question_text), '') is not null and nullif(trim(answer_text), '') is not null
+            and nullif(trim(question_text), '') is not null
+            and nullif(trim(answer_text), '') is not null
             and len(source_asset_ids) >= 1 and len(image_paths) = len(source_asset_ids)
             and image_count = len(source_asset_ids),
-            false) as has_required_fields,
-        not coalesce(regexp_matches(concat_ws(chr(10), question_text, answer_text, human_turn, gpt_turn),
-                                    '\{[A-Za-z_][A-Za-z0-9_]*\}'), false) as is_placeholder_free,
+            false
+        ) as has_required_fields,
+        not coalesce(regexp_matches(
+            concat_ws(chr(10), question_text, answer_text, human_turn, gpt_turn),
+            '\{[A-Za-z_][A-Za-z0-9_]*\}'
+        ), false) as is_placeholder_free,
         coalesce(
             len(conversations) = 2 and first_turn_from = 'human' and second_turn_from = 'gpt'
             and gpt_turn = answer_text and ends_with(human_turn, question_text),
-            false) as is_conversation_well_formed,
-        (length(human_turn) - length(replace(human_turn, '<image>', ''))) // length('<image>') as image_token_count,
+            false
+        ) as is_conversation_well_formed,
+        (length(human_turn) - length(replace(human_turn, '<image>', '')))
+        // length('<image>') as image_token_count,
         coalesce(
-            (length(human_turn) - length(replace(human_turn, '<image>', ''))) // length('<image>') = image_count
+            (length(human_turn) - length(replace(human_turn, '<image>', ''))) // length('<image>')
+            = image_count
             and not contains(gpt_turn, '<image>') and not contains(question_text, '<image>'),
-            false) as is_image_token_count_ok,
+            false
+        ) as is_image_token_count_ok,
         coalesce(image_paths = expected_image_paths, false) as is_image_order_consistent,
         coalesce(
             image_count < 2 or len(list_distinct(source_asset_ids)) = len(source_asset_ids),
-            false) as has_distinct_images,
+            false
+        ) as has_distinct_images,
         coalesce(
             task_type <> 'multi_image_comparison' or len(source_asset_ids) >= 2,
-            false) as has_enough_images,
+            false
+        ) as has_enough_images,
         coalesce(
             (language = 'zh' and regexp_matches(question_text, '\p{Han}'))
             or (language = 'en' and not regexp_matches(question_text, '\p{Han}')),
-            false) as is_language_consistent,
+            false
+        ) as is_language_consistent,
         image_count,
         image_paths,
         expected_image_paths
@@ -94,25 +106,47 @@ flagged as (
     select
         *,
         list_filter([
-            case when not has_required_fields then {'check': 'required_fields', 'error_type': 'format_error',
-                'evidence': 'a required field is missing or empty, or image lists disagree in length'} end,
-            case when not is_placeholder_free then {'check': 'placeholders', 'error_type': 'format_error',
-                'evidence': 'an unfilled {placeholder} remains in the question, answer or conversation'} end,
-            case when not is_conversation_well_formed then {'check': 'conversation', 'error_type': 'format_error',
-                'evidence': 'the conversation is not human -> gpt with the question and the answer'} end,
-            case when not is_image_token_count_ok then {'check': 'image_tokens', 'error_type': 'format_error',
-                'evidence': coalesce(image_token_count, 0) || ' <image> token(s) in the human turn for '
-                    || coalesce(image_count, 0) || ' image(s), or one in the question or answer'} end,
-            case when not is_image_order_consistent then {'check': 'image_order',
-                'error_type': case when image_count >= 2 then 'multi_image_confusion' else 'format_error' end,
+            case when not has_required_fields then {
+                'check': 'required_fields', 'error_type': 'format_error',
+                'evidence': 'a required field is missing or empty, '
+                || 'or image lists disagree in length'
+            } end,
+            case when not is_placeholder_free then {
+                'check': 'placeholders', 'error_type': 'format_error',
+                'evidence': 'an unfilled {placeholder} remains in the question, '
+                || 'answer or conversation'
+            } end,
+            case when not is_conversation_well_formed then {
+                'check': 'conversation', 'error_type': 'format_error',
+                'evidence': 'the conversation is not human -> gpt with the question and the answer'
+            } end,
+            case when not is_image_token_count_ok then {
+                'check': 'image_tokens', 'error_type': 'format_error',
+                'evidence': coalesce(image_token_count, 0)
+                || ' <image> token(s) in the human turn for '
+                || coalesce(image_count, 0) || ' image(s), or one in the question or answer'
+            } end,
+            case when not is_image_order_consistent then {
+                'check': 'image_order',
+                'error_type': case
+                    when image_count >= 2 then 'multi_image_confusion' else 'format_error'
+                end,
                 'evidence': 'image paths ' || coalesce(cast(image_paths as varchar), 'NULL')
-                    || ' are not the assets in order ' || coalesce(cast(expected_image_paths as varchar), 'NULL')} end,
-            case when not has_distinct_images then {'check': 'distinct_images', 'error_type': 'multi_image_confusion',
-                'evidence': 'the same image appears twice in a multi-image sample'} end,
-            case when not has_enough_images then {'check': 'image_count', 'error_type': 'format_error',
-                'evidence': 'a comparison sample with fewer than two images'} end,
-            case when not is_language_consistent then {'check': 'language', 'error_type': 'format_error',
-                'evidence': 'the question is not written in the sample''s language'} end
+                || ' are not the assets in order '
+                || coalesce(cast(expected_image_paths as varchar), 'NULL')
+            } end,
+            case when not has_distinct_images then {
+                'check': 'distinct_images', 'error_type': 'multi_image_confusion',
+                'evidence': 'the same image appears twice in a multi-image sample'
+            } end,
+            case when not has_enough_images then {
+                'check': 'image_count', 'error_type': 'format_error',
+                'evidence': 'a comparison sample with fewer than two images'
+            } end,
+            case when not is_language_consistent then {
+                'check': 'language', 'error_type': 'format_error',
+                'evidence': 'the question is not written in the sample''s language'
+            } end
         ], lambda check_result: check_result is not null) as failed_checks
 
     from checked
@@ -123,8 +157,9 @@ final as (
 
     select
         *,
-        array_to_string(list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ',')
-            as failed_error_types
+        array_to_string(
+            list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ','
+        ) as failed_error_types
 
     from flagged
 

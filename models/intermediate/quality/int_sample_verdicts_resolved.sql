@@ -28,13 +28,16 @@ latest as (
     inner join samples on samples.sample_id = verdicts.sample_id
     qualify row_number() over (
         partition by verdicts.sample_id, verdicts.role
-        order by verdicts.reviewed_at desc, verdicts.ingested_at desc, verdicts.verdict_id) = 1
+        order by verdicts.reviewed_at desc, verdicts.ingested_at desc, verdicts.verdict_id asc
+    ) = 1
 
 ),
 
 verdict_counts as (
 
-    select verdicts.sample_id, count(*) as verdict_count
+    select
+        verdicts.sample_id,
+        count(*) as verdict_count
     from verdicts
     inner join samples on samples.sample_id = verdicts.sample_id
     group by verdicts.sample_id
@@ -73,7 +76,10 @@ resolved as (
         verdict_counts.verdict_count,
         case
             when arbitration_verdict is not null then 'arbitration'
-            when first_verdict is not null and second_verdict is not null and first_verdict = second_verdict
+            when
+                first_verdict is not null
+                and second_verdict is not null
+                and first_verdict = second_verdict
                 then 'agreement'
             when first_verdict is not null and second_verdict is not null then 'disagreement'
             else 'single_review'
@@ -94,10 +100,17 @@ final as (
             when 'single_review' then coalesce(first_verdict, second_verdict)
         end as final_verdict,
         case resolution
-            when 'arbitration' then case arbitration_verdict when 'approve' then 'approved' else 'rejected' end
-            when 'agreement' then case first_verdict when 'approve' then 'approved' else 'rejected' end
+            when
+                'arbitration'
+                then case arbitration_verdict when 'approve' then 'approved' else 'rejected' end
+            when
+                'agreement'
+                then case first_verdict when 'approve' then 'approved' else 'rejected' end
             when 'disagreement' then 'needs_arbitration'
-            else case coalesce(first_verdict, second_verdict) when 'approve' then 'approved' else 'rejected' end
+            else
+                case coalesce(first_verdict, second_verdict)
+                    when 'approve' then 'approved' else 'rejected'
+                end
         end as review_status,
         case resolution
             when 'arbitration' then arbitration_error_type

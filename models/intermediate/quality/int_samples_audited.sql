@@ -2,15 +2,23 @@
 -- its task and CHAIR, as quality_signals (one struct per kind of check, NULL where it does
 -- not apply), failed_checks ({check, error_type, evidence}), error_types and
 -- is_audit_passed. A task type without a ground-truth check (document and chart tasks
--- until var('quality_audit_documents') / var('quality_audit_charts') enable theirs) fails
--- with ground_truth_unchecked: a sample nobody verified does not ship.
-{%- set audit_documents = var('quality_audit_documents', false) %}
-{%- set audit_charts = var('quality_audit_charts', false) %}
+-- when var('quality_audit_documents') / var('quality_audit_charts') turn theirs off) fails
+-- with ground_truth_unchecked: a sample nobody verified does not ship; so does a task type
+-- that is not in seeds/task_types.csv. CHAIR applies to the task types the seed marks
+-- is_chair_checked.
+{%- set audit_documents = var('quality_audit_documents', true) %}
+{%- set audit_charts = var('quality_audit_charts', true) %}
 with
 
 samples as (
 
     select * from {{ ref('int_samples_templated') }}
+
+),
+
+task_types as (
+
+    select * from {{ ref('stg_seeds__task_types') }}
 
 ),
 
@@ -55,7 +63,7 @@ judgements as (
     -- the latest judgement of each sample at the configured threshold (P13: 4.0)
     select * from {{ ref('stg_generation__judgements') }}
     where threshold = {{ var('judge_threshold', 4.0) }}
-    qualify row_number() over (partition by sample_id order by judged_at desc, request_hash) = 1
+    qualify row_number() over (partition by sample_id order by judged_at desc, request_hash asc) = 1
 
 ),
 
@@ -82,9 +90,16 @@ chair as (
         sample_id,
         sum(mention_count) as mention_count,
         sum(mention_count) filter (where is_hallucinated) as hallucinated_mention_count,
-        list(category_name order by category_name) filter (where is_hallucinated) as hallucinated_categories,
-        list(category_name || ' (' || array_to_string(mentioned_as, ', ') || ')' order by category_name)
-            filter (where is_hallucinated) as hallucinated_evidence
+        list(category_name order by category_name) filter (where is_hallucinated)
+            as hallucinated_categories,
+        list(
+            category_name
+            || ' ('
+            || array_to_string(mentioned_as, ', ')
+            || ')'
+            order by category_name
+        )
+        filter (where is_hallucinated) as hallucinated_evidence
 
     from mentions
     group by sample_id
@@ -95,18 +110,23 @@ chaired as (
 
     select
         samples.sample_id,
-        case when samples.task_type in ('image_description', 'multi_image_comparison') then {
+        case when task_types.is_chair_checked then {
             'mention_count': coalesce(chair.mention_count, 0),
             'hallucinated_mention_count': coalesce(chair.hallucinated_mention_count, 0),
             'hallucinated_categories': coalesce(chair.hallucinated_categories, [])
         } end as chair_signals,
-        case when chair.hallucinated_mention_count > 0 then [{
-            'check': 'chair', 'error_type': 'visual_hallucination',
-            'evidence': 'mentions ' || array_to_string(chair.hallucinated_evidence, '; ')
-                || ', which no image of the sample holds'}]
-        else [] end as failed_checks
+        case
+            when chair.hallucinated_mention_count > 0
+                then [{
+                    'check': 'chair', 'error_type': 'visual_hallucination',
+                    'evidence': 'mentions ' || array_to_string(chair.hallucinated_evidence, '; ')
+                    || ', which no image of the sample holds'
+                }]
+            else []
+        end as failed_checks
 
     from samples
+    left join task_types on task_types.task_type = samples.task_type
     left join chair on chair.sample_id = samples.sample_id
 
 ),
@@ -194,27 +214,38 @@ combined as (
             chaired.failed_checks,
             case when not judgements.is_passed then [{
                 'check': 'judge', 'error_type': 'judge_rejected',
-                'evidence': 'judge ' || judgements.judge_model || ' scored ' || round(judgements.mean_score, 2)
-                    || ' < ' || judgements.threshold}] else [] end,
+                'evidence': 'judge '
+                || judgements.judge_model
+                || ' scored '
+                || round(judgements.mean_score, 2)
+                || ' < ' || judgements.threshold
+            }] else [] end,
             case
-                when samples.task_type in ('ocr_summary', 'document_qa')
+                when
+                    samples.task_type in ('ocr_summary', 'document_qa')
                     {%- if audit_documents %} and documents.sample_id is null{% endif %}
-                    then [{'check': 'ground_truth_unchecked', 'error_type': 'ocr_omission',
-                           'evidence': 'no ground-truth check ran for this document sample'}]
-                when samples.task_type = 'chart_reading'
+                    then [{
+                        'check': 'ground_truth_unchecked', 'error_type': 'ocr_omission',
+                        'evidence': 'no ground-truth check ran for this document sample'
+                    }]
+                when
+                    samples.task_type = 'chart_reading'
                     {%- if audit_charts %} and charts.sample_id is null{% endif %}
-                    then [{'check': 'ground_truth_unchecked', 'error_type': 'chart_misread',
-                           'evidence': 'no ground-truth check ran for this chart sample'}]
-                when samples.task_type not in ('image_description', 'counting_visual_qa', 'region_grounding',
-                                               'multi_image_comparison', 'ocr_summary', 'document_qa',
-                                               'chart_reading')
-                    then [{'check': 'ground_truth_unchecked', 'error_type': 'format_error',
-                           'evidence': 'unknown task type ' || coalesce(samples.task_type, 'NULL')}]
+                    then [{
+                        'check': 'ground_truth_unchecked', 'error_type': 'chart_misread',
+                        'evidence': 'no ground-truth check ran for this chart sample'
+                    }]
+                when task_types.task_type is null
+                    then [{
+                        'check': 'ground_truth_unchecked', 'error_type': 'format_error',
+                        'evidence': 'unknown task type ' || coalesce(samples.task_type, 'NULL')
+                    }]
                 else []
             end
         ) as failed_checks
 
     from samples
+    left join task_types on task_types.task_type = samples.task_type
     left join structure on structure.sample_id = samples.sample_id
     left join counting on counting.sample_id = samples.sample_id
     left join grounding on grounding.sample_id = samples.sample_id
@@ -237,7 +268,8 @@ final as (
         *,
         len(failed_checks) = 0 as is_audit_passed,
         list_transform(failed_checks, lambda c: c.check || ': ' || c.evidence) as audit_reasons,
-        list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))) as error_types
+        list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type)))
+            as error_types
 
     from combined
 

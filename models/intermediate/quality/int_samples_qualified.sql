@@ -54,8 +54,10 @@ joined as (
         coalesce(verdicts.review_status, 'unreviewed') as review_status,
         verdicts.final_verdict,
         verdicts.resolution as review_resolution,
-        case when verdicts.review_status = 'rejected'
-             then coalesce(verdicts.final_error_type, 'unclassified') end as review_error_type,
+        case
+            when verdicts.review_status = 'rejected'
+                then coalesce(verdicts.final_error_type, 'unclassified')
+        end as review_error_type,
         verdicts.final_note as review_note,
         verdicts.last_reviewed_at
 

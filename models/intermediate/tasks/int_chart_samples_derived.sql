@@ -45,7 +45,11 @@ qa_pairs as (
 
 plausible as (
 
-    select charts.*, kinds.name_en as kind_en, kinds.name_zh as kind_zh
+    select
+        charts.*,
+        kinds.name_en as kind_en,
+        kinds.name_zh as kind_zh
+
     from charts
     inner join pool on pool.asset_id = charts.asset_id
     left join kinds on kinds.chart_type = charts.chart_type
@@ -58,15 +62,18 @@ first_series as (
     select
         tables.*,
         trim(tables.value_text || ' ' || coalesce(tables.unit, '')) as value_with_unit,
-        row_number() over (partition by tables.asset_id order by tables.value desc, tables.category_index)
-            as value_rank,
+        row_number() over (
+            partition by tables.asset_id
+            order by tables.value desc, tables.category_index asc
+        ) as value_rank,
         count(*) over (partition by tables.asset_id, tables.value) as same_value_count
 
     from tables
     inner join plausible on plausible.asset_id = tables.asset_id
-    where tables.series_index = 0
-      and tables.value is not null
-      and not tables.is_suspect_value
+    where
+        tables.series_index = 0
+        and tables.value is not null
+        and not tables.is_suspect_value
 
 ),
 
@@ -88,10 +95,16 @@ per_chart as (
         arg_max(first_series.category, first_series.category_index) as last_category,
         arg_max(first_series.value, first_series.category_index) as last_value,
         arg_max(first_series.value_with_unit, first_series.category_index) as last_value_text,
-        any_value(first_series.category) filter (where value_rank = 1 and same_value_count = 1) as top_category,
-        any_value(first_series.value_with_unit) filter (where value_rank = 1 and same_value_count = 1) as top_value_text,
-        arg_min(first_series.category, {{ stable_pick("plausible.asset_id || ':lookup:' || first_series.category", 1000003) }})
-            as lookup_category
+        any_value(first_series.category) filter (
+            where first_series.value_rank = 1 and first_series.same_value_count = 1
+        ) as top_category,
+        any_value(first_series.value_with_unit) filter (
+            where first_series.value_rank = 1 and first_series.same_value_count = 1
+        ) as top_value_text,
+        arg_min(
+            first_series.category,
+            {{ stable_pick("plausible.asset_id || ':lookup:' || first_series.category", 1000003) }}
+        ) as lookup_category
 
     from plausible
     inner join first_series on first_series.asset_id = plausible.asset_id
@@ -101,10 +114,14 @@ per_chart as (
 
 lookups as (
 
-    select per_chart.asset_id, first_series.value_with_unit as lookup_value_text
+    select
+        per_chart.asset_id,
+        first_series.value_with_unit as lookup_value_text
+
     from per_chart
     inner join first_series
-        on first_series.asset_id = per_chart.asset_id and first_series.category = per_chart.lookup_category
+        on first_series.asset_id = per_chart.asset_id
+        and first_series.category = per_chart.lookup_category
 
 ),
 
@@ -112,12 +129,21 @@ comparison_pairs as (
 
     select
         a.asset_id,
-        arg_min([a.category, a.value_with_unit, b.category, b.value_with_unit, (a.value > b.value)::varchar],
-                {{ stable_pick("a.asset_id || ':compare:' || a.category || ':' || b.category", 1000003) }}) as pick
+        arg_min(
+            [
+                a.category, a.value_with_unit, b.category, b.value_with_unit,
+                (a.value > b.value)::varchar
+            ],
+            {{ stable_pick(
+                "a.asset_id || ':compare:' || a.category || ':' || b.category", 1000003
+            ) }}
+        ) as pick
 
     from first_series as a
     inner join first_series as b
-        on a.asset_id = b.asset_id and a.category_index < b.category_index and a.value <> b.value
+        on b.asset_id = a.asset_id
+        and b.category_index > a.category_index
+        and b.value <> a.value
     group by a.asset_id
 
 ),
@@ -133,7 +159,7 @@ questions as (
     from per_chart
     left join lookups on lookups.asset_id = per_chart.asset_id
     left join comparison_pairs on comparison_pairs.asset_id = per_chart.asset_id,
-        unnest(['structure', 'trend', 'extreme', 'lookup', 'comparison']) as kinds(kind)
+        unnest(['structure', 'trend', 'extreme', 'lookup', 'comparison']) as kinds (kind)
 
 ),
 
@@ -157,16 +183,37 @@ applicable as (
 
 ),
 
+picked as (
+
+    -- the questions asked of each chart, with the comparison's sides spelled out (pick:
+    -- [category a, its value, category b, its value, whether a's value is the larger])
+    select
+        *,
+        case when comparison_pick[5] = 'true' then comparison_pick[1] else comparison_pick[3] end
+            as larger_category,
+        case when comparison_pick[5] = 'true' then comparison_pick[2] else comparison_pick[4] end
+            as larger_value_text,
+        case when comparison_pick[5] = 'true' then comparison_pick[3] else comparison_pick[1] end
+            as smaller_category,
+        case when comparison_pick[5] = 'true' then comparison_pick[4] else comparison_pick[2] end
+            as smaller_value_text
+
+    from applicable
+    where pick_rank <= {{ var('chart_questions_max_per_chart') }}
+
+),
+
 table_samples as (
 
     select
         asset_id || ':chart:' || kind as sample_key,
         kind as question_kind,
         asset_id,
-        case kind
+        -- sqlfluff cannot parse `case ... then map {...}` (nor indent it)
+        case kind  -- noqa: PRS, LT02
             when 'structure' then map {
-                'structure': 'This is a ' || kind_en || coalesce(' titled "' || title || '"', '') || '. It shows '
-                    || series || ' for ' || category_count || ' items: '
+                'structure': 'This is a ' || kind_en || coalesce(' titled "' || title || '"', '')
+                    || '. It shows ' || series || ' for ' || category_count || ' items: '
                     || {{ human_list('categories', 'en') }} || '.'}
             when 'trend' then map {
                 'series': series, 'first_category': first_category, 'last_category': last_category,
@@ -174,20 +221,19 @@ table_samples as (
                     when last_value > first_value then 'rises'
                     when last_value < first_value then 'falls'
                     else 'ends where it started' end
-                    || ', from ' || first_value_text || ' at ' || first_category || ' to ' || last_value_text
-                    || ' at ' || last_category || '.'}
+                    || ', from ' || first_value_text || ' at ' || first_category
+                    || ' to ' || last_value_text || ' at ' || last_category || '.'}
             when 'extreme' then map {'category': top_category, 'value_text': top_value_text}
             when 'lookup' then map {'category': lookup_category, 'value_text': lookup_value_text}
             else map {
                 'category_a': comparison_pick[1], 'category_b': comparison_pick[3],
-                'larger': case when comparison_pick[5] = 'true' then comparison_pick[1] else comparison_pick[3] end,
-                'larger_value': case when comparison_pick[5] = 'true' then comparison_pick[2] else comparison_pick[4] end,
-                'smaller': case when comparison_pick[5] = 'true' then comparison_pick[3] else comparison_pick[1] end,
-                'smaller_value': case when comparison_pick[5] = 'true' then comparison_pick[4] else comparison_pick[2] end}
+                'larger': larger_category, 'larger_value': larger_value_text,
+                'smaller': smaller_category, 'smaller_value': smaller_value_text}
         end as fills_en,
         case kind
             when 'structure' then map {
-                'structure': '这是一张' || coalesce(kind_zh, '图表') || coalesce('，标题为“' || title || '”', '')
+                'structure': '这是一张' || coalesce(kind_zh, '图表')
+                    || coalesce('，标题为“' || title || '”', '')
                     || '，展示了' || category_count || '个项目的' || series || '：'
                     || {{ human_list('categories', 'zh') }} || '。'}
             when 'trend' then map {
@@ -201,14 +247,11 @@ table_samples as (
             when 'lookup' then map {'category': lookup_category, 'value_text': lookup_value_text}
             else map {
                 'category_a': comparison_pick[1], 'category_b': comparison_pick[3],
-                'larger': case when comparison_pick[5] = 'true' then comparison_pick[1] else comparison_pick[3] end,
-                'larger_value': case when comparison_pick[5] = 'true' then comparison_pick[2] else comparison_pick[4] end,
-                'smaller': case when comparison_pick[5] = 'true' then comparison_pick[3] else comparison_pick[1] end,
-                'smaller_value': case when comparison_pick[5] = 'true' then comparison_pick[4] else comparison_pick[2] end}
+                'larger': larger_category, 'larger_value': larger_value_text,
+                'smaller': smaller_category, 'smaller_value': smaller_value_text}
         end as fills_zh
 
-    from applicable
-    where pick_rank <= {{ var('chart_questions_max_per_chart') }}
+    from picked
 
 ),
 
@@ -228,6 +271,14 @@ dataset_samples as (
 
 ),
 
+unioned as (
+
+    select * from table_samples
+    union all by name
+    select * from dataset_samples
+
+),
+
 final as (
 
     select
@@ -239,7 +290,7 @@ final as (
         fills_en,
         fills_zh
 
-    from (select * from table_samples union all by name select * from dataset_samples)
+    from unioned
 
 )
 

@@ -25,10 +25,16 @@ model_answers as (
 
 sides as (
 
-    select pairs.pair_id, 1 as image_number, objects.*
+    select
+        pairs.pair_id,
+        1 as image_number,
+        objects.*
     from pairs inner join objects on objects.asset_id = pairs.first_asset_id
     union all
-    select pairs.pair_id, 2 as image_number, objects.*
+    select
+        pairs.pair_id,
+        2 as image_number,
+        objects.*
     from pairs inner join objects on objects.asset_id = pairs.second_asset_id
 
 ),
@@ -53,8 +59,10 @@ per_pair as (
     select
         per_category.pair_id,
         list(plural_en order by plural_en) filter (where in_first and in_second) as shared_en,
-        list(plural_en order by plural_en) filter (where in_first and not in_second) as first_only_en,
-        list(plural_en order by plural_en) filter (where in_second and not in_first) as second_only_en,
+        list(plural_en order by plural_en) filter (where in_first and not in_second)
+            as first_only_en,
+        list(plural_en order by plural_en) filter (where in_second and not in_first)
+            as second_only_en,
         list(name_zh order by plural_en) filter (where in_first and in_second) as shared_zh,
         list(name_zh order by plural_en) filter (where in_first and not in_second) as first_only_zh,
         list(name_zh order by plural_en) filter (where in_second and not in_first) as second_only_zh
@@ -82,35 +90,64 @@ worded as (
         pairs.*,
         totals.first_object_count,
         totals.second_object_count,
-        concat_ws(' ',
-            case when len(coalesce(shared_en, [])) > 0
-                 then 'Both images contain ' || {{ human_list('shared_en', 'en') }} || '.'
-                 else 'Image 1 and Image 2 have no kind of object in common.' end,
-            case when len(coalesce(first_only_en, [])) > 0
-                 then 'Only Image 1 contains ' || {{ human_list('first_only_en', 'en') }} || '.' end,
-            case when len(coalesce(second_only_en, [])) > 0
-                 then 'Only Image 2 contains ' || {{ human_list('second_only_en', 'en') }} || '.' end,
+        concat_ws(
+            ' ',
             case
-                when first_object_count > second_object_count then
-                    'Image 1 has more objects in total (' || first_object_count || ' vs ' || second_object_count || ').'
-                when first_object_count < second_object_count then
-                    'Image 2 has more objects in total (' || second_object_count || ' vs ' || first_object_count || ').'
-                else 'Image 1 and Image 2 have the same number of objects (' || first_object_count || ').'
+                when len(coalesce(shared_en, [])) > 0
+                    then 'Both images contain ' || {{ human_list('shared_en', 'en') }} || '.'
+                else 'Image 1 and Image 2 have no kind of object in common.'
+            end,
+            case
+                when len(coalesce(first_only_en, [])) > 0
+                    then 'Only Image 1 contains ' || {{ human_list('first_only_en', 'en') }} || '.'
+            end,
+            case
+                when len(coalesce(second_only_en, [])) > 0
+                    then 'Only Image 2 contains ' || {{ human_list('second_only_en', 'en') }} || '.'
+            end,
+            case
+                when first_object_count > second_object_count
+                    then
+                        'Image 1 has more objects in total ('
+                        || first_object_count
+                        || ' vs '
+                        || second_object_count
+                        || ').'
+                when first_object_count < second_object_count
+                    then
+                        'Image 2 has more objects in total ('
+                        || second_object_count
+                        || ' vs '
+                        || first_object_count
+                        || ').'
+                else
+                    'Image 1 and Image 2 have the same number of objects ('
+                    || first_object_count
+                    || ').'
             end
         ) as comparison_en,
-        concat_ws('',
-            case when len(coalesce(shared_zh, [])) > 0
-                 then '两张图中都有' || {{ human_list('shared_zh', 'zh') }} || '。'
-                 else '图1和图2没有相同种类的物体。' end,
-            case when len(coalesce(first_only_zh, [])) > 0
-                 then '只有图1中有' || {{ human_list('first_only_zh', 'zh') }} || '。' end,
-            case when len(coalesce(second_only_zh, [])) > 0
-                 then '只有图2中有' || {{ human_list('second_only_zh', 'zh') }} || '。' end,
+        concat_ws(
+            '',
             case
-                when first_object_count > second_object_count then
-                    '图1中的物体总数更多（' || first_object_count || '比' || second_object_count || '）。'
-                when first_object_count < second_object_count then
-                    '图2中的物体总数更多（' || second_object_count || '比' || first_object_count || '）。'
+                when len(coalesce(shared_zh, [])) > 0
+                    then '两张图中都有' || {{ human_list('shared_zh', 'zh') }} || '。'
+                else '图1和图2没有相同种类的物体。'
+            end,
+            case
+                when len(coalesce(first_only_zh, [])) > 0
+                    then '只有图1中有' || {{ human_list('first_only_zh', 'zh') }} || '。'
+            end,
+            case
+                when len(coalesce(second_only_zh, [])) > 0
+                    then '只有图2中有' || {{ human_list('second_only_zh', 'zh') }} || '。'
+            end,
+            case
+                when first_object_count > second_object_count
+                    then
+                        '图1中的物体总数更多（' || first_object_count || '比' || second_object_count || '）。'
+                when first_object_count < second_object_count
+                    then
+                        '图2中的物体总数更多（' || second_object_count || '比' || first_object_count || '）。'
                 else '图1和图2中的物体总数相同，都是' || first_object_count || '个。'
             end
         ) as comparison_zh

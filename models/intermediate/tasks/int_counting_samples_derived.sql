@@ -20,8 +20,9 @@ countable as (
         ) as pick_rank
 
     from objects
-    where instance_count > 0
-      and not has_crowd_region
+    where
+        instance_count > 0
+        and not has_crowd_region
 
 ),
 
@@ -37,7 +38,9 @@ final as (
         instance_count as expected_count,
         map {
             'plural': category_name_plural_en,
-            'noun': case when instance_count = 1 then category_name else category_name_plural_en end,
+            'noun': case
+                when instance_count = 1 then category_name else category_name_plural_en
+            end,
             'be': case when instance_count = 1 then 'is' else 'are' end,
             'count': cast(instance_count as varchar)
         } as fills_en,

@@ -24,9 +24,14 @@ phrased as (
         *,
         case
             when has_crowd_region then 'many ' || category_name_plural_en
-            when instance_count = 1 then
-                case when category_name in ('skis', 'scissors') then 'a pair of ' || category_name
-                     else '1 ' || category_name end
+            when instance_count = 1
+                then
+                    case
+                        when
+                            category_name in ('skis', 'scissors')
+                            then 'a pair of ' || category_name
+                        else '1 ' || category_name
+                    end
             else instance_count || ' ' || category_name_plural_en
         end as count_phrase_en,
         case
@@ -43,7 +48,7 @@ phrased as (
         end || '位于画面' || position_zh || '。' as layout_phrase_zh,
         row_number() over (
             partition by asset_id
-            order by instance_count desc, largest_area_px desc nulls last, category_name
+            order by instance_count desc, largest_area_px desc nulls last, category_name asc
         ) as prominence_rank
 
     from objects
@@ -58,9 +63,11 @@ per_image as (
         list(count_phrase_en order by prominence_rank) as count_phrases_en,
         list(count_phrase_zh order by prominence_rank) as count_phrases_zh,
         list(layout_phrase_en order by prominence_rank) filter (
-            where prominence_rank <= 3 and instance_count > 0) as layout_phrases_en,
+            where prominence_rank <= 3 and instance_count > 0
+        ) as layout_phrases_en,
         list(layout_phrase_zh order by prominence_rank) filter (
-            where prominence_rank <= 3 and instance_count > 0) as layout_phrases_zh,
+            where prominence_rank <= 3 and instance_count > 0
+        ) as layout_phrases_zh,
         sum(instance_count) as object_count
 
     from phrased

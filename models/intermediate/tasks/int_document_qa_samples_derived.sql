@@ -19,7 +19,9 @@ fields as (
 
 candidates as (
 
-    select fields.*, documents.full_text
+    select
+        fields.*,
+        documents.full_text
     from fields
     inner join documents on documents.asset_id = fields.asset_id
 

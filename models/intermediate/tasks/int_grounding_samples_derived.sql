@@ -8,45 +8,11 @@
 -- var('grounding_min_side_grid') grid units on each side.
 with
 
-annotations as (
+ranked as (
 
-    select * from {{ ref('int_annotations_normalized') }}
-
-),
-
-objects as (
-
-    select * from {{ ref('int_image_objects_counted') }}
-
-),
-
-ordered as (
-
-    select
-        annotations.*,
-        count(*) over same_category as category_annotation_count,
-        bool_or(is_crowd) over same_category as category_has_crowd,
-        (grid_xmin + grid_xmax) / 2.0 as center_x_grid,
-        row_number() over (partition by asset_id, category_id order by (grid_xmin + grid_xmax) / 2.0,
-                           annotation_id) as left_rank,
-        row_number() over (partition by asset_id, category_id order by (grid_xmin + grid_xmax) / 2.0 desc,
-                           annotation_id) as right_rank
-
-    from annotations
-    window same_category as (partition by asset_id, category_id)
-
-),
-
-with_neighbours as (
-
-    select
-        *,
-        max(center_x_grid) filter (where left_rank = 2) over (partition by asset_id, category_id)
-            as second_left_center_x_grid,
-        max(center_x_grid) filter (where right_rank = 2) over (partition by asset_id, category_id)
-            as second_right_center_x_grid
-
-    from ordered
+    -- each annotation with its category's count and crowd flag in the image, its
+    -- left/right rank among the non-crowd instances and the runners-up's centres
+    select * from {{ ref('int_grounding_referents_ranked') }}
 
 ),
 
@@ -57,19 +23,23 @@ referents as (
         case
             when category_annotation_count = 1 then 'unique'
             when category_has_crowd then null
-            when left_rank = 1
+            when
+                left_rank = 1
                 and second_left_center_x_grid - center_x_grid >= {{ var('grounding_min_gap_grid') }}
                 then 'leftmost'
-            when right_rank = 1
-                and center_x_grid - second_right_center_x_grid >= {{ var('grounding_min_gap_grid') }}
+            when
+                right_rank = 1
+                and center_x_grid - second_right_center_x_grid
+                >= {{ var('grounding_min_gap_grid') }}
                 then 'rightmost'
         end as referent_kind
 
-    from with_neighbours
-    where not is_crowd
-      and not is_grid_collapsed
-      and grid_ymax - grid_ymin >= {{ var('grounding_min_side_grid') }}
-      and grid_xmax - grid_xmin >= {{ var('grounding_min_side_grid') }}
+    from ranked
+    where
+        not is_crowd
+        and not is_grid_collapsed
+        and grid_ymax - grid_ymin >= {{ var('grounding_min_side_grid') }}
+        and grid_xmax - grid_xmin >= {{ var('grounding_min_side_grid') }}
 
 ),
 
@@ -85,7 +55,7 @@ picked as (
 
     from referents
     left join {{ ref('stg_seeds__coco_category_names') }} as names
-        on referents.category_name = names.category_name
+        on names.category_name = referents.category_name
     where referent_kind is not null
 
 ),
@@ -107,7 +77,15 @@ final as (
         grid_xmin,
         grid_ymax,
         grid_xmax,
-        '[' || grid_ymin || ', ' || grid_xmin || ', ' || grid_ymax || ', ' || grid_xmax || ']' as box_text,
+        '['
+        || grid_ymin
+        || ', '
+        || grid_xmin
+        || ', '
+        || grid_ymax
+        || ', '
+        || grid_xmax
+        || ']' as box_text,
         map {
             'referent': case referent_kind
                 when 'unique' then 'the ' || category_name

@@ -16,6 +16,16 @@ fields as (
 
 ),
 
+ranked_fields as (
+
+    select
+        *,
+        row_number() over (partition by asset_id order by field_index) as field_rank
+
+    from fields
+
+),
+
 key_fields as (
 
     select
@@ -23,10 +33,7 @@ key_fields as (
         list(field_name || ': ' || field_value order by field_index) filter (where field_rank <= 4)
             as field_phrases
 
-    from (
-        select *, row_number() over (partition by asset_id order by field_index) as field_rank
-        from fields
-    )
+    from ranked_fields
     group by asset_id
 
 ),
@@ -41,21 +48,35 @@ final as (
         [documents.asset_id] as source_asset_ids,
         documents.full_text as ocr_text,
         map {
-            'summary': 'This is ' || case when documents.kind_en[1] in ('a', 'e', 'i', 'o', 'u') then 'an ' else 'a ' end
-                || documents.kind_en || '.'
-                || case when len(coalesce(key_fields.field_phrases, [])) > 0
-                        then ' Key information: ' || array_to_string(key_fields.field_phrases, '; ') || '.'
-                        else '' end
-                || case when documents.first_line is not null
-                        then ' It begins with "' || trim(documents.first_line) || '".' else '' end
+            'summary': 'This is '
+            || case when documents.kind_en[1] in ('a', 'e', 'i', 'o', 'u') then 'an ' else 'a ' end
+            || documents.kind_en || '.'
+            || case
+                when len(coalesce(key_fields.field_phrases, [])) > 0
+                    then
+                        ' Key information: '
+                        || array_to_string(key_fields.field_phrases, '; ')
+                        || '.'
+                else ''
+            end
+            || case
+                when documents.first_line is not null
+                    then ' It begins with "' || trim(documents.first_line) || '".'
+                else ''
+            end
         } as fills_en,
         map {
             'summary': '这是一份' || documents.kind_zh || '。'
-                || case when len(coalesce(key_fields.field_phrases, [])) > 0
-                        then '关键信息：' || array_to_string(key_fields.field_phrases, '；') || '。'
-                        else '' end
-                || case when documents.first_line is not null
-                        then '第一行是“' || trim(documents.first_line) || '”。' else '' end
+            || case
+                when len(coalesce(key_fields.field_phrases, [])) > 0
+                    then '关键信息：' || array_to_string(key_fields.field_phrases, '；') || '。'
+                else ''
+            end
+            || case
+                when documents.first_line is not null
+                    then '第一行是“' || trim(documents.first_line) || '”。'
+                else ''
+            end
         } as fills_zh
 
     from documents

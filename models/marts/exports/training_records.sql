@@ -2,7 +2,7 @@
 -- paths (one type per field, which HF `datasets` requires), relative to the export's
 -- image folder. `record_set` says which of the design documents' intermediate files a
 -- record belongs to: instruct (basic instructions), alignment (grounding) or
--- interleaved (multi-image).
+-- interleaved (multi-image), as seeds/task_types.csv gives it for the record's task type.
 with
 
 samples as (
@@ -11,24 +11,27 @@ samples as (
 
 ),
 
+task_types as (
+
+    select * from {{ ref('stg_seeds__task_types') }}
+
+),
+
 final as (
 
     select
-        sample_id as id,
-        image_paths as image,
-        conversations,
-        split,
-        is_smoke,
-        task_type,
-        asset_type,
-        language,
-        case
-            when task_type = 'region_grounding' then 'alignment'
-            when image_count > 1 then 'interleaved'
-            else 'instruct'
-        end as record_set
+        samples.sample_id as id,
+        samples.image_paths as image,
+        samples.conversations,
+        samples.split,
+        samples.is_smoke,
+        samples.task_type,
+        samples.asset_type,
+        samples.language,
+        task_types.record_set
 
     from samples
+    left join task_types on task_types.task_type = samples.task_type
 
 )
 

@@ -47,15 +47,23 @@ templates as (
 
 ),
 
+quality_summary as (
+
+    select * from {{ ref('quality_summary') }}
+
+),
+
 lineage as (
 
-    select asset_id, parent_asset_id from {{ ref('stg_landing__asset_lineage') }}
+    select * from {{ ref('stg_landing__asset_lineage') }}
 
 ),
 
 direct_assets as (
 
-    select distinct split, unnest(source_asset_ids) as asset_id
+    select distinct
+        split,
+        unnest(source_asset_ids) as asset_id
     from samples
 
 ),
@@ -63,27 +71,88 @@ direct_assets as (
 split_assets as (
 
     -- the assets a split's samples use, and the photos those were derived from
-    select split, asset_id from direct_assets
+    select
+        split,
+        asset_id
+    from direct_assets
     union
-    select direct_assets.split, lineage.parent_asset_id
+    select
+        direct_assets.split,
+        lineage.parent_asset_id
     from direct_assets
     inner join lineage on lineage.asset_id = direct_assets.asset_id
+
+),
+
+shared_source_assets as (
+
+    select asset_id from split_assets
+    where split = 'train'
+    intersect
+    select asset_id from split_assets
+    where split = 'val'
+
+),
+
+shared_sample_ids as (
+
+    select sample_id from samples
+    where split = 'train'
+    intersect
+    select sample_id from samples
+    where split = 'val'
 
 ),
 
 overlap as (
 
     select
-        (select count(*) from (
-            select asset_id from split_assets where split = 'train'
-            intersect
-            select asset_id from split_assets where split = 'val'
-        )) as shared_source_asset_count,
-        (select count(*) from (
-            select sample_id from samples where split = 'train'
-            intersect
-            select sample_id from samples where split = 'val'
-        )) as shared_sample_id_count
+        (select count(*) from shared_source_assets) as shared_source_asset_count,
+        (select count(*) from shared_sample_ids) as shared_sample_id_count
+
+),
+
+by_split as (
+
+    select
+        split,
+        count(*) as sample_count
+
+    from samples
+    group by split
+
+),
+
+by_task_type as (
+
+    select
+        task_type,
+        count(*) as sample_count
+
+    from samples
+    group by task_type
+
+),
+
+by_asset_type as (
+
+    select
+        asset_type,
+        count(*) as sample_count
+
+    from samples
+    group by asset_type
+
+),
+
+by_language as (
+
+    select
+        language,
+        count(*) as sample_count
+
+    from samples
+    group by language
 
 ),
 
@@ -119,8 +188,12 @@ final as (
          from templates) as templates,
         (select shared_source_asset_count from overlap) as shared_source_asset_count,
         (select shared_sample_id_count from overlap) as shared_sample_id_count,
-        (select shared_source_asset_count = 0 and shared_sample_id_count = 0 from overlap) as is_split_overlap_free,
-        (select q from {{ ref('quality_summary') }} as q) as quality,
+        (
+            select shared_source_asset_count = 0 and shared_sample_id_count = 0
+            from overlap
+        ) as is_split_overlap_free,
+        -- the quality figures as one struct: DuckDB reads a table's name as its row
+        (select quality_summary from quality_summary) as quality,
         'raw_image' as llava_box_frame,
         'images' as image_folder
 

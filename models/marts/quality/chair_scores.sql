@@ -1,15 +1,22 @@
--- CHAIR (Rohrbach et al. 2018) over the answers of image_description and
--- multi_image_comparison samples: CHAIR_i = hallucinated mentions / all mentions,
--- CHAIR_s = answers with any hallucinated mention / all answers (an answer without a
--- mention counts in the denominator). One row for all answers (scope 'all') and one per
--- task type, language and generation method (template or model-written).
-{%- set sample_columns = adapter.get_columns_in_relation(ref('int_samples_templated')) | map(attribute='name') | list if execute else [] %}
+-- CHAIR (Rohrbach et al. 2018) over the answers of the task types seeds/task_types.csv
+-- marks is_chair_checked (image_description, multi_image_comparison): CHAIR_i =
+-- hallucinated mentions / all mentions, CHAIR_s = answers with any hallucinated mention /
+-- all answers (an answer without a mention counts in the denominator). One row for all
+-- answers (scope 'all') and one per task type, language and generation method (template
+-- or model-written).
+{%- set sample_columns = adapter.get_columns_in_relation(ref('int_samples_templated'))
+    | map(attribute='name') | list if execute else [] %}
 with
 
 samples as (
 
     select * from {{ ref('int_samples_templated') }}
-    where task_type in ('image_description', 'multi_image_comparison')
+
+),
+
+task_types as (
+
+    select * from {{ ref('stg_seeds__task_types') }}
 
 ),
 
@@ -32,7 +39,9 @@ answers as (
             as hallucinated_mention_count
 
     from samples
+    inner join task_types on task_types.task_type = samples.task_type
     left join mentions on mentions.sample_id = samples.sample_id
+    where task_types.is_chair_checked
     group by all
 
 ),
@@ -53,7 +62,8 @@ scored as (
         sum(hallucinated_mention_count) as hallucinated_mention_count
 
     from answers
-    group by grouping sets ((), (task_type), (language), (generation_method))
+    -- sqlfluff's duckdb dialect cannot parse GROUPING SETS
+    group by grouping sets ((), (task_type), (language), (generation_method))  -- noqa: PRS
 
 ),
 

@@ -12,6 +12,12 @@ library as (
 
 ),
 
+taxonomy as (
+
+    select * from {{ ref('stg_seeds__error_types') }}
+
+),
+
 flags as (
 
     select * from {{ ref('low_quality_flags') }}
@@ -20,16 +26,29 @@ flags as (
 
 error_types as (
 
-    -- the fixed taxonomy (quality/error_types.py), so that a type with nothing to report
-    -- shows zeros, plus any other type the library or the flags hold
-    select unnest([
-        'visual_hallucination', 'count_mismatch', 'ocr_omission', 'chart_misread', 'grounding_offset',
-        'multi_image_confusion', 'format_error', 'unclassified'
-    ]) as error_type
+    -- the taxonomy (seeds/error_types.csv), so that a type with nothing to report shows
+    -- zeros, plus any other type the library or the flags hold
+    select error_type from taxonomy
     union
     select error_type from library
     union
     select error_type from flags
+
+),
+
+current_flags as (
+
+    select distinct
+        sample_id,
+        error_type
+
+    from flags
+
+),
+
+known_keys as (
+
+    select distinct failure_key from library
 
 ),
 
@@ -39,14 +58,16 @@ known as (
         library.error_type,
         count(*) as known_failures,
         count(distinct library.sample_id) as known_samples,
-        count(distinct library.sample_id) filter (where current_flags.sample_id is not null) as still_failing_samples,
-        count(distinct library.sample_id) filter (where current_flags.sample_id is null) as resolved_samples,
+        count(distinct library.sample_id) filter (where current_flags.sample_id is not null)
+            as still_failing_samples,
+        count(distinct library.sample_id) filter (where current_flags.sample_id is null)
+            as resolved_samples,
         min(library.first_seen_at) as first_seen_at,
         max(library.first_seen_at) as last_recorded_at,
         count(distinct library.first_seen_run_id) as recording_runs
 
     from library
-    left join (select distinct sample_id, error_type from flags) as current_flags
+    left join current_flags
         on current_flags.sample_id = library.sample_id
         and current_flags.error_type = library.error_type
     group by library.error_type
@@ -58,10 +79,10 @@ current as (
     select
         flags.error_type,
         count(*) as current_flags,
-        count(*) filter (where library.failure_key is null) as new_failures
+        count(*) filter (where known_keys.failure_key is null) as new_failures
 
     from flags
-    left join (select distinct failure_key from library) as library on library.failure_key = flags.failure_key
+    left join known_keys on known_keys.failure_key = flags.failure_key
     group by flags.error_type
 
 ),

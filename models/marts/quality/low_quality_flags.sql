@@ -32,7 +32,7 @@ audit_flags as (
         failed_check.evidence,
         'audit' as flag_source
 
-    from audited, unnest(failed_checks) as checks(failed_check)
+    from audited, unnest(failed_checks) as checks (failed_check)
 
 ),
 
@@ -42,8 +42,12 @@ review_flags as (
         sample_id,
         coalesce(final_error_type, 'unclassified') as error_type,
         'review_' || resolution as check_name,
-        'rejected by ' || concat_ws(', ', first_reviewer, second_reviewer, arbitrator) || ' (' || resolution || ')'
-            || coalesce(': ' || final_note, '') as evidence,
+        'rejected by '
+        || concat_ws(', ', first_reviewer, second_reviewer, arbitrator)
+        || ' ('
+        || resolution
+        || ')'
+        || coalesce(': ' || final_note, '') as evidence,
         'review' as flag_source
 
     from verdicts
@@ -66,7 +70,8 @@ grouped as (
         error_type,
         list_sort(list_distinct(list(flag_source))) as flag_sources,
         list(check_name order by flag_source, check_name) as check_names,
-        string_agg(check_name || ': ' || evidence, '; ' order by flag_source, check_name) as evidence
+        string_agg(check_name || ': ' || evidence, '; ' order by flag_source, check_name)
+            as evidence
 
     from flags
     group by sample_id, error_type
@@ -76,8 +81,13 @@ grouped as (
 final as (
 
     select
-        sha256(grouped.sample_id || '|' || grouped.error_type || '|' || sha256(coalesce(samples.answer_text, '')))
-            as failure_key,
+        sha256(
+            grouped.sample_id
+            || '|'
+            || grouped.error_type
+            || '|'
+            || sha256(coalesce(samples.answer_text, ''))
+        ) as failure_key,
         grouped.sample_id,
         grouped.error_type,
         grouped.flag_sources,

@@ -11,7 +11,7 @@
 --   * every sample a reviewer judged outside the draw ('reviewed_outside_sample').
 -- With the verdicts landed so far: reviewer, verdict and time per role (first_review,
 -- second_review, arbitration), the review status and the role still owed.
-{%- set required_task_types = var('review_required_task_types', ['region_grounding', 'ocr_summary', 'document_qa', 'chart_reading']) %}
+{%- set required_task_types = var('review_required_task_types') %}
 with
 
 qualified as (
@@ -43,7 +43,11 @@ candidates as (
     select
         qualified.*,
         audited.threshold_margin_kind,
-        qualified.task_type in ('{{ required_task_types | join("', '") }}') as is_review_required,
+        qualified.task_type in (
+            {%- for task_type in required_task_types %}
+            '{{ task_type }}'{{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as is_review_required,
         count(*) over (partition by qualified.task_type, qualified.asset_type) as stratum_size
 
     from qualified
@@ -56,16 +60,20 @@ targeted as (
 
     select
         *,
-        case when is_review_required then {{ var('review_near_threshold_per_stratum', 8) }} else 0 end
+        case
+            when is_review_required then {{ var('review_near_threshold_per_stratum', 8) }} else 0
+        end
             as near_threshold_target,
         least(stratum_size, greatest(
             cast(ceil({{ var('review_sample_ratio', 0.1) }} * stratum_size) as bigint),
-            case when is_review_required then {{ var('review_min_per_required_stratum', 10) }}
-                 else {{ var('review_min_per_stratum', 3) }} end
+            case
+                when is_review_required then {{ var('review_min_per_required_stratum', 10) }}
+                else {{ var('review_min_per_stratum', 3) }}
+            end
         )) as random_target,
         row_number() over (
             partition by task_type, asset_type
-            order by threshold_margin asc nulls last, sample_id
+            order by threshold_margin asc nulls last, sample_id asc
         ) as near_threshold_rank
 
     from candidates
@@ -74,16 +82,21 @@ targeted as (
 
 near_threshold as (
 
-    select *, 'nearest_threshold' as selection_reason
+    select
+        *,
+        'nearest_threshold' as selection_reason
     from targeted
-    where threshold_margin is not null
-      and near_threshold_rank <= near_threshold_target
+    where
+        threshold_margin is not null
+        and near_threshold_rank <= near_threshold_target
 
 ),
 
 random_draw as (
 
-    select *, 'stratified_random' as selection_reason
+    select
+        *,
+        'stratified_random' as selection_reason
     from targeted
     where sample_id not in (select sample_id from near_threshold)
     qualify row_number() over (
@@ -107,8 +120,9 @@ reviewed_elsewhere as (
 
     from qualified
     inner join verdicts on verdicts.sample_id = qualified.sample_id
-    where qualified.sample_id not in (select sample_id from near_threshold)
-      and qualified.sample_id not in (select sample_id from random_draw)
+    where
+        qualified.sample_id not in (select sample_id from near_threshold)
+        and qualified.sample_id not in (select sample_id from random_draw)
 
 ),
 

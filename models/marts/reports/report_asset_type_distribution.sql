@@ -1,6 +1,6 @@
 -- Records per asset type in the delivered dataset, and how many distinct sources they
 -- come from: assets for the three single-image types (asset_records, the asset manifest),
--- ordered pairs for interleaved_pair. The four types are always listed.
+-- ordered pairs for interleaved_pair. Every asset type of seeds/task_types.csv is listed.
 with
 
 records as (
@@ -21,9 +21,15 @@ assets as (
 
 ),
 
+task_types as (
+
+    select * from {{ ref('stg_seeds__task_types') }}
+
+),
+
 domain as (
 
-    select unnest(['general_image', 'document_image', 'chart_image', 'interleaved_pair']) as asset_type
+    select distinct asset_type from task_types
     union
     select distinct asset_type from records
 
@@ -44,7 +50,9 @@ counted as (
 
 pool as (
 
-    select asset_type, count(*) as manifest_asset_count
+    select
+        asset_type,
+        count(*) as manifest_asset_count
     from assets
     group by asset_type
 
@@ -73,4 +81,4 @@ final as (
 )
 
 select * from final
-order by record_count desc, asset_type
+order by record_count desc, asset_type asc

@@ -20,9 +20,12 @@ boxes as (
 
     select
         samples.sample_id,
-        (samples.grid_ymax - samples.grid_ymin) * (samples.grid_xmax - samples.grid_xmin) / 1000000.0
+        (samples.grid_ymax - samples.grid_ymin)
+        * (samples.grid_xmax - samples.grid_xmin)
+        / 1000000.0
             as area_share,
-        least(samples.grid_ymax - samples.grid_ymin, samples.grid_xmax - samples.grid_xmin) as min_side_grid
+        least(samples.grid_ymax - samples.grid_ymin, samples.grid_xmax - samples.grid_xmin)
+            as min_side_grid
 
     from records
     inner join samples on samples.sample_id = records.id
@@ -31,7 +34,8 @@ boxes as (
 
 buckets as (
 
-    select * from (values
+    select bounds.* from (
+        values
         (1, 0.0, 0.01, '<1%'),
         (2, 0.01, 0.025, '1-2.5%'),
         (3, 0.025, 0.05, '2.5-5%'),
@@ -41,7 +45,7 @@ buckets as (
         (7, 0.4, 0.6, '40-60%'),
         (8, 0.6, 0.8, '60-80%'),
         (9, 0.8, 1.0000001, '80-100%')
-    ) as t(bucket, lower_share, upper_share, label)
+    ) as bounds (bucket, lower_share, upper_share, label)
 
 ),
 

@@ -29,4 +29,4 @@ final as (
 )
 
 select * from final
-order by record_count desc, language
+order by record_count desc, language asc

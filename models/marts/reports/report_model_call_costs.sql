@@ -29,15 +29,29 @@ prices as (
 
 samples as (
 
-    select sample_id, task_type from {{ ref('samples') }}
+    select
+        sample_id,
+        task_type
+
+    from {{ ref('samples') }}
 
 ),
 
 shipped as (
 
-    select task_type, count(*) as shipped_record_count
+    select
+        task_type,
+        count(*) as shipped_record_count
+
     from {{ ref('training_records') }}
     group by task_type
+
+),
+
+shipped_total as (
+
+    select sum(shipped_record_count) as shipped_record_count
+    from shipped
 
 ),
 
@@ -58,11 +72,13 @@ priced as (
         keyed.*,
         prices.valid_from as price_valid_from,
         coalesce(keyed.prompt_tokens, 0) * prices.prompt_usd_per_1m_tokens / 1e6
-            + coalesce(keyed.completion_tokens, 0) * prices.completion_usd_per_1m_tokens / 1e6 as priced_cost_usd
+        + coalesce(keyed.completion_tokens, 0) * prices.completion_usd_per_1m_tokens / 1e6
+            as priced_cost_usd
 
     from keyed
     asof left join prices
-        on prices.model_key = keyed.model_key and keyed.call_date >= prices.valid_from
+        on prices.model_key = keyed.model_key
+        and prices.valid_from <= keyed.call_date
 
 ),
 
@@ -98,7 +114,8 @@ grouped as (
         sum(cost_usd) as recorded_cost_usd
 
     from attributed
-    group by grouping sets ((task_type, stage, model), (task_type), ())
+    -- sqlfluff's duckdb dialect cannot parse GROUPING SETS
+    group by grouping sets ((task_type, stage, model), (task_type), ())  -- noqa: PRS
 
 ),
 
@@ -106,13 +123,21 @@ final as (
 
     select
         grouped.*,
-        cast(case when grouped.level = 'total' then (select sum(shipped_record_count) from shipped)
-                  else shipped.shipped_record_count end as bigint) as shipped_record_count,
+        cast(
+            case
+                when grouped.level = 'total' then shipped_total.shipped_record_count
+                else shipped.shipped_record_count
+            end as bigint
+        ) as shipped_record_count,
         1000 * grouped.priced_cost_usd / nullif(
-            case when grouped.level = 'total' then (select sum(shipped_record_count) from shipped)
-                 else shipped.shipped_record_count end, 0) as priced_cost_usd_per_1000_samples
+            case
+                when grouped.level = 'total' then shipped_total.shipped_record_count
+                else shipped.shipped_record_count
+            end, 0
+        ) as priced_cost_usd_per_1000_samples
 
     from grouped
+    cross join shipped_total
     left join shipped on shipped.task_type = grouped.task_type
 
 )

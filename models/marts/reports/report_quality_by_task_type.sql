@@ -1,7 +1,7 @@
 -- Quality signals per task type over every candidate sample (quality_audit: shipped or
 -- not): audit passes and the pass rate, review outcomes, samples flagged as low quality
 -- (low_quality_flags) and their most frequent error type, shippable and shipped counts
--- (training_records). Every task type a template exists for is listed.
+-- (training_records). Every task type of seeds/task_types.csv is listed.
 with
 
 audit as (
@@ -22,9 +22,15 @@ shipped as (
 
 ),
 
+task_types as (
+
+    select * from {{ ref('stg_seeds__task_types') }}
+
+),
+
 domain as (
 
-    select distinct task_type from {{ ref('stg_seeds__instruction_templates') }}
+    select task_type from task_types
     union
     select distinct task_type from audit
 
@@ -39,7 +45,8 @@ counted as (
         count(*) filter (where not audit.is_audit_passed) as audit_failed_count,
         count(*) filter (where audit.review_status = 'approved') as review_approved_count,
         count(*) filter (where audit.review_status = 'rejected') as review_rejected_count,
-        count(*) filter (where audit.review_status = 'needs_arbitration') as review_needs_arbitration_count,
+        count(*) filter (where audit.review_status = 'needs_arbitration')
+            as review_needs_arbitration_count,
         count(*) filter (where audit.review_status = 'unreviewed') as review_unreviewed_count,
         count(*) filter (where audit.is_shippable) as shippable_count,
         count(shipped.id) as shipped_count
@@ -74,7 +81,8 @@ final as (
         coalesce(counted.review_rejected_count, 0) as review_rejected_count,
         coalesce(counted.review_needs_arbitration_count, 0) as review_needs_arbitration_count,
         coalesce(counted.review_unreviewed_count, 0) as review_unreviewed_count,
-        counted.review_approved_count / nullif(counted.review_approved_count + counted.review_rejected_count, 0)
+        counted.review_approved_count
+        / nullif(counted.review_approved_count + counted.review_rejected_count, 0)
             as review_approval_rate,
         coalesce(flagged.flagged_sample_count, 0) as flagged_sample_count,
         flagged.top_error_type,
@@ -88,4 +96,4 @@ final as (
 )
 
 select * from final
-order by sample_count desc, task_type
+order by sample_count desc, task_type asc

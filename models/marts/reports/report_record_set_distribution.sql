@@ -1,6 +1,6 @@
 -- Records per record set of the design documents' intermediate files: instruct (basic
--- instructions), alignment (grounding) and interleaved (multi-image); the three are
--- always listed.
+-- instructions), alignment (grounding) and interleaved (multi-image); every record set
+-- of seeds/task_types.csv is listed, with zeros when it has no record yet.
 with
 
 records as (
@@ -9,9 +9,15 @@ records as (
 
 ),
 
+task_types as (
+
+    select * from {{ ref('stg_seeds__task_types') }}
+
+),
+
 domain as (
 
-    select unnest(['instruct', 'alignment', 'interleaved']) as record_set
+    select distinct record_set from task_types
     union
     select distinct record_set from records
 
@@ -19,7 +25,9 @@ domain as (
 
 counted as (
 
-    select record_set, count(*) as record_count
+    select
+        record_set,
+        count(*) as record_count
     from records
     group by record_set
 
@@ -45,4 +53,4 @@ final as (
 )
 
 select * from final
-order by record_count desc, record_set
+order by record_count desc, record_set asc

@@ -26,7 +26,9 @@ audit as (
 
 shipped as (
 
-    select task_type, count(*) as shipped_record_count
+    select
+        task_type,
+        count(*) as shipped_record_count
     from records
     group by task_type
 
@@ -94,9 +96,12 @@ total as (
         '(all)' as task_type,
         cast(sum(shipped_record_count) as bigint) as shipped_record_count,
         cast(sum(reviewed_sample_count) as bigint) as reviewed_sample_count,
-        sum(review_minutes_all_shipped) / nullif(sum(shipped_record_count), 0) as minutes_per_sample,
-        case when count(distinct rate_per_hour) = 1 then any_value(rate_per_hour) end as rate_per_hour,
-        case when count(distinct currency) = 1 then any_value(currency) else 'mixed' end as currency,
+        sum(review_minutes_all_shipped)
+        / nullif(sum(shipped_record_count), 0) as minutes_per_sample,
+        case when count(distinct rate_per_hour) = 1 then any_value(rate_per_hour) end
+            as rate_per_hour,
+        case when count(distinct currency) = 1 then any_value(currency) else 'mixed' end
+            as currency,
         sum(review_minutes_all_shipped) as review_minutes_all_shipped,
         sum(review_cost_all_shipped) as review_cost_all_shipped,
         sum(review_minutes_reviewed) as review_minutes_reviewed,
@@ -106,11 +111,21 @@ total as (
 
     from costed
 
+),
+
+unioned as (
+
+    select
+        *,
+        0 as sort_order
+    from costed
+    union all by name
+    select
+        *,
+        1 as sort_order
+    from total
+
 )
 
-select * exclude (sort_order) from (
-    select *, 0 as sort_order from costed
-    union all by name
-    select *, 1 as sort_order from total
-)
-order by sort_order, shipped_record_count desc, task_type
+select * exclude (sort_order) from unioned
+order by sort_order asc, shipped_record_count desc, task_type asc

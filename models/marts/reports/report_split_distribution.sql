@@ -16,15 +16,29 @@ total as (
 
 tagged as (
 
-    select split, false as is_subset, task_type, asset_type from records
+    select
+        split,
+        false as is_subset,
+        task_type,
+        asset_type
+    from records
     union all
-    select 'smoke_test' as split, true as is_subset, task_type, asset_type from records where is_smoke
+    select
+        'smoke_test' as split,
+        true as is_subset,
+        task_type,
+        asset_type
+    from records
+    where is_smoke
 
 ),
 
 domain as (
 
-    select * from (values ('train', false), ('val', false), ('smoke_test', true)) as t(split, is_subset)
+    select splits.*
+    from (
+        values ('train', false), ('val', false), ('smoke_test', true)
+    ) as splits (split, is_subset)
 
 ),
 

@@ -1,6 +1,6 @@
 -- Records per task type in the delivered dataset (training_records, the table every export
--- file is written from): count, share, per split and in the smoke set. Every task type a
--- template exists for is listed, with zeros when it has no record yet.
+-- file is written from): count, share, per split and in the smoke set. Every task type of
+-- seeds/task_types.csv is listed, with zeros when it has no record yet.
 with
 
 records as (
@@ -9,9 +9,15 @@ records as (
 
 ),
 
+task_types as (
+
+    select * from {{ ref('stg_seeds__task_types') }}
+
+),
+
 domain as (
 
-    select distinct task_type from {{ ref('stg_seeds__instruction_templates') }}
+    select task_type from task_types
     union
     select distinct task_type from records
 
@@ -54,4 +60,4 @@ final as (
 )
 
 select * from final
-order by record_count desc, task_type
+order by record_count desc, task_type asc

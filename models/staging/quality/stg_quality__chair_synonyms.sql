@@ -1,8 +1,10 @@
 -- The CHAIR synonym list, one row per (COCO category, synonym); the category name itself
 -- is position 0. Until a landing has written the table's files the model is empty (the
 -- glob check below), so a build never fails on a warehouse that predates the table.
-{%- set landing_glob = env_var('MMFACTORY_WAREHOUSE', 'warehouse') ~ '/landing/chair_synonyms/*.parquet' -%}
-{%- set is_landed = not execute or run_query("select count(*) from glob('" ~ landing_glob ~ "')").columns[0].values()[0] > 0 %}
+{%- set landing_glob = env_var('MMFACTORY_WAREHOUSE', 'warehouse')
+    ~ '/landing/chair_synonyms/*.parquet' -%}
+{%- set is_landed = not execute
+    or run_query("select count(*) from glob('" ~ landing_glob ~ "')").columns[0].values()[0] > 0 %}
 
 with
 
@@ -12,10 +14,15 @@ source as (
     select * from {{ source('quality', 'chair_synonyms') }}
     {%- else -%}
     select
-        null::varchar as source, null::varchar as category_name, null::varchar as synonym,
-        null::varchar as synonym_normalized, null::integer as line_number, null::integer as position,
+        null::varchar as source,
+        null::varchar as category_name,
+        null::varchar as synonym,
+        null::varchar as synonym_normalized,
+        null::integer as line_number,
+        null::integer as position,
         null::integer as listed_count,
-        null::timestamptz as ingested_at, null::varchar as ingest_run_id
+        null::timestamptz as ingested_at,
+        null::varchar as ingest_run_id
     where false
     {%- endif %}
 

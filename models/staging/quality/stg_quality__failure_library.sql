@@ -1,8 +1,10 @@
 -- The failure library: every failure ever recorded, once (failure_key = sample, error type
 -- and answer hash), with when and in which run it was first seen. Append-only: rebuilds
 -- never remove rows. Empty until quality.failure_library.record_failures has run.
-{%- set landing_glob = env_var('MMFACTORY_WAREHOUSE', 'warehouse') ~ '/landing/failure_library/*.parquet' -%}
-{%- set is_landed = not execute or run_query("select count(*) from glob('" ~ landing_glob ~ "')").columns[0].values()[0] > 0 %}
+{%- set landing_glob = env_var('MMFACTORY_WAREHOUSE', 'warehouse')
+    ~ '/landing/failure_library/*.parquet' -%}
+{%- set is_landed = not execute
+    or run_query("select count(*) from glob('" ~ landing_glob ~ "')").columns[0].values()[0] > 0 %}
 
 with
 
@@ -12,11 +14,20 @@ source as (
     select * from {{ source('quality', 'failure_library') }}
     {%- else -%}
     select
-        null::varchar as failure_key, null::varchar as sample_id, null::varchar as error_type,
-        null::varchar as answer_hash, null::varchar as task_type, null::varchar as asset_type,
-        null::varchar as language, null::varchar[] as source_asset_ids, null::varchar as question_text,
-        null::varchar as answer_text, null::varchar as evidence, null::varchar[] as flag_sources,
-        null::timestamptz as first_seen_at, null::varchar as first_seen_run_id
+        null::varchar as failure_key,
+        null::varchar as sample_id,
+        null::varchar as error_type,
+        null::varchar as answer_hash,
+        null::varchar as task_type,
+        null::varchar as asset_type,
+        null::varchar as language,
+        null::varchar[] as source_asset_ids,
+        null::varchar as question_text,
+        null::varchar as answer_text,
+        null::varchar as evidence,
+        null::varchar[] as flag_sources,
+        null::timestamptz as first_seen_at,
+        null::varchar as first_seen_run_id
     where false
     {%- endif %}
 
@@ -48,7 +59,8 @@ deduplicated as (
 
     select *
     from renamed
-    qualify row_number() over (partition by failure_key order by first_seen_at, first_seen_run_id) = 1
+    qualify
+        row_number() over (partition by failure_key order by first_seen_at, first_seen_run_id) = 1
 
 )
 

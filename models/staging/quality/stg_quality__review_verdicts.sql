@@ -1,8 +1,10 @@
 -- Manual review verdicts, one row per distinct verdict: the same verdict imported from two
 -- files (same sample, reviewer, role, verdict and time) is kept once, from the latest
 -- import. Empty until `mmfactory review import` has landed a file.
-{%- set landing_glob = env_var('MMFACTORY_WAREHOUSE', 'warehouse') ~ '/landing/review_verdicts/*.parquet' -%}
-{%- set is_landed = not execute or run_query("select count(*) from glob('" ~ landing_glob ~ "')").columns[0].values()[0] > 0 %}
+{%- set landing_glob = env_var('MMFACTORY_WAREHOUSE', 'warehouse')
+    ~ '/landing/review_verdicts/*.parquet' -%}
+{%- set is_landed = not execute
+    or run_query("select count(*) from glob('" ~ landing_glob ~ "')").columns[0].values()[0] > 0 %}
 
 with
 
@@ -12,10 +14,18 @@ source as (
     select * from {{ source('quality', 'review_verdicts') }}
     {%- else -%}
     select
-        null::varchar as source, null::varchar as sample_id, null::varchar as reviewer,
-        null::varchar as role, null::varchar as verdict, null::varchar as error_type,
-        null::varchar as note, null::timestamptz as reviewed_at, null::varchar as import_file,
-        null::integer as line_number, null::timestamptz as ingested_at, null::varchar as ingest_run_id
+        null::varchar as source,
+        null::varchar as sample_id,
+        null::varchar as reviewer,
+        null::varchar as role,
+        null::varchar as verdict,
+        null::varchar as error_type,
+        null::varchar as note,
+        null::timestamptz as reviewed_at,
+        null::varchar as import_file,
+        null::integer as line_number,
+        null::timestamptz as ingested_at,
+        null::varchar as ingest_run_id
     where false
     {%- endif %}
 
@@ -24,8 +34,10 @@ source as (
 renamed as (
 
     select
-        md5(concat_ws('|', sample_id, reviewer, role, verdict, coalesce(error_type, ''),
-                      cast(reviewed_at as varchar))) as verdict_id,
+        md5(concat_ws(
+            '|', sample_id, reviewer, role, verdict, coalesce(error_type, ''),
+            reviewed_at::varchar
+        )) as verdict_id,
         sample_id,
         reviewer,
         role,
@@ -47,7 +59,8 @@ deduplicated as (
 
     select *
     from renamed
-    qualify row_number() over (partition by verdict_id order by ingested_at desc, import_source) = 1
+    qualify
+        row_number() over (partition by verdict_id order by ingested_at desc, import_source asc) = 1
 
 )
 

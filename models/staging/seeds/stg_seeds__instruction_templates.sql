@@ -17,8 +17,10 @@ hashed as (
         language,
         human_turn,
         answer_pattern,
-        sha256(concat_ws(chr(31), template_id, task_type, coalesce(question_kind, ''), language,
-                         human_turn, answer_pattern)) as template_hash
+        sha256(concat_ws(
+            chr(31), template_id, task_type, coalesce(question_kind, ''), language,
+            human_turn, answer_pattern
+        )) as template_hash
 
     from source
 

@@ -1,0 +1,64 @@
+-- Every annotation with what "the dog" / "the leftmost dog" / "the rightmost dog" resolve
+-- against in its image: the instances of its category (by name, as a question names it),
+-- ranked left to right by box centre on the grid. One model, read by the grounding task
+-- (int_grounding_samples_derived) and by its audit (int_grounding_samples_audited), so
+-- that both rank referents the same way.
+--   category_annotation_count, category_has_crowd: over all the category's annotations
+--     in the image, crowd regions included;
+--   left_rank, right_rank: 1 for the leftmost / rightmost NON-crowd instance (ties by
+--     annotation_id); NULL for a crowd region;
+--   second_left_center_x_grid, second_right_center_x_grid: the centre of the next
+--     non-crowd instance from the left / from the right (NULL when there is none).
+with
+
+annotations as (
+
+    select * from {{ ref('int_annotations_normalized') }}
+
+),
+
+centred as (
+
+    select
+        *,
+        (grid_xmin + grid_xmax) / 2.0 as center_x_grid
+
+    from annotations
+
+),
+
+ranked as (
+
+    select
+        *,
+        count(*) over same_category as category_annotation_count,
+        bool_or(is_crowd) over same_category as category_has_crowd,
+        case when not is_crowd then row_number() over (
+            partition by asset_id, category_name, is_crowd
+            order by center_x_grid asc, annotation_id asc
+        ) end as left_rank,
+        case when not is_crowd then row_number() over (
+            partition by asset_id, category_name, is_crowd
+            order by center_x_grid desc, annotation_id asc
+        ) end as right_rank
+
+    from centred
+    window same_category as (partition by asset_id, category_name)
+
+),
+
+with_neighbours as (
+
+    select
+        *,
+        max(center_x_grid) filter (where left_rank = 2) over same_category
+            as second_left_center_x_grid,
+        max(center_x_grid) filter (where right_rank = 2) over same_category
+            as second_right_center_x_grid
+
+    from ranked
+    window same_category as (partition by asset_id, category_name)
+
+)
+
+select * from with_neighbours
