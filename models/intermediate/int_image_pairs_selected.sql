@@ -41,7 +41,8 @@ ranked as (
             pool.pool_rank + 1,
             coalesce(max(pool.pool_rank + 1) over (), 0) + row_number() over (
                 partition by pool.pool_rank is null
-                order by {{ stable_pick("'pair:' || eligible.asset_id", 1000000007) }},
+                order by
+                    {{ stable_pick("'pair:' || eligible.asset_id", 1000000007) }},
                     eligible.asset_id
             )
         ) as pair_rank

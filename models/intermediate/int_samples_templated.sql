@@ -138,7 +138,10 @@ templated as (
 -- the model answer's audit fails (int_samples_qualified)
 with_fallbacks as (
 
-    select *, null::varchar as fallback_of_sample_key from templated
+    select
+        *,
+        null::varchar as fallback_of_sample_key
+    from templated
     union all by name
     select
         * replace (
@@ -157,10 +160,11 @@ images as (
 
     select
         with_fallbacks.sample_key,
-        list(assets.source || '/' || assets.relative_path order by source_asset.position) as image_paths
+        list(assets.source || '/' || assets.relative_path order by source_asset.position)
+            as image_paths
 
     from with_fallbacks,
-        unnest(with_fallbacks.source_asset_ids) with ordinality as source_asset(asset_id, position)
+        unnest(with_fallbacks.source_asset_ids) with ordinality as source_asset (asset_id, position)
     inner join assets on assets.asset_id = source_asset.asset_id
     group by with_fallbacks.sample_key
 
@@ -170,8 +174,11 @@ filled as (
 
     select
         {{ stable_id('s_', "templated.task_type || ':' || templated.sample_key") }} as sample_id,
-        case when templated.fallback_of_sample_key is not null then
-            {{ stable_id('s_', "templated.task_type || ':' || templated.fallback_of_sample_key") }}
+        case
+            when templated.fallback_of_sample_key is not null
+                then {{ stable_id(
+                    's_', "templated.task_type || ':' || templated.fallback_of_sample_key"
+                ) }}
         end as fallback_of_sample_id,
         templated.* exclude (fills_en, fills_zh, fallback_of_sample_key),
         images.image_paths,

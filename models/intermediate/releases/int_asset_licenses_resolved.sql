@@ -14,7 +14,10 @@ assets as (
 
 lineage as (
 
-    select distinct asset_id, parent_asset_id from {{ ref('stg_landing__asset_lineage') }}
+    select distinct
+        asset_id,
+        parent_asset_id
+    from {{ ref('stg_landing__asset_lineage') }}
 
 ),
 
@@ -45,11 +48,16 @@ own_terms as (
 
 ancestors as (
 
-    select asset_id, parent_asset_id as ancestor_asset_id from lineage
+    select
+        asset_id,
+        parent_asset_id as ancestor_asset_id
+    from lineage
 
     union
 
-    select ancestors.asset_id, lineage.parent_asset_id as ancestor_asset_id
+    select
+        ancestors.asset_id,
+        lineage.parent_asset_id as ancestor_asset_id
     from ancestors
     inner join lineage on lineage.asset_id = ancestors.ancestor_asset_id
 
@@ -58,7 +66,9 @@ ancestors as (
 original_ancestors as (
 
     -- the ancestors that are not derived themselves: whose licenses the terms come from
-    select ancestors.asset_id, ancestors.ancestor_asset_id
+    select
+        ancestors.asset_id,
+        ancestors.ancestor_asset_id
     from ancestors
     where ancestors.ancestor_asset_id not in (select asset_id from lineage)
 
@@ -70,7 +80,7 @@ inherited as (
         original_ancestors.asset_id,
         list(distinct coalesce(own_terms.license_key, 'unknown') order by 1) as license_keys,
         list(distinct assets.attribution_url order by 1)
-            filter (where assets.attribution_url is not null) as attribution_urls,
+        filter (where assets.attribution_url is not null) as attribution_urls,
         -- an ancestor that has not landed (or is gone) counts as unknown
         bool_and(coalesce(own_terms.is_commercial_ok, false)) as is_commercial_ok,
         bool_or(coalesce(own_terms.is_share_alike, false)) as is_share_alike,

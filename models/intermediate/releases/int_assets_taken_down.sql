@@ -14,7 +14,9 @@ takedowns as (
 
 lineage as (
 
-    select distinct asset_id, parent_asset_id
+    select distinct
+        asset_id,
+        parent_asset_id
     from {{ source('landing', 'asset_lineage') }}
 
 ),

@@ -27,7 +27,9 @@ packed as (
 
 left_out as (
 
-    select export_profile, count(*) as sample_count
+    select
+        export_profile,
+        count(*) as sample_count
     from {{ ref('profile_boxes') }}
     where not is_kept
     group by export_profile
@@ -163,29 +165,66 @@ final as (
         '{{ invocation_id }}' as dbt_invocation_id,
         current_timestamp at time zone 'UTC' as built_at,
         (select count(*) from samples) as sample_count,
-        (select count(*) from samples where is_smoke) as smoke_sample_count,
-        (select m from (select map(list(split order by split), list(n order by split)) as m from (
-            select split, count(*) as n from samples group by split))) as samples_by_split,
-        (select m from (select map(list(task_type order by task_type), list(n order by task_type)) as m from (
-            select task_type, count(*) as n from samples group by task_type))) as samples_by_task_type,
-        (select m from (select map(list(asset_type order by asset_type), list(n order by asset_type)) as m from (
-            select asset_type, count(*) as n from samples group by asset_type))) as samples_by_asset_type,
-        (select m from (select map(list(language order by language), list(n order by language)) as m from (
-            select language, count(*) as n from samples group by language))) as samples_by_language,
+        (
+            select count(*) from samples
+            where is_smoke
+        ) as smoke_sample_count,
+        (
+            select map(list(split order by split), list(sample_count order by split))
+            from by_split
+        ) as samples_by_split,
+        (
+            select map(list(task_type order by task_type), list(sample_count order by task_type))
+            from by_task_type
+        ) as samples_by_task_type,
+        (
+            select map(list(asset_type order by asset_type), list(sample_count order by asset_type))
+            from by_asset_type
+        ) as samples_by_asset_type,
+        (
+            select map(list(language order by language), list(sample_count order by language))
+            from by_language
+        ) as samples_by_language,
         (select count(*) from packed) as packed_record_count,
         (select coalesce(sum(sample_count), 0) from packed) as packed_sample_count,
         {{ var('packed_max_turns') }} as packed_max_turns,
-        (select list({'export_profile': export_profile, 'box_convention': box_convention,
-                      'image_resize': image_resize} order by profile_order)
-         from profiles) as export_profiles,
-        (select map(list(export_profile order by export_profile),
-                    list(sample_count order by export_profile)) from left_out)
-            as samples_left_out_by_profile,
-        (select list({'file_path': file_path, 'profile': profile, 'split': split,
-                      'row_count': row_count, 'sha256': sha256, 'size_bytes': size_bytes}
-                     order by file_path) from files) as files,
-        (select list({'template_id': template_id, 'template_hash': template_hash} order by template_id)
-         from templates) as templates,
+        (
+            select
+                list(
+                    {
+                        'export_profile': export_profile,
+                        'box_convention': box_convention,
+                        'image_resize': image_resize
+                    } order by profile_order
+                )
+            from profiles
+        ) as export_profiles,
+        (
+            select
+                map(
+                    list(export_profile order by export_profile),
+                    list(sample_count order by export_profile)
+                )
+            from left_out
+        ) as samples_left_out_by_profile,
+        (
+            select
+                list(
+                    {
+                        'file_path': file_path, 'profile': profile, 'split': split,
+                        'row_count': row_count, 'sha256': sha256, 'size_bytes': size_bytes
+                    } order by file_path
+                )
+            from files
+        ) as files,
+        (
+            select
+                list(
+                    {'template_id': template_id, 'template_hash': template_hash}
+                    order by template_id
+                )
+            from templates
+        ) as templates,
         (select shared_source_asset_count from overlap) as shared_source_asset_count,
         (select shared_sample_id_count from overlap) as shared_sample_id_count,
         (

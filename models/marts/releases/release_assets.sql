@@ -24,7 +24,9 @@ gates as (
 
 used as (
 
-    select distinct release_profile, unnest(source_asset_ids) as asset_id
+    select distinct
+        release_profile,
+        unnest(source_asset_ids) as asset_id
     from released
 
 ),

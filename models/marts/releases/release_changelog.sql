@@ -48,7 +48,9 @@ profiles as (
 
 latest as (
 
-    select release_profile, arg_max(release_id, released_at) as release_id
+    select
+        release_profile,
+        arg_max(release_id, released_at) as release_id
     from manifests
     group by release_profile
 

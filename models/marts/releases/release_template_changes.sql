@@ -20,7 +20,9 @@ candidates as (
 
 latest as (
 
-    select release_profile, arg_max(release_id, released_at) as release_id
+    select
+        release_profile,
+        arg_max(release_id, released_at) as release_id
     from manifests
     group by release_profile
 
