@@ -28,7 +28,8 @@ setup: $(VENV)/.installed
 run: setup
 	$(BIN)/mmfactory build --coco-images "$(COCO_IMAGES)" --coco-annotations "$(COCO_ANNOTATIONS)"
 
-test: setup
+# the browser tests of the review page drive Debian's Chromium: `make browser` installs it
+test: setup browser
 	$(BIN)/pytest
 
 # Debian's Chromium for the review page's browser tests; nothing to do when it is there.
