@@ -1,7 +1,8 @@
 {{ config(enabled=var('quality_audit_documents', false)) }}
 -- ocr_summary and document_qa against the document, value by value. Both tasks list the
--- values they state (stated_values: a document answer states one, a summary several) and
--- every value gets the same checks, with the normalisation macros of
+-- values they state (stated_values: a document answer states one, a summary several); a
+-- document answer's value is read back from the answer TEXT, a summary's listed values
+-- must each be in its text, and every value gets the same checks, with the normalisation macros of
 -- macros/document_text.sql and the askable-value rules of macros/document_fields.sql
 -- (all error type ocr_omission):
 --   * document_answer / summary_value: the value reads word for word (case and whitespace
@@ -87,7 +88,15 @@ stated as (
         samples.question_text,
         samples.answer_text,
         stated_value.field as field_name,
-        stated_value.value as stated_value
+        -- the answer's value is read from its TEXT: the stated list only names the field
+        case samples.task_type
+            when 'document_qa' then coalesce(
+                nullif(regexp_extract(samples.answer_text,
+                                      'The document gives "(.+)" for ', 1), ''),
+                nullif(regexp_extract(samples.answer_text, '一项为“(.+)”。', 1), ''),
+                trim(samples.answer_text))
+            else stated_value.value
+        end as stated_value
 
     from samples
     cross join unnest(coalesce(samples.stated_values, [])) as unnested(stated_value)
@@ -99,6 +108,10 @@ value_checks as (
     select
         stated.*,
         list_filter([
+            case when not contains(stated.answer_text, stated.stated_value) then {
+                    'check': 'summary_value', 'error_type': 'ocr_omission',
+                    'evidence': '"' || stated.stated_value || '" is listed but not in the text'
+                } end,
             case when not contains({{ fold_spaced('documents.printed_text') }},
                                    {{ fold_spaced('stated.stated_value') }})
                 or not contains({{ fold_compact('texts.full_text') }},
@@ -235,7 +248,9 @@ final as (
     select
         *,
         array_to_string(list_sort(list_distinct(
-            list_transform(failed_checks, lambda c: c.error_type))), ',') as failed_error_types
+            list_transform(failed_checks, lambda c: c.error_type))), ',') as failed_error_types,
+        array_to_string(list_sort(list_distinct(
+            list_transform(failed_checks, lambda c: c.check))), ',') as failed_check_names
 
     from checked
 
