@@ -33,6 +33,7 @@ regexp_replace(coalesce({{ text }}, ''), '\s+', '', 'g')
 {% macro spacing_artefacts(text) -%}
 regexp_extract_all(
     coalesce({{ text }}, ''),
-    '[[:alnum:]][-/] +[[:alnum:]]|[[:alnum:]] +[-/][[:alnum:]]|[0-9][.:] +[0-9]|[0-9], +[0-9]{3}([^0-9]|$)'
+    '[[:alnum:]][-/] +[[:alnum:]]|[[:alnum:]] +[-/][[:alnum:]]'
+        || '|[0-9][.:] +[0-9]|[0-9], +[0-9]{3}([^0-9]|$)'
 )
 {%- endmacro %}

@@ -3,7 +3,8 @@
 -- field's label and value rebuilt from their words' boxes (int_form_entities_respaced);
 -- letters in the case the page prints them, taken from the transcript when it keeps case
 -- (it has lower-case letters), else from the OCR text, where the value matches
--- case-insensitively (SROIE's key files and box transcripts write everything in capitals). Rules, in the order they are tried:
+-- case-insensitively (SROIE's key files and box transcripts write everything in capitals).
+-- Rules, in the order they are tried:
 -- label_refusal / value_refusal (macros/document_fields.sql), then
 --   object_category_key  keyed by an object category (derived inventory lines)
 --   asset_hash_key       the derived asset hash
@@ -144,7 +145,8 @@ respelled as (
         array_to_string(list_transform(
             range(1, length(spaced_value) + 1),
             lambda i: case
-                when regexp_matches(substr(spaced_value, i, 1), '\s') then substr(spaced_value, i, 1)
+                when regexp_matches(substr(spaced_value, i, 1), '\s')
+                    then substr(spaced_value, i, 1)
                 else substr(printed_compact,
                     i - length(regexp_replace(left(spaced_value, i), '\S', '', 'g')), 1)
             end), '') as field_value

@@ -135,11 +135,13 @@ value_checks as (
                                  {{ fold_spaced('stated.stated_value') }})
                 then {
                     'check': 'value_spacing', 'error_type': 'ocr_omission',
-                    'evidence': '"' || stated.stated_value || '" has spaces the page does not print: '
+                    'evidence': '"' || stated.stated_value
+                        || '" has spaces the page does not print: '
                         || array_to_string({{ spacing_artefacts('stated.stated_value') }}, ' | ')
                 } end,
             case when lower(stated.stated_value) <> upper(stated.stated_value)
-                and not contains({{ compact('ocr.ocr_text') }}, {{ compact('stated.stated_value') }})
+                and not contains({{ compact('ocr.ocr_text') }},
+                                 {{ compact('stated.stated_value') }})
                 and not (regexp_matches(texts.full_text, '[a-z]')
                     and contains({{ compact('texts.full_text') }},
                                  {{ compact('stated.stated_value') }}))
