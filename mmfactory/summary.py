@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lakehouse.settings import Warehouse
+from mmfactory.document_summary import print_document_summary
 
 
 def table_counts(wh: Warehouse) -> list[tuple[str, str, int]]:
@@ -54,5 +55,6 @@ def print_summary(wh: Warehouse, console: Console | None = None) -> None:
         console.print(rt)
     else:
         console.print("rejects: none")
+    print_document_summary(wh, console)
     console.print(f"landed Parquet: {wh.landing}")
     console.print(f"DuckDB file:    {wh.database}")

@@ -1,6 +1,6 @@
--- The key fields of readable pool documents that make a natural statement or question:
--- name and value as written (a trailing ':' dropped), short enough to read back. Fields
--- keyed by an object category (inventory lines) and the asset hash are left out.
+-- The askable key fields of readable pool documents (int_document_fields_screened with no
+-- refusal rule): label and value in their printed form, the field's role (issuer, date,
+-- purpose, total, ...) and Chinese name where the seed document_field_names gives them.
 with
 
 documents as (
@@ -10,40 +10,26 @@ documents as (
 
 ),
 
-fields as (
+screened as (
 
-    select * from {{ ref('stg_documents__fields') }}
-
-),
-
-categories as (
-
-    select category_name from {{ ref('stg_seeds__coco_category_names') }}
-
-),
-
-named as (
-
-    select
-        fields.asset_id,
-        fields.field_index,
-        rtrim(trim(fields.field_key), ':') as field_name,
-        trim(fields.field_value) as field_value
-
-    from fields
-    inner join documents on documents.asset_id = fields.asset_id
+    select * from {{ ref('int_document_fields_screened') }}
+    where is_askable
 
 ),
 
 selected as (
 
-    select *
-    from named
-    where
-        length(field_value) between 1 and 80
-        and length(field_name) between 2 and 40
-        and lower(field_name) not in (select category_name from categories)
-        and field_name <> 'Asset'
+    select
+        screened.asset_id,
+        screened.field_index,
+        screened.field_name,
+        screened.field_value,
+        screened.raw_value,
+        screened.field_role,
+        screened.field_name_zh
+
+    from screened
+    inner join documents on documents.asset_id = screened.asset_id
 
 )
 

@@ -1,7 +1,10 @@
 -- Every document image of the balanced pool with its ground-truth text, its kind, its
 -- first line, and whether OCR could read it (ocr_usability.is_ocr_usable: the character
 -- recall of the ground truth by the OCR output is above the landing's threshold).
--- Only readable documents become OCR supervision.
+-- Only readable documents become OCR supervision. printed_text is the text as the page
+-- prints it (form entities rebuilt from their words' boxes, else the landed full text);
+-- title is a form's top-most header of two or more words that reads as a label and is not
+-- a section label or question (ending in ':' or '?'); page stamps and numbers are not.
 with
 
 pool as (
@@ -35,6 +38,31 @@ kinds as (
 
 ),
 
+entities as (
+
+    select * from {{ ref('int_form_entities_respaced') }}
+
+),
+
+form_texts as (
+
+    select
+        asset_id,
+        string_agg(text, chr(10) order by line_index) filter (where trim(text) <> '')
+            as printed_text,
+        arg_min(text, line_index) filter (
+            where label = 'header'
+                and ({{ label_refusal('text') }} is null or length(text) between 41 and 80)
+                and len(string_split(trim(text), ' ')) >= 2
+                and not regexp_matches(text, '[0-9]{3,}|[:?]\s*$')
+                and len({{ spacing_artefacts('text') }}) = 0
+        ) as title
+
+    from entities
+    group by asset_id
+
+),
+
 first_lines as (
 
     select
@@ -55,6 +83,8 @@ profiled as (
         coalesce(kinds.name_en, 'document') as kind_en,
         coalesce(kinds.name_zh, '文档') as kind_zh,
         texts.full_text,
+        coalesce(form_texts.printed_text, texts.full_text) as printed_text,
+        form_texts.title,
         texts.line_count,
         first_lines.first_line,
         usability.char_recall as ocr_char_recall,
@@ -63,6 +93,7 @@ profiled as (
     from pool
     inner join texts on texts.asset_id = pool.asset_id
     left join first_lines on first_lines.asset_id = pool.asset_id
+    left join form_texts on form_texts.asset_id = pool.asset_id
     left join usability on usability.asset_id = pool.asset_id
     left join kinds on kinds.layout = texts.layout
 

@@ -1,14 +1,22 @@
 {{ config(enabled=var('quality_audit_documents', true)) }}
--- ocr_summary and document_qa against the documents' ground-truth text, from the TEXT
--- only, against stg_documents__texts, stg_documents__fields and stg_ocr__usability. On
--- unless var('quality_audit_documents') is false (then int_samples_audited fails every
--- document sample with ground_truth_unchecked). Checks (all ocr_omission):
---   * document_qa: the value the answer gives ("The document gives "V" for F." /
---     文档中“F”一项为“V”。 / the bare answer) appears in the document's full text
---     (case and whitespace folded), and equals the landed field value when the question's
---     field is a known key;
---   * ocr_summary: every number of 2+ digits the summary states appears in the full text,
---     and at least one key field value of the document is mentioned;
+-- ocr_summary and document_qa against the document, value by value. Both tasks list the
+-- values they state (stated_values: a document answer states one, a summary several); a
+-- document answer's value is read back from the answer TEXT, a summary's listed values
+-- must each be in its text, and every value gets the same checks, with the normalisation macros of
+-- macros/document_text.sql and the askable-value rules of macros/document_fields.sql
+-- (all error type ocr_omission):
+--   * document_answer / summary_value: the value reads word for word (case and whitespace
+--     folded) in the page's printed text (form entities rebuilt from their word boxes),
+--     and its characters (spaces aside) occur in the annotation as landed;
+--   * value_field: a value stated for a field equals a landed value of a field of that
+--     label (case and spaces folded);
+--   * value_spacing: no space inside a token (spacing_artefacts) that the printed line
+--     (the OCR text) does not show;
+--   * value_case: letters in a case the page prints: the value occurs with its case in the
+--     OCR text, or in the transcript when the transcript keeps case;
+--   * value_degenerate: the value breaks an askable-value rule (value_refusal);
+--   * zh_field_name: a Chinese sample names a field by a bare Latin label (outside “”);
+--   * summary_numbers: every number of 2+ digits a summary states is in the document;
 --   * both: the page is readable by OCR (ocr_usability.char_recall at least its
 --     usable_recall_threshold). threshold_margin = char_recall - threshold.
 with
@@ -17,6 +25,12 @@ samples as (
 
     select * from {{ ref('int_samples_templated') }}
     where task_type in ('ocr_summary', 'document_qa')
+
+),
+
+documents as (
+
+    select * from {{ ref('int_documents_profiled') }}
 
 ),
 
@@ -32,156 +46,202 @@ fields as (
 
 ),
 
+field_truth as (
+
+    -- each landed field label (a trailing ':' dropped), compact, with its values
+    select
+        asset_id,
+        {{ fold_compact("rtrim(trim(field_key), ':')") }} as key_compact,
+        list({{ fold_compact('field_value') }}) as values_compact
+
+    from fields
+    group by all
+
+),
+
+ocr as (
+
+    select asset_id, string_agg(text, ' ' order by line_index) as ocr_text
+    from (
+        select * from {{ ref('stg_ocr__lines') }}
+        qualify ingested_at is not distinct from max(ingested_at) over (partition by asset_id)
+    )
+    group by asset_id
+
+),
+
 usability as (
 
     -- the latest OCR run per asset
     select * from {{ ref('stg_ocr__usability') }}
-    qualify row_number() over (partition by asset_id order by ingested_at desc, engine asc) = 1
+    qualify row_number() over (partition by asset_id order by ingested_at desc, engine) = 1
 
 ),
 
-parsed as (
+stated as (
+
+    select
+        samples.sample_id,
+        samples.task_type,
+        samples.language,
+        samples.source_asset_ids[1] as asset_id,
+        samples.question_text,
+        samples.answer_text,
+        stated_value.field as field_name,
+        -- the answer's value is read from its TEXT: the stated list only names the field
+        case samples.task_type
+            when 'document_qa' then coalesce(
+                nullif(regexp_extract(samples.answer_text,
+                                      'The document gives "(.+)" for ', 1), ''),
+                nullif(regexp_extract(samples.answer_text, '一项为“(.+)”。', 1), ''),
+                trim(samples.answer_text))
+            else stated_value.value
+        end as stated_value
+
+    from samples
+    cross join unnest(coalesce(samples.stated_values, [])) as unnested(stated_value)
+
+),
+
+value_checks as (
+
+    select
+        stated.*,
+        list_filter([
+            case when not contains(stated.answer_text, stated.stated_value) then {
+                    'check': 'summary_value', 'error_type': 'ocr_omission',
+                    'evidence': '"' || stated.stated_value || '" is listed but not in the text'
+                } end,
+            case when not contains({{ fold_spaced('documents.printed_text') }},
+                                   {{ fold_spaced('stated.stated_value') }})
+                or not contains({{ fold_compact('texts.full_text') }},
+                                {{ fold_compact('stated.stated_value') }})
+                then {
+                    'check': case stated.task_type when 'document_qa' then 'document_answer'
+                        else 'summary_value' end,
+                    'error_type': 'ocr_omission',
+                    'evidence': '"' || stated.stated_value || '" is not in the document text'
+                } end,
+            case when stated.field_name is not null
+                and not coalesce(list_contains(field_truth.values_compact,
+                                               {{ fold_compact('stated.stated_value') }}), false)
+                then {
+                    'check': 'value_field', 'error_type': 'ocr_omission',
+                    'evidence': 'the document''s ' || stated.field_name || ' is not "'
+                        || stated.stated_value || '"'
+                } end,
+            case when len({{ spacing_artefacts('stated.stated_value') }}) > 0
+                and not contains({{ fold_spaced('ocr.ocr_text') }},
+                                 {{ fold_spaced('stated.stated_value') }})
+                then {
+                    'check': 'value_spacing', 'error_type': 'ocr_omission',
+                    'evidence': '"' || stated.stated_value
+                        || '" has spaces the page does not print: '
+                        || array_to_string({{ spacing_artefacts('stated.stated_value') }}, ' | ')
+                } end,
+            case when lower(stated.stated_value) <> upper(stated.stated_value)
+                and not contains({{ compact('ocr.ocr_text') }},
+                                 {{ compact('stated.stated_value') }})
+                and not (regexp_matches(texts.full_text, '[a-z]')
+                    and contains({{ compact('texts.full_text') }},
+                                 {{ compact('stated.stated_value') }}))
+                then {
+                    'check': 'value_case', 'error_type': 'ocr_omission',
+                    'evidence': '"' || stated.stated_value || '" is not printed in this case'
+                } end,
+            case when {{ value_refusal('stated.stated_value') }} is not null
+                then {
+                    'check': 'value_degenerate', 'error_type': 'ocr_omission',
+                    'evidence': '"' || stated.stated_value || '" is not a complete value ('
+                        || {{ value_refusal('stated.stated_value') }} || ')'
+                } end,
+            case when stated.language = 'zh' and stated.field_name is not null
+                and regexp_matches(stated.field_name, '[A-Za-z]')
+                and contains(stated.question_text || stated.answer_text, stated.field_name)
+                and not contains(stated.question_text || stated.answer_text,
+                                 '“' || stated.field_name || '”')
+                then {
+                    'check': 'zh_field_name', 'error_type': 'format_error',
+                    'evidence': 'the Chinese text names the field ' || stated.field_name
+                        || ' in Latin letters outside quotation marks'
+                } end
+        ], lambda check_result: check_result is not null) as failed_value_checks
+
+    from stated
+    left join documents on documents.asset_id = stated.asset_id
+    left join texts on texts.asset_id = stated.asset_id
+    left join ocr on ocr.asset_id = stated.asset_id
+    left join field_truth
+        on field_truth.asset_id = stated.asset_id
+        and field_truth.key_compact = {{ fold_compact('stated.field_name') }}
+
+),
+
+per_sample as (
 
     select
         sample_id,
-        task_type,
-        source_asset_ids[1] as asset_id,
-        answer_text,
-        coalesce(
-            nullif(regexp_extract(answer_text, 'The document gives "(.+)" for ', 1), ''),
-            nullif(regexp_extract(answer_text, '一项为“(.+)”。', 1), ''),
-            trim(answer_text)
-        ) as answer_value,
-        coalesce(
-            nullif(regexp_extract(question_text, 'what is the (.+)\?$', 1), ''),
-            nullif(regexp_extract(question_text, 'What is written for "(.+)"\?', 1), ''),
-            nullif(regexp_extract(question_text, '根据这份文档，(.+)是什么？', 1), ''),
-            nullif(regexp_extract(question_text, '文档中“(.+)”一项', 1), '')
-        ) as question_field
+        count(*) as stated_value_count,
+        count(*) filter (where len(failed_value_checks) > 0) as failed_value_count,
+        flatten(list(failed_value_checks)) as failed_value_checks
 
-    from samples
-
-),
-
-folded as (
-
-    select
-        parsed.*,
-        lower(regexp_replace(texts.full_text, '\s+', ' ', 'g')) as folded_text,
-        lower(regexp_replace(parsed.answer_value, '\s+', ' ', 'g')) as folded_value,
-        texts.asset_id is not null as has_text
-
-    from parsed
-    left join texts on texts.asset_id = parsed.asset_id
-
-),
-
-field_checks as (
-
-    select
-        folded.sample_id,
-        bool_or(lower(fields.field_key) = lower(folded.question_field)) as is_known_field,
-        bool_or(
-            lower(fields.field_key) = lower(folded.question_field)
-            and lower(regexp_replace(fields.field_value, '\s+', ' ', 'g')) = folded.folded_value)
-            as matches_field,
-        count(fields.field_value) filter (
-            where contains(lower(folded.answer_text), lower(fields.field_value))
-        ) as mentioned_field_count,
-        count(fields.field_value) as field_count
-
-    from folded
-    left join fields on fields.asset_id = folded.asset_id
-    group by folded.sample_id
+    from value_checks
+    group by sample_id
 
 ),
 
 numbers as (
 
     select
-        sample_id,
-        list_filter(
-            regexp_extract_all(answer_text, '\d{2,}'),
-            lambda n: not contains(regexp_replace(folded_text, '\D', '', 'g'), n)
-        ) as missing_numbers
+        samples.sample_id,
+        list_filter(regexp_extract_all(samples.answer_text, '\d{2,}'),
+                    lambda n: not contains(regexp_replace(texts.full_text, '\D', '', 'g'), n))
+            as missing_numbers
 
-    from folded
+    from samples
+    left join texts on texts.asset_id = samples.source_asset_ids[1]
 
 ),
 
 checked as (
 
     select
-        folded.sample_id,
-        folded.task_type,
-        folded.answer_value,
-        folded.question_field,
+        samples.sample_id,
+        samples.task_type,
+        coalesce(per_sample.stated_value_count, 0) as stated_value_count,
+        coalesce(per_sample.failed_value_count, 0) as failed_value_count,
         usability.char_recall,
         usability.usable_recall_threshold,
         round(usability.char_recall - usability.usable_recall_threshold, 9) as threshold_margin,
-        list_filter([
-            case when not folded.has_text then {
-                'check': 'document_truth', 'error_type': 'ocr_omission',
-                'evidence': 'the document has no ground-truth text'
-            } end,
-            case
-                when
-                    usability.asset_id is null or not coalesce(usability.is_ocr_usable, false)
-                    then {
-                        'check': 'ocr_usability', 'error_type': 'ocr_omission',
-                        'evidence': 'OCR reads '
+        list_concat(
+            list_filter([
+                case when texts.asset_id is null then {
+                    'check': 'document_truth', 'error_type': 'ocr_omission',
+                    'evidence': 'the document has no ground-truth text'} end,
+                case when usability.asset_id is null
+                    or not coalesce(usability.is_ocr_usable, false) then {
+                    'check': 'ocr_usability', 'error_type': 'ocr_omission',
+                    'evidence': 'OCR reads '
                         || coalesce(round(usability.char_recall, 3)::varchar, 'no')
                         || ' of the characters (usable from '
-                        || coalesce(usability.usable_recall_threshold::varchar, '?')
-                        || ')'
-                    }
-            end,
-            case
-                when
-                    folded.task_type = 'document_qa' and folded.has_text
-                    and not contains(folded.folded_text, folded.folded_value)
-                    then {
-                        'check': 'document_answer', 'error_type': 'ocr_omission',
-                        'evidence': 'the answer "'
-                        || folded.answer_value
-                        || '" is not in the document text'
-                    }
-            end,
-            case
-                when
-                    folded.task_type = 'document_qa' and field_checks.is_known_field
-                    and not field_checks.matches_field
-                    then {
-                        'check': 'document_field', 'error_type': 'ocr_omission',
-                        'evidence': 'the document''s '
-                        || folded.question_field
-                        || ' is not "'
-                        || folded.answer_value
-                        || '"'
-                    }
-            end,
-            case when folded.task_type = 'ocr_summary' and len(numbers.missing_numbers) > 0 then {
-                'check': 'summary_numbers', 'error_type': 'ocr_omission',
-                'evidence': 'numbers not in the document: '
-                || array_to_string(numbers.missing_numbers, ', ')
-            } end,
-            case
-                when
-                    folded.task_type = 'ocr_summary' and field_checks.field_count > 0
-                    and field_checks.mentioned_field_count = 0
-                    then {
-                        'check': 'summary_fields', 'error_type': 'ocr_omission',
-                        'evidence': 'the summary mentions none of the document''s '
-                        || field_checks.field_count
-                        || ' key field values'
-                    }
-            end
-        ], lambda check_result: check_result is not null) as failed_checks
+                        || coalesce(usability.usable_recall_threshold::varchar, '?') || ')'} end,
+                case when per_sample.sample_id is null then {
+                    'check': 'stated_values', 'error_type': 'ocr_omission',
+                    'evidence': 'the sample states no value of the document'} end,
+                case when samples.task_type = 'ocr_summary'
+                    and len(numbers.missing_numbers) > 0 then {
+                    'check': 'summary_numbers', 'error_type': 'ocr_omission',
+                    'evidence': 'numbers not in the document: '
+                        || array_to_string(numbers.missing_numbers, ', ')} end
+            ], lambda check_result: check_result is not null),
+            coalesce(per_sample.failed_value_checks, [])
+        ) as failed_checks
 
-    from folded
-    left join field_checks on field_checks.sample_id = folded.sample_id
-    left join numbers on numbers.sample_id = folded.sample_id
-    left join usability on usability.asset_id = folded.asset_id
+    from samples
+    left join per_sample on per_sample.sample_id = samples.sample_id
+    left join numbers on numbers.sample_id = samples.sample_id
+    left join texts on texts.asset_id = samples.source_asset_ids[1]
+    left join usability on usability.asset_id = samples.source_asset_ids[1]
 
 ),
 
@@ -189,9 +249,10 @@ final as (
 
     select
         *,
-        array_to_string(
-            list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ','
-        ) as failed_error_types
+        array_to_string(list_sort(list_distinct(
+            list_transform(failed_checks, lambda c: c.error_type))), ',') as failed_error_types,
+        array_to_string(list_sort(list_distinct(
+            list_transform(failed_checks, lambda c: c.check))), ',') as failed_check_names
 
     from checked
 

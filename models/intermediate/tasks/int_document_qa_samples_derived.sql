@@ -1,6 +1,8 @@
 -- document_qa: questions about a readable document's key fields (derived page fields,
 -- SROIE's company/date/address/total, FUNSD's question->answer links, as selected by
--- int_document_fields_selected), answered with the value as written. At most
+-- int_document_fields_selected), answered with the value as the page prints it. A Chinese
+-- question names the field in Chinese where the seed document_field_names gives a name,
+-- else quotes the label as printed (the templates quote {field}). At most
 -- var('document_qa_max_per_document') per document, chosen by a stable hash.
 with
 
@@ -60,8 +62,9 @@ final as (
         full_text as ocr_text,
         field_name,
         field_value as expected_value,
+        [{'field': field_name, 'value': field_value}] as stated_values,
         map {'field': field_name, 'value': field_value} as fills_en,
-        map {'field': field_name, 'value': field_value} as fills_zh
+        map {'field': coalesce(field_name_zh, field_name), 'value': field_value} as fills_zh
 
     from picked
     where pick_rank <= {{ var('document_qa_max_per_document') }}

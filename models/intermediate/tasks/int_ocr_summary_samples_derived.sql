@@ -1,6 +1,11 @@
--- ocr_summary: one sample per readable document of the pool. The summary says what kind
--- of document it is, up to four of its key fields (as written), and its first line, all
--- from the ground truth and all visible on the page. `ocr_text` keeps the full text used.
+-- ocr_summary: one sample per readable document of the pool, written as a person would
+-- summarise the page: what kind of document it is, its title (a form's header), who
+-- issued it, its reference and date, what it is about and its total, where the page has
+-- them as askable fields (int_document_fields_selected, roles from the seed
+-- document_field_names), then up to two other askable fields in a sentence. Page stamps
+-- and noise are never quoted: nothing comes from "the first line". Chinese summaries name
+-- fields in Chinese (or quote the printed label). stated_values lists every value the
+-- summary states, for the audit to check one by one. `ocr_text` keeps the full text used.
 with
 
 documents as (
@@ -16,71 +21,113 @@ fields as (
 
 ),
 
-ranked_fields as (
-
-    select
-        *,
-        row_number() over (partition by asset_id order by field_index) as field_rank
-
-    from fields
-
-),
-
-key_fields as (
+roles as (
 
     select
         asset_id,
-        list(field_name || ': ' || field_value order by field_index) filter (where field_rank <= 4)
-            as field_phrases
+        arg_min(field_value, field_index) filter (where field_role = 'issuer') as issuer,
+        arg_min(field_value, field_index) filter (where field_role = 'date') as date_value,
+        arg_min(field_value, field_index) filter (where field_role = 'reference') as reference,
+        arg_min(field_value, field_index) filter (where field_role = 'purpose') as purpose,
+        arg_min(field_value, field_index) filter (where field_role = 'total') as total,
+        list({'field': field_name, 'value': field_value} order by field_index) filter (
+            where field_role in ('issuer', 'date', 'reference', 'purpose', 'total')
+        ) as role_values
 
-    from ranked_fields
+    from fields
     group by asset_id
+
+),
+
+others as (
+
+    select
+        asset_id,
+        list_slice(list({
+            'field': field_name,
+            'name_zh': coalesce(field_name_zh, '“' || field_name || '”'),
+            'value': field_value
+        } order by field_index), 1, 2) as other_fields
+
+    from fields
+    where field_role is null
+    group by asset_id
+
+),
+
+facts as (
+
+    select
+        documents.asset_id,
+        documents.kind_en,
+        documents.kind_zh,
+        documents.full_text,
+        documents.title,
+        roles.issuer,
+        roles.date_value,
+        roles.reference,
+        roles.purpose,
+        roles.total,
+        coalesce(others.other_fields, []) as other_fields,
+        list_concat(
+            case when documents.title is not null
+                then [{'field': null::varchar, 'value': documents.title}] else [] end,
+            coalesce(roles.role_values, []),
+            list_transform(coalesce(others.other_fields, []),
+                lambda o: {'field': o.field, 'value': o.value})
+        ) as stated_values
+
+    from documents
+    left join roles on roles.asset_id = documents.asset_id
+    left join others on others.asset_id = documents.asset_id
 
 ),
 
 final as (
 
     select
-        documents.asset_id || ':ocr_summary' as sample_key,
+        asset_id || ':ocr_summary' as sample_key,
         'ocr_summary' as task_type,
         '' as question_kind,
         'document_image' as asset_type,
-        [documents.asset_id] as source_asset_ids,
-        documents.full_text as ocr_text,
+        [asset_id] as source_asset_ids,
+        full_text as ocr_text,
+        stated_values,
         map {
             'summary': 'This is '
-            || case when documents.kind_en[1] in ('a', 'e', 'i', 'o', 'u') then 'an ' else 'a ' end
-            || documents.kind_en || '.'
-            || case
-                when len(coalesce(key_fields.field_phrases, [])) > 0
-                    then
-                        ' Key information: '
-                        || array_to_string(key_fields.field_phrases, '; ')
-                        || '.'
-                else ''
-            end
-            || case
-                when documents.first_line is not null
-                    then ' It begins with "' || trim(documents.first_line) || '".'
-                else ''
-            end
+                || case when kind_en[1] in ('a', 'e', 'i', 'o', 'u') then 'an ' else 'a ' end
+                || kind_en
+                || coalesce(' titled "' || title || '"', '')
+                || coalesce(' from ' || issuer, '')
+                || coalesce(', reference ' || reference, '')
+                || coalesce(', dated ' || date_value, '')
+                || '.'
+                || coalesce(' It is about ' || purpose || '.', '')
+                || coalesce(' The total is ' || total || '.', '')
+                || case when len(other_fields) > 0
+                    then ' It lists ' || {{ human_list(
+                        "list_transform(other_fields, lambda o: o.field || ' as ' || o.value)",
+                        'en') }} || '.'
+                    else '' end
         } as fills_en,
         map {
-            'summary': '这是一份' || documents.kind_zh || '。'
-            || case
-                when len(coalesce(key_fields.field_phrases, [])) > 0
-                    then '关键信息：' || array_to_string(key_fields.field_phrases, '；') || '。'
-                else ''
-            end
-            || case
-                when documents.first_line is not null
-                    then '第一行是“' || trim(documents.first_line) || '”。'
-                else ''
-            end
+            'summary': '这是一份'
+                || coalesce('来自' || issuer || '的', '')
+                || kind_zh
+                || coalesce('，标题为“' || title || '”', '')
+                || coalesce('，编号为' || reference, '')
+                || coalesce('，日期为' || date_value, '')
+                || '。'
+                || coalesce('主题是“' || purpose || '”。', '')
+                || coalesce('合计为' || total || '。', '')
+                || case when len(other_fields) > 0
+                    then '其中' || {{ human_list(
+                        "list_transform(other_fields, lambda o: o.name_zh || '为' || o.value)",
+                        'zh') }} || '。'
+                    else '' end
         } as fills_zh
 
-    from documents
-    left join key_fields on key_fields.asset_id = documents.asset_id
+    from facts
 
 )
 

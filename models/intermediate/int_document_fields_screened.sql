@@ -1,0 +1,231 @@
+-- Every key field of every pool document, in its printed form, and whether it may be
+-- asked about (refusal_rule null) or which rule refuses it. The printed form: a form
+-- field's label and value rebuilt from their words' boxes (int_form_entities_respaced);
+-- letters in the case the page prints them, taken from the transcript when it keeps case
+-- (it has lower-case letters), else from the OCR text, where the value matches
+-- case-insensitively (SROIE's key files and box transcripts write everything in capitals).
+-- Rules, in the order they are tried:
+-- label_refusal / value_refusal (macros/document_fields.sql), then
+--   object_category_key  keyed by an object category (derived inventory lines)
+--   asset_hash_key       the derived asset hash
+--   label_spacing, value_spacing  a space inside a token (spacing_artefacts) that the
+--                        printed line (OCR) does not show
+--   case_not_on_page     letters whose printed case cannot be found on the page
+--   label_repeated       the label occurs twice with different values (refused or not):
+--                        which one is meant? (the same label and value is kept once)
+with
+
+documents as (
+
+    select * from {{ ref('int_documents_profiled') }}
+
+),
+
+fields as (
+
+    select * from {{ ref('stg_documents__fields') }}
+
+),
+
+entities as (
+
+    select * from {{ ref('int_form_entities_respaced') }}
+
+),
+
+ocr as (
+
+    -- the latest OCR run per asset, its lines in reading order
+    select asset_id, string_agg(text, ' ' order by line_index) as ocr_text
+    from (
+        select * from {{ ref('stg_ocr__lines') }}
+        qualify ingested_at is not distinct from max(ingested_at) over (partition by asset_id)
+    )
+    group by asset_id
+
+),
+
+names as (
+
+    select * from {{ ref('stg_seeds__document_field_names') }}
+
+),
+
+categories as (
+
+    select category_name from {{ ref('stg_seeds__coco_category_names') }}
+
+),
+
+printed as (
+
+    select
+        fields.asset_id,
+        documents.source,
+        documents.layout,
+        fields.field_index,
+        fields.field_key as raw_key,
+        fields.field_value as raw_value,
+        trim(rtrim(trim(coalesce(key_entity.text, fields.field_key)), ':')) as field_name,
+        trim(coalesce(value_entity.text, fields.field_value)) as spaced_value,
+        coalesce(ocr.ocr_text, '') as ocr_text,
+        documents.full_text,
+        regexp_matches(documents.full_text, '[a-z]') as is_transcript_cased
+
+    from fields
+    inner join documents on documents.asset_id = fields.asset_id
+    left join entities as key_entity
+        on key_entity.asset_id = fields.asset_id
+        and key_entity.line_index = fields.key_line_index
+        and fields.field_origin = 'question_answer_link'
+    left join entities as value_entity
+        on value_entity.asset_id = fields.asset_id
+        and value_entity.line_index = fields.value_line_index
+        and fields.field_origin = 'question_answer_link'
+    left join ocr on ocr.asset_id = fields.asset_id
+
+),
+
+located as (
+
+    -- where the value's characters (spaces aside) occur case-insensitively in the OCR
+    -- text and in the transcript, as 1-based positions in their compact forms (0: absent)
+    select
+        *,
+        {{ compact('spaced_value') }} as value_compact,
+        {{ compact('ocr_text') }} as ocr_compact,
+        {{ compact('full_text') }} as transcript_compact,
+        lower(spaced_value) <> upper(spaced_value) as has_cased_letters
+
+    from printed
+
+),
+
+matched as (
+
+    select
+        *,
+        strpos(lower(ocr_compact), lower(value_compact)) as ocr_position,
+        case when is_transcript_cased
+            then strpos(lower(transcript_compact), lower(value_compact)) else 0
+        end as transcript_position
+
+    from located
+
+),
+
+cased as (
+
+    select
+        *,
+        case
+            when not has_cased_letters then 'no_letters'
+            when transcript_position > 0 then 'transcript'
+            when ocr_position > 0 then 'ocr'
+        end as case_source,
+        case
+            when not has_cased_letters then value_compact
+            when transcript_position > 0
+                then substr(transcript_compact, transcript_position, length(value_compact))
+            when ocr_position > 0
+                then substr(ocr_compact, ocr_position, length(value_compact))
+            else value_compact
+        end as printed_compact
+
+    from matched
+
+),
+
+respelled as (
+
+    -- the printed characters put back into the value's own spacing: character i of the
+    -- value is a space, or the next character of printed_compact
+    select
+        *,
+        array_to_string(list_transform(
+            range(1, length(spaced_value) + 1),
+            lambda i: case
+                when regexp_matches(substr(spaced_value, i, 1), '\s')
+                    then substr(spaced_value, i, 1)
+                else substr(printed_compact,
+                    i - length(regexp_replace(left(spaced_value, i), '\S', '', 'g')), 1)
+            end), '') as field_value
+
+    from cased
+
+),
+
+ruled as (
+
+    select
+        respelled.*,
+        names.field_role,
+        names.name_zh as field_name_zh,
+        coalesce(
+            {{ label_refusal('respelled.field_name') }},
+            {{ value_refusal('respelled.field_value') }},
+            case when lower(respelled.field_name) in (select category_name from categories)
+                then 'object_category_key' end,
+            case when respelled.field_name = 'Asset' then 'asset_hash_key' end,
+            case when len({{ spacing_artefacts('respelled.field_name') }}) > 0
+                and not contains({{ fold_spaced('respelled.ocr_text') }},
+                                 {{ fold_spaced('respelled.field_name') }})
+                then 'label_spacing' end,
+            case when len({{ spacing_artefacts('respelled.field_value') }}) > 0
+                and not contains({{ fold_spaced('respelled.ocr_text') }},
+                                 {{ fold_spaced('respelled.field_value') }})
+                then 'value_spacing' end,
+            case when respelled.case_source is null then 'case_not_on_page' end
+        ) as value_rule
+
+    from respelled
+    left join names
+        on names.layout = respelled.layout
+        and names.field_name = lower(respelled.field_name)
+
+),
+
+repeated as (
+
+    select
+        *,
+        count(distinct {{ fold_spaced('field_value') }}) over same_label
+            as distinct_value_count,
+        row_number() over (
+            partition by asset_id, lower(field_name), value_rule is null
+            order by field_index
+        ) as label_rank
+
+    from ruled
+    window same_label as (partition by asset_id, lower(field_name))
+
+),
+
+final as (
+
+    select
+        asset_id,
+        source,
+        layout,
+        field_index,
+        field_name,
+        field_value,
+        raw_key,
+        raw_value,
+        field_role,
+        field_name_zh,
+        case_source,
+        coalesce(
+            value_rule,
+            case when distinct_value_count > 1 or label_rank > 1 then 'label_repeated' end
+        ) as refusal_rule,
+        coalesce(
+            value_rule,
+            case when distinct_value_count > 1 or label_rank > 1 then 'label_repeated' end
+        ) is null as is_askable
+
+    from repeated
+
+)
+
+select * from final
