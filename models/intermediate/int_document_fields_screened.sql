@@ -36,7 +36,9 @@ entities as (
 ocr as (
 
     -- the latest OCR run per asset, its lines in reading order
-    select asset_id, string_agg(text, ' ' order by line_index) as ocr_text
+    select
+        asset_id,
+        string_agg(text, ' ' order by line_index) as ocr_text
     from (
         select * from {{ ref('stg_ocr__lines') }}
         qualify ingested_at is not distinct from max(ingested_at) over (partition by asset_id)
@@ -106,8 +108,10 @@ matched as (
     select
         *,
         strpos(lower(ocr_compact), lower(value_compact)) as ocr_position,
-        case when is_transcript_cased
-            then strpos(lower(transcript_compact), lower(value_compact)) else 0
+        case
+            when is_transcript_cased
+                then strpos(lower(transcript_compact), lower(value_compact))
+            else 0
         end as transcript_position
 
     from located
@@ -147,9 +151,12 @@ respelled as (
             lambda i: case
                 when regexp_matches(substr(spaced_value, i, 1), '\s')
                     then substr(spaced_value, i, 1)
-                else substr(printed_compact,
-                    i - length(regexp_replace(left(spaced_value, i), '\S', '', 'g')), 1)
-            end), '') as field_value
+                else substr(
+                    printed_compact,
+                    i - length(regexp_replace(left(spaced_value, i), '\S', '', 'g')), 1
+                )
+            end
+        ), '') as field_value
 
     from cased
 
@@ -164,17 +171,29 @@ ruled as (
         coalesce(
             {{ label_refusal('respelled.field_name') }},
             {{ value_refusal('respelled.field_value') }},
-            case when lower(respelled.field_name) in (select category_name from categories)
-                then 'object_category_key' end,
+            case
+                when lower(respelled.field_name) in (select category_name from categories)
+                    then 'object_category_key'
+            end,
             case when respelled.field_name = 'Asset' then 'asset_hash_key' end,
-            case when len({{ spacing_artefacts('respelled.field_name') }}) > 0
-                and not contains({{ fold_spaced('respelled.ocr_text') }},
-                                 {{ fold_spaced('respelled.field_name') }})
-                then 'label_spacing' end,
-            case when len({{ spacing_artefacts('respelled.field_value') }}) > 0
-                and not contains({{ fold_spaced('respelled.ocr_text') }},
-                                 {{ fold_spaced('respelled.field_value') }})
-                then 'value_spacing' end,
+            case
+                when
+                    len({{ spacing_artefacts('respelled.field_name') }}) > 0
+                    and not contains(
+                        {{ fold_spaced('respelled.ocr_text') }},
+                        {{ fold_spaced('respelled.field_name') }}
+                    )
+                    then 'label_spacing'
+            end,
+            case
+                when
+                    len({{ spacing_artefacts('respelled.field_value') }}) > 0
+                    and not contains(
+                        {{ fold_spaced('respelled.ocr_text') }},
+                        {{ fold_spaced('respelled.field_value') }}
+                    )
+                    then 'value_spacing'
+            end,
             case when respelled.case_source is null then 'case_not_on_page' end
         ) as value_rule
 

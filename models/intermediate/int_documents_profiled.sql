@@ -52,10 +52,10 @@ form_texts as (
             as printed_text,
         arg_min(text, line_index) filter (
             where label = 'header'
-                and ({{ label_refusal('text') }} is null or length(text) between 41 and 80)
-                and len(string_split(trim(text), ' ')) >= 2
-                and not regexp_matches(text, '[0-9]{3,}|[:?]\s*$')
-                and len({{ spacing_artefacts('text') }}) = 0
+            and ({{ label_refusal('text') }} is null or length(text) between 41 and 80)
+            and len(string_split(trim(text), ' ')) >= 2
+            and not regexp_matches(text, '[0-9]{3,}|[:?]\s*$')
+            and len({{ spacing_artefacts('text') }}) = 0
         ) as title
 
     from entities

@@ -49,14 +49,17 @@ separated as (
         *,
         case
             when previous_text is null then ''
-            when abs(mid_y_px - previous_mid_y_px) < 0.5 * greatest(h_px, previous_h_px)
+            when
+                abs(mid_y_px - previous_mid_y_px) < 0.5 * greatest(h_px, previous_h_px)
                 and x_px - previous_right_px
-                    < {{ var('form_word_glue_fraction') }} * greatest(h_px, previous_h_px)
+                < {{ var('form_word_glue_fraction') }} * greatest(h_px, previous_h_px)
                 and (
                     regexp_matches(previous_text, '[-/]$')
                     or regexp_matches(word_text, '^[-/]')
-                    or (regexp_matches(previous_text, '[0-9][.,:]$')
-                        and regexp_matches(word_text, '^[0-9]'))
+                    or (
+                        regexp_matches(previous_text, '[0-9][.,:]$')
+                        and regexp_matches(word_text, '^[0-9]')
+                    )
                 )
                 then ''
             else ' '
@@ -89,7 +92,8 @@ final as (
         entities.label,
         entities.text as raw_text,
         case
-            when rebuilt.words_text is not null
+            when
+                rebuilt.words_text is not null
                 and {{ compact('rebuilt.words_text') }} = {{ compact('entities.text') }}
                 then rebuilt.words_text
             else trim(entities.text)

@@ -14,8 +14,8 @@
     ~ '/landing/asset_pool_exclusions/*.parquet' %}
 {%- set has_exclusions = false %}
 {%- if execute %}
-    {%- set found = run_query("select count(*) from glob('" ~ exclusions_glob ~ "')") %}
-    {%- set has_exclusions = found.columns[0].values()[0] > 0 %}
+{%- set found = run_query("select count(*) from glob('" ~ exclusions_glob ~ "')") %}
+{%- set has_exclusions = found.columns[0].values()[0] > 0 %}
 {%- endif %}
 with
 
@@ -47,7 +47,9 @@ exclusions as (
     from read_parquet('{{ exclusions_glob }}', union_by_name = true)
     group by asset_id
     {%- else %}
-    select null::varchar as asset_id, null::varchar as exclusion_reason
+    select
+        null::varchar as asset_id,
+        null::varchar as exclusion_reason
     where false
     {%- endif %}
 
@@ -80,7 +82,9 @@ screened as (
 
 candidates as (
 
-    select source_asset_ids[1] as asset_id, count(*) as candidate_count
+    select
+        source_asset_ids[1] as asset_id,
+        count(*) as candidate_count
     from {{ ref('int_samples_templated') }}
     where task_type in ('ocr_summary', 'document_qa')
     group by all
@@ -89,7 +93,9 @@ candidates as (
 
 shipped as (
 
-    select source_asset_ids[1] as asset_id, count(*) as shipped_sample_count
+    select
+        source_asset_ids[1] as asset_id,
+        count(*) as shipped_sample_count
     from {{ ref('samples') }}
     where task_type in ('ocr_summary', 'document_qa')
     group by all
@@ -98,7 +104,10 @@ shipped as (
 
 pool_size as (
 
-    select count(*) as pooled_count, max(per_type) as per_type from pool
+    select
+        count(*) as pooled_count,
+        max(per_type) as per_type
+    from pool
 
 ),
 
@@ -163,10 +172,12 @@ final as (
             when not is_pooled then 'not in the pool, and no exclusion says why'
             when not has_ground_truth then 'its annotation did not land (see rejects)'
             when not coalesce(is_ocr_usable, false)
-                then 'OCR reads ' || coalesce(round(ocr_char_recall, 3)::varchar, 'none')
+                then
+                    'OCR reads ' || coalesce(round(ocr_char_recall, 3)::varchar, 'none')
                     || ' of its characters'
             when candidate_sample_count = 0 or askable_field_count = 0
-                then field_count || ' fields, none askable ('
+                then
+                    field_count || ' fields, none askable ('
                     || coalesce(refusal_rules, 'no fields') || ')'
             else candidate_sample_count || ' samples built, none passed the audit'
         end as disposition_evidence,

@@ -61,7 +61,9 @@ field_truth as (
 
 ocr as (
 
-    select asset_id, string_agg(text, ' ' order by line_index) as ocr_text
+    select
+        asset_id,
+        string_agg(text, ' ' order by line_index) as ocr_text
     from (
         select * from {{ ref('stg_ocr__lines') }}
         qualify ingested_at is not distinct from max(ingested_at) over (partition by asset_id)
@@ -74,7 +76,7 @@ usability as (
 
     -- the latest OCR run per asset
     select * from {{ ref('stg_ocr__usability') }}
-    qualify row_number() over (partition by asset_id order by ingested_at desc, engine) = 1
+    qualify row_number() over (partition by asset_id order by ingested_at desc, engine asc) = 1
 
 ),
 
@@ -90,16 +92,20 @@ stated as (
         stated_value.field as field_name,
         -- the answer's value is read from its TEXT: the stated list only names the field
         case samples.task_type
-            when 'document_qa' then coalesce(
-                nullif(regexp_extract(samples.answer_text,
-                                      'The document gives "(.+)" for ', 1), ''),
-                nullif(regexp_extract(samples.answer_text, '一项为“(.+)”。', 1), ''),
-                trim(samples.answer_text))
+            when 'document_qa'
+                then coalesce(
+                    nullif(regexp_extract(
+                        samples.answer_text,
+                        'The document gives "(.+)" for ', 1
+                    ), ''),
+                    nullif(regexp_extract(samples.answer_text, '一项为“(.+)”。', 1), ''),
+                    trim(samples.answer_text)
+                )
             else stated_value.value
         end as stated_value
 
     from samples
-    cross join unnest(coalesce(samples.stated_values, [])) as unnested(stated_value)
+    cross join unnest(coalesce(samples.stated_values, [])) as unnested (stated_value)
 
 ),
 
@@ -109,62 +115,97 @@ value_checks as (
         stated.*,
         list_filter([
             case when not contains(stated.answer_text, stated.stated_value) then {
-                    'check': 'summary_value', 'error_type': 'ocr_omission',
-                    'evidence': '"' || stated.stated_value || '" is listed but not in the text'
-                } end,
-            case when not contains({{ fold_spaced('documents.printed_text') }},
-                                   {{ fold_spaced('stated.stated_value') }})
-                or not contains({{ fold_compact('texts.full_text') }},
-                                {{ fold_compact('stated.stated_value') }})
-                then {
-                    'check': case stated.task_type when 'document_qa' then 'document_answer'
-                        else 'summary_value' end,
-                    'error_type': 'ocr_omission',
-                    'evidence': '"' || stated.stated_value || '" is not in the document text'
-                } end,
-            case when stated.field_name is not null
-                and not coalesce(list_contains(field_truth.values_compact,
-                                               {{ fold_compact('stated.stated_value') }}), false)
-                then {
-                    'check': 'value_field', 'error_type': 'ocr_omission',
-                    'evidence': 'the document''s ' || stated.field_name || ' is not "'
+                'check': 'summary_value', 'error_type': 'ocr_omission',
+                'evidence': '"' || stated.stated_value || '" is listed but not in the text'
+            } end,
+            case
+                when
+                    not contains(
+                        {{ fold_spaced('documents.printed_text') }},
+                        {{ fold_spaced('stated.stated_value') }}
+                    )
+                    or not contains(
+                        {{ fold_compact('texts.full_text') }},
+                        {{ fold_compact('stated.stated_value') }}
+                    )
+                    then {
+                        'check': case stated.task_type
+                            when 'document_qa' then 'document_answer'
+                            else 'summary_value'
+                        end,
+                        'error_type': 'ocr_omission',
+                        'evidence': '"' || stated.stated_value || '" is not in the document text'
+                    }
+            end,
+            case
+                when
+                    stated.field_name is not null
+                    and not coalesce(list_contains(
+                        field_truth.values_compact,
+                        {{ fold_compact('stated.stated_value') }}
+                    ), false)
+                    then {
+                        'check': 'value_field', 'error_type': 'ocr_omission',
+                        'evidence': 'the document''s ' || stated.field_name || ' is not "'
                         || stated.stated_value || '"'
-                } end,
-            case when len({{ spacing_artefacts('stated.stated_value') }}) > 0
-                and not contains({{ fold_spaced('ocr.ocr_text') }},
-                                 {{ fold_spaced('stated.stated_value') }})
-                then {
-                    'check': 'value_spacing', 'error_type': 'ocr_omission',
-                    'evidence': '"' || stated.stated_value
+                    }
+            end,
+            case
+                when
+                    len({{ spacing_artefacts('stated.stated_value') }}) > 0
+                    and not contains(
+                        {{ fold_spaced('ocr.ocr_text') }},
+                        {{ fold_spaced('stated.stated_value') }}
+                    )
+                    then {
+                        'check': 'value_spacing', 'error_type': 'ocr_omission',
+                        'evidence': '"' || stated.stated_value
                         || '" has spaces the page does not print: '
                         || array_to_string({{ spacing_artefacts('stated.stated_value') }}, ' | ')
-                } end,
-            case when lower(stated.stated_value) <> upper(stated.stated_value)
-                and not contains({{ compact('ocr.ocr_text') }},
-                                 {{ compact('stated.stated_value') }})
-                and not (regexp_matches(texts.full_text, '[a-z]')
-                    and contains({{ compact('texts.full_text') }},
-                                 {{ compact('stated.stated_value') }}))
-                then {
-                    'check': 'value_case', 'error_type': 'ocr_omission',
-                    'evidence': '"' || stated.stated_value || '" is not printed in this case'
-                } end,
-            case when {{ value_refusal('stated.stated_value') }} is not null
-                then {
-                    'check': 'value_degenerate', 'error_type': 'ocr_omission',
-                    'evidence': '"' || stated.stated_value || '" is not a complete value ('
+                    }
+            end,
+            case
+                when
+                    lower(stated.stated_value) <> upper(stated.stated_value)
+                    and not contains(
+                        {{ compact('ocr.ocr_text') }},
+                        {{ compact('stated.stated_value') }}
+                    )
+                    and not (
+                        regexp_matches(texts.full_text, '[a-z]')
+                        and contains(
+                            {{ compact('texts.full_text') }},
+                            {{ compact('stated.stated_value') }}
+                        )
+                    )
+                    then {
+                        'check': 'value_case', 'error_type': 'ocr_omission',
+                        'evidence': '"' || stated.stated_value || '" is not printed in this case'
+                    }
+            end,
+            case
+                when {{ value_refusal('stated.stated_value') }} is not null
+                    then {
+                        'check': 'value_degenerate', 'error_type': 'ocr_omission',
+                        'evidence': '"' || stated.stated_value || '" is not a complete value ('
                         || {{ value_refusal('stated.stated_value') }} || ')'
-                } end,
-            case when stated.language = 'zh' and stated.field_name is not null
-                and regexp_matches(stated.field_name, '[A-Za-z]')
-                and contains(stated.question_text || stated.answer_text, stated.field_name)
-                and not contains(stated.question_text || stated.answer_text,
-                                 '“' || stated.field_name || '”')
-                then {
-                    'check': 'zh_field_name', 'error_type': 'format_error',
-                    'evidence': 'the Chinese text names the field ' || stated.field_name
+                    }
+            end,
+            case
+                when
+                    stated.language = 'zh' and stated.field_name is not null
+                    and regexp_matches(stated.field_name, '[A-Za-z]')
+                    and contains(stated.question_text || stated.answer_text, stated.field_name)
+                    and not contains(
+                        stated.question_text || stated.answer_text,
+                        '“' || stated.field_name || '”'
+                    )
+                    then {
+                        'check': 'zh_field_name', 'error_type': 'format_error',
+                        'evidence': 'the Chinese text names the field ' || stated.field_name
                         || ' in Latin letters outside quotation marks'
-                } end
+                    }
+            end
         ], lambda check_result: check_result is not null) as failed_value_checks
 
     from stated
@@ -194,8 +235,9 @@ numbers as (
 
     select
         samples.sample_id,
-        list_filter(regexp_extract_all(samples.answer_text, '\d{2,}'),
-                    lambda n: not contains(regexp_replace(texts.full_text, '\D', '', 'g'), n))
+        list_filter(
+            regexp_extract_all(samples.answer_text, '\d{2,}'),
+            lambda n: not contains(regexp_replace(texts.full_text, '\D', '', 'g'), n))
             as missing_numbers
 
     from samples
@@ -217,22 +259,34 @@ checked as (
             list_filter([
                 case when texts.asset_id is null then {
                     'check': 'document_truth', 'error_type': 'ocr_omission',
-                    'evidence': 'the document has no ground-truth text'} end,
-                case when usability.asset_id is null
-                    or not coalesce(usability.is_ocr_usable, false) then {
-                    'check': 'ocr_usability', 'error_type': 'ocr_omission',
-                    'evidence': 'OCR reads '
-                        || coalesce(round(usability.char_recall, 3)::varchar, 'no')
-                        || ' of the characters (usable from '
-                        || coalesce(usability.usable_recall_threshold::varchar, '?') || ')'} end,
+                    'evidence': 'the document has no ground-truth text'
+                } end,
+                case
+                    when
+                        usability.asset_id is null
+                        or not coalesce(usability.is_ocr_usable, false)
+                        then {
+                            'check': 'ocr_usability', 'error_type': 'ocr_omission',
+                            'evidence': 'OCR reads '
+                            || coalesce(round(usability.char_recall, 3)::varchar, 'no')
+                            || ' of the characters (usable from '
+                            || coalesce(usability.usable_recall_threshold::varchar, '?') || ')'
+                        }
+                end,
                 case when per_sample.sample_id is null then {
                     'check': 'stated_values', 'error_type': 'ocr_omission',
-                    'evidence': 'the sample states no value of the document'} end,
-                case when samples.task_type = 'ocr_summary'
-                    and len(numbers.missing_numbers) > 0 then {
-                    'check': 'summary_numbers', 'error_type': 'ocr_omission',
-                    'evidence': 'numbers not in the document: '
-                        || array_to_string(numbers.missing_numbers, ', ')} end
+                    'evidence': 'the sample states no value of the document'
+                } end,
+                case
+                    when
+                        samples.task_type = 'ocr_summary'
+                        and len(numbers.missing_numbers) > 0
+                        then {
+                            'check': 'summary_numbers', 'error_type': 'ocr_omission',
+                            'evidence': 'numbers not in the document: '
+                            || array_to_string(numbers.missing_numbers, ', ')
+                        }
+                end
             ], lambda check_result: check_result is not null),
             coalesce(per_sample.failed_value_checks, [])
         ) as failed_checks
@@ -250,9 +304,11 @@ final as (
     select
         *,
         array_to_string(list_sort(list_distinct(
-            list_transform(failed_checks, lambda c: c.error_type))), ',') as failed_error_types,
+            list_transform(failed_checks, lambda c: c.error_type)
+        )), ',') as failed_error_types,
         array_to_string(list_sort(list_distinct(
-            list_transform(failed_checks, lambda c: c.check))), ',') as failed_check_names
+            list_transform(failed_checks, lambda c: c.check)
+        )), ',') as failed_check_names
 
     from checked
 

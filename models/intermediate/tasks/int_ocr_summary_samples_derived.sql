@@ -70,11 +70,16 @@ facts as (
         roles.total,
         coalesce(others.other_fields, []) as other_fields,
         list_concat(
-            case when documents.title is not null
-                then [{'field': null::varchar, 'value': documents.title}] else [] end,
+            case
+                when documents.title is not null
+                    then [{'field': null::varchar, 'value': documents.title}]
+                else []
+            end,
             coalesce(roles.role_values, []),
-            list_transform(coalesce(others.other_fields, []),
-                lambda o: {'field': o.field, 'value': o.value})
+            list_transform(
+                coalesce(others.other_fields, []),
+                lambda o: {'field': o.field, 'value': o.value}
+            )
         ) as stated_values
 
     from documents
@@ -95,36 +100,40 @@ final as (
         stated_values,
         map {
             'summary': 'This is '
-                || case when kind_en[1] in ('a', 'e', 'i', 'o', 'u') then 'an ' else 'a ' end
-                || kind_en
-                || coalesce(' titled "' || title || '"', '')
-                || coalesce(' from ' || issuer, '')
-                || coalesce(', reference ' || reference, '')
-                || coalesce(', dated ' || date_value, '')
-                || '.'
-                || coalesce(' It is about ' || purpose || '.', '')
-                || coalesce(' The total is ' || total || '.', '')
-                || case when len(other_fields) > 0
+            || case when kind_en[1] in ('a', 'e', 'i', 'o', 'u') then 'an ' else 'a ' end
+            || kind_en
+            || coalesce(' titled "' || title || '"', '')
+            || coalesce(' from ' || issuer, '')
+            || coalesce(', reference ' || reference, '')
+            || coalesce(', dated ' || date_value, '')
+            || '.'
+            || coalesce(' It is about ' || purpose || '.', '')
+            || coalesce(' The total is ' || total || '.', '')
+            || case
+                when len(other_fields) > 0
                     then ' It lists ' || {{ human_list(
                         "list_transform(other_fields, lambda o: o.field || ' as ' || o.value)",
                         'en') }} || '.'
-                    else '' end
+                else ''
+            end
         } as fills_en,
         map {
             'summary': '这是一份'
-                || coalesce('来自' || issuer || '的', '')
-                || kind_zh
-                || coalesce('，标题为“' || title || '”', '')
-                || coalesce('，编号为' || reference, '')
-                || coalesce('，日期为' || date_value, '')
-                || '。'
-                || coalesce('主题是“' || purpose || '”。', '')
-                || coalesce('合计为' || total || '。', '')
-                || case when len(other_fields) > 0
+            || coalesce('来自' || issuer || '的', '')
+            || kind_zh
+            || coalesce('，标题为“' || title || '”', '')
+            || coalesce('，编号为' || reference, '')
+            || coalesce('，日期为' || date_value, '')
+            || '。'
+            || coalesce('主题是“' || purpose || '”。', '')
+            || coalesce('合计为' || total || '。', '')
+            || case
+                when len(other_fields) > 0
                     then '其中' || {{ human_list(
                         "list_transform(other_fields, lambda o: o.name_zh || '为' || o.value)",
                         'zh') }} || '。'
-                    else '' end
+                else ''
+            end
         } as fills_zh
 
     from facts

@@ -23,7 +23,10 @@ samples as (
 
 templated as (
 
-    select sample_id, stated_values from {{ ref('int_samples_templated') }}
+    select
+        sample_id,
+        stated_values
+    from {{ ref('int_samples_templated') }}
 
 ),
 
@@ -47,7 +50,9 @@ dispositions as (
 
 ocr as (
 
-    select asset_id, string_agg(text, ' ' order by line_index) as ocr_text
+    select
+        asset_id,
+        string_agg(text, ' ' order by line_index) as ocr_text
     from (
         select * from {{ ref('stg_ocr__lines') }}
         qualify ingested_at is not distinct from max(ingested_at) over (partition by asset_id)
@@ -76,9 +81,12 @@ shipped as (
 
 stated as (
 
-    select shipped.*, stated_value.field as field_name, stated_value.value as stated_value
+    select
+        shipped.*,
+        stated_value.field as field_name,
+        stated_value.value as stated_value
     from shipped
-    cross join unnest(shipped.stated_values) as unnested(stated_value)
+    cross join unnest(shipped.stated_values) as unnested (stated_value)
 
 ),
 
@@ -86,8 +94,10 @@ spacing as (
 
     select count(*) as sample_count
     from shipped
-    where len(list_filter({{ spacing_artefacts('answer_text') }},
-                          lambda spot: not contains(ocr_folded, lower(spot)))) > 0
+    where len(list_filter(
+        {{ spacing_artefacts('answer_text') }},
+        lambda spot: not contains(ocr_folded, lower(spot))
+    )) > 0
 
 ),
 
@@ -95,9 +105,12 @@ degenerate as (
 
     select count(distinct sample_id) as sample_count
     from stated
-    where task_type = 'document_qa'
-        and ({{ value_refusal('stated_value') }} is not null
-            or {{ label_refusal('field_name') }} is not null)
+    where
+        task_type = 'document_qa'
+        and (
+            {{ value_refusal('stated_value') }} is not null
+            or {{ label_refusal('field_name') }} is not null
+        )
 
 ),
 
@@ -105,7 +118,8 @@ bare_latin as (
 
     select count(distinct sample_id) as sample_count
     from stated
-    where language = 'zh'
+    where
+        language = 'zh'
         and regexp_matches(field_name, '[A-Za-z]')
         and contains(question_text || answer_text, field_name)
         and not contains(question_text || answer_text, '“' || field_name || '”')
@@ -116,21 +130,27 @@ summary_values as (
 
     select count(*) as value_count
     from stated
-    where task_type = 'ocr_summary'
+    where
+        task_type = 'ocr_summary'
         and (
             (field_name is not null and not exists (
                 select 1 from screened
-                where screened.asset_id = stated.asset_id
+                where
+                    screened.asset_id = stated.asset_id
                     and screened.is_askable
                     and screened.field_name = stated.field_name
-                    and screened.field_value = stated.stated_value))
+                    and screened.field_value = stated.stated_value
+            ))
             or exists (
-                select 1 from audited, unnest(audited.failed_checks) as failed(failed_check)
-                where audited.sample_id = stated.sample_id
+                select 1 from audited, unnest(audited.failed_checks) as failed (failed_check)
+                where
+                    audited.sample_id = stated.sample_id
                     and failed.failed_check.check in (
                         'summary_value', 'value_field', 'value_spacing', 'value_case',
-                        'value_degenerate')
-                    and contains(failed.failed_check.evidence, stated.stated_value))
+                        'value_degenerate'
+                    )
+                    and contains(failed.failed_check.evidence, stated.stated_value)
+            )
         )
 
 ),
@@ -149,21 +169,44 @@ real_documents as (
 
 final as (
 
-    select 'shipped_document_samples' as metric, (select count(*) from shipped) as value
+    select
+        'shipped_document_samples' as metric,
+        (select count(*) from shipped) as value
     union all
-    select 'answers_with_spacing_artefacts', sample_count from spacing
+    select
+        'answers_with_spacing_artefacts' as metric,
+        sample_count as value
+    from spacing
     union all
-    select 'degenerate_answers', sample_count from degenerate
+    select
+        'degenerate_answers' as metric,
+        sample_count as value
+    from degenerate
     union all
-    select 'zh_samples_with_bare_latin_field_names', sample_count from bare_latin
+    select
+        'zh_samples_with_bare_latin_field_names' as metric,
+        sample_count as value
+    from bare_latin
     union all
-    select 'summary_values_failing_qa_audit', value_count from summary_values
+    select
+        'summary_values_failing_qa_audit' as metric,
+        value_count as value
+    from summary_values
     union all
-    select 'real_documents_landed', landed_count from real_documents
+    select
+        'real_documents_landed' as metric,
+        landed_count as value
+    from real_documents
     union all
-    select 'real_documents_in_dataset', in_dataset_count from real_documents
+    select
+        'real_documents_in_dataset' as metric,
+        in_dataset_count as value
+    from real_documents
     union all
-    select 'real_documents_dropped_without_reason', unexplained_count from real_documents
+    select
+        'real_documents_dropped_without_reason' as metric,
+        unexplained_count as value
+    from real_documents
 
 )
 
