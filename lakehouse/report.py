@@ -18,6 +18,8 @@ class LandingReport:
     rows_landed: dict[str, int] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    # one-line facts worth printing under the table (e.g. how much came from a cache)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rows_rejected(self) -> dict[str, int]:

@@ -143,11 +143,16 @@ def render(
 @app.command()
 def ocr(
     sources: Annotated[list[str] | None, typer.Option("--source", help="Only these sources.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="OCR processes (default: every core, or $MMFACTORY_WORKERS).")] = None,
+    chunk_size: Annotated[int, typer.Option(help="Reads per checkpoint chunk.")] = 8,
 ) -> None:
-    """OCR every document and chart image (already-read images are not read again)."""
+    """OCR every document and chart image in a process pool (already-read images are not
+    read again; a killed run resumes from its checkpoint chunks)."""
     from ingest.ocr import run_ocr
 
-    _landing("OCR", lambda p: run_ocr(warehouse(), sources, progress=p))
+    _landing("OCR", lambda p: run_ocr(warehouse(), sources, progress=p, workers=workers,
+                                      chunk_size=chunk_size))
 
 
 def _land_defaults(coco_images: Path, coco_annotations: Path, source: str, per_type: int | None) -> None:
