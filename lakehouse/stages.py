@@ -10,9 +10,12 @@ Backends:
 
 - ``workers <= 1``: in-process, in order (``work`` may be any callable, e.g. a closure over
   an engine object in tests);
-- ``workers > 1``: a ``spawn`` process pool (no inherited threads or open files), chunks
-  yielded in completion order; ``work`` and ``initializer`` must be importable top-level
-  functions (or ``functools.partial`` of them) and the items picklable.
+- ``workers > 1``: a process pool, chunks yielded in completion order; ``work`` and
+  ``initializer`` must be importable top-level functions (or ``functools.partial`` of
+  them) and the items picklable. ``start_method="spawn"`` (default) starts clean workers
+  (no inherited threads or open files; each re-imports its modules, ~0.5-1 s);
+  ``"fork"`` starts them at once from the parent's memory, for plain-Python work that
+  needs no threads of its own (image headers and hashes).
 
 A later backend (e.g. Ray) only has to implement ``run_stage``'s contract: same chunks,
 same batches, any order.
@@ -57,6 +60,7 @@ def run_stage(
     workers: int | None = None,
     initializer: Callable[..., Any] | None = None,
     initargs: tuple = (),
+    start_method: str = "spawn",
 ) -> Iterator[tuple[list[T], pa.RecordBatch]]:
     """Run ``work`` over ``items`` in chunks of ``chunk_size``; yield ``(chunk, batch)`` per
     finished chunk. ``workers`` None means ``default_workers()``; at most one worker per
@@ -72,7 +76,7 @@ def run_stage(
         for chunk in chunks:
             yield chunk, work(chunk)
         return
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context(start_method)
     with ProcessPoolExecutor(workers, mp_context=context, initializer=initializer,
                              initargs=initargs) as pool:
         pending: dict[Future, list[T]] = {}
