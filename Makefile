@@ -10,7 +10,8 @@ SHARED ?= ../shared/datasets
 COCO_IMAGES ?= $(SHARED)/coco128/train2017
 COCO_ANNOTATIONS ?= $(SHARED)/coco128/annotations/instances_train2017.json
 
-.PHONY: run test setup bench clean browser review
+.PHONY: run test setup bench bench-scale clean browser review
+BENCH_IMAGES ?= 1000
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +46,10 @@ review: setup
 
 bench: setup
 	$(BIN)/python bench/run_all.py
+
+# The real default build on a synthetic COCO corpus with image files (BENCH_IMAGES=10000 ...)
+bench-scale: setup
+	$(BIN)/python bench/bench_build.py --images $(BENCH_IMAGES) --rerun
 
 clean:
 	rm -rf warehouse target logs

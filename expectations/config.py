@@ -29,6 +29,12 @@ REVIEW_STATUSES: tuple[str, ...] = ("unreviewed", "approved", "rejected", "needs
 # review_status, is_shippable by sample_id.
 AUDIT_RELATION = "quality_audit"
 
+# The balanced core: the pool of equal counts per asset type that feeds the per-type tasks
+# (render/balance.py). Photos beyond it (all but 128 of a 118k-photo corpus by default)
+# still feed the per-photo tasks; the balance rule is judged on the core, and the photos
+# beyond it are reported, not counted against the balance.
+POOL_RELATION = "stg_landing__asset_pool"
+
 GROUNDING_TASK = "region_grounding"
 COMPARISON_TASK = "multi_image_comparison"
 IMAGE_TOKEN = "<image>"
@@ -109,8 +115,10 @@ class CheckConfig:
     sample_asset_types: tuple[str, ...] = SAMPLE_ASSET_TYPES
     # P13's rule: no task type above 40% of the records.
     max_task_type_share: float = 0.40
-    # The asset pool is balanced (P03: 29 of each of the three types): each type's share of
-    # the asset manifest must lie within this many points of an equal share (1/3).
+    # The asset pool is balanced (P03: 29 of each of the three types): within the balanced
+    # core (the manifest's assets that are members of POOL_RELATION), each type's share
+    # must lie within this many points of an equal share (1/3). Manifest assets outside
+    # the core (photos beyond the pool, used by per-photo tasks) are reported beside it.
     asset_balance_tolerance: float = 0.10
     # Interleaved (multi-image) samples that must be in the dataset at least.
     min_interleaved_records: int = 1

@@ -15,6 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import duckdb
@@ -140,34 +141,42 @@ def _normalize(raw: RawRecord) -> dict[str, Any]:
 
 def read_record_file(path: Path, rel: str) -> list[RawRecord]:
     """Every record of one export file: JSONL (one per non-empty line) or a JSON array."""
-    text = path.read_text(encoding="utf-8")
+    return list(iter_record_file(path, rel))
+
+
+def iter_record_file(path: Path, rel: str) -> Iterator[RawRecord]:
+    """The records of one export file one at a time: a JSONL file is read line by line
+    (memory independent of its size); a JSON array file is parsed whole."""
     if path.suffix == ".json":
         try:
-            data = json.loads(text)
+            data = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            return [RawRecord(rel, 0, None, f"not one JSON document ({exc.msg})")]
+            yield RawRecord(rel, 0, None, f"not one JSON document ({exc.msg})")
+            return
         if not isinstance(data, list):
-            return [RawRecord(rel, 0, None, "the file must hold one JSON array")]
-        return [RawRecord(rel, i + 1, rec, None) for i, rec in enumerate(data)]
-    out = []
-    for i, line in enumerate(text.splitlines()):
-        if not line.strip():
-            continue
-        try:
-            out.append(RawRecord(rel, i + 1, json.loads(line), None))
-        except json.JSONDecodeError as exc:
-            out.append(RawRecord(rel, i + 1, None, f"line is not JSON ({exc.msg})"))
-    return out
+            yield RawRecord(rel, 0, None, "the file must hold one JSON array")
+            return
+        for i, rec in enumerate(data):
+            yield RawRecord(rel, i + 1, rec, None)
+        return
+    with open(path, encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            if not line.strip():
+                continue
+            try:
+                yield RawRecord(rel, i + 1, json.loads(line), None)
+            except json.JSONDecodeError as exc:
+                yield RawRecord(rel, i + 1, None, f"line is not JSON ({exc.msg})")
 
 
 def count_file_rows(path: Path) -> int:
     """Rows as the manifest counts them: records of a JSONL / JSON-array file, keys of a
     JSON object file."""
-    text = path.read_text(encoding="utf-8")
     if path.suffix == ".json":
-        data = json.loads(text)
+        data = json.loads(path.read_text(encoding="utf-8"))
         return len(data)
-    return sum(1 for line in text.splitlines() if line.strip())
+    with open(path, encoding="utf-8") as fh:
+        return sum(1 for line in fh if line.strip())
 
 
 def sha256_file(path: Path) -> str:
@@ -197,7 +206,6 @@ class CheckInputs:
         self._readable: dict[str, str | None] = {}
         self._json: dict[str, tuple[Any, str | None]] = {}
         self._sha: dict[Path, str] = {}
-        self.raw_records: list[RawRecord] = []
         self.record_files: list[str] = []
         self._load_records()
         self._load_assets()
@@ -261,15 +269,32 @@ class CheckInputs:
                                 and f"{profile}/{p.name}" not in C.NON_RECORD_FILES)
         return found
 
-    def _load_records(self) -> None:
-        rows = []
-        for rel in self._record_file_paths():
-            self.record_files.append(rel)
-            raws = read_record_file(self.exports / rel, rel)
-            self.raw_records += raws
-            rows += [_normalize(r) for r in raws]
-        self.con.register("x_records_arrow", pa.Table.from_pylist(rows, schema=RECORDS_SCHEMA))
+    @property
+    def raw_records(self) -> Iterator[RawRecord]:
+        """Every record of every record file, read again from the files one at a time
+        (never all held in memory)."""
+        for rel in self.record_files:
+            yield from iter_record_file(self.exports / rel, rel)
+
+    def _load_records(self, batch_rows: int = 20_000) -> None:
+        """``x_records``: the record files' normalized rows, inserted batch by batch."""
+        self.con.register("x_records_arrow", RECORDS_SCHEMA.empty_table())
         self.con.execute("create or replace temp table x_records as select * from x_records_arrow")
+        self.con.unregister("x_records_arrow")
+        self.record_files = self._record_file_paths()
+        rows: list[dict[str, Any]] = []
+        for raw in self.raw_records:
+            rows.append(_normalize(raw))
+            if len(rows) >= batch_rows:
+                self._insert_records(rows)
+                rows = []
+        self._insert_records(rows)
+
+    def _insert_records(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        self.con.register("x_records_arrow", pa.Table.from_pylist(rows, schema=RECORDS_SCHEMA))
+        self.con.execute("insert into x_records select * from x_records_arrow")
         self.con.unregister("x_records_arrow")
 
     def _load_assets(self) -> None:

@@ -184,14 +184,79 @@ def inspect_image(root: Path, relative_path: str, verify: bool = False) -> Image
     )
 
 
+# Below this many files the threads win (a process pool costs ~1 s to start); above it
+# the header parse, which holds the GIL, runs on every core.
+PROCESS_POOL_MIN_FILES = 2_000
+INSPECT_CHUNK_FILES = 500
+
+_INSPECTED_SCHEMA = pa.schema([
+    pa.field("relative_path", pa.string(), nullable=False),
+    pa.field("asset_id", pa.string()),
+    pa.field("format", pa.string()),
+    pa.field("width_px", pa.int64()),
+    pa.field("height_px", pa.int64()),
+    pa.field("exif_orientation", pa.int64()),
+    pa.field("size_bytes", pa.int64()),
+    pa.field("reject_table", pa.string()),
+    pa.field("reject_reason", pa.string()),
+    pa.field("reject_message", pa.string()),
+])
+
+
+def _inspect_chunk(items: list[tuple[str, str, bool, int]]) -> pa.RecordBatch:
+    """Stage work (``lakehouse.stages``): ``inspect_image`` over (root, path, verify,
+    position) items."""
+    rows = []
+    for root, rel, verify, _ in items:
+        found = inspect_image(Path(root), rel, verify)
+        if isinstance(found, Reject):
+            rows.append({"relative_path": rel, "reject_table": found.landing_table,
+                         "reject_reason": str(found.reason), "reject_message": found.message})
+        else:
+            rows.append({k: getattr(found, k) for k in (
+                "relative_path", "asset_id", "format", "width_px", "height_px",
+                "exif_orientation", "size_bytes")})
+    return pa.RecordBatch.from_pylist(rows, schema=_INSPECTED_SCHEMA)
+
+
+def _from_batch(batch: pa.RecordBatch) -> list[ImageFile | Reject]:
+    out: list[ImageFile | Reject] = []
+    for r in batch.to_pylist():
+        if r["reject_reason"] is not None:
+            out.append(Reject(r["reject_table"], r["relative_path"], Reason(r["reject_reason"]),
+                              r["reject_message"]))
+        else:
+            out.append(ImageFile(r["relative_path"], r["asset_id"], r["format"], r["width_px"],
+                                 r["height_px"], r["exif_orientation"], r["size_bytes"]))
+    return out
+
+
 def inspect_images(
     root: Path, relative_paths: Iterable[str], verify: bool = False, workers: int | None = None
 ) -> Iterator[ImageFile | Reject]:
-    """``inspect_image`` over many files, in input order, on a thread pool (hashing and
-    file reads release the GIL)."""
-    workers = workers or min(8, (os.cpu_count() or 1) * 2)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(lambda p: inspect_image(root, p, verify), relative_paths, chunksize=16)
+    """``inspect_image`` over many files, in input order. From ``PROCESS_POOL_MIN_FILES``
+    files on (or with ``workers`` > 1 given), chunks run in a process pool through
+    ``lakehouse.stages.run_stage`` (the header parse holds the GIL, so threads cannot use
+    a second core); below it, on a thread pool (hashing and file reads release the GIL)."""
+    from lakehouse.stages import default_workers, run_stage
+
+    paths = list(relative_paths)
+    processes = workers if workers is not None else default_workers()
+    if processes > 1 and (len(paths) >= PROCESS_POOL_MIN_FILES or workers is not None):
+        items = [(str(root), p, verify, i) for i, p in enumerate(paths)]
+        done: dict[int, list[ImageFile | Reject]] = {}
+        following = 0
+        for chunk, batch in run_stage(_inspect_chunk, items, INSPECT_CHUNK_FILES, processes,
+                                      start_method="fork"):
+            done[chunk[0][3]] = _from_batch(batch)
+            while following in done:  # yield in input order, holding only early chunks
+                results = done.pop(following)
+                following += len(results)
+                yield from results
+        return
+    threads = min(8, (os.cpu_count() or 1) * 2)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        yield from pool.map(lambda p: inspect_image(root, p, verify), paths, chunksize=16)
 
 
 def dedupe_content(files: list[ImageFile]) -> tuple[list[ImageFile], list[Reject]]:

@@ -32,10 +32,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from PIL import Image, ImageOps
 
@@ -43,14 +46,16 @@ from ingest.documents.char_recall import recall_scores
 from ingest.documents.reasons import DocumentReason
 from ingest.documents.report import DocumentLandingReport
 from ingest.image_files import ASSETS_TABLE, resolve_inside
-from lakehouse.landing import land_table, landed_files, new_run_id, table_of, utc_now
+from lakehouse.landing import land_table, landed_files, new_run_id, table_of, utc_now, write_atomic
 from lakehouse.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reason, Reject, rejects_table
 from lakehouse.settings import Warehouse
 from lakehouse.sources import ASSET_SOURCES_TABLE, resolve_root
+from lakehouse.stages import run_stage
 from lakehouse.tables.ocr import (
     CHART_OCR_CHECKS_TABLE,
     LANDED_TABLES,
     OCR_LINES_TABLE,
+    OCR_READS_SCHEMA,
     OCR_USABILITY_TABLE,
 )
 
@@ -58,6 +63,8 @@ ENGINE_NAME = "rapidocr-onnxruntime"
 ENGINE_REQUIREMENT = "rapidocr-onnxruntime>=1.4.4,<1.5"
 DEFAULT_USABLE_RECALL = 0.9
 OCR_ASSET_TYPES = ("document_image", "chart_image")
+# Reads per checkpoint chunk: a killed run loses at most the chunks in flight.
+DEFAULT_CHUNK_SIZE = 8
 
 
 class OcrEngineUnavailable(RuntimeError):
@@ -98,7 +105,8 @@ class RapidOcrEngine:
 
     name = ENGINE_NAME
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int | None = None) -> None:
+        """``threads``: ONNX Runtime threads per session (None: the runtime's default)."""
         try:
             from rapidocr_onnxruntime import RapidOCR
         except ImportError as exc:  # the package, onnxruntime or OpenCV is missing
@@ -109,19 +117,15 @@ class RapidOcrEngine:
                 "nothing is downloaded at run time."
             ) from None
         try:
-            self._ocr = RapidOCR()
+            limits = {} if threads is None else {"intra_op_num_threads": threads,
+                                                 "inter_op_num_threads": threads}
+            self._ocr = RapidOCR(**limits)
         except Exception as exc:  # a model file missing from a broken install
             raise OcrEngineUnavailable(
                 f"the OCR engine {ENGINE_NAME} is installed but cannot start ({exc}); "
                 f"reinstall it: `uv pip install --reinstall '{ENGINE_REQUIREMENT}'`"
             ) from None
-        versions = {}
-        for dist in (ENGINE_NAME, "onnxruntime"):
-            try:
-                versions[dist] = metadata.version(dist)
-            except metadata.PackageNotFoundError:
-                versions[dist] = "unknown"
-        self.version = f"{versions[ENGINE_NAME]}+onnxruntime-{versions['onnxruntime']}"
+        self.version = engine_identity()[1]
 
     def read(self, image: Image.Image) -> list[OcrLine]:
         """The lines of ``image`` (any mode; converted to RGB), in the engine's order."""
@@ -193,6 +197,26 @@ def _fmt(v: float) -> str:
     return f"{v:g}"
 
 
+def engine_identity() -> tuple[str, str]:
+    """The default engine's (name, version) from the installed packages, without loading
+    its models (the parent process of a pool needs only this)."""
+    versions = {}
+    for dist in (ENGINE_NAME, "onnxruntime"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = "unknown"
+    return ENGINE_NAME, f"{versions[ENGINE_NAME]}+onnxruntime-{versions['onnxruntime']}"
+
+
+@dataclass(frozen=True)
+class _Identity:
+    """An engine's name and version (what cached lines are keyed by)."""
+
+    name: str
+    version: str
+
+
 def run_ocr(
     wh: Warehouse,
     sources: Iterable[str] | None = None,
@@ -200,6 +224,8 @@ def run_ocr(
     engine: OcrEngine | None = None,
     usable_recall: float = DEFAULT_USABLE_RECALL,
     progress: Callable[[str, int, int], Any] | None = None,
+    workers: int | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> DocumentLandingReport:
     """OCR every landed document and chart image of ``sources`` (default: every source that
     has such assets) and land the OCR tables, one file per asset source (replaced).
@@ -208,8 +234,20 @@ def run_ocr(
     ``images_roots[source]``); a file that is missing, unreadable or no longer hashes to
     its asset id is rejected. Raises ``OcrEngineUnavailable`` before anything is written
     when the engine is missing.
+
+    Reads run through ``lakehouse.stages.run_stage``: with ``engine=None`` in a process
+    pool of ``workers`` (default: every core), each worker loading the default engine with
+    one ONNX thread; with an ``engine`` object, in this process. Every finished chunk of
+    ``chunk_size`` reads is written at once as a checkpoint file under
+    ``<warehouse>/checkpoints/ocr/``; a killed run keeps them and the next run reads only
+    what no checkpoint or landed row holds. The checkpoints are removed once the tables
+    have landed.
     """
-    engine = engine or load_engine()
+    if engine is None:
+        _check_engine_installed()
+        identity: OcrEngine | _Identity = _Identity(*engine_identity())
+    else:
+        identity = engine
     run_id, at = new_run_id(), utc_now()
     report = DocumentLandingReport(source="ocr")
     wanted = None if sources is None else set(sources)
@@ -236,27 +274,48 @@ def run_ocr(
         if r["value"] is not None and math.isfinite(r["value"]):
             table_values.setdefault(r["asset_id"], []).append(r["value"])
 
-    cached = _cached_lines(wh, engine)
+    checkpoints = checkpoint_dir(wh, identity)
+    cached = _cached_lines(wh, identity)
+    cached.update(_checkpointed_lines(checkpoints))
+    results: dict[str, tuple[list[OcrLine], float] | Reject] = {}
+    todo: list[dict] = []
+    for asset in assets:
+        if asset["asset_id"] in cached:
+            results[asset["asset_id"]] = cached[asset["asset_id"]]
+        else:
+            item = _work_item(asset, roots)
+            if isinstance(item, Reject):
+                results[asset["asset_id"]] = item
+            else:
+                todo.append(item)
+    if progress is not None:
+        progress("ocr", len(results), len(assets))
+    if engine is None:
+        runner = run_stage(_read_chunk_in_worker, todo, chunk_size, workers,
+                           initializer=_start_worker)
+    else:
+        runner = run_stage(partial(read_chunk, engine), todo, chunk_size, workers=1)
+    for _, batch in runner:
+        _write_checkpoint(checkpoints, batch)
+        results.update(_results_of(batch))
+        if progress is not None:
+            progress("ocr", len(results), len(assets))
+    report.notes.append(
+        f"OCR: {len(todo)} image(s) read ({len(cached)} reused from landed rows or "
+        f"checkpoints), chunks of {chunk_size}, "
+        f"{'in-process' if engine is not None else 'process pool'}")
+
     by_source: dict[str, dict[str, list]] = {}
-    for done, asset in enumerate(assets, start=1):
+    for asset in assets:
         src = asset["source"]
         out = by_source.setdefault(src, {"lines": [], "usability": [], "checks": [], "rejects": []})
-        lines = cached.get(asset["asset_id"]) or _ocr_asset(engine, asset, roots, out["rejects"])
-        if lines is not None:
-            lines, seconds = lines
-            _collect(
-                asset,
-                lines,
-                seconds,
-                engine,
-                usable_recall,
-                doc_text,
-                chart_text,
-                table_values,
-                out,
-            )
-        if progress is not None:
-            progress("ocr", done, len(assets))
+        found = results.get(asset["asset_id"])
+        if isinstance(found, Reject):
+            out["rejects"].append(found)
+        elif found is not None:
+            lines, seconds = found
+            _collect(asset, lines, seconds, identity, usable_recall, doc_text, chart_text,
+                     table_values, out)
 
     for src, out in sorted(by_source.items()):
         stamp = {"source": src, "ingested_at": at, "ingest_run_id": run_id}
@@ -280,10 +339,146 @@ def run_ocr(
         )
         if src in roots:
             report.images_roots[src] = roots[src]
+    _remove_checkpoints(checkpoints, {a["asset_id"] for a in assets})
     return report
 
 
-def _cached_lines(wh: Warehouse, engine: OcrEngine) -> dict[str, tuple[list[OcrLine], float]]:
+# ---- the reads: work items, workers, checkpoints ------------------------------------------
+
+_WORKER_ENGINE: OcrEngine | None = None
+
+
+def _check_engine_installed() -> None:
+    """Raise ``OcrEngineUnavailable`` (with the fix) when the engine cannot be imported."""
+    try:
+        import rapidocr_onnxruntime  # noqa: F401
+    except ImportError as exc:
+        raise OcrEngineUnavailable(
+            f"the OCR engine {ENGINE_NAME} cannot be imported ({exc}). Install it into the "
+            f"project's environment: `uv pip install '{ENGINE_REQUIREMENT}'` (it is listed in "
+            "pyproject.toml, so `make setup` installs it); its wheel carries its models, "
+            "nothing is downloaded at run time."
+        ) from None
+
+
+def _start_worker() -> None:
+    """Process-pool initializer: load the engine once per worker, one ONNX thread each
+    (the pool has a worker per core; more threads per worker only oversubscribe)."""
+    global _WORKER_ENGINE
+    _WORKER_ENGINE = RapidOcrEngine(threads=1)
+
+
+def _read_chunk_in_worker(items: list[dict]) -> pa.RecordBatch:
+    assert _WORKER_ENGINE is not None, "the worker was started without its engine"
+    return read_chunk(_WORKER_ENGINE, items)
+
+
+def _work_item(asset: dict, roots: dict[str, Path]) -> dict | Reject:
+    """What a worker needs to read one asset (its id, a printable name, its absolute path),
+    or the reject when its file cannot even be located."""
+    item = f"{asset['relative_path']} (asset {asset['asset_id'][:12]})"
+    root = roots.get(asset["source"])
+    if root is None:
+        return Reject(OCR_USABILITY_TABLE, item, Reason.MISSING_FILE,
+                      f"{item}: no images root is known for source {asset['source']!r} "
+                      "(no asset_sources row)")
+    path = resolve_inside(root, asset["relative_path"])
+    if isinstance(path, Reject):
+        return Reject(OCR_USABILITY_TABLE, item, path.reason, f"{item}: {path.message}")
+    return {"asset_id": asset["asset_id"], "item": item, "path": str(path), "root": str(root)}
+
+
+def read_chunk(engine: OcrEngine, items: list[dict]) -> pa.RecordBatch:
+    """OCR the files of ``items`` (from ``_work_item``); one ``OCR_READS_SCHEMA`` row each.
+    A file that is missing, no longer hashes to its asset id, or that the engine fails on
+    gets a reject reason and message instead of lines."""
+    rows = []
+    for it in items:
+        row = {"asset_id": it["asset_id"], "item": it["item"], "ocr_seconds": None,
+               "lines": None, "reject_reason": None, "reject_message": None}
+        path = Path(it["path"])
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            row.update(reject_reason=str(Reason.MISSING_FILE),
+                       reject_message=f"{it['item']}: cannot be read under {it['root']} "
+                                      f"({exc.strerror})")
+            rows.append(row)
+            continue
+        if hashlib.sha256(data).hexdigest() != it["asset_id"]:
+            row.update(reject_reason=str(DocumentReason.CONTENT_CHANGED),
+                       reject_message=f"{it['item']}: the file's bytes no longer hash to its "
+                                      "asset id")
+            rows.append(row)
+            continue
+        started = time.perf_counter()
+        try:
+            lines = read_file(engine, path)
+        except Exception as exc:  # one unreadable image must not stop the run
+            row.update(reject_reason=str(DocumentReason.OCR_FAILED),
+                       reject_message=f"{it['item']}: the OCR engine failed on it "
+                                      f"({type(exc).__name__}: {exc})")
+            rows.append(row)
+            continue
+        row.update(ocr_seconds=time.perf_counter() - started,
+                   lines=[{"text": ln.text, "confidence": ln.confidence, "quad": list(ln.quad)}
+                          for ln in lines])
+        rows.append(row)
+    return pa.RecordBatch.from_pylist(rows, schema=OCR_READS_SCHEMA)
+
+
+def _results_of(batch: pa.RecordBatch | pa.Table) -> dict[str, tuple[list[OcrLine], float] | Reject]:
+    """Per asset id: (lines, seconds) of a read, or the read's reject."""
+    out: dict[str, tuple[list[OcrLine], float] | Reject] = {}
+    for r in batch.to_pylist():
+        if r["reject_reason"] is not None:
+            out[r["asset_id"]] = Reject(OCR_USABILITY_TABLE, r["item"], Reason(r["reject_reason"]),
+                                        r["reject_message"])
+        else:
+            out[r["asset_id"]] = ([OcrLine(ln["text"], ln["confidence"], tuple(ln["quad"]))
+                                   for ln in r["lines"]], r["ocr_seconds"])
+    return out
+
+
+def checkpoint_dir(wh: Warehouse, engine: OcrEngine | _Identity) -> Path:
+    """Where this engine version's reads wait until they have landed."""
+    slug = re.sub(r"[^A-Za-z0-9_.+-]", "_", f"{engine.name}-{engine.version}")
+    return wh.root / "checkpoints" / "ocr" / slug
+
+
+def _write_checkpoint(folder: Path, batch: pa.RecordBatch) -> None:
+    """Keep a finished chunk's successful reads (rejected reads are retried next run)."""
+    table = pa.Table.from_batches([batch]).filter(pc.is_null(batch.column("reject_reason")))
+    if table.num_rows == 0:
+        return
+    ids = "\n".join(table.column("asset_id").to_pylist())
+    write_atomic(table, folder / f"chunk-{hashlib.sha256(ids.encode()).hexdigest()[:20]}.parquet")
+
+
+def _checkpointed_lines(folder: Path) -> dict[str, tuple[list[OcrLine], float]]:
+    """The reads of earlier, unfinished runs (from their checkpoint chunks)."""
+    found: dict[str, tuple[list[OcrLine], float]] = {}
+    for path in sorted(folder.glob("chunk-*.parquet")) if folder.is_dir() else []:
+        try:
+            table = pq.read_table(path, schema=OCR_READS_SCHEMA)
+        except (OSError, pa.ArrowInvalid):  # a damaged chunk is read again, not trusted
+            continue
+        found.update({k: v for k, v in _results_of(table).items() if not isinstance(v, Reject)})
+    return found
+
+
+def _remove_checkpoints(folder: Path, landed: set[str]) -> None:
+    """Delete the checkpoint chunks whose every read has now landed."""
+    for path in sorted(folder.glob("chunk-*.parquet")) if folder.is_dir() else []:
+        try:
+            ids = set(pq.read_table(path, columns=["asset_id"]).column("asset_id").to_pylist())
+        except (OSError, pa.ArrowInvalid):
+            ids = set()
+        if ids <= landed:
+            path.unlink()
+
+
+def _cached_lines(wh: Warehouse, engine: OcrEngine | _Identity) -> dict[str, tuple[list[OcrLine], float]]:
     """OCR lines already landed by this engine and version, per asset id, with the seconds
     they took. An asset id is the sha256 of the bytes, so the same id is the same image:
     a re-run reads only new assets and recomputes usability from the landed lines."""
@@ -303,50 +498,11 @@ def _cached_lines(wh: Warehouse, engine: OcrEngine) -> dict[str, tuple[list[OcrL
             for aid, found in lines.items()}
 
 
-def _ocr_asset(
-    engine: OcrEngine, asset: dict, roots: dict[str, Path], rejects: list[Reject]
-) -> tuple[list[OcrLine], float] | None:
-    """Read one asset's file and OCR it; a reject (and None) when that cannot be done."""
-    item = f"{asset['relative_path']} (asset {asset['asset_id'][:12]})"
-
-    def reject(reason: Any, why: str) -> None:
-        rejects.append(Reject(OCR_USABILITY_TABLE, item, reason, f"{item}: {why}"))
-
-    root = roots.get(asset["source"])
-    if root is None:
-        reject(
-            Reason.MISSING_FILE,
-            f"no images root is known for source {asset['source']!r} (no asset_sources row)",
-        )
-        return None
-    path = resolve_inside(root, asset["relative_path"])
-    if isinstance(path, Reject):
-        reject(path.reason, path.message)
-        return None
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        reject(Reason.MISSING_FILE, f"cannot be read under {root} ({exc.strerror})")
-        return None
-    if hashlib.sha256(data).hexdigest() != asset["asset_id"]:
-        reject(DocumentReason.CONTENT_CHANGED, "the file's bytes no longer hash to its asset id")
-        return None
-    started = time.perf_counter()
-    try:
-        lines = read_file(engine, path)
-    except Exception as exc:  # one unreadable image must not stop the run
-        reject(
-            DocumentReason.OCR_FAILED, f"the OCR engine failed on it ({type(exc).__name__}: {exc})"
-        )
-        return None
-    return lines, time.perf_counter() - started
-
-
 def _collect(
     asset: dict,
     lines: list[OcrLine],
     seconds: float,
-    engine: OcrEngine,
+    engine: OcrEngine | _Identity,
     usable_recall: float,
     doc_text: dict,
     chart_text: dict,

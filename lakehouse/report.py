@@ -20,6 +20,8 @@ class LandingReport:
     files: list[Path] = field(default_factory=list)
     #: records repeated with identical content, collapsed to one row (not rows in), per table
     collapsed: dict[str, int] = field(default_factory=dict)
+    # one-line facts worth printing under the table (e.g. how much came from a cache)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rows_rejected(self) -> dict[str, int]:

@@ -8,6 +8,7 @@ charts, OCR every document and chart image, then ``dbt build``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -143,7 +144,7 @@ def land_chartqa_command(
 def render(
     coco_source: Annotated[str, typer.Option(help="The landed COCO source to derive from.")] = "coco128",
     per_type: Annotated[int | None, typer.Option(
-        help="Assets per type in the balanced pool (default: the usable general images).")] = None,
+        help="Assets per type in the balanced pool (default 128, or fewer usable photos).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the deterministic choices.")] = 0,
 ) -> None:
     """Render the balanced pool's derived documents and charts and land them as assets."""
@@ -155,11 +156,27 @@ def render(
 @app.command()
 def ocr(
     sources: Annotated[list[str] | None, typer.Option("--source", help="Only these sources.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="OCR processes (default: every core, or $MMFACTORY_WORKERS).")] = None,
+    chunk_size: Annotated[int, typer.Option(help="Reads per checkpoint chunk.")] = 8,
 ) -> None:
-    """OCR every document and chart image (already-read images are not read again)."""
+    """OCR every document and chart image in a process pool (already-read images are not
+    read again; a killed run resumes from its checkpoint chunks)."""
     from ingest.ocr import run_ocr
 
-    _landing("OCR", lambda p: run_ocr(warehouse(), sources, progress=p))
+    _landing("OCR", lambda p: run_ocr(warehouse(), sources, progress=p, workers=workers,
+                                      chunk_size=chunk_size))
+
+
+@contextmanager
+def _stage(name: str) -> Iterator[None]:
+    """Time one stage of a build and print ``stage <name>: <seconds> s`` when it ends
+    (the scale benchmark reads these lines)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        console.print(f"stage {name}: {time.perf_counter() - started:.1f} s")
 
 
 def _land_defaults(coco_images: Path, coco_annotations: Path, source: str, per_type: int | None) -> None:
@@ -177,17 +194,21 @@ def _land_defaults(coco_images: Path, coco_annotations: Path, source: str, per_t
             "  make run COCO_IMAGES=/path/to/images COCO_ANNOTATIONS=/path/to/instances.json"
         )
     wh = warehouse()
-    _landing(f"landing {source}", lambda p: land_coco(wh, coco_images, coco_annotations, source,
-                                                      DEFAULT_BBOX_TOLERANCE_PX, False, p))
-    for name, folder, land in (("funsd", DEFAULT_FUNSD, land_funsd), ("sroie", DEFAULT_SROIE, land_sroie),
-                               ("chartqa", DEFAULT_CHARTQA, land_chartqa)):
-        if folder.is_dir():
-            _landing(f"landing {name}", lambda p, land=land, folder=folder: land(wh, folder))
-        else:
-            console.print(f"[yellow]skipped {name}:[/] {folder} not found")
-    _landing("rendering", lambda p: render_derived(wh, source, per_type, progress=p))
-    _landing("OCR", lambda p: run_ocr(wh, progress=p))
-    _landing("landing CHAIR synonyms", lambda p: land_chair_synonyms(wh))
+    with _stage("landing"):
+        _landing(f"landing {source}", lambda p: land_coco(wh, coco_images, coco_annotations, source,
+                                                          DEFAULT_BBOX_TOLERANCE_PX, False, p))
+        for name, folder, land in (("funsd", DEFAULT_FUNSD, land_funsd), ("sroie", DEFAULT_SROIE, land_sroie),
+                                   ("chartqa", DEFAULT_CHARTQA, land_chartqa)):
+            if folder.is_dir():
+                _landing(f"landing {name}", lambda p, land=land, folder=folder: land(wh, folder))
+            else:
+                console.print(f"[yellow]skipped {name}:[/] {folder} not found")
+    with _stage("render"):
+        _landing("rendering", lambda p: render_derived(wh, source, per_type, progress=p))
+    with _stage("ocr"):
+        _landing("OCR", lambda p: run_ocr(wh, progress=p))
+    with _stage("landing_chair"):
+        _landing("landing CHAIR synonyms", lambda p: land_chair_synonyms(wh))
 
 
 @app.command()
@@ -195,7 +216,8 @@ def build(
     coco_images: Annotated[Path, typer.Option(help="COCO images folder.")] = DEFAULT_COCO_IMAGES,
     coco_annotations: Annotated[Path, typer.Option(help="COCO instances JSON.")] = DEFAULT_COCO_ANNOTATIONS,
     source: Annotated[str, typer.Option(help="Source name for the COCO input.")] = "coco128",
-    per_type: Annotated[int | None, typer.Option(help="Assets per type in the balanced pool.")] = None,
+    per_type: Annotated[int | None, typer.Option(
+        help="Assets per type in the balanced pool (default 128, or fewer usable photos).")] = None,
     land: Annotated[bool, typer.Option(help="Land, render and OCR first (--no-land: only dbt build).")] = True,
 ) -> None:
     """Land the default inputs, render, OCR, run `dbt build`, write the report and run the
@@ -203,14 +225,17 @@ def build(
     if land:
         _land_defaults(coco_images, coco_annotations, source, per_type)
     wh = warehouse()
-    code = run_dbt(wh, ["build"])
+    with _stage("dbt"):
+        code = run_dbt(wh, ["build"])
     if code != 0:
         raise _fail(f"dbt build failed (exit {code}); see its output above")
     from quality.failure_library import record_failures
 
-    console.print(f"failure library: {record_failures(wh)} new failure(s) recorded")
-    print_summary(wh, console)
-    code = finish_build(wh, console)  # the report, then the data contracts
+    with _stage("summary"):
+        console.print(f"failure library: {record_failures(wh)} new failure(s) recorded")
+        print_summary(wh, console)
+    with _stage("report_and_check"):
+        code = finish_build(wh, console)  # the report, then the data contracts
     if code:
         raise typer.Exit(code)
 

@@ -18,6 +18,8 @@ def print_landing(report: LandingReport, console: Console | None = None) -> None
         n_in, n_ok, n_bad = report.rows_in.get(name, 0), report.rows_landed.get(name, 0), rejected.get(name, 0)
         table.add_row(name, f"{n_in:,}", f"{n_ok:,}", f"{n_bad:,}", "" if n_in == n_ok + n_bad else "MISMATCH")
     console.print(table)
+    for note in report.notes:
+        console.print(note)
     if report.rejects:
         reasons = ", ".join(f"{k}: {v}" for k, v in sorted(report.reason_counts().items()))
         console.print(f"rejects by reason: {reasons}")

@@ -2,11 +2,13 @@
 
 The rule (a pure function of its inputs, no I/O):
 
-1. ``per_type`` = the configured count, or by default the number of *usable* general
-   images (at least one non-crowd annotation: a page or chart about an image needs
-   objects to talk about; COCO128 has 126 of 128). A configured count above the usable
-   number is capped at it: the general type cannot be topped up, so no larger balanced
-   pool exists.
+1. ``per_type`` = the configured count, or by default ``DEFAULT_PER_TYPE`` (128), and
+   never more than the number of *usable* general images (at least one non-crowd
+   annotation: a page or chart about an image needs objects to talk about; COCO128 has
+   126 of 128, so its pool is 126 per type). The default cap keeps rendering and OCR a
+   fixed cost however many photos land (118k photos still mean at most 128 derived
+   documents and 128 derived charts); ``--per-type N`` overrides it. The general type
+   cannot be topped up, so no larger balanced pool exists.
 2. Every candidate is ranked by ``sha256(f"{seed}:{asset_id}")``: a stable, seedable
    shuffle that does not depend on the order files were listed in.
 3. General: the first ``per_type`` usable images by rank.
@@ -23,8 +25,11 @@ The rule (a pure function of its inputs, no I/O):
    instead of chaining the whole pool into one group.
 
 Real assets that do not fit (more real documents than ``per_type``) stay landed; they are
-just not pool members. Balance is therefore measured on the pool (``asset_pool``), which
-equals the whole asset table when nothing is capped and the general images are all usable.
+just not pool members. Photos beyond the pool (unusable, or past ``per_type``) stay landed
+too and still feed the per-photo tasks (captions, grounding, counting...). Every landed
+asset the pool leaves out is listed with its reason (``exclusions``, landed as
+``asset_pool_exclusions``). Balance is therefore measured on the pool: the balanced core
+that feeds the per-type tasks (see ``expectations.config``).
 """
 
 from __future__ import annotations
@@ -33,7 +38,12 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+DEFAULT_PER_TYPE = 128
 CHART_GROUP_SIZES = (3, 4, 5, 6)
+
+# Why a landed asset is not a pool member (``asset_pool_exclusions.reason``).
+NO_USABLE_ANNOTATION = "no_usable_annotation"  # a photo with no non-crowd annotation
+BEYOND_PER_TYPE = "beyond_per_type"  # the type already holds per_type members
 CHART_BLOCK_SIZE = 6
 
 
@@ -60,6 +70,8 @@ class BalancePlan:
         tuple[str, ...], ...
     ]  # one tuple of parent asset ids per derived document
     chart_parents: tuple[tuple[str, ...], ...]  # one tuple per derived chart
+    # (asset_id, asset_type, reason) of every candidate left out, general images first
+    exclusions: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def derived_documents(self) -> int:
@@ -84,15 +96,25 @@ def plan_balance(
     real_charts: Sequence[str],
     per_type: int | None = None,
     seed: int = 0,
+    unusable_general: Sequence[str] = (),
 ) -> BalancePlan:
-    """Choose the pool and the derived counts (see the module doc for the rule)."""
+    """Choose the pool and the derived counts (see the module doc for the rule).
+    ``unusable_general`` only feeds the exclusion list."""
     if per_type is not None and per_type < 0:
         raise ValueError(f"per_type must be >= 0, got {per_type}")
     general_ranked = ranked(usable_general, seed)
-    n = len(general_ranked) if per_type is None else min(per_type, len(general_ranked))
+    wanted = DEFAULT_PER_TYPE if per_type is None else per_type
+    n = min(wanted, len(general_ranked))
     general = general_ranked[:n]
-    docs = ranked(real_documents, seed)[:n]
-    charts = ranked(real_charts, seed)[:n]
+    docs_ranked = ranked(real_documents, seed)
+    charts_ranked = ranked(real_charts, seed)
+    docs, charts = docs_ranked[:n], charts_ranked[:n]
+    exclusions = (
+        [(a, "general_image", NO_USABLE_ANNOTATION) for a in ranked(unusable_general, seed)]
+        + [(a, "general_image", BEYOND_PER_TYPE) for a in general_ranked[n:]]
+        + [(a, "document_image", BEYOND_PER_TYPE) for a in docs_ranked[n:]]
+        + [(a, "chart_image", BEYOND_PER_TYPE) for a in charts_ranked[n:]]
+    )
     document_parents = tuple((general[i],) for i in range(n - len(docs)))
     blocks = [list(general[b : b + CHART_BLOCK_SIZE]) for b in range(0, n, CHART_BLOCK_SIZE)]
     if len(blocks) > 1 and len(blocks[-1]) < min(CHART_GROUP_SIZES):
@@ -112,4 +134,5 @@ def plan_balance(
         real_charts=tuple(charts),
         document_parents=document_parents,
         chart_parents=tuple(chart_parents),
+        exclusions=tuple(exclusions),
     )

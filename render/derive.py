@@ -11,7 +11,9 @@ landed), the pool size rule's inputs (``per_type``, ``seed``). Out:
   ``rejects`` and its ``asset_sources`` row (images root: ``<warehouse>/derived``);
 - for source ``derived_charts``: ``assets`` (chart_image), ``asset_lineage``, ``charts``,
   ``chart_tables``, ``chart_qa_pairs``, ``chart_text_elements``, ``rejects``, ``asset_sources``;
-- ``asset_pool`` (source ``balanced_pool``): the balanced pool (see ``render.balance``).
+- ``asset_pool`` (source ``balanced_pool``): the balanced pool (see ``render.balance``);
+- ``asset_pool_exclusions`` (source ``balanced_pool``): every landed photo, document and
+  chart the pool leaves out, with its reason (``render.balance``).
 
 The asset rows come from ``inspect_images`` on the written files with the derived folder
 as images root, exactly as for photos. Licenses follow ``render.licenses``.
@@ -19,6 +21,7 @@ as images root, exactly as for photos. Licenses follow ``render.licenses``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -69,6 +72,8 @@ from lakehouse.tables.documents import (
 from lakehouse.tables.renders import (
     ASSET_LINEAGE_SCHEMA,
     ASSET_LINEAGE_TABLE,
+    ASSET_POOL_EXCLUSIONS_SCHEMA,
+    ASSET_POOL_EXCLUSIONS_TABLE,
     ASSET_POOL_SCHEMA,
     ASSET_POOL_TABLE,
 )
@@ -114,6 +119,7 @@ class Rendered:
     asset_id: str
     relative_path: str  # relative to <warehouse>/derived
     run_seed: int
+    key: str = ""  # render_key of its inputs
 
     @property
     def generator(self) -> tuple[str, str]:
@@ -125,6 +131,15 @@ class Rendered:
     def params(self) -> dict[str, Any]:
         """What lineage records: the renderer's parameters plus how they were derived."""
         return {**self.spec.params, "index": self.index, "run_seed": self.run_seed}
+
+
+def render_key(generator: tuple[str, str], params: dict[str, Any],
+               parents: tuple[GeneralImage, ...], libs: str) -> str:
+    """sha256 of everything a render's bytes and ground truth depend on: the generator and
+    its version, its parameters, the parents (ids, annotations, licenses) and the library
+    versions."""
+    inputs = [list(generator), canonical_json(params), [repr(p) for p in parents], libs]
+    return hashlib.sha256(canonical_json(inputs).encode()).hexdigest()
 
 
 def render_document_asset(index: int, parent: GeneralImage, seed: int) -> tuple[Any, Any]:
@@ -186,36 +201,52 @@ def render_derived(
         [a for a, _ in real["chart_image"]],
         per_type,
         seed,
+        unusable_general=[g.asset_id for g in images if not g.is_usable],
     )
     run_id, at = new_run_id(), utc_now()
     root = wh.derived
     total = plan.derived_documents + plan.derived_charts
+    libs = canonical_json(library_versions())
+    report = DocumentLandingReport(source="derived")
+
+    # the specs are cheap; the drawing is not: key every planned render by its inputs
+    planned: list[Rendered] = []
+    for kind, parent_lists in (("document", plan.document_parents), ("chart", plan.chart_parents)):
+        for i, parent_ids in enumerate(parent_lists):
+            parents = tuple(by_id[a] for a in parent_ids)
+            spec = (doc_gen.make_document_spec(i, parents[0], seed) if kind == "document"
+                    else chart_gen.make_chart_spec(i, parents, seed))
+            item = Rendered(kind, i, parents, spec, None, "", "", seed)
+            item.key = render_key(item.generator, item.params, parents, libs)
+            planned.append(item)
+    reused = _reusable(wh, root, planned, {documents_source, charts_source})
+    if reused is not None:
+        _land_pool(wh, report, pool_source, plan, real, reused, planned, coco_source, seed,
+                   run_id, at)
+        general_source = {g.asset_id: g.source for g in images}
+        _land_exclusions(wh, report, pool_source, plan, real, general_source, run_id, at)
+        report.images_roots.update({documents_source: root, charts_source: root})
+        report.notes.append(f"render: all {len(planned)} renders unchanged (same inputs, "
+                            "parameters and library versions): nothing drawn, landed rows kept")
+        return report
 
     rendered: list[Rendered] = []
-    for i, parent_ids in enumerate(plan.document_parents):
-        parents = tuple(by_id[a] for a in parent_ids)
-        spec, result = render_document_asset(i, parents[0], seed)
-        digest = _write_png(root / DOCUMENTS_DIR, result.png)
-        rendered.append(
-            Rendered(
-                "document", i, parents, spec, result, digest, f"{DOCUMENTS_DIR}/{digest}.png", seed
-            )
-        )
-        if progress is not None:
-            progress("render", len(rendered), total)
-    for i, parent_ids in enumerate(plan.chart_parents):
-        parents = tuple(by_id[a] for a in parent_ids)
-        spec, result = render_chart_asset(i, parents, seed)
-        digest = _write_png(root / CHARTS_DIR, result.png)
-        rendered.append(
-            Rendered("chart", i, parents, spec, result, digest, f"{CHARTS_DIR}/{digest}.png", seed)
-        )
+    for item in planned:
+        if item.kind == "document":
+            result = doc_gen.render_document(item.spec, list(item.parents))
+            folder = DOCUMENTS_DIR
+        else:
+            result = chart_gen.render_chart(item.spec, item.parents)
+            folder = CHARTS_DIR
+        digest = _write_png(root / folder, result.png)
+        # written: keep only the ground truth (memory bounded by the rows, not the PNGs)
+        item.result = dataclasses.replace(result, png=b"")
+        item.asset_id, item.relative_path = digest, f"{folder}/{digest}.png"
+        rendered.append(item)
         if progress is not None:
             progress("render", len(rendered), total)
     _remove_stale(root, {r.relative_path for r in rendered})
 
-    report = DocumentLandingReport(source="derived")
-    libs = canonical_json(library_versions())
     landed: dict[str, str] = {}
     for kind, source, asset_type in (
         ("document", documents_source, "document_image"),
@@ -234,7 +265,49 @@ def render_derived(
         report.merge(run.report)
         landed.update({r.asset_id: source for r in kept})
     _land_pool(wh, report, pool_source, plan, real, landed, rendered, coco_source, seed, run_id, at)
+    general_source = {g.asset_id: g.source for g in images}
+    _land_exclusions(wh, report, pool_source, plan, real, general_source, run_id, at)
     return report
+
+
+def _reusable(
+    wh: Warehouse, root: Path, planned: list[Rendered], sources: set[str]
+) -> dict[str, str] | None:
+    """When every planned render has a landed twin (same render key in ``asset_lineage``
+    of the derived sources, its file still on disk) and nothing else is landed there:
+    fill in the planned items' asset ids and return asset id -> source; else None."""
+    import pyarrow.parquet as pq
+
+    by_key: dict[str, tuple[str, str]] = {}
+    landed_ids: set[str] = set()
+    for path in landed_files(wh, ASSET_LINEAGE_TABLE):
+        if path.stem not in sources:
+            continue
+        table = pq.read_table(path)
+        if "render_key" not in table.column_names:
+            return None  # landed before render keys existed
+        for r in table.select(["asset_id", "source", "render_key"]).to_pylist():
+            landed_ids.add(r["asset_id"])
+            if r["render_key"]:
+                by_key[r["render_key"]] = (r["asset_id"], r["source"])
+    if not planned or len(landed_ids) != len(planned):
+        return None
+    found: dict[str, str] = {}
+    for item in planned:
+        hit = by_key.get(item.key)
+        folder = DOCUMENTS_DIR if item.kind == "document" else CHARTS_DIR
+        if hit is None or not (root / folder / f"{hit[0]}.png").is_file():
+            return None
+        found[item.key] = hit
+    assets = {a for path in landed_files(wh, ASSETS_TABLE) if path.stem in sources
+              for a in pq.read_table(path, columns=["asset_id"]).column("asset_id").to_pylist()}
+    if assets != landed_ids:
+        return None
+    for item in planned:
+        item.asset_id, _ = found[item.key]
+        folder = DOCUMENTS_DIR if item.kind == "document" else CHARTS_DIR
+        item.relative_path = f"{folder}/{item.asset_id}.png"
+    return {aid: source for aid, source in found.values()}
 
 
 def _remove_stale(root: Path, keep: set[str]) -> None:
@@ -310,6 +383,7 @@ def _land_lineage(run: Landing, items: list[Rendered], libs: str) -> None:
                     "seed": r.spec.seed,
                     "library_versions_json": libs,
                     "license_rule": LICENSE_RULE,
+                    "render_key": r.key,
                 }
             )
     run.land_rows(ASSET_LINEAGE_TABLE, rows, ASSET_LINEAGE_SCHEMA)
@@ -507,3 +581,33 @@ def _land_pool(
         )
     )
     report.add_landed(ASSET_POOL_TABLE, len(rows))
+
+
+def _land_exclusions(
+    wh: Warehouse,
+    report: DocumentLandingReport,
+    pool_source: str,
+    plan: BalancePlan,
+    real: dict[str, list[tuple[str, str]]],
+    general_source: dict[str, str],
+    run_id: str,
+    at: Any,
+) -> None:
+    """The ``asset_pool_exclusions`` rows: every landed candidate the pool left out."""
+    source_of = {**general_source, **{a: s for pairs in real.values() for a, s in pairs}}
+    rows = [
+        {"asset_id": a, "asset_type": t, "asset_source": source_of[a], "reason": reason,
+         "per_type": plan.per_type}
+        for a, t, reason in plan.exclusions
+    ]
+    stamp = {"source": pool_source, "ingested_at": at, "ingest_run_id": run_id}
+    report.files.append(
+        land_table(
+            wh,
+            ASSET_POOL_EXCLUSIONS_TABLE,
+            pool_source,
+            table_of(rows, ASSET_POOL_EXCLUSIONS_SCHEMA, stamp),
+            ASSET_POOL_EXCLUSIONS_SCHEMA,
+        )
+    )
+    report.add_landed(ASSET_POOL_EXCLUSIONS_TABLE, len(rows))

@@ -53,9 +53,7 @@ def asset_type_coverage(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
             E.ExpectColumnDistinctValuesToContainSet(column="asset_type", value_set=list(cfg.asset_types),
                                                      description="all asset types are in the pool"),
         ], "item"))
-        lo, hi = cfg.asset_share_bounds
-        parts.append(_shares_frame(inp, "asset_balance", "select asset_type from x_assets", "asset_type",
-                                   cfg.asset_types, lo, hi, "asset types"))
+        parts.append(_core_balance(inp, cfg))
     missing = inp.missing(ATTRS, files=(C.FINAL_FILE,))
     if missing:
         parts.append(Missing("dataset_asset_types", missing))
@@ -67,6 +65,29 @@ def asset_type_coverage(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
                 description="the dataset holds every asset type and interleaved pairs"),
         ], "record_key", summary="dataset asset types: " + ", ".join(sorted(df["asset_type"].dropna().unique()))))
     return parts
+
+
+def _core_balance(inp: CheckInputs, cfg: CheckConfig) -> Part:
+    """Balance over the balanced core (manifest assets that are pool members); the manifest
+    assets beyond the core are counted in the summary (see ``C.POOL_RELATION``)."""
+    missing = inp.missing({C.POOL_RELATION: ("asset_id",)})
+    if missing:
+        return Missing("asset_balance", missing)
+    lo, hi = cfg.asset_share_bounds
+    core = (f"select x.asset_type from x_assets as x "
+            f"where x.asset_id in (select asset_id from {C.POOL_RELATION})")
+    frame = _shares_frame(inp, "asset_balance", core, "asset_type", cfg.asset_types, lo, hi,
+                          "asset types")
+    beyond = inp.df(f"""
+        select asset_type, count(*) as n from x_assets
+        where asset_id is null or asset_id not in (select asset_id from {C.POOL_RELATION})
+        group by 1 order by 1
+    """)
+    extra = ", ".join(f"{int(r.n):,} {r.asset_type}" for r in beyond.itertuples()) or "none"
+    counts = ", ".join(f"{int(r.row_count):,} {getattr(r, 'asset_type')}"
+                       for r in frame.df.itertuples())
+    frame.summary = f"balanced core: {counts}; {frame.summary}; beyond the core: {extra}"
+    return frame
 
 
 # ---- 3. task_type_coverage --------------------------------------------------------------

@@ -85,3 +85,24 @@ LANDED_TABLES: dict[str, pa.Schema] = {
     OCR_USABILITY_TABLE: OCR_USABILITY_SCHEMA,
     CHART_OCR_CHECKS_TABLE: CHART_OCR_CHECKS_SCHEMA,
 }
+
+# Not a landed table: what one OCR worker returns per asset, and what a checkpoint chunk
+# (<warehouse>/checkpoints/ocr/<engine version>/*.parquet) keeps of the reads that worked.
+# A read that could not be done carries its reject reason and message instead of lines.
+OCR_LINE_STRUCT = pa.struct(
+    [
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("confidence", pa.float64(), nullable=False),
+        pa.field("quad", pa.list_(pa.float64()), nullable=False),  # 8 coordinates
+    ]
+)
+OCR_READS_SCHEMA = pa.schema(
+    [
+        pa.field("asset_id", pa.string(), nullable=False),
+        pa.field("item", pa.string(), nullable=False),  # how rejects name the file
+        pa.field("ocr_seconds", pa.float64()),
+        pa.field("lines", pa.list_(OCR_LINE_STRUCT)),
+        pa.field("reject_reason", pa.string()),
+        pa.field("reject_message", pa.string()),
+    ]
+)

@@ -37,6 +37,10 @@ ASSET_LINEAGE_SCHEMA = pa.schema(
         pa.field("seed", pa.int64(), nullable=False),
         pa.field("library_versions_json", pa.string(), nullable=False),
         pa.field("license_rule", pa.string(), nullable=False),
+        # sha256 of everything the bytes depend on (generator and version, parameters,
+        # the parents' annotations and licenses, library versions): an unchanged re-run
+        # with the same keys reuses the landed render instead of drawing it again
+        pa.field("render_key", pa.string()),
         *RUN_FIELDS,
     ]
 )
@@ -57,9 +61,26 @@ ASSET_POOL_SCHEMA = pa.schema(
     ]
 )
 
+ASSET_POOL_EXCLUSIONS_TABLE = "asset_pool_exclusions"
+
+# Every landed photo, document and chart the balanced pool leaves out, and why
+# (render.balance: no_usable_annotation, beyond_per_type).
+ASSET_POOL_EXCLUSIONS_SCHEMA = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False),  # the pool's name (its landing file)
+        pa.field("asset_id", pa.string(), nullable=False),
+        pa.field("asset_type", pa.string(), nullable=False),
+        pa.field("asset_source", pa.string(), nullable=False),  # the source that landed it
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("per_type", pa.int32(), nullable=False),  # the pool's size per type
+        *RUN_FIELDS,
+    ]
+)
+
 LANDED_TABLES: dict[str, pa.Schema] = {
     ASSET_LINEAGE_TABLE: ASSET_LINEAGE_SCHEMA,
     ASSET_POOL_TABLE: ASSET_POOL_SCHEMA,
+    ASSET_POOL_EXCLUSIONS_TABLE: ASSET_POOL_EXCLUSIONS_SCHEMA,
     **DOCUMENT_TABLES,
     **CHART_TABLES,
 }

@@ -6,14 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from render.balance import plan_balance, ranked
+from render.balance import BEYOND_PER_TYPE, DEFAULT_PER_TYPE, NO_USABLE_ANNOTATION, plan_balance, ranked
 
 GENERAL = [f"g{i:03d}" for i in range(20)]
 DOCS = [f"d{i}" for i in range(5)]
 CHARTS = [f"c{i}" for i in range(2)]
 
 
-def test_default_is_the_number_of_usable_general_images_and_tops_up_with_derived() -> None:
+def test_a_small_corpus_pools_every_usable_general_image_and_tops_up_with_derived() -> None:
     plan = plan_balance(GENERAL, DOCS, CHARTS)
     assert plan.per_type == 20
     assert plan.counts() == {"general_image": 20, "document_image": 20, "chart_image": 20}
@@ -62,7 +62,7 @@ def test_the_three_types_always_come_out_equal(
         per_type,
         seed,
     )
-    expected = n_general if per_type is None else min(per_type, n_general)
+    expected = min(DEFAULT_PER_TYPE if per_type is None else per_type, n_general)
     assert plan.counts() == dict.fromkeys(
         ("general_image", "document_image", "chart_image"), expected
     )
@@ -79,3 +79,30 @@ def test_chart_parents_stay_inside_one_block_of_the_pool() -> None:
     blocks = {frozenset(position[p] // CHART_BLOCK_SIZE for p in parents) for parents in plan.chart_parents}
     assert all(len(b) == 1 for b in blocks)
     assert len(blocks) == 126 // CHART_BLOCK_SIZE  # every block feeds some chart
+
+
+def test_the_default_pool_is_capped_and_every_asset_left_out_has_its_reason() -> None:
+    """A large corpus: the default pool stops at DEFAULT_PER_TYPE per type (renders are a
+    fixed cost), real documents fill it first, and every photo, document and chart left
+    out is listed once with why."""
+    general = [f"g{i:05d}" for i in range(1000)]
+    unusable = [f"u{i}" for i in range(7)]
+    docs = [f"d{i:04d}" for i in range(DEFAULT_PER_TYPE + 30)]
+    charts = [f"c{i}" for i in range(3)]
+    plan = plan_balance(general, docs, charts, unusable_general=unusable)
+    n = DEFAULT_PER_TYPE
+    assert plan.counts() == dict.fromkeys(("general_image", "document_image", "chart_image"), n)
+    assert plan.derived_documents == 0 and len(plan.real_documents) == n  # real ones first
+    assert plan.derived_charts == n - 3
+    reasons: dict[tuple[str, str], int] = {}
+    for _, asset_type, reason in plan.exclusions:
+        reasons[(asset_type, reason)] = reasons.get((asset_type, reason), 0) + 1
+    assert reasons == {("general_image", NO_USABLE_ANNOTATION): 7,
+                       ("general_image", BEYOND_PER_TYPE): 1000 - n,
+                       ("document_image", BEYOND_PER_TYPE): 30}
+    left_out = {a for a, _, _ in plan.exclusions}
+    members = set(plan.general) | set(plan.real_documents) | set(plan.real_charts)
+    assert not left_out & members
+    assert left_out | members == set(general) | set(unusable) | set(docs) | set(charts)
+    # overridable: a larger per_type renders more
+    assert plan_balance(general, [], [], per_type=300).derived_documents == 300

@@ -16,6 +16,7 @@ from ingest.image_files import ASSETS_SCHEMA
 from ingest.sroie import land_sroie
 from lakehouse.landing import LandingError
 from lakehouse.settings import Warehouse
+from render import derive
 from render.derive import render_derived
 from render.replay import verify_round_trip
 from tests.conftest import SHARED_DATASETS
@@ -55,6 +56,13 @@ def test_render_lands_balanced_assets_with_ground_truth_and_lineage(coco_wh: War
     for r in pool:
         by_type[r["asset_type"]] = by_type.get(r["asset_type"], 0) + 1
     assert by_type == {"general_image": 8, "document_image": 8, "chart_image": 8}
+    # every landed photo left out of the pool is listed once, with its reason
+    left_out = _rows(coco_wh, "asset_pool_exclusions", "balanced_pool")
+    photos = {r["asset_id"] for r in _rows(coco_wh, "assets", "coco128")}
+    assert {r["asset_id"] for r in left_out} == photos - {r["asset_id"] for r in pool}
+    assert len(left_out) == len(photos) - 8
+    assert {r["reason"] for r in left_out} <= {"no_usable_annotation", "beyond_per_type"}
+    assert {r["asset_source"] for r in left_out} == {"coco128"}
 
     # ground truth for every derived asset
     texts = {r["asset_id"]: r for r in _rows(coco_wh, "document_texts", "derived_documents")}
@@ -95,7 +103,9 @@ def test_render_lands_balanced_assets_with_ground_truth_and_lineage(coco_wh: War
     assert Path(sources[0]["images_root"]).name == "derived"
 
 
-def test_every_derived_asset_round_trips_and_reruns_are_identical(coco_wh: Warehouse) -> None:
+def test_every_derived_asset_round_trips_and_reruns_are_identical(
+    coco_wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
     render_derived(coco_wh, per_type=6, seed=3)
     first = {
         r["asset_id"]
@@ -105,6 +115,22 @@ def test_every_derived_asset_round_trips_and_reruns_are_identical(coco_wh: Wareh
     trips = verify_round_trip(coco_wh)
     assert {t.asset_id for t in trips} == first
     assert all(t.is_identical for t in trips)
+    landed = {t: (coco_wh.landing / t / "derived_documents.parquet").read_bytes()
+              for t in ("assets", "asset_lineage", "document_texts")}
+    pngs = {p: p.stat().st_mtime_ns for p in coco_wh.derived.rglob("*.png")}
+    # unchanged inputs: nothing is drawn, nothing derived is re-landed, only the pool
+    def never(*args, **kwargs):  # noqa: ANN002, ANN003
+        raise AssertionError("an unchanged render was drawn again")
+
+    with monkeypatch.context() as m:
+        m.setattr(derive.doc_gen, "render_document", never)
+        m.setattr(derive.chart_gen, "render_chart", never)
+        report = render_derived(coco_wh, per_type=6, seed=3)
+    assert any("nothing drawn" in n for n in report.notes)
+    assert {t: (coco_wh.landing / t / "derived_documents.parquet").read_bytes()
+            for t in landed} == landed
+    assert {p: p.stat().st_mtime_ns for p in coco_wh.derived.rglob("*.png")} == pngs
+    assert len(_rows(coco_wh, "asset_pool", "balanced_pool")) == 18
     render_derived(coco_wh, per_type=6, seed=3)
     again = {
         r["asset_id"]

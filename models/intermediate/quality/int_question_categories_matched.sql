@@ -2,6 +2,10 @@
 -- question TEXT: the longest category term it contains (English on word boundaries,
 -- Chinese as a substring), so "hot dog" wins over "dog". One row per sample whose
 -- question names a category; the audits of both tasks use it.
+-- Linear: no pattern is built per row. The question is cut into candidate strings (for
+-- English every span from a word start to a word end, words being runs of [0-9a-z_] as
+-- regex \b sees them; for Chinese every substring up to the longest term) and the
+-- candidates are equality-joined to the terms.
 with
 
 samples as (
@@ -17,22 +21,125 @@ terms as (
 
 ),
 
+term_limits as (
+
+    select
+        coalesce(max(length(term)) filter (where term_language <> 'zh'), 0) as max_en_length,
+        coalesce(max(length(term)) filter (where term_language = 'zh'), 0) as max_zh_length
+
+    from terms
+
+),
+
+english_characters as (
+
+    select
+        sample_id,
+        text_lower,
+        position,
+        regexp_full_match(substring(text_lower, position, 1), '[0-9a-z_]') as is_word_character
+
+    from (
+        select
+            sample_id,
+            lower(question_text) as text_lower,
+            unnest(range(1, length(lower(question_text)) + 1)) as position
+        from samples
+    )
+
+),
+
+english_bounds as (
+
+    select
+        sample_id,
+        text_lower,
+        position,
+        is_word_character
+        and not coalesce(lag(is_word_character) over by_position, false) as is_word_start,
+        is_word_character
+        and not coalesce(lead(is_word_character) over by_position, false) as is_word_end
+
+    from english_characters
+    window by_position as (partition by sample_id order by position)
+
+),
+
+english_candidates as (
+
+    select
+        starts.sample_id,
+        substring(starts.text_lower, starts.position, ends.position - starts.position + 1)
+            as candidate
+
+    from english_bounds as starts
+    inner join english_bounds as ends
+        on ends.sample_id = starts.sample_id
+        and ends.position >= starts.position
+    cross join term_limits
+    where starts.is_word_start
+        and ends.is_word_end
+        and ends.position - starts.position < term_limits.max_en_length
+
+),
+
+chinese_candidates as (
+
+    select
+        sample_id,
+        substring(question_text, position, candidate_length) as candidate
+
+    from (
+        select
+            samples.sample_id,
+            samples.question_text,
+            unnest(range(1, length(samples.question_text) + 1)) as position
+        from samples
+    ) as characters
+    cross join term_limits
+    cross join lateral (
+        select unnest(range(1, term_limits.max_zh_length + 1)) as candidate_length
+    ) as lengths
+    where position + candidate_length - 1 <= length(question_text)
+
+),
+
 matched as (
 
     select
-        samples.sample_id,
-        terms.category_name
+        english_candidates.sample_id,
+        terms.category_name,
+        terms.term_length
 
-    from samples
+    from english_candidates
     inner join terms
-        on case terms.term_language
-            when 'zh' then contains(samples.question_text, terms.term)
-            else regexp_matches(lower(samples.question_text), '\b' || terms.term || '\b')
-        end
+        on terms.term = english_candidates.candidate
+        and terms.term_language <> 'zh'
+
+    union all
+
+    select
+        chinese_candidates.sample_id,
+        terms.category_name,
+        terms.term_length
+
+    from chinese_candidates
+    inner join terms
+        on terms.term = chinese_candidates.candidate
+        and terms.term_language = 'zh'
+
+),
+
+final as (
+
+    select
+        sample_id,
+        category_name
+
+    from matched
     qualify row_number() over (
-        partition by samples.sample_id order by terms.term_length desc, terms.category_name asc
-    ) = 1
+        partition by sample_id order by term_length desc, category_name) = 1
 
 )
 
-select * from matched
+select * from final
