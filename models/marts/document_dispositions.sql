@@ -1,8 +1,8 @@
 -- Every landed document image and what became of it: in the dataset (with its shipped
 -- sample count), or the reason it is not. No landed document leaves silently.
 --   in_dataset        at least one shipped sample is built on it
---   pool_excluded     the pool left it out and said why (asset_pool_exclusions, when that
---                     landed table exists: its reason is the evidence)
+--   pool_excluded     the pool left it out and said why (asset_pool_exclusions: its
+--                     reason is the evidence)
 --   pool_cap          not in the balanced pool, which is full (per_type documents)
 --   no_ground_truth   in the pool but its annotation did not land (see rejects)
 --   ocr_unusable      OCR reads too little of its text to supervise reading it
@@ -10,13 +10,6 @@
 --                     and nothing else could be said of it
 --   audit_failed      its samples were built and none passed the audit / review
 --   unexplained       none of the above: a bug (the build reports the count; must be 0)
-{%- set exclusions_glob = env_var('MMFACTORY_WAREHOUSE', 'warehouse')
-    ~ '/landing/asset_pool_exclusions/*.parquet' %}
-{%- set has_exclusions = false %}
-{%- if execute %}
-{%- set found = run_query("select count(*) from glob('" ~ exclusions_glob ~ "')") %}
-{%- set has_exclusions = found.columns[0].values()[0] > 0 %}
-{%- endif %}
 with
 
 assets as (
@@ -41,17 +34,12 @@ lineage as (
 
 exclusions as (
 
-    {%- if has_exclusions %}
-    -- w12's pool-exclusion table (asset_id, asset_type, source, reason)
-    select asset_id, any_value(reason) as exclusion_reason
-    from read_parquet('{{ exclusions_glob }}', union_by_name = true)
-    group by asset_id
-    {%- else %}
     select
-        null::varchar as asset_id,
-        null::varchar as exclusion_reason
-    where false
-    {%- endif %}
+        asset_id,
+        any_value(reason) as exclusion_reason
+
+    from {{ ref('stg_landing__asset_pool_exclusions') }}
+    group by asset_id
 
 ),
 

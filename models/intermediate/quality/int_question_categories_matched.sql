@@ -31,6 +31,17 @@ term_limits as (
 
 ),
 
+english_positions as (
+
+    select
+        sample_id,
+        lower(question_text) as text_lower,
+        unnest(range(1, length(lower(question_text)) + 1)) as position
+
+    from samples
+
+),
+
 english_characters as (
 
     select
@@ -39,13 +50,7 @@ english_characters as (
         position,
         regexp_full_match(substring(text_lower, position, 1), '[0-9a-z_]') as is_word_character
 
-    from (
-        select
-            sample_id,
-            lower(question_text) as text_lower,
-            unnest(range(1, length(lower(question_text)) + 1)) as position
-        from samples
-    )
+    from english_positions
 
 ),
 
@@ -69,38 +74,55 @@ english_candidates as (
 
     select
         starts.sample_id,
-        substring(starts.text_lower, starts.position, ends.position - starts.position + 1)
-            as candidate
+        substring(
+            starts.text_lower, starts.position, ends.position - starts.position + 1
+        ) as candidate
 
     from english_bounds as starts
     inner join english_bounds as ends
         on ends.sample_id = starts.sample_id
         and ends.position >= starts.position
     cross join term_limits
-    where starts.is_word_start
+    where
+        starts.is_word_start
         and ends.is_word_end
         and ends.position - starts.position < term_limits.max_en_length
+
+),
+
+chinese_positions as (
+
+    select
+        sample_id,
+        question_text,
+        unnest(range(1, length(question_text) + 1)) as position
+
+    from samples
+
+),
+
+candidate_lengths as (
+
+    select unnest(range(1, max_zh_length + 1)) as candidate_length
+    from term_limits
 
 ),
 
 chinese_candidates as (
 
     select
-        sample_id,
-        substring(question_text, position, candidate_length) as candidate
+        chinese_positions.sample_id,
+        substring(
+            chinese_positions.question_text,
+            chinese_positions.position,
+            candidate_lengths.candidate_length
+        ) as candidate
 
-    from (
-        select
-            samples.sample_id,
-            samples.question_text,
-            unnest(range(1, length(samples.question_text) + 1)) as position
-        from samples
-    ) as characters
-    cross join term_limits
-    cross join lateral (
-        select unnest(range(1, term_limits.max_zh_length + 1)) as candidate_length
-    ) as lengths
-    where position + candidate_length - 1 <= length(question_text)
+    from chinese_positions
+    cross join candidate_lengths
+    where
+        chinese_positions.position + candidate_lengths.candidate_length - 1
+        <= length(chinese_positions.question_text)
 
 ),
 
@@ -138,7 +160,9 @@ final as (
 
     from matched
     qualify row_number() over (
-        partition by sample_id order by term_length desc, category_name) = 1
+        partition by sample_id
+        order by term_length desc, category_name asc
+    ) = 1
 
 )
 
