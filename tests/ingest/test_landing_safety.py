@@ -443,7 +443,7 @@ def test_the_same_bytes_under_two_sources_are_one_asset(shared_datasets, wh, tmp
     second = tmp_path / "refcoco"
     shutil.copytree(images, second)
     land_coco(wh, second, ann, "b")
-    code = run_dbt(wh, ["build", "--select", "stg_landing__assets", "stg_landing__asset_locations",
+    code = run_dbt(wh, ["build", "--select", "+stg_landing__assets", "+stg_landing__asset_locations",
                         "--indirect-selection", "cautious"])
     assert code == 0
     with duckdb.connect(str(wh.database), read_only=True) as con:
