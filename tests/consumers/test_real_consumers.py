@@ -94,10 +94,13 @@ def test_our_smart_resize_is_qwen_vl_utils_smart_resize(height: int, width: int,
     real = real_smart_resize()
     if max(height, width) / min(height, width) > 200:
         return
+    # the same floor on both sides: qwen-vl-utils' default at factor 32 (IMAGE_MIN_TOKEN_NUM
+    # = 4 tokens of 32 x 32), and the 56 * 56 the Qwen2.5-VL profile uses at factor 28
+    min_pixels = 4 * factor * factor if factor == 32 else 3136
     for max_pixels in (1003520, 16384 * factor * factor):
-        assert our_smart_resize(height, width, factor=factor, max_pixels=max_pixels) == real(
-            height, width, factor, min_pixels=4 * factor * factor if factor == 32 else 3136,
-            max_pixels=max_pixels)
+        assert our_smart_resize(height, width, factor=factor, min_pixels=min_pixels,
+                                max_pixels=max_pixels) == real(
+            height, width, factor, min_pixels=min_pixels, max_pixels=max_pixels)
 
 
 def _half_up(v: float) -> int:
