@@ -285,6 +285,13 @@ def coco_to_qwen25vl(
     """
     boxes = _coco_boxes(x, y, w, h, width_px, height_px)
     resized, fits = _smart_resize_array(boxes.sides[0], boxes.sides[1])
+    return _pixels_on_resized(boxes, resized, fits)
+
+
+def _pixels_on_resized(boxes: _Boxes, resized: np.ndarray, fits: np.ndarray) -> pa.FixedSizeListArray:
+    """``[x1, y1, x2, y2]`` in pixels of the resized image (``resized``: rows of h', w'),
+    clamped to ``w' - 1`` / ``h' - 1``; NULL where the box is, or where the image does not
+    fit the resize (aspect ratio above 200)."""
     null_mask = boxes.null_mask
     if not fits.all():
         null_mask = ~fits if null_mask is None else null_mask | ~fits
@@ -471,11 +478,7 @@ def coco_to_qwen25vl_llamafactory(
     boxes = _coco_boxes(x, y, w, h, width_px, height_px)
     pre = _llamafactory_preresize(boxes.sides[0], boxes.sides[1])
     resized, fits = _smart_resize_array(pre[0], pre[1], max_pixels=QWEN25VL_PROCESSOR_MAX_PIXELS)
-    null_mask = boxes.null_mask
-    if not fits.all():
-        null_mask = ~fits if null_mask is None else null_mask | ~fits
-    q = _quantise(boxes, resized, resized - 1.0)
-    return _list4(_as_xyxy_rows(q), null_mask)
+    return _pixels_on_resized(boxes, resized, fits)
 
 
 # --------------------------------------------------------------------------------------

@@ -34,12 +34,18 @@ def wh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
 @pytest.fixture(scope="session")
 def built_warehouse(shared_datasets, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """A warehouse built once per test session by the real command, `mmfactory build`,
-    on the real data in ../shared (the same thing `make run` does)."""
+    on the real data in ../shared (the same thing `make run` does); a copy of the build
+    named by $MMFACTORY_TEST_REUSE_BUILD instead, when that is set (never in CI)."""
     import os
     import subprocess
     import sys
 
+    from tests.warehouses import REUSE_BUILD_ENV, scratch_copy
+
     root = tmp_path_factory.mktemp("built") / "warehouse"
+    reuse = os.environ.get(REUSE_BUILD_ENV)
+    if reuse:  # working on tests only: a copy of an existing build instead of a new one
+        return scratch_copy(Warehouse(Path(reuse)), root)
     env = {**os.environ, WAREHOUSE_ENV: str(root)}
     mmfactory = Path(sys.executable).parent / "mmfactory"
     proc = subprocess.run([str(mmfactory), "build"], env=env, capture_output=True, text=True,

@@ -11,38 +11,15 @@ import json
 import math
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from consumers import internvl, llamafactory, qwen3vl, swift
 from consumers.registry import CONSUMERS
 from lakehouse.taxonomy import export_profiles
+from tests.expectations.corrupt import read_jsonl
 
 SPLITS = ("train", "val", "smoke_test")
 NEW = ("qwen3vl", "internvl", "swift", "llamafactory_qwen25vl")
-
-
-@pytest.fixture(scope="module")
-def exports(built_warehouse) -> Path:
-    return built_warehouse.exports
-
-
-@pytest.fixture(scope="module")
-def sources(built_warehouse) -> dict[str, tuple[float, ...]]:
-    """grounding sample id -> (x, y, w, h, width, height) of its COCO source box."""
-    with duckdb.connect(str(built_warehouse.database), read_only=True) as con:
-        rows = con.execute("""
-            select s.sample_id, a.bbox_x_px, a.bbox_y_px, a.bbox_w_px, a.bbox_h_px,
-                   a.image_width_px, a.image_height_px
-            from samples as s
-            inner join int_annotations_normalized as a on a.annotation_id = s.annotation_id
-            where s.task_type = 'region_grounding'
-        """).fetchall()
-    return {r[0]: tuple(float(v) for v in r[1:]) for r in rows}
-
-
-def _records(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _iou(a: list[float], b: list[float]) -> float:
@@ -99,7 +76,7 @@ def test_every_box_parses_back_onto_its_source_box(exports, sources, profile) ->
     parse = CONSUMERS[profile].parse_boxes
     seen: set[str] = set()
     for split in SPLITS:
-        for record in _records(exports / profile / f"{split}.jsonl"):
+        for record in read_jsonl(exports / profile / f"{split}.jsonl"):
             if record["id"] not in sources:
                 continue
             x, y, bw, bh, w, h = sources[record["id"]]
@@ -122,7 +99,7 @@ def test_every_box_parses_back_onto_its_source_box(exports, sources, profile) ->
 
 
 def test_qwen3vl_answers_are_json_box_lists(exports) -> None:
-    for record in _records(exports / "qwen3vl" / "train.jsonl"):
+    for record in read_jsonl(exports / "qwen3vl" / "train.jsonl"):
         answer = record["conversations"][-1]["value"]
         if '"bbox_2d"' in answer:
             start, end = answer.index("[{"), answer.rindex("}]") + 2
@@ -134,13 +111,13 @@ def test_qwen3vl_answers_are_json_box_lists(exports) -> None:
 def test_internvl_records_carry_the_true_image_size(exports) -> None:
     from PIL import Image
 
-    for record in _records(exports / "internvl" / "val.jsonl"):
+    for record in read_jsonl(exports / "internvl" / "val.jsonl"):
         with Image.open(exports / "images" / record["image"]) as im:
             assert im.size == (record["width"], record["height"])
 
 
 def test_swift_placeholders_fill_in_the_objects_order(exports) -> None:
-    grounding = [r for r in _records(exports / "swift" / "train.jsonl") if r.get("objects")]
+    grounding = [r for r in read_jsonl(exports / "swift" / "train.jsonl") if r.get("objects")]
     assert grounding
     for record in grounding:
         rendered = swift.render(record)
@@ -173,7 +150,7 @@ def test_new_profiles_load_with_hf_datasets_offline(exports, relative, monkeypat
 
     path = exports / relative
     ds = datasets.load_dataset("json", data_files=str(path), split="train", cache_dir=str(tmp_path / "hf"))
-    assert ds.num_rows == len(_records(path))
+    assert ds.num_rows == len(read_jsonl(path))
     if "messages" in ds.column_names:
         assert ds[0]["messages"][0]["role"] == "user"
         with_objects = [o for o in ds["objects"] if o]
@@ -185,10 +162,10 @@ def test_new_profiles_load_with_hf_datasets_offline(exports, relative, monkeypat
 # ---- each new rule catches a deliberately broken record ----------------------------
 
 def _first_grounding(path: Path, key: str) -> dict:
-    return next(r for r in _records(path) if key in json.dumps(r, ensure_ascii=False))
+    return next(r for r in read_jsonl(path) if key in json.dumps(r, ensure_ascii=False))
 
 
-def test_qwen3vl_rules_catch_broken_records(exports) -> None:
+def test_qwen3vl_rules_catch_brokenread_jsonl(exports) -> None:
     record = _first_grounding(exports / "qwen3vl" / "train.jsonl", "bbox_2d")
     assert qwen3vl.check_record(record) == []
     cases = {}
@@ -200,7 +177,7 @@ def test_qwen3vl_rules_catch_broken_records(exports) -> None:
         assert qwen3vl.check_record(broken), f"not caught: {name}"
 
 
-def test_internvl_rules_catch_broken_records(exports) -> None:
+def test_internvl_rules_catch_brokenread_jsonl(exports) -> None:
     images = exports / "images"
     record = _first_grounding(exports / "internvl" / "train.jsonl", "<box>")
     assert internvl.check_record(record, images) == []
@@ -214,7 +191,7 @@ def test_internvl_rules_catch_broken_records(exports) -> None:
         assert internvl.check_record(broken, images), f"not caught: {name}"
 
 
-def test_swift_rules_catch_broken_records(exports) -> None:
+def test_swift_rules_catch_brokenread_jsonl(exports) -> None:
     images = exports / "images"
     record = _first_grounding(exports / "swift" / "train.jsonl", "<bbox>")
     assert swift.check_record(record, images) == []

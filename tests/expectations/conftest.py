@@ -4,7 +4,6 @@ with)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -12,24 +11,15 @@ import pytest
 from lakehouse.settings import Warehouse
 from tests.expectations.corrupt import copy_warehouse, reseal
 
-# For working on the contracts only: point this at an existing build to skip the ~30 s
-# build (it is copied, never modified). CI does not set it and builds for real.
-REUSE_BUILD_ENV = "MMFACTORY_TEST_REUSE_BUILD"
-
 
 @pytest.fixture(scope="session")
-def reported_warehouse(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+def reported_warehouse(built_warehouse: Warehouse) -> Warehouse:
     """The session's real build (`mmfactory build` on ../shared) with `mmfactory report`'s
     files written, as `make run` leaves it."""
     from mmfactory.reports import write_report
 
-    reuse = os.environ.get(REUSE_BUILD_ENV)
-    if reuse:
-        wh = copy_warehouse(Warehouse(Path(reuse)), tmp_path_factory.mktemp("reused") / "warehouse")
-    else:
-        wh = request.getfixturevalue("built_warehouse")
-    write_report(wh)
-    return wh
+    write_report(built_warehouse)
+    return built_warehouse
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,13 @@ import textwrap
 import time
 from pathlib import Path
 
-from lakehouse.lock import WarehouseBusy, acquire_writer, check_readable, clean_leftovers, release_writer
+from lakehouse.lock import (
+    WarehouseBusy,
+    acquire_writer,
+    check_readable,
+    clean_leftovers,
+    release_writer,
+)
 from lakehouse.settings import PROJECT_ROOT, Warehouse
 from tests.ingest.landing_cases import cli
 

@@ -18,28 +18,24 @@ marts need), then:
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from lakehouse.settings import WAREHOUSE_ENV, Warehouse
+from lakehouse.settings import Warehouse
 from quality.chair_synonyms import DEFAULT_CHAIR_SYNONYMS, land_chair_synonyms
 from quality.failure_library import record_failures
 from quality.review_verdicts import import_verdicts
 from tests.conftest import COCO128_ANNOTATIONS, COCO128_IMAGES
 from tests.quality.test_visual_audit import red_box_edges
+from tests.warehouses import run_mmfactory
 
 QUALITY_MODELS = ["path:models/staging/quality", "path:models/intermediate/quality", "path:models/marts/quality"]
 
 
 def _mmfactory(wh: Warehouse, tmp: Path, *args: str) -> None:
-    env = {**os.environ, WAREHOUSE_ENV: str(wh.root)}
-    exe = Path(sys.executable).parent / "mmfactory"
-    proc = subprocess.run([str(exe), *args], env=env, capture_output=True, text=True, timeout=900)
+    proc = run_mmfactory(wh, *args)
     assert proc.returncode == 0, f"mmfactory {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
 
 

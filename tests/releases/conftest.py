@@ -3,46 +3,24 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from lakehouse.settings import WAREHOUSE_ENV, Warehouse
-from tests.expectations.conftest import REUSE_BUILD_ENV
-from tests.expectations.corrupt import copy_warehouse
-
-MMFACTORY = Path(sys.executable).parent / "mmfactory"
+from lakehouse.settings import Warehouse
+from tests.warehouses import scratch_copy as copy_for_rebuild
 
 
 @pytest.fixture(scope="session")
-def release_source(request: pytest.FixtureRequest) -> Warehouse:
-    """The build the release tests copy: the session's `built_warehouse`, or (for working
-    on these tests only) the build named by $MMFACTORY_TEST_REUSE_BUILD, never modified."""
-    reuse = os.environ.get(REUSE_BUILD_ENV)
-    return Warehouse(Path(reuse)) if reuse else request.getfixturevalue("built_warehouse")
+def release_source(built_warehouse: Warehouse) -> Warehouse:
+    """The build the release tests copy: the session's `built_warehouse`, never modified."""
+    return built_warehouse
 
 
 def scratch_copy(src: Warehouse, dst_root: Path) -> Warehouse:
-    """A copy of ``src`` that can be rebuilt: database, exports (image links kept) and the
-    landing zone, without any takedown or release landed in the source."""
-    wh = copy_warehouse(src, dst_root)
-    shutil.copytree(src.landing, wh.landing, symlinks=True)
-    for table in ("takedowns", "release_manifests"):
-        for path in (wh.landing / table).glob("*.parquet"):
-            if path.name != "_schema.parquet":
-                path.unlink()
-    return wh
-
-
-def run_mmfactory(wh: Warehouse, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    """Run ``mmfactory ARGS`` against warehouse ``wh``; returns the finished process."""
-    env = {**os.environ, WAREHOUSE_ENV: str(wh.root)}
-    return subprocess.run([str(MMFACTORY), *args], env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    """A copy of ``src`` that can be rebuilt, without any takedown or release landed in it."""
+    return copy_for_rebuild(src, dst_root, drop_tables=("takedowns", "release_manifests"))
 
 
 def ok(proc: subprocess.CompletedProcess) -> subprocess.CompletedProcess:

@@ -14,7 +14,8 @@ import duckdb
 import pytest
 
 from lakehouse.settings import PROJECT_ROOT, Warehouse
-from tests.releases.conftest import ok, record_ids, run_mmfactory, scratch_copy
+from tests.releases.conftest import ok, record_ids, scratch_copy
+from tests.warehouses import run_mmfactory
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,8 @@ import pytest
 from lakehouse.landing import landed_files
 from lakehouse.settings import Warehouse
 from tests.conftest import COCO128_ANNOTATIONS, COCO128_IMAGES
-from tests.releases.conftest import ok, record_ids, run_mmfactory, scratch_copy
+from tests.releases.conftest import ok, record_ids, scratch_copy
+from tests.warehouses import run_mmfactory
 
 # the takedown's own ledgers: they name the hashes by design (never the content)
 LEDGERS = {"stg_landing__takedowns", "int_assets_taken_down", "stg_landing__release_manifests",

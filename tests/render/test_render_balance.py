@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from render.balance import BEYOND_PER_TYPE, DEFAULT_PER_TYPE, NO_USABLE_ANNOTATION, plan_balance, ranked
+from render.balance import (
+    BEYOND_PER_TYPE,
+    DEFAULT_PER_TYPE,
+    NO_USABLE_ANNOTATION,
+    plan_balance,
+    ranked,
+)
 
 GENERAL = [f"g{i:03d}" for i in range(20)]
 DOCS = [f"d{i}" for i in range(5)]

@@ -5,7 +5,6 @@ free loopback port, and the system Chromium driven by Playwright."""
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,44 +17,24 @@ from pathlib import Path
 import pytest
 
 from lakehouse.settings import PROJECT_ROOT, WAREHOUSE_ENV, Warehouse
-from tests.expectations.corrupt import copy_warehouse
+from tests.warehouses import scratch_copy
 
 CHROMIUM = Path(os.environ.get("MMFACTORY_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
-# as in tests/expectations/conftest.py: an existing build to copy instead of the session's
-REUSE_BUILD_ENV = "MMFACTORY_TEST_REUSE_BUILD"
 ARTEFACTS = Path(os.environ.get("MMFACTORY_TEST_ARTEFACTS", PROJECT_ROOT / "test-artefacts"))
 
 
-def scratch_copy(src: Warehouse, root: Path) -> Warehouse:
-    """A copy of a built warehouse that can be landed into and rebuilt on its own: the
-    DuckDB file and exports (``copy_warehouse``) plus the landing zone and derived files."""
-    wh = copy_warehouse(src, root)
-    shutil.copytree(src.landing, wh.landing)
-    if src.derived.exists():
-        shutil.copytree(src.derived, wh.derived, symlinks=True)
-    return wh
-
-
 @pytest.fixture(scope="module")
-def review_warehouse(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    """A scratch copy of the session's real build (or of $MMFACTORY_TEST_REUSE_BUILD)."""
-    reuse = os.environ.get(REUSE_BUILD_ENV)
-    src = Warehouse(Path(reuse)) if reuse else request.getfixturevalue("built_warehouse")
-    return scratch_copy(src, tmp_path_factory.mktemp("review") / "warehouse")
+def review_warehouse(built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """A scratch copy of the session's real build."""
+    return scratch_copy(built_warehouse, tmp_path_factory.mktemp("review") / "warehouse")
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def mmfactory(wh: Warehouse, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-    env = {**os.environ, WAREHOUSE_ENV: str(wh.root)}
-    exe = Path(sys.executable).parent / "mmfactory"
-    return subprocess.run([str(exe), *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,8 @@ from lakehouse.landing import landed_files
 from lakehouse.settings import WAREHOUSE_ENV, Warehouse
 from lakehouse.tables.quality import FAILURE_LIBRARY_TABLE, REVIEW_VERDICTS_TABLE
 from review.state import read_states
-from tests.review.conftest import ARTEFACTS, mmfactory
+from tests.review.conftest import ARTEFACTS
+from tests.warehouses import run_mmfactory
 
 GEOMETRY_JS = """() => [...document.querySelectorAll('figure.figure')].map((figure) => {
   const img = figure.querySelector('img.sample-image');
@@ -269,7 +270,7 @@ def rebuilt(review_warehouse: Warehouse, rejected_in_browser, dual_review, label
     sample_id = rejected_in_browser["sample_id"]
     before = {"final": sample_id in (wh.exports / "final_llava_dataset.jsonl").read_text(encoding="utf-8"),
               "samples": _sql(wh, "select count(*) from samples where sample_id = ?", [sample_id])[0][0]}
-    proc = mmfactory(wh, "build", "--no-land", timeout=1500)
+    proc = run_mmfactory(wh, "build", "--no-land", timeout=1500)
     assert proc.returncode == 0, f"rebuild failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-3000:]}"
     return {"before": before, "build": proc}
 

@@ -1,0 +1,42 @@
+"""Helpers the tests share to work on real warehouses: run the real command against one,
+and copy a built one so a test can land into it and rebuild it on its own."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from lakehouse.settings import WAREHOUSE_ENV, Warehouse
+from tests.expectations.corrupt import copy_warehouse
+
+MMFACTORY = Path(sys.executable).parent / "mmfactory"
+
+REUSE_BUILD_ENV = "MMFACTORY_TEST_REUSE_BUILD"
+"""For working on tests only: point this at an existing build and the session copies it
+instead of building (the build itself is never modified). CI does not set it."""
+
+
+def run_mmfactory(wh: Warehouse, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    """Run ``mmfactory ARGS`` against warehouse ``wh``; returns the finished process."""
+    env = {**os.environ, WAREHOUSE_ENV: str(wh.root)}
+    return subprocess.run([str(MMFACTORY), *args], env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def scratch_copy(src: Warehouse, root: Path, drop_tables: Sequence[str] = ()) -> Warehouse:
+    """A copy of a built warehouse that can be landed into and rebuilt on its own: the
+    DuckDB file and exports (``copy_warehouse``), the landing zone and the derived files,
+    without the landed files of ``drop_tables`` (their schema files stay)."""
+    wh = copy_warehouse(src, root)
+    shutil.copytree(src.landing, wh.landing, symlinks=True)
+    if src.derived.exists():
+        shutil.copytree(src.derived, wh.derived, symlinks=True)
+    for table in drop_tables:
+        for path in (wh.landing / table).glob("*.parquet"):
+            if path.name != "_schema.parquet":
+                path.unlink()
+    return wh
