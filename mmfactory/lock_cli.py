@@ -4,7 +4,10 @@ Writers (``land``, ``render``, ``ocr``, ``build``, ``dbt``, ``generate``, ``revi
 ``report``) take the warehouse's lock before they start, and clean what a killed run left
 behind; a second writer exits 2 at once, naming the holder. Readers (``check``,
 ``summary``) wait up to ``MMFACTORY_READ_WAIT_S`` seconds (default 0) for a writer to
-finish, else exit 2 saying the warehouse is busy. See ``lakehouse/lock.py``.
+finish, else exit 2 saying the warehouse is busy. ``review serve`` takes no lock: it runs
+for hours while builds come and go, reads through short read-only connections, and lands
+each verdict as a new file of its own that no other writer replaces; ``review export`` is
+a reader. See ``lakehouse/lock.py``.
 """
 
 from __future__ import annotations
@@ -18,16 +21,29 @@ from rich.console import Console
 from lakehouse.lock import WarehouseBusy, acquire_writer, check_readable, release_writer
 from lakehouse.settings import warehouse
 
-READERS = frozenset({"check", "summary"})
+READERS = frozenset({"check", "summary", "review export"})
+UNLOCKED = frozenset({"review serve"})
 READ_WAIT_ENV = "MMFACTORY_READ_WAIT_S"
 
 err = Console(stderr=True)
+
+
+def _command_path(command: str) -> str:
+    """``command`` with its subcommand when it is a group (``review serve``), from argv."""
+    args = sys.argv[1:]
+    if command not in args:
+        return command
+    rest = [a for a in args[args.index(command) + 1:] if not a.startswith("-")]
+    return f"{command} {rest[0]}" if command == "review" and rest else command
 
 
 def guard(ctx: typer.Context) -> None:
     """mmfactory: image assets in, trainer-ready VLM samples out."""
     command = ctx.invoked_subcommand
     if command is None or ctx.resilient_parsing or "--help" in sys.argv[1:]:
+        return
+    command = _command_path(command)
+    if command in UNLOCKED:
         return
     wh = warehouse()
     try:

@@ -19,4 +19,6 @@ located as (
 
 )
 
+-- a taken-down asset has no location either (macros/takedowns.sql)
 select * from located
+where {{ not_taken_down('asset_id') }}
