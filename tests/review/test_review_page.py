@@ -25,6 +25,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from expectations.suites import CHECK_COUNT
 from lakehouse.landing import landed_files
 from lakehouse.settings import WAREHOUSE_ENV, Warehouse
 from lakehouse.tables.quality import FAILURE_LIBRARY_TABLE, REVIEW_VERDICTS_TABLE
@@ -352,7 +353,7 @@ def test_rebuild_takes_the_rejected_sample_out_and_into_the_failure_library(rebu
     assert [(r["error_type"], r["flag_sources"]) for r in library] == [("grounding_offset", ["review"])]
     assert _sql(wh, "select review_status, is_shippable from manual_review_samples where sample_id = ?",
                 [sample_id]) == [("rejected", False)]
-    assert "Project checks: 11 / 11 PASS" in rebuilt["build"].stdout
+    assert f"Project checks: {CHECK_COUNT} / {CHECK_COUNT} PASS" in rebuilt["build"].stdout
 
 
 def test_rebuild_keeps_disagreements_out_until_arbitrated(rebuilt, dual_review, label_studio, review_warehouse):
