@@ -13,6 +13,14 @@ end
 {%- endmacro %}
 
 
+{#- A count with its noun in agreement: "1 person", "3 people", "1 pair of skis". `singular`
+    and `plural` are the phrases (stg_seeds__coco_category_names, or en_plural() for a name
+    the seed does not know). -#}
+{% macro en_count(n, singular, plural) -%}
+({{ n }}::varchar || ' ' || case when {{ n }} = 1 then {{ singular }} else {{ plural }} end)
+{%- endmacro %}
+
+
 {#- Upper-case the first character (for a sentence that starts with a referent). -#}
 {% macro capitalize_first(text) -%}
 (upper(left({{ text }}, 1)) || substr({{ text }}, 2))

@@ -1,4 +1,5 @@
-"""dbt-duckdb plugin registering the bbox conversions of :mod:`python_udfs.boxes` as UDFs.
+"""dbt-duckdb plugin registering the functions of :mod:`python_udfs.boxes` and
+:mod:`python_udfs.grammar` as UDFs.
 
 Profile (``profiles.yml``)::
 
@@ -18,6 +19,9 @@ NULL results; DuckDB's default handling would reject any NULL a UDF returns):
 * ``bbox_coco_to_qwen25vl_llamafactory(...)`` -> ``INTEGER[4]`` (LLaMA-Factory's resize)
 * ``bbox_coco_to_rel1000(...)`` -> ``INTEGER[4]`` ([x1, y1, x2, y2] on 0..1000)
 * ``bbox_coco_to_pixels(...)`` -> ``DOUBLE[4]`` ([x1, y1, x2, y2] raw pixels, 2 decimals)
+
+and the English helpers of :mod:`python_udfs.grammar` (``en_plural``, ``en_with_article``,
+``en_number_word``).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import duckdb
 import pyarrow as pa
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from python_udfs import boxes
+from python_udfs import boxes, grammar
 
 _COCO_ARGS = ["DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "INTEGER", "INTEGER"]
 _GRID_ARGS = ["INTEGER"] * 6
@@ -42,6 +46,9 @@ UDFS: dict[str, tuple[Callable[..., pa.Array], list[str], str]] = {
                                            boxes.QWEN25VL_SQL_TYPE),
     "bbox_coco_to_rel1000": (boxes.coco_to_rel1000_xyxy, _COCO_ARGS, boxes.REL1000_SQL_TYPE),
     "bbox_coco_to_pixels": (boxes.coco_to_pixels_xyxy, _COCO_ARGS, boxes.PIXELS_SQL_TYPE),
+    "en_plural": (grammar.plural, ["VARCHAR"], "VARCHAR"),
+    "en_with_article": (grammar.article, ["VARCHAR"], "VARCHAR"),
+    "en_number_word": (grammar.number_words, ["BIGINT"], "VARCHAR"),
 }
 """SQL name -> (python function, argument types, return type)."""
 
@@ -64,7 +71,7 @@ def register_udfs(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 class Plugin(BasePlugin):
-    """dbt-duckdb plugin: ``configure_connection`` registers the bbox UDFs."""
+    """dbt-duckdb plugin: ``configure_connection`` registers the UDFs of :data:`UDFS`."""
 
     def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
         register_udfs(conn)

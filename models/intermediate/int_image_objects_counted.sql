@@ -72,7 +72,9 @@ named as (
 
     select
         positioned.*,
-        coalesce(names.category_name_plural_en, positioned.category_name || 's')
+        coalesce(names.category_name_singular_en, positioned.category_name)
+            as category_name_singular_en,
+        coalesce(names.category_name_plural_en, en_plural(positioned.category_name))
             as category_name_plural_en,
         coalesce(names.category_name_zh, positioned.category_name) as category_name_zh,
         coalesce(names.measure_word_zh, '个') as measure_word_zh,
