@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,20 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, Any, str | None]]:
             except json.JSONDecodeError as exc:
                 yield index, None, f"line is not JSON ({exc.msg})"
             index += 1
+
+
+def check_jsonl(
+    path: Path,
+    check_record: Callable[[Any, Path | None], list[str]],
+    image_folder: Path | None = None,
+) -> list[Violation]:
+    """Every violation of a JSON-lines file: a line that is not JSON, or what the trainer's
+    ``check_record(record, image_folder)`` says of the record on it."""
+    out: list[Violation] = []
+    for i, record, error in read_jsonl(path):
+        rules = [error] if error else check_record(record, image_folder)
+        out += [Violation(str(path), i, record_id(record), rule) for rule in rules]
+    return out
 
 
 def record_id(record: Any) -> str | None:

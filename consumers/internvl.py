@@ -12,13 +12,12 @@ from typing import Any
 
 from consumers.common import (
     Violation,
+    check_jsonl,
     check_turns,
     gpt_texts,
     missing_images,
     numbers,
     placeholder_counts,
-    read_jsonl,
-    record_id,
     turns,
 )
 
@@ -85,8 +84,5 @@ def check_record(record: Any, image_folder: Path | None = None) -> list[str]:
 
 
 def check_file(path: Path, image_folder: Path | None = None) -> list[Violation]:
-    out: list[Violation] = []
-    for i, record, error in read_jsonl(path):
-        rules = [error] if error else check_record(record, image_folder)
-        out += [Violation(str(path), i, record_id(record), rule) for rule in rules]
-    return out
+    """Every violation in a JSON-lines export file of this trainer."""
+    return check_jsonl(path, check_record, image_folder)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from consumers import qwen
-from consumers.common import Violation, gpt_texts, read_jsonl, record_id
+from consumers.common import Violation, check_jsonl, gpt_texts
 
 GRID_MAX = 1000
 IMAGE_FACTOR = 32  # patch 16 x spatial merge 2: Qwen3-VL resizes to multiples of 32
@@ -58,8 +58,5 @@ def check_record(record: Any, image_folder: Path | None = None) -> list[str]:
 
 
 def check_file(path: Path, image_folder: Path | None = None) -> list[Violation]:
-    out: list[Violation] = []
-    for i, record, error in read_jsonl(path):
-        rules = [error] if error else check_record(record, image_folder)
-        out += [Violation(str(path), i, record_id(record), rule) for rule in rules]
-    return out
+    """Every violation in a JSON-lines export file of this trainer."""
+    return check_jsonl(path, check_record, image_folder)

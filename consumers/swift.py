@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from consumers.common import IMAGE_TOKEN, Violation, missing_images, read_jsonl, record_id
+from consumers.common import IMAGE_TOKEN, Violation, check_jsonl, missing_images
 
 ROLES = frozenset({"system", "user", "assistant", "tool_call", "tool_response", "tool"})
 REF = "<ref-object>"
@@ -109,8 +109,5 @@ def check_record(record: Any, image_folder: Path | None = None) -> list[str]:
 
 
 def check_file(path: Path, image_folder: Path | None = None) -> list[Violation]:
-    out: list[Violation] = []
-    for i, record, error in read_jsonl(path):
-        rules = [error] if error else check_record(record, image_folder)
-        out += [Violation(str(path), i, record_id(record), rule) for rule in rules]
-    return out
+    """Every violation in a JSON-lines export file of this trainer."""
+    return check_jsonl(path, check_record, image_folder)
