@@ -9,9 +9,10 @@ Out: the request's ``CallOutcome``, whose ``endpoint`` names the endpoint of its
   endpoint at its limit takes nothing more, so a fast endpoint, freeing its slots sooner,
   takes proportionally more requests.
 - Retries: an attempt that failed (connection error, timeout, 5xx, 429) is tried again on
-  an endpoint this request has not failed on yet, at once; only when every usable
-  endpoint already failed it does the request back off (as a single endpoint does). At
-  most ``max_attempts`` attempts in all, whatever the endpoints.
+  an endpoint this request has not failed on yet, without backoff (waiting for a free slot
+  there if need be); only when every endpoint in service already failed it does the
+  request back off (as a single endpoint does) and try them again. At most
+  ``max_attempts`` attempts in all, whatever the endpoints.
 - Health (circuit breaker): ``endpoint_max_failures`` connection errors / timeouts / 5xx
   in a row set an endpoint aside for ``endpoint_cooldown_s``; after that one request at a
   time probes it: an answer puts it back in service, a failure sets it aside again. Any
@@ -150,11 +151,15 @@ class EndpointPool:
 
     # -- choosing and releasing an endpoint -------------------------------------------
     def _pick(self, avoid: set[int], now: float) -> tuple[int, EndpointState] | None:
-        free = [
-            (i, s) for i, s in enumerate(self.states) if s.in_flight < s.capacity(now)
+        """The free endpoint to use now, or None (wait). An endpoint in ``avoid`` is used only
+        when every endpoint outside it is set aside: a busy fresh one is worth the wait."""
+        usable = [i for i, s in enumerate(self.states) if s.is_usable(now)]
+        allowed = [i for i in usable if i not in avoid] or usable
+        candidates = [
+            (i, self.states[i])
+            for i in allowed
+            if self.states[i].in_flight < self.states[i].capacity(now)
         ]
-        fresh = [(i, s) for i, s in free if i not in avoid]
-        candidates = fresh or free
         if not candidates:
             return None
         return min(
@@ -169,7 +174,7 @@ class EndpointPool:
     def acquire(self, avoid: set[int] | None = None) -> _Slot | None:
         """A slot on the best endpoint (waiting while all are busy); None if all are set aside.
 
-        ``avoid``: indexes of endpoints this request failed on; used only if no other is free.
+        ``avoid``: indexes of endpoints this request failed on (see ``_pick``).
         """
         avoid = avoid or set()
         with self._cond:
