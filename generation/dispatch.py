@@ -36,6 +36,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Self
 
+from openai import DefaultHttpxClient
+
 from generation.client import HTTP_ERROR, Attempt, CallOutcome, ChatClient, RateLimiter
 from generation.config import GenerationConfig, SamplingParams
 from generation.endpoints import Endpoint
@@ -119,10 +121,15 @@ class EndpointPool:
         self._clock = clock
         self._cond = threading.Condition()
         limiter = RateLimiter(cfg.rate_limit_rps)
+        endpoints = cfg.all_endpoints
+        # one connection pool for all endpoints (the openai client's own, with its limits)
+        self._http = DefaultHttpxClient() if len(endpoints) > 1 else None
         self.states: list[EndpointState] = []
-        for ep in cfg.all_endpoints:
+        for ep in endpoints:
             ep_cfg = replace(cfg, base_url=ep.url, api_key=ep.api_key, endpoints=())
-            client = ChatClient(ep_cfg, self.scrubber, sleep=sleep, limiter=limiter)
+            client = ChatClient(
+                ep_cfg, self.scrubber, sleep=sleep, limiter=limiter, http_client=self._http
+            )
             self.states.append(EndpointState(ep, client, ep.concurrency or cfg.concurrency))
 
     @property
@@ -139,9 +146,11 @@ class EndpointPool:
             ]
 
     def close(self) -> None:
-        """Close every endpoint's connection pool."""
+        """Close the connection pool(s)."""
         for s in self.states:
             s.client.close()
+        if self._http is not None:
+            self._http.close()
 
     def __enter__(self) -> Self:
         return self
