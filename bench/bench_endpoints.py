@@ -11,7 +11,7 @@ process (as model servers would), so their Python work does not compete with the
 for the GIL. The last line, "mixed", uses endpoints of four different speeds.
 
     .venv/bin/python bench/bench_endpoints.py [--latency-ms 200] [--concurrency 4]
-        [--rounds 16] [--levels 1,2,4] [--mixed-ms 100,200,400,800] [--repeat 1]
+        [--rounds 32] [--levels 1,2,4] [--mixed-ms 100,200,400,800] [--repeat 1]
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=4, help="slots per endpoint")
     ap.add_argument("--levels", default="1,2,4", help="numbers of equal-speed endpoints")
     ap.add_argument("--mixed-ms", default="100,200,400,800", help="latencies of the mixed line")
-    ap.add_argument("--rounds", type=int, default=16, help="requests = rounds x all slots")
+    ap.add_argument("--rounds", type=int, default=32, help="requests = rounds x all slots")
     ap.add_argument("--repeat", type=int, default=1, help="runs per line; the best is shown")
     args = ap.parse_args()
     logging.getLogger("mmfactory.generation").setLevel(logging.ERROR)  # no "no price" warnings
