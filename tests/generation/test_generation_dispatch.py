@@ -260,3 +260,59 @@ def test_every_endpoint_set_aside_fails_the_attempt_at_once() -> None:
     outcome = pool.complete([{"role": "user", "content": "x"}], "m", SamplingParams(), "h" * 64)
     assert outcome.status == HTTP_ERROR and outcome.error == ALL_SET_ASIDE
     assert outcome.attempts == pool.cfg.max_attempts
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_an_endpoint_down_at_the_start_is_set_aside_then_used_once_it_is_up(
+    wh, prices_csv
+) -> None:
+    port = _free_port()  # nothing listens here yet
+    late = FakeChatServer(latency_s=0.02, port=port)
+    with FakeChatServer(latency_s=0.05) as up:
+        cfg = config_from_env(
+            env={},
+            base_url=[f"http://127.0.0.1:{port}/v1", up.base_url],
+            model=TEST_MODEL,
+            concurrency=2,
+            batch_size=8,
+            max_attempts=3,
+            backoff_base_s=0.01,
+            backoff_max_s=0.05,
+            timeout_s=5.0,
+            prices_path=prices_csv,
+            endpoint_max_failures=2,
+            endpoint_cooldown_s=0.3,
+        )
+        pool = EndpointPool(cfg)
+        down = pool.states[0]
+
+        def start_when_set_aside() -> None:
+            for _ in range(500):
+                if down.times_set_aside:
+                    late.start()
+                    return
+                threading.Event().wait(0.01)
+
+        starter = threading.Thread(target=start_when_set_aside)
+        starter.start()
+        requests = _requests(60, tag="late-")
+        try:
+            report = run_requests(requests, cfg, stage="recaption", wh=wh, client=pool)
+        finally:
+            starter.join()
+            pool.close()
+            late.stop()
+        assert report.n_ok == 60
+        answered_by = _answered_once([late, up], {r.request_hash for r in requests})
+    assert down.times_set_aside >= 1 and down.set_aside_until is None  # back in service
+    came_back = sum(1 for url in answered_by.values() if url == late.base_url)
+    assert came_back > 0, "the endpoint was never used again after its cool-down"
+    rows = read_landed(wh, GENERATIONS).to_pylist()
+    assert {r["request_hash"]: r["base_url"] for r in rows} == answered_by

@@ -13,7 +13,10 @@ from generation.cli import generate_app
 from generation.config import ConfigError, config_from_env
 from generation.store import GENERATIONS, read_landed
 from tests.generation.fake_server import FakeChatServer
-from tests.generation.test_generation_lakehouse_cli import build_lakehouse, images_root  # noqa: F401
+from tests.generation.test_generation_lakehouse_cli import (  # noqa: F401 - a fixture
+    build_lakehouse,
+    images_root,
+)
 from tests.generation.testkit import TEST_MODEL
 
 
@@ -131,3 +134,32 @@ def test_cli_over_two_endpoints_and_a_bad_file(
     path.write_text("http://a/v1 speed=fast\n")
     result = CliRunner().invoke(generate_app, ["recaption", "--endpoints", str(path)])
     assert result.exit_code == 2 and "unknown option 'speed'" in " ".join(result.output.split())
+
+
+def test_each_endpoint_gets_its_own_key_and_no_key_lands(
+    wh, api_key, tmp_path, monkeypatch, prices_csv
+) -> None:
+    from generation.runner import run_requests
+    from tests.generation.test_generation_dispatch import _requests
+
+    other_key = "sk-other-endpoint-" + "7" * 24
+    monkeypatch.setenv("OTHER_KEY", other_key)
+    with (
+        FakeChatServer(api_key=api_key) as a,
+        FakeChatServer(api_key=other_key, responder=lambda call: f"echo {other_key}") as b,
+    ):
+        path = tmp_path / "endpoints.txt"
+        path.write_text(f"{a.base_url}\n{b.base_url} api_key_env=OTHER_KEY model=served-name\n")
+        cfg = config_from_env(
+            endpoints_file=path, model=TEST_MODEL, concurrency=2, prices_path=prices_csv
+        )
+        report = run_requests(_requests(12, tag="keys-"), cfg, stage="recaption", wh=wh)
+        assert report.n_ok == 12  # a 401 on either server would be an http_error
+        assert a.outcomes() == {"ok": a.n_calls} and b.outcomes() == {"ok": b.n_calls}
+        assert a.n_calls and b.n_calls
+        assert {c.model for c in a.calls} == {TEST_MODEL}
+        assert {c.model for c in b.calls} == {"served-name"}  # the endpoint's own name
+    rows = read_landed(wh, GENERATIONS).to_pylist()
+    assert {r["model"] for r in rows} == {TEST_MODEL}  # the run's name lands, as in the key
+    landed = repr(rows)
+    assert api_key not in landed and other_key not in landed and "[REDACTED]" in landed
