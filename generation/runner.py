@@ -9,11 +9,15 @@ Resume: every request's hash is computed first; those with a ``status='ok'`` row
 landed ``generations`` are dropped before any call, so a second run makes zero calls and a
 killed run resumes where it stopped; failed requests are called again. What a kill can
 lose: the results held in memory and not yet flushed (at most ``batch_size - 1`` answered
-calls) plus the calls on the wire (at most ``concurrency``; up to as many more are queued
-but not started). Those were paid and will be paid again on resume: keep ``batch_size``
+calls) plus the calls on the wire (at most ``concurrency``, or the sum of the endpoints'
+limits with several endpoints; up to as many more are queued but not started). Those were paid and will be paid again on resume: keep ``batch_size``
 small when calls are expensive. Ctrl-C (KeyboardInterrupt, and SIGTERM in the CLI) and a
 budget stop lose nothing: no new call starts, calls in flight finish, everything answered
 is landed (a second Ctrl-C abandons the calls still in flight).
+
+Several endpoints (``cfg.all_endpoints``): the calls are spread by ``dispatch.EndpointPool``;
+a request is still landed once, by the call that ended it, with that endpoint's URL in
+``base_url``.
 
 One run per (warehouse, stage) at a time: a lock file under ``landing/generations/``
 stops a second concurrent run of the same stage from paying for the same requests twice.
