@@ -10,8 +10,9 @@ landed ``generations`` are dropped before any call, so a second run makes zero c
 killed run resumes where it stopped; failed requests are called again. What a kill can
 lose: the results held in memory and not yet flushed (at most ``batch_size - 1`` answered
 calls) plus the calls on the wire (at most ``concurrency``, or the sum of the endpoints'
-limits with several endpoints; up to as many more are queued but not started). Those were paid and will be paid again on resume: keep ``batch_size``
-small when calls are expensive. Ctrl-C (KeyboardInterrupt, and SIGTERM in the CLI) and a
+limits with several endpoints; up to as many more are queued but not started). Those
+were paid and will be paid again on resume: keep ``batch_size`` small when calls are
+expensive. Ctrl-C (KeyboardInterrupt, and SIGTERM in the CLI) and a
 budget stop lose nothing: no new call starts, calls in flight finish, everything answered
 is landed (a second Ctrl-C abandons the calls still in flight).
 
