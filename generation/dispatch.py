@@ -38,7 +38,14 @@ from typing import Any, Self
 
 from openai import DefaultHttpxClient
 
-from generation.client import HTTP_ERROR, Attempt, CallOutcome, ChatClient, RateLimiter
+from generation.client import (
+    HTTP_ERROR,
+    RATE_LIMITED,
+    Attempt,
+    CallOutcome,
+    ChatClient,
+    RateLimiter,
+)
 from generation.config import GenerationConfig, SamplingParams
 from generation.endpoints import Endpoint
 from generation.redact import Scrubber
@@ -235,7 +242,7 @@ class EndpointPool:
                         s.failures_in_a_row,
                         attempt.outcome.status,
                     )
-            elif attempt.outcome.status != "rate_limited":
+            elif attempt.outcome.status != RATE_LIMITED:
                 s.answered += 1
                 s.failures_in_a_row = 0
                 if s.set_aside_until is not None:
