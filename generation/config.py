@@ -30,10 +30,11 @@ MMFACTORY_IMAGE_MAX_SIDE_PX    longer side above which images shrink       2048
 MMFACTORY_IMAGE_MAX_BYTES      file size above which images shrink         4000000
 MMFACTORY_PRICES_PATH          price list CSV                              seeds/...csv
 MMFACTORY_MAX_COST_USD         stop starting calls past this run cost      none
-MMFACTORY_ENDPOINT_MAX_FAILURES  failures in a row that set an endpoint    3
-                               aside (several endpoints only)
 MMFACTORY_ENDPOINT_COOLDOWN_S  seconds an endpoint stays set aside         30
 =============================  ==========================================  =============
+
+``MMFACTORY_ENDPOINT_MAX_FAILURES`` (default 3): failures in a row that set an endpoint
+aside (only when there are several endpoints; see ``generation.dispatch``).
 
 Several endpoints (repeated ``--base-url``, ``--endpoints FILE`` or
 ``MMFACTORY_ENDPOINTS_FILE``): flags replace the environment's endpoints; a file and URLs
@@ -43,8 +44,7 @@ given together are all used. ``base_url`` is then the first of them.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
