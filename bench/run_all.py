@@ -6,7 +6,8 @@
 3. ``bench_landing.py --boxes 1000000 --key-order coco2017 --no-dbt --no-images``: the same
    1M boxes with COCO 2017's key order (``categories`` after ``annotations``);
 4. ``bench_udf.py --boxes 10000000``: the bbox UDF against its pure-SQL twin, 1 thread;
-5. ``bench_generation.py`` and ``bench_render_ocr.py``, when present (other helpers' benches).
+5. ``bench_generation.py``, ``bench_endpoints.py`` and ``bench_render_ocr.py``, when present
+   (other helpers' benches).
 
 Usage::
 
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         ("udf", [str(BENCH / "bench_udf.py"), "--boxes", str(10_000_000 // scale), *repeat]),
     ]
     # the other helpers' benches, when they are there
-    for name in ("bench_generation.py", "bench_render_ocr.py"):
+    for name in ("bench_generation.py", "bench_endpoints.py", "bench_render_ocr.py"):
         if (BENCH / name).exists():
             runs.append((name.removeprefix("bench_").removesuffix(".py"), [str(BENCH / name)]))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -33,14 +34,27 @@ generate_app = typer.Typer(
 console = Console(stderr=True)
 
 BaseUrl = Annotated[
-    str | None, typer.Option(help="Endpoint, e.g. http://gpu-box:8000/v1 (env MMFACTORY_BASE_URL)")
+    list[str] | None,
+    typer.Option(
+        help="Endpoint, e.g. http://gpu-box:8000/v1 (env MMFACTORY_BASE_URL); repeat it to"
+        " spread the requests over several"
+    ),
+]
+EndpointsFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--endpoints",
+        help="File of endpoints, one per line: the URL, then optionally concurrency=N"
+        " model=NAME api_key_env=VAR (env MMFACTORY_ENDPOINTS_FILE)",
+    ),
 ]
 Model = Annotated[
     str | None,
     typer.Option(help="Served model name (env MMFACTORY_<STAGE>_MODEL, MMFACTORY_MODEL)"),
 ]
 Concurrency = Annotated[
-    int | None, typer.Option(help="Requests in flight (env MMFACTORY_CONCURRENCY; 8)")
+    int | None,
+    typer.Option(help="Requests in flight per endpoint (env MMFACTORY_CONCURRENCY; 8)"),
 ]
 RateLimit = Annotated[float | None, typer.Option(help="Max request starts per second, 0 = off")]
 Timeout = Annotated[float | None, typer.Option(help="Per-attempt timeout in seconds (120)")]
@@ -111,9 +125,16 @@ def _run(
     except LakehouseInputError as exc:
         console.print(f"[red]cannot select {stage} work items:[/red] {exc}")
         raise typer.Exit(2) from None
+    endpoints = cfg.all_endpoints
+    where = (
+        cfg.safe_base_url
+        if len(endpoints) == 1
+        else f"{len(endpoints)} endpoints ({', '.join(ep.safe_url for ep in endpoints)})"
+    )
+    keyed = any(ep.api_key for ep in endpoints)
     console.print(
-        f"{stage}: {len(items)} work items, model {cfg.model} at {cfg.safe_base_url}"
-        f"{'' if cfg.api_key else ' (no API key set)'}"
+        f"{stage}: {len(items)} work items, model {cfg.model} at {where}"
+        f"{'' if keyed else ' (no API key set)'}"
     )
     restore = _sigterm_as_interrupt()
     try:
@@ -144,6 +165,13 @@ def _print_report(report: RunReport, dry_run: bool) -> None:
         for status, n in sorted(report.status_counts.items()):
             table.add_row(f"  {status}", str(n))
         table.add_row("cost_usd (priced calls)", f"{report.cost_usd:.6f}")
+        if len(report.endpoint_stats) > 1:
+            for ep in report.endpoint_stats:
+                table.add_row(
+                    f"  endpoint {ep.url}",
+                    f"{report.by_endpoint.get(ep.url, 0)} landed, {ep.attempts} attempts,"
+                    f" {ep.failed} failed, set aside {ep.times_set_aside}x",
+                )
         for name, n in sorted(report.derived_counts.items()):
             table.add_row(f"{name} rows landed", str(n))
         table.add_row("files landed", str(len(report.files)))
@@ -160,6 +188,7 @@ def recaption(
     source: Source = None,
     dry_run: DryRun = False,
     base_url: BaseUrl = None,
+    endpoints_file: EndpointsFile = None,
     model: Model = None,
     concurrency: Concurrency = None,
     rate_limit_rps: RateLimit = None,
@@ -194,6 +223,7 @@ def compare(
     source: Source = None,
     dry_run: DryRun = False,
     base_url: BaseUrl = None,
+    endpoints_file: EndpointsFile = None,
     model: Model = None,
     concurrency: Concurrency = None,
     rate_limit_rps: RateLimit = None,
@@ -234,6 +264,7 @@ def judge(
     limit: Limit = None,
     dry_run: DryRun = False,
     base_url: BaseUrl = None,
+    endpoints_file: EndpointsFile = None,
     model: Model = None,
     concurrency: Concurrency = None,
     rate_limit_rps: RateLimit = None,
@@ -279,6 +310,7 @@ def consistency(
     source: Source = None,
     dry_run: DryRun = False,
     base_url: BaseUrl = None,
+    endpoints_file: EndpointsFile = None,
     model: Model = None,
     concurrency: Concurrency = None,
     rate_limit_rps: RateLimit = None,
@@ -320,6 +352,7 @@ def translate(
     limit: Limit = None,
     dry_run: DryRun = False,
     base_url: BaseUrl = None,
+    endpoints_file: EndpointsFile = None,
     model: Model = None,
     concurrency: Concurrency = None,
     rate_limit_rps: RateLimit = None,

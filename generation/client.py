@@ -26,9 +26,9 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import openai
 from openai import OpenAI
@@ -36,6 +36,9 @@ from openai import OpenAI
 from generation.config import GenerationConfig, SamplingParams
 from generation.redact import Scrubber
 from lakehouse.landing import utc_now
+
+if TYPE_CHECKING:
+    import httpx2 as httpx  # the openai client's HTTP library
 
 log = logging.getLogger("mmfactory.generation")
 
@@ -80,6 +83,30 @@ class CallOutcome:
     completion_tokens: int | None = None
     response_id: str | None = None
     response_model: str | None = None
+    endpoint: str | None = None  # the (safe) URL of the endpoint of the last attempt
+
+
+@dataclass
+class Attempt:
+    """One attempt: its outcome, and whether the request may be tried again."""
+
+    outcome: CallOutcome
+    retryable: bool
+    retry_after: float | None = None
+
+    @property
+    def is_health_failure(self) -> bool:
+        """The endpoint did not answer usefully: connection error, timeout or 5xx (not 429)."""
+        return self.retryable and self.outcome.status != RATE_LIMITED
+
+    def final(self, attempts: int, started_at: datetime, t_start: float) -> CallOutcome:
+        """The request's outcome when this attempt is its last of ``attempts``."""
+        return replace(
+            self.outcome,
+            attempts=attempts,
+            started_at=started_at,
+            total_ms=(time.perf_counter() - t_start) * 1000,
+        )
 
 
 class RateLimiter:
@@ -183,18 +210,27 @@ def _retry_after_s(exc: openai.APIStatusError) -> float | None:
 
 
 class ChatClient:
-    """A thread-safe caller of ``/chat/completions`` at ``cfg.base_url``."""
+    """A thread-safe caller of ``/chat/completions`` at ``cfg.base_url``.
+
+    ``limiter``: a rate limiter shared with other clients (several endpoints of one run
+    share the run's ``rate_limit_rps``); by default the client has its own.
+    ``http_client``: a connection pool shared with other clients (its owner closes it;
+    making one costs ~0.15 s, mostly loading the CA certificates); by default its own.
+    """
 
     def __init__(
         self,
         cfg: GenerationConfig,
         scrubber: Scrubber | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        limiter: RateLimiter | None = None,
+        http_client: httpx.Client | None = None,
     ) -> None:
         self.cfg = cfg
-        self.scrubber = scrubber or Scrubber(cfg.api_key)
+        self.scrubber = scrubber or cfg.scrubber()
+        self.endpoint = cfg.safe_base_url
         self._sleep = sleep
-        self._limiter = RateLimiter(cfg.rate_limit_rps)
+        self._limiter = limiter or RateLimiter(cfg.rate_limit_rps)
         # vLLM and SGLang accept any key when started without one; the openai client
         # needs a non-empty string.
         self._client = OpenAI(
@@ -202,11 +238,14 @@ class ChatClient:
             api_key=cfg.api_key.reveal() or "EMPTY",
             max_retries=0,
             timeout=cfg.timeout_s,
+            http_client=http_client,
         )
+        self._owns_http = http_client is None
 
     def close(self) -> None:
-        """Close the HTTP connection pool."""
-        self._client.close()
+        """Close the HTTP connection pool (unless it is shared)."""
+        if self._owns_http:
+            self._client.close()
 
     def __enter__(self) -> Self:
         return self
@@ -214,12 +253,88 @@ class ChatClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _backoff_s(self, attempt: int, retry_after: float | None) -> float:
+    def backoff_s(self, attempt: int, retry_after: float | None) -> float:
+        """The pause before attempt ``attempt + 1``: exponential, jittered, capped."""
         delay = min(self.cfg.backoff_max_s, self.cfg.backoff_base_s * 2 ** (attempt - 1))
         delay *= 0.5 + random.random() / 2
         if retry_after is not None:
             delay = max(delay, min(retry_after, self.cfg.backoff_max_s))
         return delay
+
+    def attempt(
+        self,
+        messages: list[dict[str, Any]],
+        model: str,
+        sampling: SamplingParams,
+        request_hash: str,
+    ) -> Attempt:
+        """One attempt of the call (after the rate limiter); never raises for a failed call."""
+        kwargs: dict[str, Any] = dict(sampling.as_dict())
+        self._limiter.acquire()
+        started_at = utc_now()
+        t0 = time.perf_counter()
+        retry_after: float | None = None
+        try:
+            raw = self._client.chat.completions.with_raw_response.create(
+                model=model,
+                messages=messages,  # type: ignore[arg-type]
+                extra_headers={REQUEST_HASH_HEADER: request_hash},
+                **kwargs,
+            )
+            body_text = raw.text
+            latency_ms = (time.perf_counter() - t0) * 1000
+            parsed = parse_completion(body_text)
+            outcome = CallOutcome(
+                status=parsed.status,
+                attempts=1,
+                started_at=started_at,
+                completed_at=utc_now(),
+                latency_ms=latency_ms,
+                http_status=raw.http_response.status_code,
+                error=self.scrubber.text(parsed.error),
+                response_text=parsed.text,
+                finish_reason=parsed.finish_reason,
+                prompt_tokens=parsed.prompt_tokens,
+                completion_tokens=parsed.completion_tokens,
+                response_id=parsed.response_id,
+                response_model=parsed.response_model,
+                endpoint=self.endpoint,
+            )
+            return Attempt(outcome, retryable=False)
+        except openai.APITimeoutError as exc:
+            status, code, retryable, error = TIMEOUT, None, True, self.scrubber.exception(exc)
+        except openai.APIConnectionError as exc:
+            status, code, retryable, error = (
+                HTTP_ERROR,
+                None,
+                True,
+                self.scrubber.exception(exc),
+            )
+        except openai.APIStatusError as exc:
+            code = exc.status_code
+            error = self.scrubber.exception(exc)
+            if code == 429:
+                status, retryable, retry_after = RATE_LIMITED, True, _retry_after_s(exc)
+            else:
+                status, retryable = HTTP_ERROR, code >= 500
+        except Exception as exc:  # noqa: BLE001 - land any other failure as a row, never crash the run
+            status, code, retryable, error = (
+                HTTP_ERROR,
+                None,
+                False,
+                self.scrubber.exception(exc),
+            )
+        outcome = CallOutcome(
+            status=status,
+            attempts=1,
+            started_at=started_at,
+            completed_at=utc_now(),
+            latency_ms=(time.perf_counter() - t0) * 1000,
+            http_status=code,
+            error=error,
+            endpoint=self.endpoint,
+        )
+        return Attempt(outcome, retryable, retry_after)
 
     def complete(
         self,
@@ -231,81 +346,19 @@ class ChatClient:
         """Make the call, retrying transient failures; returns the final outcome."""
         started_at = utc_now()
         t_start = time.perf_counter()
-        kwargs: dict[str, Any] = dict(sampling.as_dict())
         attempt = 0
         while True:
             attempt += 1
-            self._limiter.acquire()
-            t0 = time.perf_counter()
-            retry_after: float | None = None
-            try:
-                raw = self._client.chat.completions.with_raw_response.create(
-                    model=model,
-                    messages=messages,  # type: ignore[arg-type]
-                    extra_headers={REQUEST_HASH_HEADER: request_hash},
-                    **kwargs,
-                )
-                body_text = raw.text
-                latency_ms = (time.perf_counter() - t0) * 1000
-                parsed = parse_completion(body_text)
-                return CallOutcome(
-                    status=parsed.status,
-                    attempts=attempt,
-                    started_at=started_at,
-                    completed_at=utc_now(),
-                    latency_ms=latency_ms,
-                    total_ms=(time.perf_counter() - t_start) * 1000,
-                    http_status=raw.http_response.status_code,
-                    error=self.scrubber.text(parsed.error),
-                    response_text=parsed.text,
-                    finish_reason=parsed.finish_reason,
-                    prompt_tokens=parsed.prompt_tokens,
-                    completion_tokens=parsed.completion_tokens,
-                    response_id=parsed.response_id,
-                    response_model=parsed.response_model,
-                )
-            except openai.APITimeoutError as exc:
-                status, code, retryable, error = TIMEOUT, None, True, self.scrubber.exception(exc)
-            except openai.APIConnectionError as exc:
-                status, code, retryable, error = (
-                    HTTP_ERROR,
-                    None,
-                    True,
-                    self.scrubber.exception(exc),
-                )
-            except openai.APIStatusError as exc:
-                code = exc.status_code
-                error = self.scrubber.exception(exc)
-                if code == 429:
-                    status, retryable, retry_after = RATE_LIMITED, True, _retry_after_s(exc)
-                else:
-                    status, retryable = HTTP_ERROR, code >= 500
-            except Exception as exc:  # noqa: BLE001 - land any other failure as a row, never crash the run
-                status, code, retryable, error = (
-                    HTTP_ERROR,
-                    None,
-                    False,
-                    self.scrubber.exception(exc),
-                )
-            latency_ms = (time.perf_counter() - t0) * 1000
-            if not retryable or attempt >= self.cfg.max_attempts:
-                return CallOutcome(
-                    status=status,
-                    attempts=attempt,
-                    started_at=started_at,
-                    completed_at=utc_now(),
-                    latency_ms=latency_ms,
-                    total_ms=(time.perf_counter() - t_start) * 1000,
-                    http_status=code,
-                    error=error,
-                )
-            delay = self._backoff_s(attempt, retry_after)
+            result = self.attempt(messages, model, sampling, request_hash)
+            if not result.retryable or attempt >= self.cfg.max_attempts:
+                return result.final(attempt, started_at, t_start)
+            delay = self.backoff_s(attempt, result.retry_after)
             log.info(
                 "request %s attempt %d: %s (%s); retrying in %.2fs",
                 request_hash[:12],
                 attempt,
-                status,
-                code or "-",
+                result.outcome.status,
+                result.outcome.http_status or "-",
                 delay,
             )
             self._sleep(delay)

@@ -13,10 +13,13 @@ variable                       meaning                                     defau
 =============================  ==========================================  =============
 MMFACTORY_BASE_URL             OpenAI-compatible endpoint (``.../v1``)     vLLM's local
                                (falls back to ``OPENAI_BASE_URL``)         ``:8000/v1``
+MMFACTORY_ENDPOINTS_FILE       several endpoints, one per line (format in  none
+                               ``generation.endpoints``); wins over
+                               MMFACTORY_BASE_URL
 MMFACTORY_MODEL                served model name                           Qwen2.5-VL-7B
 MMFACTORY_<STAGE>_MODEL        per-stage model (e.g. MMFACTORY_JUDGE_MODEL) MMFACTORY_MODEL
 MMFACTORY_API_KEY              the key (falls back to ``OPENAI_API_KEY``)  none
-MMFACTORY_CONCURRENCY          requests in flight                          8
+MMFACTORY_CONCURRENCY          requests in flight (per endpoint)           8
 MMFACTORY_RATE_LIMIT_RPS       request starts per second, 0 = unlimited    0
 MMFACTORY_TIMEOUT_S            per-attempt timeout, seconds                120
 MMFACTORY_MAX_ATTEMPTS         attempts per request (1 = no retry)         5
@@ -27,19 +30,27 @@ MMFACTORY_IMAGE_MAX_SIDE_PX    longer side above which images shrink       2048
 MMFACTORY_IMAGE_MAX_BYTES      file size above which images shrink         4000000
 MMFACTORY_PRICES_PATH          price list CSV                              seeds/...csv
 MMFACTORY_MAX_COST_USD         stop starting calls past this run cost      none
+MMFACTORY_ENDPOINT_COOLDOWN_S  seconds an endpoint stays set aside         30
 =============================  ==========================================  =============
+
+``MMFACTORY_ENDPOINT_MAX_FAILURES`` (default 3): failures in a row that set an endpoint
+aside (only when there are several endpoints; see ``generation.dispatch``).
+
+Several endpoints (repeated ``--base-url``, ``--endpoints FILE`` or
+``MMFACTORY_ENDPOINTS_FILE``): flags replace the environment's endpoints; a file and URLs
+given together are all used. ``base_url`` is then the first of them.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from generation.redact import Secret
+from generation.endpoints import Endpoint, EndpointError, collect_endpoints, safe_url
+from generation.redact import Scrubber, Secret
 from lakehouse.settings import PROJECT_ROOT
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
@@ -92,6 +103,9 @@ class GenerationConfig:
     image_max_bytes: int = 4_000_000
     prices_path: Path = DEFAULT_PRICES_PATH
     max_cost_usd: float | None = None
+    endpoints: tuple[Endpoint, ...] = ()
+    endpoint_max_failures: int = 3
+    endpoint_cooldown_s: float = 30.0
 
     def __post_init__(self) -> None:
         checks = [
@@ -105,6 +119,8 @@ class GenerationConfig:
             (self.image_max_bytes >= 1024, "image_max_bytes must be >= 1024"),
             (self.sampling.max_tokens >= 1, "max_tokens must be >= 1"),
             (self.max_cost_usd is None or self.max_cost_usd >= 0, "max_cost_usd must be >= 0"),
+            (self.endpoint_max_failures >= 1, "endpoint_max_failures must be >= 1"),
+            (self.endpoint_cooldown_s >= 0, "endpoint_cooldown_s must be >= 0"),
         ]
         for ok, message in checks:
             if not ok:
@@ -119,6 +135,23 @@ class GenerationConfig:
         """The endpoint without user info, query or fragment: safe to land and log."""
         return safe_url(self.base_url)
 
+    @property
+    def all_endpoints(self) -> tuple[Endpoint, ...]:
+        """The endpoints of the run, each with its concurrency limit and key resolved."""
+        listed = self.endpoints or (Endpoint(self.base_url),)
+        return tuple(
+            replace(
+                ep,
+                concurrency=ep.concurrency or self.concurrency,
+                api_key=ep.api_key if ep.api_key_env else self.api_key,
+            )
+            for ep in listed
+        )
+
+    def scrubber(self) -> Scrubber:
+        """A scrubber of every key of the run (the run's and each endpoint's own)."""
+        return Scrubber(self.api_key, *(ep.api_key for ep in self.endpoints))
+
     def with_overrides(self, **overrides: Any) -> GenerationConfig:
         """A copy with the non-None ``overrides`` applied (sampling keys go into ``sampling``)."""
         sampling_keys = {f.name for f in fields(SamplingParams)}
@@ -130,17 +163,6 @@ class GenerationConfig:
             top["prices_path"] = Path(top["prices_path"])
         return replace(self, sampling=replace(self.sampling, **samp), **top)
 
-
-def safe_url(url: str) -> str:
-    """``url`` with any ``user:password@``, query string and fragment removed."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparsable url>"
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def api_key_from_env(env: Mapping[str, str] | None = None) -> Secret:
@@ -171,6 +193,18 @@ def config_from_env(
     ``stage`` selects ``MMFACTORY_<STAGE>_MODEL`` before ``MMFACTORY_MODEL``.
     """
     env = os.environ if env is None else env
+    urls = overrides.pop("base_url", None)
+    urls = [urls] if isinstance(urls, str) else list(urls or [])
+    path = overrides.pop("endpoints_file", None)
+    try:
+        if urls or path:
+            endpoints = _endpoints(urls, path, env)
+        elif env.get("MMFACTORY_ENDPOINTS_FILE", "").strip():
+            endpoints = _endpoints([], env["MMFACTORY_ENDPOINTS_FILE"].strip(), env)
+        else:
+            endpoints = ()
+    except EndpointError as exc:
+        raise ConfigError(str(exc)) from None
     model = DEFAULT_MODEL
     for name in ([f"MMFACTORY_{stage.upper()}_MODEL"] if stage else []) + ["MMFACTORY_MODEL"]:
         if env.get(name, "").strip():
@@ -194,5 +228,18 @@ def config_from_env(
         image_max_bytes=_env_number(env, "MMFACTORY_IMAGE_MAX_BYTES", int, 4_000_000),
         prices_path=Path(env.get("MMFACTORY_PRICES_PATH") or DEFAULT_PRICES_PATH),
         max_cost_usd=max_cost,
+        endpoint_max_failures=_env_number(env, "MMFACTORY_ENDPOINT_MAX_FAILURES", int, 3),
+        endpoint_cooldown_s=_env_number(env, "MMFACTORY_ENDPOINT_COOLDOWN_S", float, 30.0),
     )
+    if len(endpoints) == 1 and endpoints[0] == Endpoint(endpoints[0].url):
+        overrides["base_url"] = endpoints[0].url  # one plain URL: the single-endpoint run
+    elif endpoints:
+        overrides.update(base_url=endpoints[0].url, endpoints=endpoints)
     return cfg.with_overrides(**overrides)
+
+
+def _endpoints(
+    urls: Sequence[str], path: str | Path | None, env: Mapping[str, str]
+) -> tuple[Endpoint, ...]:
+    """The endpoints of the file ``path`` and of ``urls`` (see ``collect_endpoints``)."""
+    return collect_endpoints(urls, Path(path) if path else None, env)

@@ -9,11 +9,16 @@ Resume: every request's hash is computed first; those with a ``status='ok'`` row
 landed ``generations`` are dropped before any call, so a second run makes zero calls and a
 killed run resumes where it stopped; failed requests are called again. What a kill can
 lose: the results held in memory and not yet flushed (at most ``batch_size - 1`` answered
-calls) plus the calls on the wire (at most ``concurrency``; up to as many more are queued
-but not started). Those were paid and will be paid again on resume: keep ``batch_size``
-small when calls are expensive. Ctrl-C (KeyboardInterrupt, and SIGTERM in the CLI) and a
+calls) plus the calls on the wire (at most ``concurrency``, or the sum of the endpoints'
+limits with several endpoints; up to as many more are queued but not started). Those
+were paid and will be paid again on resume: keep ``batch_size`` small when calls are
+expensive. Ctrl-C (KeyboardInterrupt, and SIGTERM in the CLI) and a
 budget stop lose nothing: no new call starts, calls in flight finish, everything answered
 is landed (a second Ctrl-C abandons the calls still in flight).
+
+Several endpoints (``cfg.all_endpoints``): the calls are spread by ``dispatch.EndpointPool``;
+a request is still landed once, by the call that ended it, with that endpoint's URL in
+``base_url``.
 
 One run per (warehouse, stage) at a time: a lock file under ``landing/generations/``
 stops a second concurrent run of the same stage from paying for the same requests twice.
@@ -34,10 +39,10 @@ from typing import Any
 
 from generation.client import INPUT_ERROR, OK, CallOutcome, ChatClient
 from generation.config import GenerationConfig
+from generation.dispatch import EndpointPool, EndpointStats
 from generation.images import ImageInputError, ImageRecord
 from generation.pricing import PriceList
 from generation.prompts import PromptError
-from generation.redact import Scrubber
 from generation.requests import GenerationRequest, build_messages
 from generation.store import GENERATIONS, BatchWriter, ensure_generation_tables, succeeded_hashes
 from lakehouse.landing import new_run_id, table_dir, utc_now
@@ -69,6 +74,8 @@ class RunReport:
     stopped_reason: str | None = None
     derived_counts: Counter[str] = field(default_factory=Counter)
     skipped_items: list[str] = field(default_factory=list)
+    by_endpoint: Counter[str] = field(default_factory=Counter)
+    endpoint_stats: list[EndpointStats] = field(default_factory=list)
 
     @property
     def n_ok(self) -> int:
@@ -108,7 +115,9 @@ class _Result:
     prompt: str | None
 
 
-def _execute(request: GenerationRequest, client: ChatClient, cfg: GenerationConfig) -> _Result:
+def _execute(
+    request: GenerationRequest, client: ChatClient | EndpointPool, cfg: GenerationConfig
+) -> _Result:
     """Build the messages (encoding images) and make the call; never raises for bad input."""
     system = user = None
     try:
@@ -151,7 +160,7 @@ def _row(
         "sample_index": r.sample_index,
         "asset_ids": r.asset_ids,
         "images": [rec.as_row() for rec in result.images] if result.images is not None else None,
-        "base_url": cfg.safe_base_url,
+        "base_url": o.endpoint or cfg.safe_base_url,
         "model": r.model,
         "temperature": sampling.temperature,
         "top_p": sampling.top_p,
@@ -188,14 +197,16 @@ def run_requests(
     wh: Warehouse | None = None,
     run_id: str | None = None,
     postcheck: Postcheck | None = None,
-    client: ChatClient | None = None,
+    client: ChatClient | EndpointPool | None = None,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> RunReport:
     """Call every request of ``requests`` not yet answered ok, landing ``generations`` rows.
 
     ``dry_run`` only counts what would be called. ``progress(done, total)`` is called
-    after each result. Raises ``RunLockedError`` if the stage is already running.
+    after each result. Raises ``RunLockedError`` if the stage is already running. The calls
+    go to ``cfg.all_endpoints`` through an ``EndpointPool`` (``client`` replaces it), with as
+    many in flight as the endpoints' limits add up to.
     """
     wh = wh or warehouse()
     report = RunReport(stage=stage, run_id=run_id or new_run_id())
@@ -211,7 +222,7 @@ def run_requests(
         return report
     ensure_generation_tables(wh)
 
-    scrubber = client.scrubber if client else Scrubber(cfg.api_key)
+    scrubber = client.scrubber if client else cfg.scrubber()
     prices = PriceList.load(cfg.prices_path)
     if not prices.has_model(pending[0].model):
         log.warning(
@@ -227,18 +238,19 @@ def run_requests(
             buffer.clear()
 
     own_client = client is None
-    chat = client or ChatClient(cfg, scrubber)
+    chat = client or EndpointPool(cfg, scrubber)
+    workers = chat.total_concurrency if isinstance(chat, EndpointPool) else cfg.concurrency
     interrupted: KeyboardInterrupt | None = None
     abandon = False
     with stage_lock(wh, stage):
-        pool = ThreadPoolExecutor(max_workers=cfg.concurrency, thread_name_prefix="gen")
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gen")
         try:
             todo = iter(pending)
             in_flight: set[Future[_Result]] = set()
             stop = False
 
             def top_up() -> None:
-                while not stop and len(in_flight) < 2 * cfg.concurrency:
+                while not stop and len(in_flight) < 2 * workers:
                     nxt = next(todo, None)
                     if nxt is None:
                         return
@@ -277,6 +289,8 @@ def run_requests(
                     report.n_called += 1
                     report.status_counts[outcome.status] += 1
                     report.cost_usd += row["cost_usd"] or 0.0
+                    if outcome.endpoint:
+                        report.by_endpoint[outcome.endpoint] += 1
                     if outcome.status != OK:
                         log.warning(
                             "request %s (%s %s): %s%s: %s",
@@ -302,6 +316,8 @@ def run_requests(
             pool.shutdown(wait=not abandon, cancel_futures=True)
             flush()
             report.files = list(writer.files)
+            if isinstance(chat, EndpointPool):
+                report.endpoint_stats = chat.stats()
             if own_client and not abandon:
                 chat.close()
     if interrupted is not None:
@@ -338,7 +354,7 @@ def land_derived(
     """Land a stage's derived rows (judgements, scores, translations) under the run's id."""
     if not rows:
         return
-    writer = BatchWriter(wh, table, report.run_id, Scrubber(cfg.api_key))
+    writer = BatchWriter(wh, table, report.run_id, cfg.scrubber())
     for start in range(0, len(rows), chunk_rows):
         writer.write(rows[start : start + chunk_rows])
     report.files.extend(writer.files)

@@ -8,7 +8,12 @@ For the tests, the benchmark and offline dry runs: a real HTTP server
   for judge prompts, the marked text for translation prompts (everything preserved), a
   number / box for counting / grounding questions, else a description that quotes a hash
   of the prompt. ``responder`` replaces that logic for a test.
-- ``latency_s`` is added to every request (the benchmark's fixed model latency).
+- ``latency_s`` is added to every request (the benchmark's fixed model latency; servers
+  of different speeds in the multi-endpoint tests).
+- ``kill()`` stops the server as a crashed process would: the port refuses connections, open
+  connections are cut, and requests in flight get no answer (outcome ``"killed"``). An
+  answer is either sent whole and counted in ``ok_by_hash`` or not sent at all.
+- ``port``: bind this port instead of any free one.
 - ``inject(faults, when=...)`` queues faults consumed by the next matching requests:
   ``"429"`` (with ``Retry-After``), ``"500"``, ``"503"``, ``"400"`` (must not be retried),
   ``"timeout"`` (sleeps ``timeout_sleep_s`` before answering), ``"malformed"`` (a cut JSON
@@ -128,8 +133,10 @@ class FakeChatServer:
         responder: Responder | None = None,
         timeout_sleep_s: float = 2.0,
         decode_images: bool = True,
+        port: int = 0,
     ) -> None:
         self.latency_s = latency_s
+        self.port = port
         self.api_key = api_key
         self.responder = responder
         self.timeout_sleep_s = timeout_sleep_s
@@ -143,6 +150,8 @@ class FakeChatServer:
         self._release = threading.Event()
         self._drop_held = False
         self._admitted = 0
+        self._killed = threading.Event()
+        self._connections: set[socket.socket] = set()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -190,7 +199,7 @@ class FakeChatServer:
     def start(self) -> FakeChatServer:
         """Bind a free loopback port and serve in a daemon thread."""
         handler = type("Handler", (_Handler,), {"server_ref": self})
-        self._httpd = _Server(("127.0.0.1", 0), handler)
+        self._httpd = _Server(("127.0.0.1", self.port), handler)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -200,9 +209,29 @@ class FakeChatServer:
     def stop(self) -> None:
         """Release held requests and stop serving."""
         self.release(drop=True)
+        if self._httpd is not None and not self._killed.is_set():
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    def kill(self) -> None:
+        """Die mid-run: refuse new connections, cut open ones, answer nothing in flight."""
+        with self._lock:  # no answer is half-sent: answers are written under this lock
+            self._killed.set()
+            connections = list(self._connections)
+        self.release(drop=True)
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
+        for conn in connections:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    @property
+    def is_killed(self) -> bool:
+        """Whether ``kill()`` was called."""
+        return self._killed.is_set()
 
     def __enter__(self) -> Self:
         return self.start()
@@ -305,11 +334,21 @@ class _Handler(BaseHTTPRequestHandler):
         # Headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm and
         # the client's delayed ACK add ~40 ms to every answer.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self.server_ref._lock:
+            self.server_ref._connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server_ref._lock:
+            self.server_ref._connections.discard(self.connection)
+        try:
+            super().finish()
+        except OSError:
+            pass
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
         return
 
-    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> bool:
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -319,8 +358,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(body)
             self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
+            return True
+        except OSError:  # broken pipe, reset, or cut by kill()
             self.close_connection = True
+            return False
+
+    def _killed(self, call: ChatCall) -> bool:
+        if self.server_ref._killed.is_set():
+            call.outcome = "killed"
+            self.close_connection = True
+            return True
+        return False
 
     def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         self._send(
@@ -359,7 +407,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(401, "invalid api key")
             return
         if srv.latency_s:
-            time.sleep(srv.latency_s)
+            srv._killed.wait(srv.latency_s)  # a kill ends the wait: no answer
+        if self._killed(call):
+            return
         fault = srv._next_fault(call)
         if isinstance(fault, str):
             self._fault(call, fault)
@@ -384,12 +434,13 @@ class _Handler(BaseHTTPRequestHandler):
             and not reply.refusal
             and bool((reply.text or "").strip())
         )
-        self._send(200, body, reply.headers)
-        call.outcome = "ok" if ok else "scripted-unusable"
-        if ok:
-            with srv._lock:
-                if call.request_hash:
-                    srv.ok_by_hash[call.request_hash] += 1
+        with srv._lock:  # kill() takes this lock: an answer is sent whole before it, or not at all
+            if self._killed(call):
+                return
+            sent = self._send(200, body, reply.headers)
+            call.outcome = ("ok" if ok else "scripted-unusable") if sent else "unsent"
+            if ok and sent and call.request_hash:
+                srv.ok_by_hash[call.request_hash] += 1
 
     def _wait_if_held(self, call: ChatCall) -> bool:
         srv = self.server_ref
