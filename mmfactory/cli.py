@@ -171,13 +171,15 @@ def ocr(
     workers: Annotated[int | None, typer.Option(
         help="OCR processes (default: every core, or $MMFACTORY_WORKERS).")] = None,
     chunk_size: Annotated[int, typer.Option(help="Reads per checkpoint chunk.")] = 8,
+    replace: Annotated[bool, typer.Option(
+        help="Land even when a source's OCR tables would go to zero rows or lose more than half.")] = False,
 ) -> None:
     """OCR every document and chart image in a process pool (already-read images are not
     read again; a killed run resumes from its checkpoint chunks)."""
     from ingest.ocr import run_ocr
 
     _landing("OCR", lambda p: run_ocr(warehouse(), sources, progress=p, workers=workers,
-                                      chunk_size=chunk_size))
+                                      chunk_size=chunk_size, replace=replace))
 
 
 @contextmanager
