@@ -48,6 +48,7 @@ import ijson
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest.image_files import (
     ASSETS_SCHEMA,
@@ -833,9 +834,11 @@ def write_coco_landing(wh: Warehouse, landing: CocoLanding, source: str, images_
             source_row(source, SOURCE_KIND, "general_image", images_root, annotations_path, run_id, at),
             ASSET_SOURCES_SCHEMA))
         if len(names) > 1:
-            report.files.append(commit.stage(ASSETS_TABLE, copies.assets, ASSETS_SCHEMA, name=upright))
+            # derived from this landing's own input: the guard on its image records suffices
+            report.files.append(commit.stage(ASSETS_TABLE, copies.assets, ASSETS_SCHEMA, name=upright,
+                                             guard=False))
             report.files.append(commit.stage(ASSET_LINEAGE_TABLE, copies.lineage, ASSET_LINEAGE_SCHEMA,
-                                             name=upright))
+                                             name=upright, guard=False))
             report.files.append(commit.stage(
                 ASSET_SOURCES_TABLE,
                 source_row(upright, UPRIGHT_KIND, "general_image", wh.derived, None, run_id, at),
@@ -855,10 +858,11 @@ def ship_upright(wh: Warehouse, landing: CocoLanding, source: str, images_root: 
     records at the copy (``has_exif_orientation`` false: the shipped file is upright). An
     image whose copy cannot be made is rejected with its annotations (``corrupt_image``,
     ``image_rejected``). Changes ``landing`` in place; returns the copies."""
-    originals = [row for row in landing.assets.to_pylist() if row["asset_id"] in set(landing.to_upright)]
-    copies = make_upright_copies(wh, source, images_root, originals, run_id, at)
     if not landing.to_upright:
-        return copies
+        return make_upright_copies(wh, source, images_root, [], run_id, at)
+    wanted = pa.array(landing.to_upright, pa.string())
+    originals = landing.assets.filter(pc.is_in(landing.assets.column("asset_id"), wanted)).to_pylist()
+    copies = make_upright_copies(wh, source, images_root, originals, run_id, at)
     images = pl.from_arrow(landing.tables[IMAGES_TABLE])
     if copies.failed:
         failed = images.filter(pl.col("asset_id").is_in(list(copies.failed)))

@@ -212,11 +212,13 @@ def make_upright_copies(wh: Warehouse, source: str, images_root: Path, originals
     land. A copy with the same ``render_key`` already landed and its file on disk is
     reused, not encoded again. An original that cannot be decoded whole is in ``failed``."""
     name = upright_source(source)
+    made = UprightCopies(source=name, assets=ASSETS_SCHEMA.empty_table(),
+                         lineage=ASSET_LINEAGE_SCHEMA.empty_table())
+    if not originals:
+        return made
     root = wh.derived
     libs = _canonical(library_versions())
     landed = _landed_keys(wh, name)
-    made = UprightCopies(source=name, assets=ASSETS_SCHEMA.empty_table(),
-                         lineage=ASSET_LINEAGE_SCHEMA.empty_table())
     asset_rows: list[dict[str, Any]] = []
     lineage_rows: list[dict[str, Any]] = []
     for row in sorted(originals, key=lambda r: r["asset_id"]):

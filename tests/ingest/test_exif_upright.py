@@ -10,6 +10,7 @@ warehouse; the takedown cascade through lineage runs the real dbt models on it.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -229,3 +230,30 @@ def test_coco128_has_no_exif_rotated_photo(shared_datasets) -> None:
         with Image.open(path) as img:
             tags.add(img.getexif().get(ORIENTATION, 1))
     assert tags == {1}
+
+
+def test_a_relanding_without_rotated_photos_clears_the_copies(exif_input, wh, tmp_path) -> None:
+    land_coco(wh, exif_input["images"], exif_input["annotations"], "ex", exif_frame="raw")
+    folder = wh.derived / "upright" / "ex"
+    assert len(list(folder.glob("*.png"))) == 3
+    # the same photos stored upright without a tag, boxes in their (only) frame
+    images = tmp_path / "upright"
+    images.mkdir()
+    for name, _, _ in CASES:
+        shutil.copy(COCO128_IMAGES / name, images / name)
+    doc = json.loads(exif_input["annotations"].read_text())
+    for record in doc["images"]:
+        with Image.open(images / record["file_name"]) as img:
+            record["width"], record["height"] = img.size
+    for a in doc["annotations"]:
+        a["bbox"] = list(exif_input["expected"][a["id"]])
+    path = tmp_path / "upright.json"
+    path.write_text(json.dumps(doc))
+    report = land_coco(wh, images, path, "ex")  # no refusal: the copies were derived data
+    assert report.rejects == []
+    originals = {r["asset_id"] for r in pq.read_table(wh.landing / "assets" / "ex.parquet").to_pylist()}
+    records = pq.read_table(wh.landing / "coco_images" / "ex.parquet").to_pylist()
+    assert {r["asset_id"] for r in records} == originals
+    assert pq.read_table(wh.landing / "assets" / "ex-upright.parquet").num_rows == 0
+    assert list(folder.glob("*.png")) == []
+    assert _boxes(wh, "ex") == exif_input["expected"]
