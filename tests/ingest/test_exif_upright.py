@@ -26,6 +26,7 @@ from ingest.exif_upright import displayed_to_raw, raw_to_displayed, upright_sour
 from lakehouse.dbt import run_dbt
 from lakehouse.settings import Warehouse
 from releases.takedown import land_takedown
+from render.inputs import load_general_images
 from tests.conftest import COCO128_ANNOTATIONS, COCO128_IMAGES
 from tests.ingest.landing_cases import cli
 
@@ -167,6 +168,10 @@ def test_photos_land_upright_with_their_boxes_in_the_upright_frame(exif_input, w
                 assert diff.mean() < 4
     # every box, given raw or displayed, lands once, in the upright frame
     assert _boxes(wh, "ex") == exif_input["expected"]
+    # the renders' balanced pool draws from the upright copies, with the same boxes
+    general = load_general_images(wh, "ex")
+    assert {g.asset_id for g in general} == set(copies)
+    assert {o.annotation_id: (o.x, o.y, o.w, o.h) for g in general for o in g.objects} == exif_input["expected"]
     assert {r["coco_image_id"] for r in
             pq.read_table(wh.landing / "coco_annotations" / "ex.parquet").to_pylist()} == set(
         exif_input["ids"].values())
@@ -257,3 +262,26 @@ def test_a_relanding_without_rotated_photos_clears_the_copies(exif_input, wh, tm
     assert pq.read_table(wh.landing / "assets" / "ex-upright.parquet").num_rows == 0
     assert list(folder.glob("*.png")) == []
     assert _boxes(wh, "ex") == exif_input["expected"]
+
+
+def test_an_image_whose_copy_cannot_be_made_is_rejected_with_its_boxes(exif_input, wh, tmp_path) -> None:
+    from ingest.coco import land_coco_frames, write_coco_landing
+    from lakehouse.landing import new_run_id, utc_now
+
+    images = tmp_path / "images"
+    shutil.copytree(exif_input["images"], images)
+    run_id, at = new_run_id(), utc_now()
+    landing = land_coco_frames(images, exif_input["annotations"], "ex", run_id, at, exif_frame="raw")
+    gone = "000000000025.jpg"
+    (images / gone).write_bytes((images / gone).read_bytes()[:2000])  # damaged after inspection
+    report = write_coco_landing(wh, landing, "ex", images, exif_input["annotations"], run_id, at)
+    assert report.unbalanced_tables() == []
+    iid = exif_input["ids"][gone]
+    (image_reject,) = [r for r in report.rejects if r.landing_table == "coco_images"]
+    assert image_reject.item == f"image {iid}" and str(image_reject.reason) == "corrupt_image"
+    assert gone in image_reject.message and "upright copy cannot be made" in image_reject.message
+    box_rejects = {str(r.reason) for r in report.rejects if r.landing_table == "coco_annotations"}
+    assert box_rejects == {"image_rejected"}
+    records = pq.read_table(wh.landing / "coco_images" / "ex.parquet").to_pylist()
+    assert iid not in {r["coco_image_id"] for r in records} and len(records) == 2
+    assert pq.read_table(wh.landing / "assets" / "ex-upright.parquet").num_rows == 2
