@@ -23,7 +23,8 @@ their file and record, and their boxes are rejected (``exif_frame_undecidable``)
 
 Why PNG: the copy must hold exactly the pixels a viewer shows. A JPEG re-encode would
 add a second generation of lossy artefacts (and change every pixel a little); PNG keeps
-the decoded pixels bit for bit, at 2-4x the bytes, for what are rare images.
+the decoded pixels bit for bit, at about 3.3x the bytes of a quality-95 JPEG (zlib level
+1: ~0.25 s a COCO photo on this machine), for what are rare images.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ LICENSE_RULE = "same_as_parent"
 UPRIGHT_DIR = "upright"
 SOURCE_KIND = "coco_upright"
 SWAPPING_ORIENTATIONS = (5, 6, 7, 8)
+#: zlib level 1: 2.6x faster than Pillow's default 6 for 3% more bytes on COCO128 photos
+PNG_COMPRESS_LEVEL = 1
 
 BoxFrame = Literal["raw", "displayed"]
 BOX_FRAMES: tuple[str, ...] = ("raw", "displayed")
@@ -144,7 +147,7 @@ def upright_key(parent_asset_id: str, orientation: int, libs: str) -> str:
     """sha256 of everything the copy's bytes depend on: the generator and its version, the
     parent's bytes (its asset id), the orientation and the library versions."""
     return hashlib.sha256(_canonical([GENERATOR, GENERATOR_VERSION, parent_asset_id, orientation,
-                                      libs]).encode()).hexdigest()
+                                      PNG_COMPRESS_LEVEL, libs]).encode()).hexdigest()
 
 
 _PNG_MODES = frozenset({"1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"})
@@ -160,7 +163,8 @@ def upright_png(data: bytes) -> bytes:
     if turned.mode not in _PNG_MODES:
         turned = turned.convert("RGB")
     out = io.BytesIO()
-    turned.save(out, format="PNG", optimize=False, **({"icc_profile": icc} if icc else {}))
+    turned.save(out, format="PNG", compress_level=PNG_COMPRESS_LEVEL,
+                **({"icc_profile": icc} if icc else {}))
     return out.getvalue()
 
 
@@ -266,7 +270,8 @@ def make_upright_copies(wh: Warehouse, source: str, images_root: Path, originals
             "parent_license_id": row.get("license_id"), "parent_license_name": row.get("license_name"),
             "generator": GENERATOR, "generator_version": GENERATOR_VERSION,
             "params_json": _canonical({"exif_orientation": orientation,
-                                       "method": "PIL.ImageOps.exif_transpose", "format": "PNG"}),
+                                       "method": "PIL.ImageOps.exif_transpose", "format": "PNG",
+                                       "png_compress_level": PNG_COMPRESS_LEVEL}),
             "seed": 0, "library_versions_json": libs, "license_rule": LICENSE_RULE,
             "render_key": key, "ingested_at": at, "ingest_run_id": run_id,
         })
