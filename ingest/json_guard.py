@@ -16,7 +16,7 @@ handful of levels, so:
   not valid UTF-8; the message names the encoding.
 
 The encoding rule is one for every JSON input (COCO, FUNSD, SROIE keys, ChartQA QA files,
-review JSONL files): UTF-8 without a byte-order mark, as RFC 8259 requires of JSON
+review JSONL files, Label Studio exports): UTF-8 without a byte-order mark, as RFC 8259 requires of JSON
 exchanged between systems. ``encoding_problem`` judges a file's first bytes and
 ``decode_json_text`` turns a whole file's bytes into text or the problem; every adapter
 goes through one of them, and a file that breaks the rule is a reject (or, for an input
