@@ -64,7 +64,6 @@ SWAPPING_ORIENTATIONS = (5, 6, 7, 8)
 PNG_COMPRESS_LEVEL = 1
 
 BoxFrame = Literal["raw", "displayed"]
-BOX_FRAMES: tuple[str, ...] = ("raw", "displayed")
 
 
 def upright_source(source: str) -> str:
