@@ -209,8 +209,8 @@ def test_a_takedown_of_the_original_takes_the_upright_copy_down(exif_input, wh) 
                  pq.read_table(wh.landing / "assets" / "ex.parquet").to_pylist()}
     gone = "000000000009.jpg"
     land_takedown(wh, "test: the photo's owner asked", "tests", path=f"ex/{gone}")
-    assert run_dbt(wh, ["run", "--quiet", "--select", "+int_annotations_normalized",
-                        "+stg_landing__assets"]) == 0
+    assert run_dbt(wh, ["build", "--quiet", "--exclude-resource-type", "test", "unit_test",
+                        "--select", "+int_annotations_normalized", "+int_asset_licenses_resolved"]) == 0
     with duckdb.connect(str(wh.root / "lakehouse.duckdb"), read_only=True) as con:
         down = dict(con.execute("select asset_id, lineage_depth from int_assets_taken_down").fetchall())
         assets = {a for (a,) in con.execute("select asset_id from stg_landing__assets").fetchall()}
@@ -226,6 +226,16 @@ def test_a_takedown_of_the_original_takes_the_upright_copy_down(exif_input, wh) 
                    if k not in {a["id"] for a in json.loads(exif_input["annotations"].read_text())["annotations"]
                                 if a["image_id"] == exif_input["ids"][gone]})
     assert sum(n for _, n in shipped) == expected
+    # a copy is the viewer's own turn of its photo: it carries the photo's license as its
+    # own (not a derivative, so a NoDerivs photo's copy is not gated as one)
+    with duckdb.connect(str(wh.root / "lakehouse.duckdb"), read_only=True) as con:
+        terms = con.execute("select asset_id, is_derived, has_no_derivatives_ancestor, license_keys "
+                            "from int_asset_licenses_resolved").fetchall()
+    by_asset = {a: (derived, nd, keys) for a, derived, nd, keys in terms}
+    for name, _, _ in CASES:
+        if name != gone:
+            copy_terms, photo_terms = by_asset[images[name]["asset_id"]], by_asset[originals[name]]
+            assert copy_terms == photo_terms and copy_terms[0] is False
 
 
 def test_coco128_has_no_exif_rotated_photo(shared_datasets) -> None:
