@@ -18,10 +18,14 @@ Decisions, in the order the checks run (each rejected record gets one reason):
   record with that id: no annotation can be attributed), when its file is missing or
   unreadable (the file's own reason), or when its JSON width/height matches neither the
   file's stored size nor its EXIF-displayed size (``size_mismatch``).
-- EXIF orientation: an image whose file carries an orientation tag other than 1 lands,
-  but its annotations do not (``exif_orientation``). LLaVA's loader ignores EXIF while
-  viewers and other trainers apply it, so no single frame of its boxes is right for every
-  consumer, and a box must never ship on an image displayed in another frame.
+- EXIF orientation: an image whose file carries an orientation tag other than 1 ships as
+  an upright derived copy (``ingest.exif_upright``: LLaVA's loader ignores EXIF while
+  viewers and other trainers apply it, so only pixels stored upright mean one frame to
+  every consumer). The JSON's width/height says which frame its boxes were drawn in
+  (stored or displayed); boxes in the stored frame are turned into the upright one. When
+  the size cannot tell (orientations 2-4, a square image) and ``exif_frame`` is not
+  given, the image lands on its original file and its boxes are rejected
+  (``exif_frame_undecidable``).
 - An annotation is rejected when it is malformed, its id is used twice, its image is
   unknown or was rejected, its category is unknown, or its box is non-finite, has a
   negative or zero width or height, or reaches beyond the image by more than
@@ -44,6 +48,7 @@ import ijson
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest.image_files import (
     ASSETS_SCHEMA,
@@ -55,6 +60,16 @@ from ingest.image_files import (
     inspect_images,
     walk_images,
 )
+from ingest.exif_upright import (
+    BoxFrame,
+    UprightCopies,
+    box_frame_expr,
+    make_upright_copies,
+    raw_to_displayed,
+    remove_stale_copies,
+    upright_source,
+)
+from ingest.exif_upright import SOURCE_KIND as UPRIGHT_KIND
 from ingest.json_guard import encoding_problem, scan_bounds
 from ingest.json_stream import (
     BackgroundCompactingReader,
@@ -74,6 +89,7 @@ from lakehouse.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reason, Reject, rej
 from lakehouse.report import LandingReport
 from lakehouse.settings import Warehouse
 from lakehouse.sources import ASSET_SOURCES_SCHEMA, ASSET_SOURCES_TABLE, source_row
+from lakehouse.tables.renders import ASSET_LINEAGE_SCHEMA, ASSET_LINEAGE_TABLE
 from lakehouse.tables.coco import (
     ANNOTATIONS_TABLE,
     CATEGORIES_TABLE,
@@ -104,6 +120,8 @@ class CocoLanding:
     rejects: list[Reject]
     rows_in: dict[str, int] = field(default_factory=dict)
     collapsed: dict[str, int] = field(default_factory=dict)
+    #: asset ids of the EXIF-oriented originals whose images ship as an upright copy
+    to_upright: list[str] = field(default_factory=list)
 
 
 _INT64 = range(-(2**63), 2**63)
@@ -523,17 +541,20 @@ def _file_frame(files: list[ImageFile]) -> pl.DataFrame:
             "display_width_px": [f.display_size[0] for f in files],
             "display_height_px": [f.display_size[1] for f in files],
             "has_exif_orientation": [f.is_reoriented for f in files],
+            "exif_orientation": [f.exif_orientation for f in files],
         },
         schema={"file_name": pl.String, "asset_id": pl.String, "file_width_px": pl.Int64,
                 "file_height_px": pl.Int64, "display_width_px": pl.Int64,
-                "display_height_px": pl.Int64, "has_exif_orientation": pl.Boolean},
+                "display_height_px": pl.Int64, "has_exif_orientation": pl.Boolean,
+                "exif_orientation": pl.Int64},
     )
 
 
-def match_images(images: pl.DataFrame, files: list[ImageFile],
-                 file_rejects: dict[str, Reject]) -> tuple[pl.DataFrame, list[Reject]]:
+def match_images(images: pl.DataFrame, files: list[ImageFile], file_rejects: dict[str, Reject],
+                 exif_frame: BoxFrame | None = None) -> tuple[pl.DataFrame, list[Reject]]:
     """Join image records to their files; reject records whose file did not land or whose
-    JSON size fits neither the stored nor the displayed size."""
+    JSON size fits neither the stored nor the displayed size. Each kept row gets its
+    ``box_frame`` (``exif_upright.box_frame_expr``; NULL: undecidable)."""
     joined = images.join(_file_frame(files), on="file_name", how="left")
     rejects: list[Reject] = []
     missing = joined.filter(pl.col("asset_id").is_null())
@@ -555,14 +576,15 @@ def match_images(images: pl.DataFrame, files: list[ImageFile],
             f"{row['json_width_px']}x{row['json_height_px']}, the file is "
             f"{row['file_width_px']}x{row['file_height_px']} (displayed "
             f"{row['display_width_px']}x{row['display_height_px']})"))
-    return found.filter(fits_raw | fits_display), rejects
+    return found.filter(fits_raw | fits_display).with_columns(box_frame_expr(exif_frame)), rejects
 
 
 def validate_annotations(annotations: pl.DataFrame, images: pl.DataFrame, rejected_image_ids: set[int],
                          category_ids: pl.Series, tolerance_px: float) -> tuple[pl.DataFrame, list[Reject]]:
     """Give each annotation the first reason it fails, keep those with none."""
     frame = annotations.join(
-        images.select("coco_image_id", "json_width_px", "json_height_px", "has_exif_orientation"),
+        images.select("coco_image_id", "json_width_px", "json_height_px", "box_frame",
+                      "exif_orientation"),
         on="coco_image_id", how="left",
     )
     x, y, w, h = (pl.col(c) for c in ("bbox_x", "bbox_y", "bbox_w", "bbox_h"))
@@ -573,7 +595,7 @@ def validate_annotations(annotations: pl.DataFrame, images: pl.DataFrame, reject
         .then(pl.lit(str(Reason.IMAGE_REJECTED)))
         .when(width.is_null()).then(pl.lit(str(Reason.UNKNOWN_IMAGE)))
         .when(~pl.col("category_id").is_in(category_ids.implode())).then(pl.lit(str(Reason.UNKNOWN_CATEGORY)))
-        .when(pl.col("has_exif_orientation")).then(pl.lit(str(Reason.EXIF_ORIENTATION)))
+        .when(pl.col("box_frame").is_null()).then(pl.lit(str(Reason.EXIF_FRAME_UNDECIDABLE)))
         .when(~finite).then(pl.lit(str(Reason.NON_FINITE_BBOX)))
         .when((w < 0) | (h < 0)).then(pl.lit(str(Reason.NEGATIVE_BBOX)))
         .when((w == 0) | (h == 0)).then(pl.lit(str(Reason.ZERO_SIZE_BBOX)))
@@ -589,8 +611,24 @@ def validate_annotations(annotations: pl.DataFrame, images: pl.DataFrame, reject
                _annotation_message(r, tolerance_px))
         for r in bad.iter_rows(named=True)
     ]
-    good = frame.filter(pl.col("reason_code").is_null()).select(list(_ANN_COLUMNS))
+    good = to_displayed_frame(frame.filter(pl.col("reason_code").is_null())).select(list(_ANN_COLUMNS))
     return good, rejects
+
+
+def to_displayed_frame(annotations: pl.DataFrame) -> pl.DataFrame:
+    """Boxes of images with an EXIF orientation that were drawn on the stored pixels
+    (``box_frame`` raw), turned into the upright (displayed) frame; the others as they are.
+    Needs ``exif_orientation``, ``box_frame`` and the JSON (= stored) size per row."""
+    orientation = annotations.get_column("exif_orientation").fill_null(1)
+    turn = (annotations.get_column("box_frame") == "raw") & (orientation != 1)
+    if not turn.any():
+        return annotations
+    x, y, w, h = raw_to_displayed(
+        *(annotations.get_column(c).to_numpy() for c in ("bbox_x", "bbox_y", "bbox_w", "bbox_h",
+                                                         "json_width_px", "json_height_px")),
+        np.where(turn.to_numpy(), orientation.to_numpy(), 1))
+    return annotations.with_columns(pl.Series("bbox_x", x), pl.Series("bbox_y", y),
+                                    pl.Series("bbox_w", w), pl.Series("bbox_h", h))
 
 
 def _annotation_message(r: dict[str, Any], tolerance_px: float) -> str:
@@ -603,9 +641,11 @@ def _annotation_message(r: dict[str, Any], tolerance_px: float) -> str:
             return f"{head}: no image with id {r['coco_image_id']} in the file"
         case Reason.UNKNOWN_CATEGORY:
             return f"{head}: no category with id {r['category_id']} in the file"
-        case Reason.EXIF_ORIENTATION:
-            return (f"{head}: the image file carries an EXIF orientation tag, so viewers and "
-                    "trainers disagree on the frame of its boxes")
+        case Reason.EXIF_FRAME_UNDECIDABLE:
+            return (f"{head}: the image file carries EXIF orientation {r['exif_orientation']} and "
+                    f"its {r['json_width_px']}x{r['json_height_px']} size is the same stored and "
+                    "displayed, so the frame of its boxes cannot be decided; say it with "
+                    "--exif-frame raw|displayed")
         case Reason.NON_FINITE_BBOX:
             return f"{head}: bbox {box} has a value that is not a finite number"
         case Reason.NEGATIVE_BBOX:
@@ -650,15 +690,18 @@ def inspect_coco_files(images_root: Path, listed: list[str], verify: bool = Fals
 
 
 def assemble_coco_landing(coco: CocoJson, image_files: ImageFiles, source: str, run_id: str, at: datetime,
-                          bbox_tolerance_px: float = DEFAULT_BBOX_TOLERANCE_PX) -> CocoLanding:
+                          bbox_tolerance_px: float = DEFAULT_BBOX_TOLERANCE_PX,
+                          exif_frame: BoxFrame | None = None) -> CocoLanding:
     """Join the JSON's records to the image files, check the annotations, and build the
-    tables to land (nothing written yet)."""
+    tables to land (nothing written yet). Images with an EXIF orientation whose box frame
+    is decided get their displayed size and are listed in ``to_upright``
+    (``write_coco_landing`` makes their upright copies)."""
     images, categories, licenses = coco.images, coco.categories, coco.licenses
     rows_in = {**coco.rows_in, "assets": image_files.paths_in}
     files, file_rejects = image_files.files, image_files.rejects
     rejects: list[Reject] = [*coco.rejects, *file_rejects.values()]
 
-    matched, r = match_images(images, files, file_rejects)
+    matched, r = match_images(images, files, file_rejects, exif_frame)
     rejects += r
     rejected_image_ids = (set(images.get_column("coco_image_id").to_list()) | coco.duplicate_image_ids) - set(
         matched.get_column("coco_image_id").to_list())
@@ -680,16 +723,20 @@ def assemble_coco_landing(coco: CocoJson, image_files: ImageFiles, source: str, 
                    if flickr_url or coco_url}
     assets = assets_table(files, source, "general_image", run_id, at, asset_licenses, attribution)
 
+    upright = pl.col("exif_orientation").fill_null(1).is_between(2, 8) & pl.col("box_frame").is_not_null()
+    to_upright = matched.filter(upright).get_column("asset_id").unique().sort().to_list()
+    shipped = matched.with_columns(
+        pl.when(upright).then(pl.col("display_width_px")).otherwise(pl.col("json_width_px")).alias("width_px"),
+        pl.when(upright).then(pl.col("display_height_px")).otherwise(pl.col("json_height_px")).alias("height_px"))
     stamp = {"source": source, "ingested_at": at, "ingest_run_id": run_id}
     tables = {
-        IMAGES_TABLE: _stamped(matched.rename({"json_width_px": "width_px", "json_height_px": "height_px"}),
-                               stamp, COCO_IMAGES_SCHEMA),
+        IMAGES_TABLE: _stamped(shipped, stamp, COCO_IMAGES_SCHEMA),
         ANNOTATIONS_TABLE: _stamped(good_annotations, stamp, COCO_ANNOTATIONS_SCHEMA),
         CATEGORIES_TABLE: _stamped(categories, stamp, COCO_CATEGORIES_SCHEMA),
         LICENSES_TABLE: _stamped(licenses, stamp, COCO_LICENSES_SCHEMA),
     }
     return CocoLanding(assets=assets, tables=tables, rejects=rejects, rows_in=rows_in,
-                       collapsed=dict(coco.collapsed))
+                       collapsed=dict(coco.collapsed), to_upright=to_upright)
 
 
 def land_coco_frames(
@@ -701,6 +748,7 @@ def land_coco_frames(
     bbox_tolerance_px: float = DEFAULT_BBOX_TOLERANCE_PX,
     verify: bool = False,
     progress: Any = None,
+    exif_frame: BoxFrame | None = None,
 ) -> CocoLanding:
     """Read, check and join everything; return the tables to land (nothing written yet).
 
@@ -710,7 +758,7 @@ def land_coco_frames(
     check_sections(annotations_path, coco)
     image_files = inspect_coco_files(images_root, coco.images.get_column("file_name").to_list(),
                                      verify, progress)
-    return assemble_coco_landing(coco, image_files, source, run_id, at, bbox_tolerance_px)
+    return assemble_coco_landing(coco, image_files, source, run_id, at, bbox_tolerance_px, exif_frame)
 
 
 def _stamped(frame: pl.DataFrame, stamp: dict[str, Any], schema: pa.Schema) -> pa.Table:
@@ -732,20 +780,25 @@ def land_coco(
     verify: bool = False,
     progress: Any = None,
     replace: bool = False,
+    exif_frame: BoxFrame | None = None,
 ) -> LandingReport:
     """Land a COCO source into ``wh``: every table's file for ``source`` is replaced
     atomically, so landing the same input twice leaves the same rows.
 
     Raises ``CocoFileError`` or ``LandingError`` (nothing written) when the annotation
-    file or the images root cannot be used at all.
+    file or the images root cannot be used at all. ``exif_frame`` (``raw`` or
+    ``displayed``) names the frame of the boxes of EXIF-oriented images whose size cannot
+    tell it (see the module docstring).
     """
     check_source_name(source)
     check_claim(wh, source, SOURCE_KIND)  # refuse a name of another kind before reading
+    if exif_frame not in (None, "raw", "displayed"):
+        raise LandingError(f"--exif-frame {exif_frame!r}: use raw or displayed")
     if not images_root.is_dir():
         raise LandingError(f"{images_root}: images root is not a directory")
     run_id, at = new_run_id(), utc_now()
     landing = land_coco_frames(images_root, annotations_path, source, run_id, at,
-                               bbox_tolerance_px, verify, progress)
+                               bbox_tolerance_px, verify, progress, exif_frame)
     if landing.assets.num_rows == 0 and landing.rows_in.get(IMAGES_TABLE, 0) == 0:
         raise LandingError(f"{images_root}: no image files under it and no image records in "
                            f"{annotations_path}: nothing to land (nothing was changed)")
@@ -757,12 +810,20 @@ def write_coco_landing(wh: Warehouse, landing: CocoLanding, source: str, images_
                        replace: bool = False) -> LandingReport:
     """Write every table of ``landing`` (and its rejects and source row) for ``source``,
     all or none (``lakehouse.commit``): refused with ``LandingError`` when ``source`` holds
-    another kind of input, or would shrink by more than half without ``replace``."""
+    another kind of input, or would shrink by more than half without ``replace``.
+
+    The images in ``landing.to_upright`` ship as their upright copies first
+    (``ship_upright``); the copies' tables land under ``<source>-upright`` in the same
+    commit (also when there are none now but some landed before, so they are replaced)."""
+    copies = ship_upright(wh, landing, source, images_root, run_id, at)
     report = LandingReport(source=source, rows_in=landing.rows_in, rejects=landing.rejects,
                            collapsed=landing.collapsed)
     outputs = {ASSETS_TABLE: (landing.assets, ASSETS_SCHEMA),
                **{name: (table, LANDED_TABLES[name]) for name, table in landing.tables.items()}}
-    with SourceCommit(wh, source, SOURCE_KIND, replace) as commit:
+    upright = upright_source(source)
+    had_copies = (wh.landing / ASSETS_TABLE / f"{upright}.parquet").exists()
+    names = (source, upright) if copies.assets.num_rows or had_copies else (source,)
+    with SourceCommit(wh, source, SOURCE_KIND, replace, claim_names=names) as commit:
         for name, (table, schema) in outputs.items():
             report.files.append(commit.stage(name, table, schema))
             report.rows_landed[name] = table.num_rows
@@ -772,5 +833,56 @@ def write_coco_landing(wh: Warehouse, landing: CocoLanding, source: str, images_
             ASSET_SOURCES_TABLE,
             source_row(source, SOURCE_KIND, "general_image", images_root, annotations_path, run_id, at),
             ASSET_SOURCES_SCHEMA))
+        if len(names) > 1:
+            # derived from this landing's own input: the guard on its image records suffices
+            report.files.append(commit.stage(ASSETS_TABLE, copies.assets, ASSETS_SCHEMA, name=upright,
+                                             guard=False))
+            report.files.append(commit.stage(ASSET_LINEAGE_TABLE, copies.lineage, ASSET_LINEAGE_SCHEMA,
+                                             name=upright, guard=False))
+            report.files.append(commit.stage(
+                ASSET_SOURCES_TABLE,
+                source_row(upright, UPRIGHT_KIND, "general_image", wh.derived, None, run_id, at),
+                ASSET_SOURCES_SCHEMA, name=upright))
         commit.commit()
+    if len(names) > 1:
+        remove_stale_copies(wh, source, copies.relative_paths)
+    if copies.assets.num_rows:
+        report.notes.append(f"exif: {copies.assets.num_rows} images ship as upright copies "
+                            f"(source {upright}; {copies.reused} unchanged, reused)")
     return report
+
+
+def ship_upright(wh: Warehouse, landing: CocoLanding, source: str, images_root: Path, run_id: str,
+                 at: datetime) -> UprightCopies:
+    """Make the upright copy of every asset in ``landing.to_upright`` and point its image
+    records at the copy (``has_exif_orientation`` false: the shipped file is upright). An
+    image whose copy cannot be made is rejected with its annotations (``corrupt_image``,
+    ``image_rejected``). Changes ``landing`` in place; returns the copies."""
+    if not landing.to_upright:
+        return make_upright_copies(wh, source, images_root, [], run_id, at)
+    wanted = pa.array(landing.to_upright, pa.string())
+    originals = landing.assets.filter(pc.is_in(landing.assets.column("asset_id"), wanted)).to_pylist()
+    copies = make_upright_copies(wh, source, images_root, originals, run_id, at)
+    images = pl.from_arrow(landing.tables[IMAGES_TABLE])
+    if copies.failed:
+        failed = images.filter(pl.col("asset_id").is_in(list(copies.failed)))
+        for iid, asset_id in failed.select("coco_image_id", "asset_id").iter_rows():
+            landing.rejects.append(Reject(IMAGES_TABLE, f"image {iid}", Reason.CORRUPT_IMAGE,
+                                          f"image {iid}: {copies.failed[asset_id]}"))
+        dropped = set(failed.get_column("coco_image_id").to_list())
+        annotations = pl.from_arrow(landing.tables[ANNOTATIONS_TABLE])
+        gone = annotations.filter(pl.col("coco_image_id").is_in(list(dropped)))
+        for aid, iid in gone.select("annotation_id", "coco_image_id").iter_rows():
+            landing.rejects.append(Reject(
+                ANNOTATIONS_TABLE, f"annotation {aid}", Reason.IMAGE_REJECTED,
+                f"annotation {aid} (image {iid}): its image was rejected (see the image's own reject row)"))
+        landing.tables[ANNOTATIONS_TABLE] = annotations.filter(
+            ~pl.col("coco_image_id").is_in(list(dropped))).to_arrow().cast(COCO_ANNOTATIONS_SCHEMA)
+        images = images.filter(~pl.col("coco_image_id").is_in(list(dropped)))
+    mapping = pl.DataFrame({"asset_id": list(copies.copy_of), "upright_asset_id": list(copies.copy_of.values())},
+                           schema={"asset_id": pl.String, "upright_asset_id": pl.String})
+    images = images.join(mapping, on="asset_id", how="left", maintain_order="left").with_columns(
+        pl.col("upright_asset_id").is_null().and_(pl.col("has_exif_orientation")).alias("has_exif_orientation"),
+        pl.coalesce("upright_asset_id", "asset_id").alias("asset_id"))
+    landing.tables[IMAGES_TABLE] = images.select(COCO_IMAGES_SCHEMA.names).to_arrow().cast(COCO_IMAGES_SCHEMA)
+    return copies

@@ -12,8 +12,15 @@ handful of levels, so:
 - ``record_too_large``: one record (a value three levels down, e.g. one COCO annotation or
   one FUNSD entity) spans more than ``MAX_RECORD_BYTES`` (16 MiB) of the file (in a 1 MiB
   chunk that holds a backslash, its strings count as one byte each);
-- ``invalid_encoding``: the file starts with a byte-order mark or is UTF-16/UTF-32 (JSON
-  files must be UTF-8); the message names the encoding.
+- ``invalid_encoding``: the file starts with a byte-order mark, is UTF-16/UTF-32, or is
+  not valid UTF-8; the message names the encoding.
+
+The encoding rule is one for every JSON input (COCO, FUNSD, SROIE keys, ChartQA QA files,
+review JSONL files, Label Studio exports): UTF-8 without a byte-order mark, as RFC 8259 requires of JSON
+exchanged between systems. ``encoding_problem`` judges a file's first bytes and
+``decode_json_text`` turns a whole file's bytes into text or the problem; every adapter
+goes through one of them, and a file that breaks the rule is a reject (or, for an input
+that is one file, a refusal) naming its encoding, never a silently different reading.
 
 The scan is vectorized (see ``scan_bounds``), about 225 MB per CPU second on a synthetic
 COCO file (BENCHMARKS.md), and holds one chunk at a time.
@@ -72,6 +79,20 @@ def encoding_problem(head: bytes) -> JsonProblem | None:
         return JsonProblem(Reason.INVALID_ENCODING,
                            f"the file is UTF-16 ({endian}-endian, no byte-order mark); JSON files must be UTF-8")
     return None
+
+
+def decode_json_text(data: bytes) -> str | JsonProblem:
+    """The text of a JSON file's bytes under the one encoding rule (module docstring), or
+    the ``invalid_encoding`` problem naming what the bytes are."""
+    problem = encoding_problem(data[:4])
+    if problem is not None:
+        return problem
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return JsonProblem(Reason.INVALID_ENCODING,
+                           f"the file is not valid UTF-8 ({exc.reason} at byte {exc.start}: "
+                           f"{exc.object[exc.start:exc.end]!r}); JSON files must be UTF-8")
 
 
 def _chunks(path: Path, chunk_bytes: int):

@@ -46,7 +46,8 @@ from ingest.documents.char_recall import recall_scores
 from ingest.documents.reasons import DocumentReason
 from ingest.documents.report import DocumentLandingReport
 from ingest.image_files import ASSETS_TABLE, resolve_inside
-from lakehouse.landing import land_table, landed_files, new_run_id, table_of, utc_now, write_atomic
+from lakehouse.commit import WouldShrink, shrink_problems
+from lakehouse.landing import land_table, landed_files, new_run_id, table_dir, table_of, utc_now, write_atomic
 from lakehouse.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reason, Reject, rejects_table
 from lakehouse.settings import Warehouse
 from lakehouse.sources import ASSET_SOURCES_TABLE, resolve_root
@@ -226,6 +227,7 @@ def run_ocr(
     progress: Callable[[str, int, int], Any] | None = None,
     workers: int | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    replace: bool = False,
 ) -> DocumentLandingReport:
     """OCR every landed document and chart image of ``sources`` (default: every source that
     has such assets) and land the OCR tables, one file per asset source (replaced).
@@ -242,6 +244,11 @@ def run_ocr(
     ``<warehouse>/checkpoints/ocr/``; a killed run keeps them and the next run reads only
     what no checkpoint or landed row holds. The checkpoints are removed once the tables
     have landed.
+
+    Refused with ``WouldShrink`` before any table is replaced (the checkpoints are kept)
+    when a source's OCR table would go to zero rows or lose more than half of the rows it
+    holds for images that are still landed (``ocr_shrinkage``), unless ``replace``: an
+    image that left the landing takes its OCR rows with it, a read that fails does not.
     """
     if engine is None:
         _check_engine_installed()
@@ -317,6 +324,11 @@ def run_ocr(
             _collect(asset, lines, seconds, identity, usable_recall, doc_text, chart_text,
                      table_values, out)
 
+    problems = [] if replace else ocr_shrinkage(wh, by_source, assets)
+    if problems:
+        raise WouldShrink(
+            f"refusing to land OCR: it would replace what already landed with much less "
+            f"({'; '.join(problems)}). Nothing was changed; pass --replace to land it anyway")
     for src, out in sorted(by_source.items()):
         stamp = {"source": src, "ingested_at": at, "ingest_run_id": run_id}
         for table, key in (
@@ -341,6 +353,29 @@ def run_ocr(
             report.images_roots[src] = roots[src]
     _remove_checkpoints(checkpoints, {a["asset_id"] for a in assets})
     return report
+
+
+_OCR_OUTPUTS = ((OCR_LINES_TABLE, "lines"), (OCR_USABILITY_TABLE, "usability"),
+                (CHART_OCR_CHECKS_TABLE, "checks"))
+
+
+def ocr_shrinkage(wh: Warehouse, by_source: Mapping[str, Mapping[str, list]],
+                  assets: list[dict]) -> list[str]:
+    """What landing ``by_source`` would drop (``lakehouse.commit.shrink_problems``): per
+    source and OCR table, the landed rows of assets still in ``assets`` against the rows
+    about to land."""
+    still = {a["asset_id"] for a in assets}
+    before: dict[str, int] = {}
+    after: dict[str, int] = {}
+    for src, out in by_source.items():
+        for table, key in _OCR_OUTPUTS:
+            path = table_dir(wh, table) / f"{src}.parquet"
+            if not path.is_file():
+                continue
+            landed = pq.read_table(path, columns=["asset_id"]).column("asset_id").to_pylist()
+            before[f"{table}/{src}"] = sum(1 for a in landed if a in still)
+            after[f"{table}/{src}"] = len(out[key])
+    return shrink_problems(before, after)
 
 
 # ---- the reads: work items, workers, checkpoints ------------------------------------------

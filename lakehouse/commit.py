@@ -213,6 +213,8 @@ class SourceCommit:
     origin: str | None = None
     claim_names: tuple[str, ...] = ()
     staged: dict[str, tuple[Path, Path, int]] = field(default_factory=dict)
+    #: staged keys the shrink rule skips (derived copies re-made from the landing itself)
+    unguarded: set[str] = field(default_factory=set)
     committed: bool = False
 
     def __post_init__(self) -> None:
@@ -229,10 +231,14 @@ class SourceCommit:
         for name in self.claim_names:
             check_claim(self.wh, name, self.kind, self.origin, self.replace)
 
-    def stage(self, table_name: str, rows: pa.Table, schema: pa.Schema, name: str | None = None) -> Path:
+    def stage(self, table_name: str, rows: pa.Table, schema: pa.Schema, name: str | None = None,
+              guard: bool = True) -> Path:
         """Write ``rows`` (cast to ``schema``) beside ``<table>/<name or source>.parquet``
-        under a temporary name; returns the final path it will have after ``commit``."""
+        under a temporary name; returns the final path it will have after ``commit``.
+        ``guard=False``: the shrink rule does not count this file."""
         stem = check_source_name(name or self.source)
+        if not guard:
+            self.unguarded.add(f"{table_name}/{stem}")
         rows = rows.select(schema.names).cast(schema)
         target = table_dir(self.wh, table_name) / f"{stem}.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -253,7 +259,7 @@ class SourceCommit:
         before, after = {}, {}
         for key, (target, _, rows) in self.staged.items():
             table, stem = key.split("/")
-            if table in UNGUARDED_TABLES:
+            if table in UNGUARDED_TABLES or key in self.unguarded:
                 continue
             label = table if stem == self.source else key
             before[label] = landed_rows(target)

@@ -56,6 +56,7 @@ class Reason(StrEnum):
     MALFORMED_RECORD = "malformed_record"
     SIZE_MISMATCH = "size_mismatch"
     EXIF_ORIENTATION = "exif_orientation"
+    EXIF_FRAME_UNDECIDABLE = "exif_frame_undecidable"
     IMAGE_REJECTED = "image_rejected"
     UNKNOWN_IMAGE = "unknown_image"
     UNKNOWN_CATEGORY = "unknown_category"

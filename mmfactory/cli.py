@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -51,6 +52,13 @@ DEFAULT_COCO_ANNOTATIONS = SHARED / "coco128" / "annotations" / "instances_train
 DEFAULT_FUNSD = SHARED / "funsd"
 DEFAULT_SROIE = SHARED / "sroie"
 DEFAULT_CHARTQA = SHARED / "chartqa"
+
+
+class ExifFrame(StrEnum):
+    """``land coco --exif-frame``: the frame boxes of EXIF-rotated images were drawn in."""
+
+    raw = "raw"
+    displayed = "displayed"
 
 
 def _fail(message: str) -> typer.Exit:
@@ -95,10 +103,14 @@ def land_coco_command(
     verify: Annotated[bool, typer.Option(help="Fully decode every image (slow) instead of headers only.")] = False,
     replace: Annotated[bool, typer.Option(
         help="Land even when it would shrink the source to zero rows or by more than half.")] = False,
+    exif_frame: Annotated[ExifFrame | None, typer.Option(
+        help="Frame of the boxes of EXIF-rotated images whose size cannot tell it "
+             "(orientations 2-4, square images): raw (stored pixels) or displayed.")] = None,
 ) -> None:
     """Land a COCO annotation file and its images folder."""
+    frame = None if exif_frame is None else exif_frame.value
     _landing(f"landing {source}", lambda p: land_coco(
-        warehouse(), images, annotations, source, bbox_tolerance_px, verify, p, replace))
+        warehouse(), images, annotations, source, bbox_tolerance_px, verify, p, replace, frame))
 
 
 @land_app.command("funsd")
@@ -159,13 +171,15 @@ def ocr(
     workers: Annotated[int | None, typer.Option(
         help="OCR processes (default: every core, or $MMFACTORY_WORKERS).")] = None,
     chunk_size: Annotated[int, typer.Option(help="Reads per checkpoint chunk.")] = 8,
+    replace: Annotated[bool, typer.Option(
+        help="Land even when a source's OCR tables would go to zero rows or lose more than half.")] = False,
 ) -> None:
     """OCR every document and chart image in a process pool (already-read images are not
     read again; a killed run resumes from its checkpoint chunks)."""
     from ingest.ocr import run_ocr
 
     _landing("OCR", lambda p: run_ocr(warehouse(), sources, progress=p, workers=workers,
-                                      chunk_size=chunk_size))
+                                      chunk_size=chunk_size, replace=replace))
 
 
 @contextmanager

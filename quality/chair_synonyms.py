@@ -29,7 +29,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from lakehouse.landing import LandingError, check_source_name, land_table, new_run_id, utc_now
+from lakehouse.commit import SourceCommit, check_claim
+from lakehouse.landing import LandingError, check_source_name, new_run_id, utc_now
 from lakehouse.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reject, rejects_table
 from lakehouse.report import LandingReport
 from lakehouse.settings import PROJECT_ROOT, Warehouse
@@ -42,6 +43,7 @@ LANDED_TABLES: dict[str, pa.Schema] = {CHAIR_SYNONYMS_TABLE: CHAIR_SYNONYMS_SCHE
 """The tables this module lands."""
 
 DEFAULT_SOURCE = "chair"
+SOURCE_KIND = "chair_synonyms"  # the kind its name is claimed for (lakehouse.commit)
 DEFAULT_CHAIR_SYNONYMS = PROJECT_ROOT.parent / "shared" / "datasets" / "chair" / "synonyms.txt"
 
 
@@ -96,12 +98,17 @@ def parse_synonyms(text: str) -> tuple[list[dict], list[Reject]]:
 
 
 def land_chair_synonyms(wh: Warehouse, path: Path = DEFAULT_CHAIR_SYNONYMS,
-                        source: str = DEFAULT_SOURCE) -> LandingReport:
-    """Land the CHAIR synonym list at ``path`` as source ``source`` of ``chair_synonyms``.
+                        source: str = DEFAULT_SOURCE, replace: bool = False) -> LandingReport:
+    """Land the CHAIR synonym list at ``path`` as source ``source`` of ``chair_synonyms``
+    (the synonyms and the rejects together, all or none: ``lakehouse.commit``).
 
-    Raises :class:`lakehouse.landing.LandingError` when the file is missing or not UTF-8.
+    Raises :class:`lakehouse.landing.LandingError` when the file is missing or not UTF-8,
+    when ``source`` holds another kind of input, or (``WouldShrink``, nothing replaced)
+    when it would leave the source with no synonyms or fewer than half of those landed,
+    unless ``replace``.
     """
     check_source_name(source)
+    check_claim(wh, source, SOURCE_KIND)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -113,8 +120,10 @@ def land_chair_synonyms(wh: Warehouse, path: Path = DEFAULT_CHAIR_SYNONYMS,
     stamp = {"source": source, "ingested_at": at, "ingest_run_id": run_id}
     table = pa.Table.from_pylist([{**row, **stamp} for row in rows], schema=CHAIR_SYNONYMS_SCHEMA)
     report = LandingReport(source=source, rows_in={CHAIR_SYNONYMS_TABLE: len(rows) + len(rejects)}, rejects=rejects)
-    report.files.append(land_table(wh, CHAIR_SYNONYMS_TABLE, source, table, CHAIR_SYNONYMS_SCHEMA))
-    report.rows_landed[CHAIR_SYNONYMS_TABLE] = table.num_rows
-    report.files.append(land_table(wh, REJECTS_TABLE, source,
-                                   rejects_table(rejects, source, run_id, at), REJECTS_SCHEMA))
+    with SourceCommit(wh, source, SOURCE_KIND, replace) as commit:
+        report.files.append(commit.stage(CHAIR_SYNONYMS_TABLE, table, CHAIR_SYNONYMS_SCHEMA))
+        report.rows_landed[CHAIR_SYNONYMS_TABLE] = table.num_rows
+        report.files.append(commit.stage(REJECTS_TABLE, rejects_table(rejects, source, run_id, at),
+                                         REJECTS_SCHEMA))
+        commit.commit()
     return report

@@ -51,6 +51,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ingest.json_guard import JsonProblem, decode_json_text
 from lakehouse.commit import SourceCommit
 from lakehouse.landing import (
     LandingError,
@@ -128,7 +129,13 @@ def read_records(path: Path) -> list[tuple[int, dict | None]]:
     if suffix not in (".csv", ".jsonl", ".ndjson"):
         raise ReviewFileError(f"{path}: unknown verdict file type {suffix or '(none)'!r}; use .csv or .jsonl")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        if suffix == ".csv":  # spreadsheets write a UTF-8 byte-order mark: tolerated in CSV
+            text = path.read_text(encoding="utf-8-sig")
+        else:  # JSON lines follow the one JSON encoding rule (ingest.json_guard)
+            decoded = decode_json_text(path.read_bytes())
+            if isinstance(decoded, JsonProblem):
+                raise ReviewFileError(f"{path}: {decoded.message} ({decoded.reason})")
+            text = decoded
     except FileNotFoundError:
         raise ReviewFileError(f"verdict file not found: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ingest.exif_upright import upright_source
 from ingest.image_files import License
 from lakehouse.landing import LandingError, table_dir
 from lakehouse.settings import Warehouse
@@ -130,17 +131,15 @@ def _read(wh: Warehouse, table: str, source: str, columns: list[str]) -> list[di
 
 
 def load_general_images(wh: Warehouse, coco_source: str = "coco128") -> list[GeneralImage]:
-    """The general images of a landed COCO source (raises ``LandingError`` if not landed)."""
-    assets = [
-        a
-        for a in _read(
-            wh,
-            "assets",
-            coco_source,
-            ["asset_id", "source", "asset_type", "license_id", "license_name", "license_url"],
-        )
-        if a["asset_type"] == "general_image"
-    ]
+    """The general images of a landed COCO source (raises ``LandingError`` if not landed);
+    an image with an EXIF orientation is its upright copy (``<source>-upright``, landed
+    with the source by ``ingest.coco``), which its image record points at."""
+    columns = ["asset_id", "source", "asset_type", "license_id", "license_name", "license_url"]
+    upright = upright_source(coco_source)
+    landed = _read(wh, "assets", coco_source, columns)
+    if (table_dir(wh, "assets") / f"{upright}.parquet").is_file():
+        landed += _read(wh, "assets", upright, columns)
+    assets = [a for a in landed if a["asset_type"] == "general_image"]
     return general_images_from_rows(
         assets,
         _read(

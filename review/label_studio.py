@@ -27,6 +27,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from ingest.json_guard import JsonProblem, check_json_file, decode_json_text
 from lakehouse.settings import Warehouse
 from lakehouse.taxonomy import error_types
 from quality.review_verdicts import ROLES, VERDICTS
@@ -127,10 +128,16 @@ def verdict_records(path: Path) -> list[tuple[int, dict | None]]:
     """(position, verdict record) per annotation of a Label Studio JSON export (the
     position counts annotations from 1 in file order). Raises :class:`LabelStudioFileError`."""
     try:
-        tasks = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+        problem = check_json_file(Path(path))  # the one JSON encoding rule, and the bounds
+        if problem is not None:
+            raise LabelStudioFileError(f"{path}: {problem.message} ({problem.reason})")
+        text = decode_json_text(Path(path).read_bytes())
+        if isinstance(text, JsonProblem):
+            raise LabelStudioFileError(f"{path}: {text.message} ({text.reason})")
+        tasks = json.loads(text)
     except FileNotFoundError:
         raise LabelStudioFileError(f"verdict file not found: {path}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, json.JSONDecodeError) as exc:
         raise LabelStudioFileError(f"{path} is not a Label Studio JSON export: {exc}") from None
     if not isinstance(tasks, list) or not all(isinstance(t, dict) and "annotations" in t for t in tasks):
         raise LabelStudioFileError(f"{path} is not a Label Studio JSON export: expected a list of tasks, "

@@ -26,7 +26,7 @@ from ingest.image_files import (
     inspect_images,
     resolve_inside,
 )
-from ingest.json_guard import check_json_file
+from ingest.json_guard import JsonProblem, check_json_file, decode_json_text
 from lakehouse.commit import SourceCommit
 from lakehouse.landing import table_of
 from lakehouse.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reason, Reject, rejects_table
@@ -47,7 +47,7 @@ def read_inside(root: Path, relative_path: str, table: str, is_json: bool = Fals
         return Reject(table, relative_path, reason, f"{relative_path}: not a regular file")
     if is_json:
         problem = check_json_file(resolved)
-        if problem is not None and problem.reason != Reason.INVALID_ENCODING:
+        if problem is not None:
             return Reject(table, relative_path, problem.reason, f"{relative_path}: {problem.message}")
     try:
         return resolved.read_bytes()
@@ -57,10 +57,14 @@ def read_inside(root: Path, relative_path: str, table: str, is_json: bool = Fals
 
 
 def parse_json(data: bytes, relative_path: str, table: str) -> object | Reject:
-    """``json.loads`` of an annotation file's bytes (UTF-8, UTF-16 or UTF-32, a BOM
-    allowed, as ``json`` detects them), or an ``invalid_json`` reject."""
+    """``json.loads`` of an annotation file's bytes, or a reject: ``invalid_encoding``
+    (naming the encoding) when they are not UTF-8 without a byte-order mark (the one rule
+    of ``ingest.json_guard``), ``invalid_json`` when they are not JSON."""
+    text = decode_json_text(data)
+    if isinstance(text, JsonProblem):
+        return Reject(table, relative_path, text.reason, f"{relative_path}: {text.message}")
     try:
-        return json.loads(data)
+        return json.loads(text)
     except (ValueError, RecursionError) as exc:
         why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         return Reject(table, relative_path, Reason.INVALID_JSON,

@@ -94,3 +94,18 @@ def test_every_string_is_scrubbed(wh) -> None:
     assert key.encode() not in w.files[0].read_bytes()
     row = read_landed(wh, GENERATIONS).to_pylist()[0]
     assert row["response_text"] == "echo [REDACTED]" and row["asset_ids"] == ["[REDACTED]"]
+
+
+def test_a_later_run_never_replaces_an_earlier_ones_rows(wh) -> None:
+    """Generation landings add files and replace none, so the shrink guard of the other
+    landings (lakehouse.commit) has nothing to guard here: a second run, even of one
+    failed call, leaves every row of the first."""
+    first = BatchWriter(wh, GENERATIONS, "20250101T000000Z-aaaa0000", Scrubber())
+    first.write([_row("h1", "ok"), _row("h2", "ok")])
+    before = {p.name: p.read_bytes() for p in (wh.landing / GENERATIONS).glob("*.parquet")}
+    second = BatchWriter(wh, GENERATIONS, "20250102T000000Z-bbbb1111", Scrubber())
+    second.write([_row("h1", "timeout", None)])
+    after = {p.name: p.read_bytes() for p in (wh.landing / GENERATIONS).glob("*.parquet")}
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert read_landed(wh, GENERATIONS).num_rows == 3
+    assert succeeded_hashes(wh) == {"h1", "h2"}

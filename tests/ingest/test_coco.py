@@ -79,6 +79,8 @@ def bad_input(tmp_path: Path, shared_datasets) -> tuple[Path, Path, Path]:
     exif = Image.Exif()
     exif[0x0112] = 6
     rotated.save(root / "rotated.jpg", exif=exif)
+    exif[0x0112] = 3  # turned 180 degrees: the same size stored and displayed
+    Image.new("RGB", (64, 48), "black").save(root / "flipped.jpg", exif=exif)
 
     doc = json.loads(COCO128_ANNOTATIONS.read_text())
     good_images = [im for im in doc["images"] if im["file_name"] in GOOD]
@@ -99,6 +101,7 @@ def bad_input(tmp_path: Path, shared_datasets) -> tuple[Path, Path, Path]:
         {"id": 911, "file_name": "rotated.jpg", "width": 64, "height": 48},
         {"id": 912, "file_name": "corrupt.png", "width": 0, "height": 10},
         {"id": 913, "file_name": "copy_of_9.jpg", "width": 640, "height": 480},
+        {"id": 914, "file_name": "flipped.jpg", "width": 64, "height": 48},
         {"id": "x", "file_name": 3},
     ]
     img = good_images[0]["id"]  # 640x480
@@ -116,7 +119,8 @@ def bad_input(tmp_path: Path, shared_datasets) -> tuple[Path, Path, Path]:
         {**base, "id": 800010, "bbox": [1, 1, 5, 5]},
         {**base, "id": 800010, "bbox": [2, 2, 5, 5]},
         {**base, "id": 800011, "image_id": 901, "bbox": [0, 0, 1, 1]},
-        {**base, "id": 800012, "image_id": 911, "bbox": [1, 1, 5, 5]},
+        {**base, "id": 800012, "image_id": 911, "bbox": [1, 1, 5, 5]},  # lands, turned upright
+        {**base, "id": 800014, "image_id": 914, "bbox": [1, 1, 5, 5]},
         # within the 1 px tolerance: lands as given
         {**base, "id": 800013, "bbox": [600, 10, 40.5, 5]},
     ]
@@ -141,7 +145,7 @@ EXPECTED_IMAGE_REASONS = {
     "image 910": "size_mismatch",
     "image 912": "corrupt_image",
     "image 913": "duplicate_content",
-    "images[17]": "malformed_record",
+    "images[18]": "malformed_record",
 }
 EXPECTED_ANNOTATION_REASONS = {
     "annotation 800001": "unknown_image",
@@ -155,7 +159,7 @@ EXPECTED_ANNOTATION_REASONS = {
     "annotation 800009": "malformed_record",
     "annotation 800010": "duplicate_annotation_id",
     "annotation 800011": "image_rejected",
-    "annotation 800012": "exif_orientation",
+    "annotation 800014": "exif_frame_undecidable",
 }
 
 
@@ -181,16 +185,26 @@ def test_every_bad_input_is_rejected_with_its_reason(bad_input, wh) -> None:
     # the good rows all landed, and the accounting balances for every table
     assert report.unbalanced_tables() == []
     doc = json.loads(annotations.read_text().replace("NaN", "0").replace("Infinity", "0"))
-    good_ann_ids = {a["id"] for a in doc["annotations"] if not 800001 <= a["id"] <= 800012}
+    good_ann_ids = {a["id"] for a in doc["annotations"] if not 800001 <= a["id"] <= 800011
+                    and a["id"] != 800014}
     landed = pq.read_table(wh.landing / "coco_annotations" / "bad.parquet")
     assert set(landed.column("annotation_id").to_pylist()) == good_ann_ids
     images = pq.read_table(wh.landing / "coco_images" / "bad.parquet")
-    assert set(images.column("file_name").to_pylist()) == set(GOOD) | {"rotated.jpg"}
-    rotated = next(r for r in images.to_pylist() if r["file_name"] == "rotated.jpg")
-    assert rotated["has_exif_orientation"] is True
+    assert set(images.column("file_name").to_pylist()) == set(GOOD) | {"rotated.jpg", "flipped.jpg"}
+    by_name = {r["file_name"]: r for r in images.to_pylist()}
+    # the frame of flipped.jpg's boxes cannot be decided: it ships as stored, without boxes
+    assert by_name["flipped.jpg"]["has_exif_orientation"] is True
+    # rotated.jpg's record points at its upright copy, at the displayed size
+    rotated = by_name["rotated.jpg"]
+    assert rotated["has_exif_orientation"] is False
+    assert (rotated["width_px"], rotated["height_px"]) == (48, 64)
+    copies = pq.read_table(wh.landing / "assets" / "bad-upright.parquet").to_pylist()
+    assert [c["asset_id"] for c in copies] == [rotated["asset_id"]]
+    turned = next(r for r in landed.to_pylist() if r["annotation_id"] == 800012)
+    assert [turned[k] for k in ("bbox_x", "bbox_y", "bbox_w", "bbox_h")] == [42, 1, 5, 5]
     assets = pq.read_table(wh.landing / "assets" / "bad.parquet").to_pylist()
     by_path = {a["relative_path"]: a for a in assets}
-    assert set(by_path) == set(GOOD) | {"rotated.jpg", "size.jpg"}
+    assert set(by_path) == set(GOOD) | {"rotated.jpg", "flipped.jpg", "size.jpg"}
     assert (by_path["rotated.jpg"]["display_width_px"], by_path["rotated.jpg"]["display_height_px"]) == (48, 64)
     # the rejects landed too, beside the good rows
     rejects = pq.read_table(wh.landing / "rejects" / "bad.parquet")

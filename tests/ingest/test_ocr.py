@@ -191,3 +191,30 @@ def test_a_rerun_reads_no_image_twice_and_lands_the_same_rows(small_lake, engine
     for table, rows in before.items():
         after = pq.read_table(wh.landing / table / "funsd.parquet").drop(["ingested_at", "ingest_run_id"])
         assert after.equals(rows), table
+
+
+class _Upgraded:
+    """The real engine under a new version: nothing landed by the old one is reused."""
+
+    def __init__(self, real: RapidOcrEngine) -> None:
+        self.name, self.version, self.real = real.name, f"{real.version}+next", real
+
+    def read(self, image):  # noqa: ANN001
+        return self.real.read(image)
+
+
+def test_an_ocr_run_that_would_drop_most_rows_is_refused_unless_replace(small_lake, engine) -> None:
+    from lakehouse.commit import WouldShrink
+    from tests.ingest.landing_cases import snapshot
+
+    wh, chartqa = small_lake
+    run_ocr(wh, sources=["chartqa"], engine=engine)
+    before = snapshot(wh)
+    # the engine is upgraded while the chart files are away: every read fails
+    shutil.move(chartqa / "png", chartqa.parent / "png-away")
+    with pytest.raises(WouldShrink, match=r"ocr_usability/chartqa: 2 -> 0 rows"):
+        run_ocr(wh, sources=["chartqa"], engine=_Upgraded(engine))
+    assert snapshot(wh) == before
+    report = run_ocr(wh, sources=["chartqa"], engine=_Upgraded(engine), replace=True)
+    assert report.rows_landed["ocr_usability"] == 0
+    assert sorted(str(r.reason) for r in report.rejects) == ["missing_file", "missing_file"]

@@ -60,3 +60,28 @@ def test_empty_and_ambiguous_synonyms_are_rejected(wh, tmp_path: Path):
 def test_missing_file_is_a_landing_error(wh, tmp_path: Path):
     with pytest.raises(LandingError, match="not found"):
         land_chair_synonyms(wh, tmp_path / "nope.txt")
+
+
+def test_a_list_that_would_drop_most_synonyms_is_refused_unless_replace(wh, tmp_path: Path, shared_datasets):
+    from lakehouse.commit import WouldShrink
+    from tests.ingest.landing_cases import snapshot
+
+    land_chair_synonyms(wh, DEFAULT_CHAIR_SYNONYMS)
+    before = snapshot(wh)
+    landed = len(_rows(wh))
+    short = tmp_path / "short.txt"
+    short.write_text("person, woman\n")
+    with pytest.raises(WouldShrink, match=rf"chair_synonyms: {landed} -> 2 rows \(drops {landed - 2}\)"):
+        land_chair_synonyms(wh, short)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n")
+    with pytest.raises(WouldShrink, match=rf"chair_synonyms: {landed} -> 0 rows"):
+        land_chair_synonyms(wh, empty)
+    assert snapshot(wh) == before  # the refused landings changed nothing
+    # a source name of another kind is refused too
+    with pytest.raises(LandingError, match="already holds a chair_synonyms landing"):
+        from ingest.chartqa import land_chartqa
+        land_chartqa(wh, shared_datasets / "chartqa", source="chair")
+    assert snapshot(wh) == before
+    land_chair_synonyms(wh, short, replace=True)
+    assert len(_rows(wh)) == 2

@@ -48,3 +48,23 @@ def test_the_labeling_config_names_every_verdict_and_error_type():
     config = label_config()
     for value in ("approve", "reject", "needs_fix", "grounding_offset", "unclassified"):
         assert f'<Choice value="{value}"/>' in config
+
+
+@pytest.mark.parametrize(("encoding", "named"), [
+    ("utf-8-sig", "UTF-8 with a byte-order mark"),
+    ("utf-16", "UTF-16 (little-endian, with a byte-order mark)"),
+])
+def test_an_export_in_another_encoding_is_refused_naming_it(tmp_path: Path, encoding: str, named: str):
+    """The one JSON encoding rule (ingest.json_guard) holds for Label Studio exports too."""
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([{"data": {"sample_id": "s"}, "annotations": []}]), encoding=encoding)
+    with pytest.raises(LabelStudioFileError, match="invalid_encoding") as refused:
+        verdict_records(path)
+    assert named in str(refused.value)
+
+
+def test_a_nesting_bomb_export_is_refused_before_parsing(tmp_path: Path):
+    path = tmp_path / "export.json"
+    path.write_text("[" * 5000 + "]" * 5000, encoding="utf-8")
+    with pytest.raises(LabelStudioFileError, match="json_too_deep"):
+        verdict_records(path)

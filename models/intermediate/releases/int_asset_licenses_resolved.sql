@@ -3,7 +3,9 @@
 -- closed). A derived asset carries the most restrictive terms of all its original
 -- ancestors (recursively through lineage: a flag that restricts is or-ed, commercial use
 -- is and-ed), plus attribution for the CC BY 4.0 COCO annotations it was drawn from, and
--- remembers whether any ancestor forbids derivatives (NoDerivs).
+-- remembers whether any ancestor forbids derivatives (NoDerivs). An upright copy of an
+-- EXIF-rotated photo (license_rule same_as_parent: the viewer's own turn, no new work)
+-- carries its photo's license as its own and is not derived here.
 with recursive
 
 assets as (
@@ -18,6 +20,7 @@ lineage as (
         asset_id,
         parent_asset_id
     from {{ ref('stg_landing__asset_lineage') }}
+    where license_rule is distinct from 'same_as_parent'
 
 ),
 
