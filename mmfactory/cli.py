@@ -25,7 +25,9 @@ from lakehouse.dbt import run_dbt
 from lakehouse.landing import LandingError
 from lakehouse.report import LandingReport
 from lakehouse.settings import PROJECT_ROOT, warehouse
+from lakehouse.stages import StageConfigError
 from mmfactory.check_cli import check, finish_build, report
+from mmfactory.executor_cli import ExecutorOption, RayAddressOption, stage_executor
 from mmfactory.lock_cli import guard
 from mmfactory.reporting import print_landing
 from mmfactory.release_cli import register as register_release_commands
@@ -79,7 +81,7 @@ def _landing(label: str, run: Callable[[Callable[[str, int, int], None]], Landin
     with _progress(label) as progress:
         try:
             report = run(progress)
-        except (CocoFileError, LandingError, OcrEngineUnavailable) as exc:
+        except (CocoFileError, LandingError, OcrEngineUnavailable, StageConfigError) as exc:
             raise _fail(str(exc)) from None
     print_landing(report, console)
     return report
@@ -95,10 +97,13 @@ def land_coco_command(
     verify: Annotated[bool, typer.Option(help="Fully decode every image (slow) instead of headers only.")] = False,
     replace: Annotated[bool, typer.Option(
         help="Land even when it would shrink the source to zero rows or by more than half.")] = False,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Land a COCO annotation file and its images folder."""
-    _landing(f"landing {source}", lambda p: land_coco(
-        warehouse(), images, annotations, source, bbox_tolerance_px, verify, p, replace))
+    with stage_executor(executor, ray_address):
+        _landing(f"landing {source}", lambda p: land_coco(
+            warehouse(), images, annotations, source, bbox_tolerance_px, verify, p, replace))
 
 
 @land_app.command("funsd")
@@ -107,11 +112,14 @@ def land_funsd_command(
     source: Annotated[str, typer.Option(help="Name of this source.")] = "funsd",
     replace: Annotated[bool, typer.Option(
         help="Land even when it would shrink the source to zero rows or by more than half.")] = False,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Land FUNSD forms: entities, words, boxes, labels, question->answer links."""
     from ingest.funsd import land_funsd
 
-    _landing(f"landing {source}", lambda p: land_funsd(warehouse(), root, source, replace=replace))
+    with stage_executor(executor, ray_address):
+        _landing(f"landing {source}", lambda p: land_funsd(warehouse(), root, source, replace=replace))
 
 
 @land_app.command("sroie")
@@ -120,11 +128,14 @@ def land_sroie_command(
     source: Annotated[str, typer.Option(help="Name of this source.")] = "sroie",
     replace: Annotated[bool, typer.Option(
         help="Land even when it would shrink the source to zero rows or by more than half.")] = False,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Land SROIE receipts: text lines with quadrilaterals, key fields."""
     from ingest.sroie import land_sroie
 
-    _landing(f"landing {source}", lambda p: land_sroie(warehouse(), root, source, replace=replace))
+    with stage_executor(executor, ray_address):
+        _landing(f"landing {source}", lambda p: land_sroie(warehouse(), root, source, replace=replace))
 
 
 @land_app.command("chartqa")
@@ -133,11 +144,14 @@ def land_chartqa_command(
     source: Annotated[str, typer.Option(help="Name of this source.")] = "chartqa",
     replace: Annotated[bool, typer.Option(
         help="Land even when it would shrink the source to zero rows or by more than half.")] = False,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Land ChartQA charts with their tables (plausibility-checked) and QA pairs."""
     from ingest.chartqa import land_chartqa
 
-    _landing(f"landing {source}", lambda p: land_chartqa(warehouse(), root, source, replace=replace))
+    with stage_executor(executor, ray_address):
+        _landing(f"landing {source}", lambda p: land_chartqa(warehouse(), root, source, replace=replace))
 
 
 @app.command()
@@ -146,11 +160,15 @@ def render(
     per_type: Annotated[int | None, typer.Option(
         help="Assets per type in the balanced pool (default 128, or fewer usable photos).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the deterministic choices.")] = 0,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Render the balanced pool's derived documents and charts and land them as assets."""
     from render.derive import render_derived
 
-    _landing("rendering", lambda p: render_derived(warehouse(), coco_source, per_type, seed, progress=p))
+    with stage_executor(executor, ray_address):
+        _landing("rendering", lambda p: render_derived(warehouse(), coco_source, per_type, seed,
+                                                       progress=p))
 
 
 @app.command()
@@ -159,13 +177,17 @@ def ocr(
     workers: Annotated[int | None, typer.Option(
         help="OCR processes (default: every core, or $MMFACTORY_WORKERS).")] = None,
     chunk_size: Annotated[int, typer.Option(help="Reads per checkpoint chunk.")] = 8,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
 ) -> None:
-    """OCR every document and chart image in a process pool (already-read images are not
-    read again; a killed run resumes from its checkpoint chunks)."""
+    """OCR every document and chart image in a process pool, in-process or on Ray
+    (already-read images are not read again; a killed run resumes from its checkpoint
+    chunks)."""
     from ingest.ocr import run_ocr
 
-    _landing("OCR", lambda p: run_ocr(warehouse(), sources, progress=p, workers=workers,
-                                      chunk_size=chunk_size))
+    with stage_executor(executor, ray_address):
+        _landing("OCR", lambda p: run_ocr(warehouse(), sources, progress=p, workers=workers,
+                                          chunk_size=chunk_size))
 
 
 @contextmanager
@@ -219,11 +241,14 @@ def build(
     per_type: Annotated[int | None, typer.Option(
         help="Assets per type in the balanced pool (default 128, or fewer usable photos).")] = None,
     land: Annotated[bool, typer.Option(help="Land, render and OCR first (--no-land: only dbt build).")] = True,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Land the default inputs, render, OCR, run `dbt build`, write the report and run the
-    data contracts (exit 1 when one fails)."""
+    data contracts (exit 1 when one fails). The per-image stages run on ``--executor``."""
     if land:
-        _land_defaults(coco_images, coco_annotations, source, per_type)
+        with stage_executor(executor, ray_address):
+            _land_defaults(coco_images, coco_annotations, source, per_type)
     wh = warehouse()
     with _stage("dbt"):
         code = run_dbt(wh, ["build"])
