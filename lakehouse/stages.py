@@ -36,44 +36,21 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 
+from lakehouse.stage_config import (  # noqa: F401 (re-exported: the stages' one seam)
+    DEFAULT_EXECUTOR,
+    EXECUTOR_ENV,
+    EXECUTORS,
+    RAY_ADDRESS_ENV,
+    WORKERS_ENV,
+    StageConfigError,
+    checked_executor,
+    SESSION,
+    default_executor,
+    default_ray_address,
+    default_workers,
+)
+
 T = TypeVar("T")
-
-WORKERS_ENV = "MMFACTORY_WORKERS"
-EXECUTOR_ENV = "MMFACTORY_EXECUTOR"
-RAY_ADDRESS_ENV = "MMFACTORY_RAY_ADDRESS"
-EXECUTORS = ("inprocess", "pool", "ray")
-DEFAULT_EXECUTOR = "pool"
-
-# what ``executor_session`` chose for the stages run inside it (None: the environment's)
-_session: dict[str, str | None] = {"executor": None, "ray_address": None}
-
-
-class StageConfigError(ValueError):
-    """An unknown executor name, or Ray asked for but not installed / not reachable."""
-
-
-def _checked(executor: str, origin: str) -> str:
-    name = executor.strip().lower().replace("-", "")
-    if name not in EXECUTORS:
-        raise StageConfigError(
-            f"{origin}: unknown executor {executor!r} (expected one of {', '.join(EXECUTORS)})")
-    return name
-
-
-def default_executor() -> str:
-    """The executor of the current ``executor_session``, else ``$MMFACTORY_EXECUTOR``, else
-    ``pool``. Raises ``StageConfigError`` for an unknown name."""
-    if _session["executor"] is not None:
-        return _session["executor"]
-    configured = os.environ.get(EXECUTOR_ENV)
-    return _checked(configured, f"${EXECUTOR_ENV}") if configured else DEFAULT_EXECUTOR
-
-
-def default_ray_address() -> str | None:
-    """The Ray cluster to use: the session's, else ``$MMFACTORY_RAY_ADDRESS``, else None
-    (a local Ray started on 127.0.0.1 for the stage)."""
-    return _session["ray_address"] or os.environ.get(RAY_ADDRESS_ENV) or None
-
 
 @contextmanager
 def executor_session(executor: str | None = None, ray_address: str | None = None) -> Iterator[str]:
@@ -82,30 +59,19 @@ def executor_session(executor: str | None = None, ray_address: str | None = None
     connected to) once here and shut down on the way out, so the stages of one command
     share it. Raises ``StageConfigError`` for an unknown executor or a Ray that cannot
     start."""
-    previous = dict(_session)
-    chosen = _checked(executor, "--executor") if executor else default_executor()
-    _session.update(executor=chosen, ray_address=ray_address or default_ray_address())
+    previous = dict(SESSION)
+    chosen = checked_executor(executor, "--executor") if executor else default_executor()
+    SESSION.update(executor=chosen, ray_address=ray_address or default_ray_address())
     try:
         if chosen == "ray":
             from lakehouse.stages_ray import ray_session
 
-            with ray_session(_session["ray_address"]):
+            with ray_session(SESSION["ray_address"]):
                 yield chosen
         else:
             yield chosen
     finally:
-        _session.update(previous)
-
-
-def default_workers() -> int:
-    """``$MMFACTORY_WORKERS`` if set, else every core this process may use."""
-    configured = os.environ.get(WORKERS_ENV)
-    if configured:
-        return max(1, int(configured))
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+        SESSION.update(previous)
 
 
 def chunked(items: Sequence[T], size: int) -> list[list[T]]:
@@ -129,7 +95,7 @@ def run_stage(
     ``default_workers()`` for the pool and the cluster's CPUs for Ray (a number caps the
     chunks in flight); at most one worker per chunk is started. An exception raised by
     ``work`` propagates to the caller (the chunks already yielded stay with it)."""
-    executor = _checked(executor, "executor") if executor else default_executor()
+    executor = checked_executor(executor, "executor") if executor else default_executor()
     chunks = chunked(items, chunk_size)
     if not chunks:
         return

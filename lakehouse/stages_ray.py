@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 
-from lakehouse.stages import StageConfigError, default_workers
+from lakehouse.stage_config import StageConfigError, default_workers
 
 T = TypeVar("T")
 
@@ -64,12 +64,13 @@ def local_temp_dir() -> str:
 
 def _quiet_ray_data(ray: Any) -> None:
     """No progress bars or per-dataset INFO lines (the CLI draws its own progress)."""
-    logger = logging.getLogger("ray.data")
-    logger.setLevel(logging.ERROR)  # switching the bars off logs a warning of its own
+    from ray.util.debug import log_once
+
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
-    logger.setLevel(logging.WARNING)
+    log_once("ray_data_progress_manager_disabled")  # its "bars are off" warning: said here
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
 
 
 @contextmanager
