@@ -251,7 +251,9 @@ def inspect_images(
         items = [(str(root), p, verify, i) for i, p in enumerate(paths)]
         done: dict[int, list[ImageFile | Reject]] = {}
         following = 0
-        for chunk, batch in run_stage(_inspect_chunk, items, INSPECT_CHUNK_FILES, processes,
+        # on Ray only a worker count the caller gave caps the tasks (a cluster has more CPUs)
+        cap = workers if chosen == "ray" else processes
+        for chunk, batch in run_stage(_inspect_chunk, items, INSPECT_CHUNK_FILES, cap,
                                       start_method="fork", executor=chosen):
             done[chunk[0][3]] = _from_batch(batch)
             while following in done:  # yield in input order, holding only early chunks

@@ -157,7 +157,7 @@ def run_stage_on_ray(
         dataset = ray.data.from_items(rows, override_num_blocks=len(rows))
         options: dict[str, Any] = {"num_cpus": 1, "max_retries": TASK_MAX_RETRIES}
         if workers is not None:
-            options["concurrency"] = max(1, workers)
+            options["compute"] = ray.data.TaskPoolStrategy(size=max(1, workers))
         with warnings.catch_warnings():
             # Ray 2.60 warns that plain remote args (max_retries) move elsewhere in 2.64
             warnings.simplefilter("ignore", DeprecationWarning)
