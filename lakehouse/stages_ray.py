@@ -41,6 +41,9 @@ RAY_TEMP_ENV = "MMFACTORY_RAY_TEMP_DIR"
 # crashes its decoder every time)
 TASK_MAX_RETRIES = 3
 RAY_NAMESPACE = "mmfactory"
+# a local Ray's raylet must register within Ray's fixed 30 s; on a loaded machine it may
+# not, and a later start usually does
+LOCAL_START_ATTEMPTS = 3
 
 
 def _ray() -> Any:
@@ -88,15 +91,19 @@ def ray_session(address: str | None = None) -> Iterator[None]:
         return
     common = {"namespace": RAY_NAMESPACE, "log_to_driver": False,
               "logging_level": logging.WARNING}
-    try:
-        if address:
-            ray.init(address=address, **common)
-        else:
-            ray.init(address="local", num_cpus=default_workers(), include_dashboard=False,
-                     _node_ip_address="127.0.0.1", _temp_dir=local_temp_dir(), **common)
-    except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
-        where = address or "a local Ray on 127.0.0.1"
-        raise StageConfigError(f"cannot start or reach Ray at {where}: {exc}") from None
+    where = address or "a local Ray on 127.0.0.1"
+    for attempt in range(1, LOCAL_START_ATTEMPTS + 1):
+        try:
+            if address:
+                ray.init(address=address, **common)
+            else:
+                ray.init(address="local", num_cpus=default_workers(), include_dashboard=False,
+                         _node_ip_address="127.0.0.1", _temp_dir=local_temp_dir(), **common)
+            break
+        except Exception as exc:  # noqa: BLE001 (ray.init raises bare Exception on timeouts)
+            ray.shutdown()
+            if address or attempt == LOCAL_START_ATTEMPTS:
+                raise StageConfigError(f"cannot start or reach Ray at {where}: {exc}") from None
     try:
         _quiet_ray_data(ray)
         yield
