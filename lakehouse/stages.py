@@ -28,7 +28,6 @@ Every executor keeps the same contract: same chunks, same batches, any order.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -42,15 +41,16 @@ from lakehouse.stage_config import (  # noqa: F401 (re-exported: the stages' one
     EXECUTORS,
     RAY_ADDRESS_ENV,
     WORKERS_ENV,
+    SESSION,
     StageConfigError,
     checked_executor,
-    SESSION,
     default_executor,
     default_ray_address,
     default_workers,
 )
 
 T = TypeVar("T")
+
 
 @contextmanager
 def executor_session(executor: str | None = None, ray_address: str | None = None) -> Iterator[str]:
