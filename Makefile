@@ -19,7 +19,7 @@ $(BIN)/python:
 # uv comes from the package registry and installs the locked set in seconds.
 $(VENV)/.installed: pyproject.toml requirements.lock requirements-consumers.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	$(BIN)/uv pip install --python $(BIN)/python --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -c requirements.lock -e '.[dev,ray]'
 	# real trainer code for the consumer tests, without its torch-sized dependencies
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -r requirements-consumers.txt
 	touch $@

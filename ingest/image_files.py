@@ -232,22 +232,29 @@ def _from_batch(batch: pa.RecordBatch) -> list[ImageFile | Reject]:
 
 
 def inspect_images(
-    root: Path, relative_paths: Iterable[str], verify: bool = False, workers: int | None = None
+    root: Path, relative_paths: Iterable[str], verify: bool = False, workers: int | None = None,
+    executor: str | None = None,
 ) -> Iterator[ImageFile | Reject]:
-    """``inspect_image`` over many files, in input order. From ``PROCESS_POOL_MIN_FILES``
-    files on (or with ``workers`` > 1 given), chunks run in a process pool through
-    ``lakehouse.stages.run_stage`` (the header parse holds the GIL, so threads cannot use
-    a second core); below it, on a thread pool (hashing and file reads release the GIL)."""
-    from lakehouse.stages import default_workers, run_stage
+    """``inspect_image`` over many files, in input order, through
+    ``lakehouse.stages.run_stage`` on ``executor`` (None: ``default_executor()``). With the
+    default ``pool``: from ``PROCESS_POOL_MIN_FILES`` files on (or with ``workers`` > 1
+    given), chunks run in a process pool (the header parse holds the GIL, so threads cannot
+    use a second core); below it, on a thread pool (hashing and file reads release the
+    GIL). ``ray`` always runs the chunks on Ray; ``inprocess`` in this thread."""
+    from lakehouse.stages import default_executor, default_workers, run_stage
 
     paths = list(relative_paths)
+    chosen = executor or default_executor()
     processes = workers if workers is not None else default_workers()
-    if processes > 1 and (len(paths) >= PROCESS_POOL_MIN_FILES or workers is not None):
+    pooled = processes > 1 and (len(paths) >= PROCESS_POOL_MIN_FILES or workers is not None)
+    if chosen != "pool" or pooled:
         items = [(str(root), p, verify, i) for i, p in enumerate(paths)]
         done: dict[int, list[ImageFile | Reject]] = {}
         following = 0
-        for chunk, batch in run_stage(_inspect_chunk, items, INSPECT_CHUNK_FILES, processes,
-                                      start_method="fork"):
+        # on Ray only a worker count the caller gave caps the tasks (a cluster has more CPUs)
+        cap = workers if chosen == "ray" else processes
+        for chunk, batch in run_stage(_inspect_chunk, items, INSPECT_CHUNK_FILES, cap,
+                                      start_method="fork", executor=chosen):
             done[chunk[0][3]] = _from_batch(batch)
             while following in done:  # yield in input order, holding only early chunks
                 results = done.pop(following)

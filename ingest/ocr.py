@@ -51,7 +51,7 @@ from lakehouse.landing import land_table, landed_files, new_run_id, table_dir, t
 from lakehouse.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reason, Reject, rejects_table
 from lakehouse.settings import Warehouse
 from lakehouse.sources import ASSET_SOURCES_TABLE, resolve_root
-from lakehouse.stages import run_stage
+from lakehouse.stages import default_executor, run_stage
 from lakehouse.tables.ocr import (
     CHART_OCR_CHECKS_TABLE,
     LANDED_TABLES,
@@ -228,6 +228,7 @@ def run_ocr(
     workers: int | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     replace: bool = False,
+    executor: str | None = None,
 ) -> DocumentLandingReport:
     """OCR every landed document and chart image of ``sources`` (default: every source that
     has such assets) and land the OCR tables, one file per asset source (replaced).
@@ -237,9 +238,10 @@ def run_ocr(
     its asset id is rejected. Raises ``OcrEngineUnavailable`` before anything is written
     when the engine is missing.
 
-    Reads run through ``lakehouse.stages.run_stage``: with ``engine=None`` in a process
-    pool of ``workers`` (default: every core), each worker loading the default engine with
-    one ONNX thread; with an ``engine`` object, in this process. Every finished chunk of
+    Reads run through ``lakehouse.stages.run_stage``: with ``engine=None`` on ``executor``
+    (None: ``default_executor()``, a process pool of ``workers``, default every core; or
+    ``inprocess``, or Ray tasks), each worker loading the default engine with one ONNX
+    thread; with an ``engine`` object, in this process. Every finished chunk of
     ``chunk_size`` reads is written at once as a checkpoint file under
     ``<warehouse>/checkpoints/ocr/``; a killed run keeps them and the next run reads only
     what no checkpoint or landed row holds. The checkpoints are removed once the tables
@@ -298,10 +300,13 @@ def run_ocr(
     if progress is not None:
         progress("ocr", len(results), len(assets))
     if engine is None:
+        chosen = executor or default_executor()
         runner = run_stage(_read_chunk_in_worker, todo, chunk_size, workers,
-                           initializer=_start_worker)
+                           initializer=_start_worker, executor=chosen)
     else:
-        runner = run_stage(partial(read_chunk, engine), todo, chunk_size, workers=1)
+        chosen = "inprocess"
+        runner = run_stage(partial(read_chunk, engine), todo, chunk_size, workers=1,
+                           executor=chosen)
     for _, batch in runner:
         _write_checkpoint(checkpoints, batch)
         results.update(_results_of(batch))
@@ -310,7 +315,7 @@ def run_ocr(
     report.notes.append(
         f"OCR: {len(todo)} image(s) read ({len(cached)} reused from landed rows or "
         f"checkpoints), chunks of {chunk_size}, "
-        f"{'in-process' if engine is not None else 'process pool'}")
+        f"executor {chosen}")
 
     by_source: dict[str, dict[str, list]] = {}
     for asset in assets:

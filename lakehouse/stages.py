@@ -6,45 +6,72 @@ the items into chunks and yields ``(chunk, batch)`` pairs as each chunk finishes
 caller can land or checkpoint results while the rest is still running (memory stays
 bounded by the chunks in flight).
 
-Backends:
+Executors (``executor=``, else the one ``executor_session`` set, else ``$MMFACTORY_EXECUTOR``,
+else ``pool``):
 
-- ``workers <= 1``: in-process, in order (``work`` may be any callable, e.g. a closure over
-  an engine object in tests);
-- ``workers > 1``: a process pool, chunks yielded in completion order; ``work`` and
-  ``initializer`` must be importable top-level functions (or ``functools.partial`` of
+- ``inprocess`` (or ``pool`` with ``workers <= 1``): in this process, in order (``work`` may
+  be any callable, e.g. a closure over an engine object in tests);
+- ``pool`` (the default): a local process pool, chunks yielded in completion order; ``work``
+  and ``initializer`` must be importable top-level functions (or ``functools.partial`` of
   them) and the items picklable. ``start_method="spawn"`` (default) starts clean workers
   (no inherited threads or open files; each re-imports its modules, ~0.5-1 s);
   ``"fork"`` starts them at once from the parent's memory, for plain-Python work that
-  needs no threads of its own (image headers and hashes).
+  needs no threads of its own (image headers and hashes);
+- ``ray``: Ray Data tasks (``lakehouse.stages_ray``; the optional extra ``mmfactory[ray]``),
+  on the cluster at ``$MMFACTORY_RAY_ADDRESS`` / ``executor_session(ray_address=...)``
+  (``auto`` or ``ray://host:port``), or on a local Ray started for the stage. A worker
+  that dies is retried by Ray; chunks come back in completion order.
 
-A later backend (e.g. Ray) only has to implement ``run_stage``'s contract: same chunks,
-same batches, any order.
+Every executor keeps the same contract: same chunks, same batches, any order.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import pyarrow as pa
 
+from lakehouse.stage_config import (  # noqa: F401 (re-exported: the stages' one seam)
+    DEFAULT_EXECUTOR,
+    EXECUTOR_ENV,
+    EXECUTORS,
+    RAY_ADDRESS_ENV,
+    WORKERS_ENV,
+    SESSION,
+    StageConfigError,
+    checked_executor,
+    default_executor,
+    default_ray_address,
+    default_workers,
+)
+
 T = TypeVar("T")
 
-WORKERS_ENV = "MMFACTORY_WORKERS"
 
-
-def default_workers() -> int:
-    """``$MMFACTORY_WORKERS`` if set, else every core this process may use."""
-    configured = os.environ.get(WORKERS_ENV)
-    if configured:
-        return max(1, int(configured))
+@contextmanager
+def executor_session(executor: str | None = None, ray_address: str | None = None) -> Iterator[str]:
+    """Within the block, stages run on ``executor`` (None: ``default_executor()``) and Ray
+    on ``ray_address``; yields the executor's name. With ``ray``, Ray is started (or
+    connected to) once here and shut down on the way out, so the stages of one command
+    share it. Raises ``StageConfigError`` for an unknown executor or a Ray that cannot
+    start."""
+    previous = dict(SESSION)
+    chosen = checked_executor(executor, "--executor") if executor else default_executor()
+    SESSION.update(executor=chosen, ray_address=ray_address or default_ray_address())
     try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+        if chosen == "ray":
+            from lakehouse.stages_ray import ray_session
+
+            with ray_session(SESSION["ray_address"]):
+                yield chosen
+        else:
+            yield chosen
+    finally:
+        SESSION.update(previous)
 
 
 def chunked(items: Sequence[T], size: int) -> list[list[T]]:
@@ -61,16 +88,25 @@ def run_stage(
     initializer: Callable[..., Any] | None = None,
     initargs: tuple = (),
     start_method: str = "spawn",
+    executor: str | None = None,
 ) -> Iterator[tuple[list[T], pa.RecordBatch]]:
     """Run ``work`` over ``items`` in chunks of ``chunk_size``; yield ``(chunk, batch)`` per
-    finished chunk. ``workers`` None means ``default_workers()``; at most one worker per
-    chunk is started. An exception raised by ``work`` propagates to the caller (the
-    chunks already yielded stay with it)."""
+    finished chunk. ``executor`` None means ``default_executor()``. ``workers`` None means
+    ``default_workers()`` for the pool and the cluster's CPUs for Ray (a number caps the
+    chunks in flight); at most one worker per chunk is started. An exception raised by
+    ``work`` propagates to the caller (the chunks already yielded stay with it)."""
+    executor = checked_executor(executor, "executor") if executor else default_executor()
     chunks = chunked(items, chunk_size)
     if not chunks:
         return
+    if executor == "ray":
+        from lakehouse.stages_ray import run_stage_on_ray
+
+        yield from run_stage_on_ray(work, chunks, workers, initializer, initargs,
+                                    default_ray_address())
+        return
     workers = min(default_workers() if workers is None else workers, len(chunks))
-    if workers <= 1:
+    if executor == "inprocess" or workers <= 1:
         if initializer is not None:
             initializer(*initargs)
         for chunk in chunks:

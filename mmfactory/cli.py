@@ -26,7 +26,9 @@ from lakehouse.dbt import run_dbt
 from lakehouse.landing import LandingError
 from lakehouse.report import LandingReport
 from lakehouse.settings import PROJECT_ROOT, warehouse
+from lakehouse.stages import StageConfigError
 from mmfactory.check_cli import check, finish_build, report
+from mmfactory.executor_cli import ExecutorOption, RayAddressOption, stage_executor
 from mmfactory.lock_cli import guard
 from mmfactory.reporting import print_landing
 from mmfactory.release_cli import register as register_release_commands
@@ -87,7 +89,7 @@ def _landing(label: str, run: Callable[[Callable[[str, int, int], None]], Landin
     with _progress(label) as progress:
         try:
             report = run(progress)
-        except (CocoFileError, LandingError, OcrEngineUnavailable) as exc:
+        except (CocoFileError, LandingError, OcrEngineUnavailable, StageConfigError) as exc:
             raise _fail(str(exc)) from None
     print_landing(report, console)
     return report
@@ -106,11 +108,15 @@ def land_coco_command(
     exif_frame: Annotated[ExifFrame | None, typer.Option(
         help="Frame of the boxes of EXIF-rotated images whose size cannot tell it "
              "(orientations 2-4, square images): raw (stored pixels) or displayed.")] = None,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Land a COCO annotation file and its images folder."""
     frame = None if exif_frame is None else exif_frame.value
-    _landing(f"landing {source}", lambda p: land_coco(
-        warehouse(), images, annotations, source, bbox_tolerance_px, verify, p, replace, frame))
+    with stage_executor(executor, ray_address):
+        _landing(f"landing {source}", lambda p: land_coco(
+            warehouse(), images, annotations, source, bbox_tolerance_px, verify, p, replace,
+            frame))
 
 
 @land_app.command("funsd")
@@ -119,11 +125,14 @@ def land_funsd_command(
     source: Annotated[str, typer.Option(help="Name of this source.")] = "funsd",
     replace: Annotated[bool, typer.Option(
         help="Land even when it would shrink the source to zero rows or by more than half.")] = False,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Land FUNSD forms: entities, words, boxes, labels, question->answer links."""
     from ingest.funsd import land_funsd
 
-    _landing(f"landing {source}", lambda p: land_funsd(warehouse(), root, source, replace=replace))
+    with stage_executor(executor, ray_address):
+        _landing(f"landing {source}", lambda p: land_funsd(warehouse(), root, source, replace=replace))
 
 
 @land_app.command("sroie")
@@ -132,11 +141,14 @@ def land_sroie_command(
     source: Annotated[str, typer.Option(help="Name of this source.")] = "sroie",
     replace: Annotated[bool, typer.Option(
         help="Land even when it would shrink the source to zero rows or by more than half.")] = False,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Land SROIE receipts: text lines with quadrilaterals, key fields."""
     from ingest.sroie import land_sroie
 
-    _landing(f"landing {source}", lambda p: land_sroie(warehouse(), root, source, replace=replace))
+    with stage_executor(executor, ray_address):
+        _landing(f"landing {source}", lambda p: land_sroie(warehouse(), root, source, replace=replace))
 
 
 @land_app.command("chartqa")
@@ -145,11 +157,14 @@ def land_chartqa_command(
     source: Annotated[str, typer.Option(help="Name of this source.")] = "chartqa",
     replace: Annotated[bool, typer.Option(
         help="Land even when it would shrink the source to zero rows or by more than half.")] = False,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Land ChartQA charts with their tables (plausibility-checked) and QA pairs."""
     from ingest.chartqa import land_chartqa
 
-    _landing(f"landing {source}", lambda p: land_chartqa(warehouse(), root, source, replace=replace))
+    with stage_executor(executor, ray_address):
+        _landing(f"landing {source}", lambda p: land_chartqa(warehouse(), root, source, replace=replace))
 
 
 @app.command()
@@ -158,11 +173,15 @@ def render(
     per_type: Annotated[int | None, typer.Option(
         help="Assets per type in the balanced pool (default 128, or fewer usable photos).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the deterministic choices.")] = 0,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Render the balanced pool's derived documents and charts and land them as assets."""
     from render.derive import render_derived
 
-    _landing("rendering", lambda p: render_derived(warehouse(), coco_source, per_type, seed, progress=p))
+    with stage_executor(executor, ray_address):
+        _landing("rendering", lambda p: render_derived(warehouse(), coco_source, per_type, seed,
+                                                       progress=p))
 
 
 @app.command()
@@ -173,13 +192,17 @@ def ocr(
     chunk_size: Annotated[int, typer.Option(help="Reads per checkpoint chunk.")] = 8,
     replace: Annotated[bool, typer.Option(
         help="Land even when a source's OCR tables would go to zero rows or lose more than half.")] = False,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
 ) -> None:
-    """OCR every document and chart image in a process pool (already-read images are not
-    read again; a killed run resumes from its checkpoint chunks)."""
+    """OCR every document and chart image in a process pool, in-process or on Ray
+    (already-read images are not read again; a killed run resumes from its checkpoint
+    chunks)."""
     from ingest.ocr import run_ocr
 
-    _landing("OCR", lambda p: run_ocr(warehouse(), sources, progress=p, workers=workers,
-                                      chunk_size=chunk_size, replace=replace))
+    with stage_executor(executor, ray_address):
+        _landing("OCR", lambda p: run_ocr(warehouse(), sources, progress=p, workers=workers,
+                                          chunk_size=chunk_size, replace=replace))
 
 
 @contextmanager
@@ -233,11 +256,14 @@ def build(
     per_type: Annotated[int | None, typer.Option(
         help="Assets per type in the balanced pool (default 128, or fewer usable photos).")] = None,
     land: Annotated[bool, typer.Option(help="Land, render and OCR first (--no-land: only dbt build).")] = True,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Land the default inputs, render, OCR, run `dbt build`, write the report and run the
-    data contracts (exit 1 when one fails)."""
+    data contracts (exit 1 when one fails). The per-image stages run on ``--executor``."""
     if land:
-        _land_defaults(coco_images, coco_annotations, source, per_type)
+        with stage_executor(executor, ray_address):
+            _land_defaults(coco_images, coco_annotations, source, per_type)
     wh = warehouse()
     with _stage("dbt"):
         code = run_dbt(wh, ["build"])
