@@ -250,14 +250,22 @@ checked as (
                 when
                     parsed.question_kind = 'trend' and not coalesce(
                         parsed.answer_shape = trend_expected.trend_shape
-                        and regexp_matches(parsed.answer_text, '(^|[^\d.])'
-                            || regexp_escape(trend_expected.first_value_text) || '[^\d.]')
-                        and regexp_matches(parsed.answer_text, '(^|[^\d.])'
-                            || regexp_escape(trend_expected.last_value_text) || '[^\d.]')
-                        and (contains(parsed.answer_text, trend_expected.first_label_en)
-                            or contains(parsed.answer_text, trend_expected.first_label_zh))
-                        and (contains(parsed.answer_text, trend_expected.last_label_en)
-                            or contains(parsed.answer_text, trend_expected.last_label_zh)),
+                        and regexp_matches(
+                            parsed.answer_text, '(^|[^\d.])'
+                            || regexp_escape(trend_expected.first_value_text) || '[^\d.]'
+                        )
+                        and regexp_matches(
+                            parsed.answer_text, '(^|[^\d.])'
+                            || regexp_escape(trend_expected.last_value_text) || '[^\d.]'
+                        )
+                        and (
+                            contains(parsed.answer_text, trend_expected.first_label_en)
+                            or contains(parsed.answer_text, trend_expected.first_label_zh)
+                        )
+                        and (
+                            contains(parsed.answer_text, trend_expected.last_label_en)
+                            or contains(parsed.answer_text, trend_expected.last_label_zh)
+                        ),
                         false
                     )
                     then {

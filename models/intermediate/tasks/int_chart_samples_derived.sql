@@ -89,17 +89,19 @@ labelled as (
         {{ chart_label_zh('tables.category', ['category_names.category_name_zh',
             'category_terms.name_zh']) }} || plausible.suffix_zh as category_zh,
         coalesce(series_terms.phrase_en, tables.series) as series_en,
-        {{ chart_label_zh('tables.series', ['series_terms.name_zh']) }} as series_zh,
+        {{ chart_label_zh('tables.series', ['series_terms.phrase_zh', 'series_terms.name_zh']) }}
+            as series_zh,
         case
             when tables.unit is null then tables.value_text
             when unit_terms.term is null then tables.value_text || ' ' || tables.unit
-            else tables.value_text || ' ' || case when tables.value = 1
-                then unit_terms.singular_en else unit_terms.plural_en end
+            when tables.value = 1 then tables.value_text || ' ' || unit_terms.singular_en
+            else tables.value_text || ' ' || unit_terms.plural_en
         end as value_text_en,
         case
             when tables.unit is null then tables.value_text
             when unit_terms.term is null then tables.value_text || '「' || tables.unit || '」'
-            else tables.value_text || coalesce(unit_terms.measure_word_zh, '')
+            else
+                tables.value_text || coalesce(unit_terms.measure_word_zh, '')
                 || unit_terms.name_zh
         end as value_text_zh
 
@@ -112,6 +114,18 @@ labelled as (
 
 ),
 
+distinct_series as (
+
+    select distinct
+        asset_id,
+        series_index,
+        series_en,
+        series_zh
+
+    from labelled
+
+),
+
 series_names as (
 
     select
@@ -119,7 +133,7 @@ series_names as (
         list(series_en order by series_index) as series_list_en,
         list(series_zh order by series_index) as series_list_zh
 
-    from (select distinct asset_id, series_index, series_en, series_zh from labelled)
+    from distinct_series
     group by asset_id
 
 ),
@@ -266,15 +280,19 @@ applicable as (
         *,
         row_number() over (
             partition by asset_id
-            order by {{ stable_pick("asset_id || ':kind:' || kind", 1000003) }}, kind
+            -- a chart along an ordered axis is asked its trend first
+            order by
+                (is_ordered and kind = 'trend') desc,
+                {{ stable_pick("asset_id || ':kind:' || kind", 1000003) }},
+                kind
         ) as pick_rank
 
     from questions
     where case kind
         when 'structure' then kind_en is not null
         when 'trend' then is_ordered and category_count >= 3
-        when 'extreme' then
-            series_count = 1 and top_category_en is not null and category_count >= 2
+        when 'extreme'
+            then series_count = 1 and top_category_en is not null and category_count >= 2
         when 'lookup' then series_count = 1 and lookup_value_text_en is not null
         when 'comparison' then series_count = 1 and comparison_pick is not null
     end
