@@ -84,3 +84,10 @@ def test_no_drawn_text_overlaps_on_any_landed_chart(built_warehouse: Warehouse) 
             assert 0 <= a[0] and a[2] <= width and 0 <= a[1] and a[3] <= height, asset_id
             for b in boxes[i + 1:]:
                 assert not boxes_overlap(a, b), asset_id
+
+
+def test_report_prints_the_chart_figures(built_warehouse: Warehouse) -> None:
+    md = (built_warehouse.exports / "p3_report.md").read_text(encoding="utf-8")
+    section = md.split("## Charts", 1)[1].split("\n## ", 1)[0]
+    for figure, value in _sql(built_warehouse, "select figure, value from report_chart_quality"):
+        assert figure in section and value in section
