@@ -9,11 +9,20 @@ Chart types (``CHART_TYPES``, taken in turn by chart index), and the table each 
 
 - ``bar``: objects per category over the group's images (top 8 categories), counts.
 - ``barh``: mean box width and height per category (top 6), pixels, two series + legend.
-- ``line``: objects and distinct categories per image of the group, two series + legend.
+- ``line``: objects per box-size bin over the group's images, one series. The x axis is
+  an ordered dimension the annotations really have: the longer side of each object's box,
+  in doubling pixel bins (``SIZE_BINS``: 0-31, 32-63, 64-127, 128-255, 256+ px), so a
+  "trend" along it means something (how the objects spread from small to large boxes).
+  Every bin is plotted, an empty one as 0.
 - ``pie``: objects per supercategory (top 5, the rest as "other"), legend, counts on wedges.
 
 Every value is also printed on the chart (bar ends, line points, wedges), so a reader,
 and the OCR value check, can find it. Crowd regions are not counted.
+
+Layout: tick labels that would overlap (measured on the drawn text extents) are rotated
+and right-aligned, and ``tight_layout`` runs after that, so no text overlaps another and
+none is clipped at the canvas edge (``text_overlaps`` measures it; the tests run it on
+every chart).
 
 Determinism: all text uses ``FontProperties(fname=...)`` on matplotlib's bundled DejaVu
 files (never a system font looked up by name), rcParams are reset to matplotlib's
@@ -44,8 +53,17 @@ from render.fonts import font_path
 from render.inputs import GeneralImage
 
 GENERATOR = "mmfactory.render.charts"
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "2.0.0"  # 2: line charts over box-size bins; label layout
 CHART_TYPES = ("bar", "barh", "line", "pie")
+SIZE_BINS: tuple[tuple[str, float, float], ...] = (
+    ("0-31", 0.0, 32.0),
+    ("32-63", 32.0, 64.0),
+    ("64-127", 64.0, 128.0),
+    ("128-255", 128.0, 256.0),
+    ("256+", 256.0, float("inf")),
+)
+"""(tick label, lower bound, upper bound) of the line chart's bins of a box's longer side
+in pixels, in order; a box falls in the bin with ``lower <= max(w, h) < upper``."""
 
 PALETTES = (
     ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"),
@@ -107,6 +125,19 @@ def _top(counts: Counter, n: int) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
 
+def size_bin_counts(objects: Sequence[Any]) -> list[int]:
+    """How many of ``objects`` (anything with ``w`` and ``h``) fall in each ``SIZE_BINS``
+    bin of the box's longer side, in bin order."""
+    counts = [0] * len(SIZE_BINS)
+    for o in objects:
+        side = max(o.w, o.h)
+        for i, (_, lo, hi) in enumerate(SIZE_BINS):
+            if lo <= side < hi:
+                counts[i] += 1
+                break
+    return counts
+
+
 def chart_data(chart_type: str, parents: Sequence[GeneralImage]) -> ChartData:
     """The table of a ``chart_type`` chart over ``parents`` (see the module doc)."""
     objects = [o for g in parents for o in g.countable]
@@ -139,17 +170,14 @@ def chart_data(chart_type: str, parents: Sequence[GeneralImage]) -> ChartData:
             1,
         )
     if chart_type == "line":
-        ordered = sorted(parents, key=lambda g: g.coco_image_id)
+        counts = size_bin_counts(objects)
         return ChartData(
-            "Objects and categories per image",
-            "COCO image",
-            "Count",
-            "count",
-            tuple(f"img {g.coco_image_id}" for g in ordered),
-            (
-                ("objects", tuple(float(len(g.countable)) for g in ordered)),
-                ("categories", tuple(float(len(g.category_counts())) for g in ordered)),
-            ),
+            f"Objects by box size in {k} images",
+            "Longer box side (px)",
+            "Objects (count)",
+            "objects",
+            tuple(label for label, _, _ in SIZE_BINS),
+            (("objects", tuple(float(c) for c in counts)),),
             0,
         )
     if chart_type == "pie":
@@ -191,9 +219,14 @@ def qa_pairs(chart_type: str, data: ChartData) -> list[tuple[str, str]]:
             (f"What is the mean box height of {data.categories[0]}, in pixels?", data.fmt(h))
         )
     elif chart_type == "line":
-        pairs.append((f"How many objects does {data.categories[-1]} have?", data.fmt(values[-1])))
+        pairs.append(
+            (
+                f"How many objects have a longer box side of {data.categories[-1]} px?",
+                data.fmt(values[-1]),
+            )
+        )
         if len(leaders) == 1:
-            pairs.append(("Which image has the most objects?", leaders[0]))
+            pairs.append(("Which box-size bin has the most objects?", leaders[0]))
     elif chart_type == "pie":
         pairs.append(
             (f"How many objects are in the {data.categories[0]} slice?", data.fmt(values[0]))
@@ -243,6 +276,79 @@ def _value_ticks(vmax: float, integer: bool) -> list[float]:
 
 def _tick_text(t: float) -> str:
     return f"{t:.0f}" if float(t).is_integer() else f"{t:g}"
+
+
+def boxes_overlap(a: Sequence[float], b: Sequence[float], tolerance_px: float = 0.5) -> bool:
+    """True when two (x0, y0, x1, y1) boxes share an area wider and taller than
+    ``tolerance_px`` (touching edges do not count)."""
+    return (
+        min(a[2], b[2]) - max(a[0], b[0]) > tolerance_px
+        and min(a[3], b[3]) - max(a[1], b[1]) > tolerance_px
+    )
+
+
+def text_overlaps(elements: Sequence[TextElement]) -> list[tuple[TextElement, TextElement]]:
+    """Every pair of drawn texts whose rendered extents overlap (see ``boxes_overlap``)."""
+    return [
+        (a, b)
+        for i, a in enumerate(elements)
+        for b in elements[i + 1 :]
+        if boxes_overlap(a.box, b.box)
+    ]
+
+
+def _crowded(boxes: Sequence[Any], gap_px: float = 2.0) -> bool:
+    return any(
+        boxes_overlap((a.x0 - gap_px, a.y0, a.x1 + gap_px, a.y1),
+                      (b.x0 - gap_px, b.y0, b.x1 + gap_px, b.y1))
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+    )
+
+
+def _rotate_crowded_ticks(fig: Figure, canvas: FigureCanvasAgg, ax: Any) -> None:
+    """While the drawn x tick labels overlap each other (or come within 4 px), rotate them
+    further (30, 60, then 90 degrees, right-aligned at their tick) and lay the figure out
+    again."""
+    labels = [t for t in ax.get_xticklabels() if t.get_text() and t.get_visible()]
+    for angle in (30, 60, 90):
+        renderer = canvas.get_renderer()
+        if not _crowded([t.get_window_extent(renderer) for t in labels]):
+            return
+        for t in labels:
+            t.set_rotation(angle)
+            t.set_horizontalalignment("center" if angle == 90 else "right")
+            t.set_rotation_mode("default" if angle == 90 else "anchor")
+        fig.tight_layout()
+        canvas.draw()
+
+
+def _fit_in_canvas(fig: Figure, canvas: FigureCanvasAgg, ax: Any, texts: Sequence[Any]) -> None:
+    """Shrink the axes until every drawn text lies inside the canvas with a 3 px margin
+    (``tight_layout`` leaves an outside legend or a rotated label hanging over an edge)."""
+    width, height = canvas.get_width_height()
+    for _ in range(3):
+        renderer = canvas.get_renderer()
+        boxes = [t.get_window_extent(renderer) for t in texts if t.get_visible()]
+        if not boxes:
+            return
+        margin = 3.0
+        left = max(0.0, margin - min(b.x0 for b in boxes))
+        right = max(0.0, max(b.x1 for b in boxes) - (width - margin))
+        bottom = max(0.0, margin - min(b.y0 for b in boxes))
+        top = max(0.0, max(b.y1 for b in boxes) - (height - margin))
+        if not (left or right or bottom or top):
+            return
+        pos = ax.get_position()
+        ax.set_position(
+            (
+                pos.x0 + left / width,
+                pos.y0 + bottom / height,
+                pos.width - (left + right) / width,
+                pos.height - (bottom + top) / height,
+            )
+        )
+        canvas.draw()
 
 
 def render_chart(spec: ChartSpec, parents: Sequence[GeneralImage]) -> RenderedChart:
@@ -300,7 +406,7 @@ def render_chart(spec: ChartSpec, parents: Sequence[GeneralImage]) -> RenderedCh
             for si, (name, values) in enumerate(data.series):
                 ax.plot(xs, values, marker=p["marker"], color=colors[si], label=name, linewidth=2)
                 for x, v in zip(xs, values):
-                    offset = 8 if si == 0 else -15
+                    offset = 8 if si == 0 else -15  # one series today: every label above
                     texts.append(
                         (
                             "value_label",
@@ -374,6 +480,10 @@ def render_chart(spec: ChartSpec, parents: Sequence[GeneralImage]) -> RenderedCh
             texts += [("legend", t) for t in legend.get_texts()]
         fig.tight_layout()
         canvas.draw()
+        if spec.chart_type != "pie":
+            _rotate_crowded_ticks(fig, canvas, ax)
+        tick_labels = [] if spec.chart_type == "pie" else ax.get_xticklabels() + ax.get_yticklabels()
+        _fit_in_canvas(fig, canvas, ax, [t for _, t in texts] + tick_labels)
         renderer = canvas.get_renderer()
         width, height = canvas.get_width_height()
         for role, axis in (("x_tick", ax.xaxis), ("y_tick", ax.yaxis)):

@@ -16,7 +16,9 @@ from ingest.image_files import ASSETS_SCHEMA
 from ingest.sroie import land_sroie
 from lakehouse.landing import LandingError
 from lakehouse.settings import Warehouse
+from render import charts as charts_mod
 from render import derive
+from render import documents as documents_mod
 from render.derive import render_derived
 from render.replay import verify_round_trip
 from tests.conftest import SHARED_DATASETS
@@ -95,9 +97,14 @@ def test_render_lands_balanced_assets_with_ground_truth_and_lineage(coco_wh: War
     )
     assert {r["asset_id"] for r in lineage} == {r["asset_id"] for r in docs + charts}
     general = {r["asset_id"] for r in _rows(coco_wh, "assets", "coco128")}
+    versions = dict(
+        [(charts_mod.GENERATOR, charts_mod.GENERATOR_VERSION),
+         (documents_mod.GENERATOR, documents_mod.GENERATOR_VERSION)]
+    )
     for r in lineage:
         assert r["parent_asset_id"] in general and r["parent_source"] == "coco128"
-        assert r["generator_version"] == "1.0.0" and json.loads(r["params_json"])["run_seed"] == 0
+        assert r["generator_version"] == versions[r["generator"]]
+        assert json.loads(r["params_json"])["run_seed"] == 0
         assert r["parent_license_id"].startswith("coco128:")
     sources = _rows(coco_wh, "asset_sources", "derived_documents")
     assert Path(sources[0]["images_root"]).name == "derived"

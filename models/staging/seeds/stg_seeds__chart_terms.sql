@@ -1,0 +1,9 @@
+with
+
+source as (
+
+    select * from {{ ref('chart_terms') }}
+
+)
+
+select * from source
