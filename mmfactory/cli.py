@@ -146,11 +146,14 @@ def render(
     per_type: Annotated[int | None, typer.Option(
         help="Assets per type in the balanced pool (default 128, or fewer usable photos).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the deterministic choices.")] = 0,
+    scan_noise: Annotated[str | None, typer.Option(
+        help="Documents' scan noise: off, light or strong (default $MMFACTORY_SCAN_NOISE or light).")] = None,
 ) -> None:
     """Render the balanced pool's derived documents and charts and land them as assets."""
     from render.derive import render_derived
 
-    _landing("rendering", lambda p: render_derived(warehouse(), coco_source, per_type, seed, progress=p))
+    _landing("rendering", lambda p: render_derived(warehouse(), coco_source, per_type, seed, progress=p,
+                                                   scan_noise=scan_noise))
 
 
 @app.command()
