@@ -69,3 +69,11 @@ def test_landed_totals_add_up_and_documents_keep_their_parent(built_warehouse: W
             inner join stg_landing__assets as parent on parent.asset_id = lineage.parent_asset_id
             where lineage.asset_id = texts.asset_id and parent.asset_type = 'general_image')""")
     assert orphans == [(0,)]
+
+
+def test_p3_report_states_the_distinct_keys_asked(built_warehouse: Warehouse) -> None:
+    md = (built_warehouse.exports / "p3_report.md").read_text(encoding="utf-8")
+    assert "## Document field keys" in md
+    keys = _sql(built_warehouse, """
+        select count(distinct lower(field_name)) from samples where task_type = 'document_qa'""")
+    assert f"{keys[0][0]} distinct field keys asked by" in md
