@@ -194,3 +194,18 @@ def test_an_image_without_countable_objects_is_refused() -> None:
     )
     with pytest.raises(ValueError, match="no countable object"):
         render_document(make_document_spec(0, crowd), [crowd])
+
+
+def test_render_command_refuses_an_unknown_noise_level_in_one_line(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    mmfactory = Path(sys.executable).parent / "mmfactory"
+    env = {**os.environ, "MMFACTORY_WAREHOUSE": str(tmp_path / "warehouse")}
+    proc = subprocess.run([str(mmfactory), "render", "--scan-noise", "blurry"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "--scan-noise: scan noise must be one of off, light, strong, got 'blurry'" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
