@@ -175,13 +175,15 @@ def render(
     seed: Annotated[int, typer.Option(help="Seed of the deterministic choices.")] = 0,
     executor: ExecutorOption = None,
     ray_address: RayAddressOption = None,
+    scan_noise: Annotated[str | None, typer.Option(
+        help="Documents' scan noise: off, light or strong (default $MMFACTORY_SCAN_NOISE or light).")] = None,
 ) -> None:
     """Render the balanced pool's derived documents and charts and land them as assets."""
     from render.derive import render_derived
 
     with stage_executor(executor, ray_address):
         _landing("rendering", lambda p: render_derived(warehouse(), coco_source, per_type, seed,
-                                                       progress=p))
+                                                       progress=p, scan_noise=scan_noise))
 
 
 @app.command()

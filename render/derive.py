@@ -17,6 +17,10 @@ landed), the pool size rule's inputs (``per_type``, ``seed``). Out:
 
 The asset rows come from ``inspect_images`` on the written files with the derived folder
 as images root, exactly as for photos. Licenses follow ``render.licenses``.
+
+Scan noise of the documents (``render.documents.SCAN_NOISE_LEVELS``): the ``scan_noise``
+argument, else ``$MMFACTORY_SCAN_NOISE``, else ``light``; it is a render parameter, so
+changing it changes every document's render key and re-renders them.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from ingest.documents.report import DocumentLandingReport
 from ingest.documents.text import text_counts
 from ingest.image_files import ASSETS_TABLE, ImageFile, inspect_images
 from lakehouse.landing import (
+    LandingError,
     check_source_name,
     land_table,
     landed_files,
@@ -89,6 +94,20 @@ POOL_SOURCE = "balanced_pool"
 DOCUMENTS_DIR = "documents"
 CHARTS_DIR = "charts"
 LICENSE_RULE = "union_of_parent_terms_plus_by"
+SCAN_NOISE_ENV = "MMFACTORY_SCAN_NOISE"
+
+
+def scan_noise_level(value: str | None = None) -> str:
+    """The documents' scan noise level: ``value``, else ``$MMFACTORY_SCAN_NOISE``, else
+    the default; raises ``LandingError`` naming the setting when it is not a level."""
+    level = value
+    if level is None:
+        level = os.environ.get(SCAN_NOISE_ENV) or doc_gen.DEFAULT_SCAN_NOISE
+    if level not in doc_gen.SCAN_NOISE_LEVELS:
+        where = "--scan-noise" if value is not None else f"${SCAN_NOISE_ENV}"
+        raise LandingError(f"{where}: scan noise must be one of "
+                           f"{', '.join(doc_gen.SCAN_NOISE_LEVELS)}, got {level!r}")
+    return level
 
 
 def library_versions() -> dict[str, str]:
@@ -99,6 +118,7 @@ def library_versions() -> dict[str, str]:
         "numpy": numpy.__version__,
         "freetype": str(features.version("freetype2")),
         "zlib": str(features.version("zlib")),
+        "libjpeg": str(features.version("jpg")),
     }
 
 
@@ -186,12 +206,15 @@ def render_derived(
     charts_source: str = CHARTS_SOURCE,
     pool_source: str = POOL_SOURCE,
     progress: Callable[[str, int, int], Any] | None = None,
+    scan_noise: str | None = None,
 ) -> DocumentLandingReport:
     """Plan the balanced pool, render the derived documents and charts it needs, write and
     land them (see the module doc). ``per_type=None`` means the number of usable general
-    images. Raises ``LandingError`` when the COCO source has not been landed."""
+    images; ``scan_noise=None`` means ``scan_noise_level()``. Raises ``LandingError`` when
+    the COCO source has not been landed or the noise level is unknown."""
     for name in (documents_source, charts_source, pool_source):
         check_source_name(name)
+    noise = scan_noise_level(scan_noise)
     images = load_general_images(wh, coco_source)
     by_id = {g.asset_id: g for g in images}
     real = _real_assets(wh, {documents_source, charts_source})
@@ -214,7 +237,7 @@ def render_derived(
     for kind, parent_lists in (("document", plan.document_parents), ("chart", plan.chart_parents)):
         for i, parent_ids in enumerate(parent_lists):
             parents = tuple(by_id[a] for a in parent_ids)
-            spec = (doc_gen.make_document_spec(i, parents[0], seed) if kind == "document"
+            spec = (doc_gen.make_document_spec(i, parents[0], seed, noise) if kind == "document"
                     else chart_gen.make_chart_spec(i, parents, seed))
             item = Rendered(kind, i, parents, spec, None, "", "", seed)
             item.key = render_key(item.generator, item.params, parents, libs)

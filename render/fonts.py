@@ -1,8 +1,12 @@
-"""Fonts for rendered pages: the DejaVu TrueType files matplotlib ships.
+"""Fonts for rendered pages: the TrueType files matplotlib ships (DejaVu and STIX).
 
 No system font package is needed: every machine with the same matplotlib has the same
-files. Pillow loads them with its BASIC layout engine (not libraqm, which may or may not
-be present and shapes text differently), so the same text gives the same pixels.
+files (Debian's fonts-liberation may or may not be installed, so it is not used). Four
+families: DejaVu Sans, DejaVu Serif, DejaVu Sans Mono and STIX General (a Times-like
+serif). matplotlib's Computer Modern files (cmr10, ...) are left out: their character
+maps are TeX encodings, not Unicode. Pillow loads them with its BASIC layout engine (not
+libraqm, which may or may not be present and shapes text differently), so the same text
+gives the same pixels.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "sans": ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
     "serif": ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf"),
     "mono": ("DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf"),
+    "stix": ("STIXGeneral.ttf", "STIXGeneralBol.ttf"),
 }
 
 

@@ -9,14 +9,22 @@ canvas (of a height known only at the end, for receipts) and returns PNG bytes.
 Determinism: positions are integers, fonts use Pillow's BASIC layout, the PNG is written
 by Pillow with no metadata chunk (no time, no software name), so the same page gives the
 same bytes.
+
+Scan noise (``ScanNoise``, optional): the painted page is rotated by a small angle about
+its centre (bicubic, paper-coloured corners), blurred (Gaussian) and passed through a JPEG
+encode/decode at a given quality before it is written as PNG. Every step is a fixed
+function of its recorded parameters, so a noisy page is as reproducible as a clean one
+(for the same Pillow, libjpeg and zlib). ``rotated_box`` moves a recorded box with the
+rotation: the axis-aligned box around the rotated corners, clipped to the page.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 Color = tuple[int, int, int]
 
@@ -57,6 +65,57 @@ class Segment:
     text: str
     font: ImageFont.FreeTypeFont
     fill: Color
+
+
+@dataclass(frozen=True)
+class ScanNoise:
+    """How a page is degraded to look scanned: rotation in degrees (counter-clockwise),
+    Gaussian blur radius in pixels, JPEG quality (1-95; 0 = no JPEG pass)."""
+
+    rotation_deg: float
+    blur_radius_px: float
+    jpeg_quality: int
+
+
+def rotated_box(
+    box: tuple[int, int, int, int], width: int, height: int, rotation_deg: float
+) -> tuple[int, int, int, int]:
+    """Where ``box`` lies after the page (``width`` x ``height``) is rotated by
+    ``rotation_deg`` counter-clockwise about its centre, as Pillow's ``Image.rotate`` does:
+    the integer box around the four rotated corners grown by one pixel for the resampling
+    filter's reach, clipped to the page."""
+    if rotation_deg == 0:
+        return box
+    t = math.radians(rotation_deg)
+    cx, cy = width / 2, height / 2
+    xs, ys = [], []
+    for x, y in ((box[0], box[1]), (box[2], box[1]), (box[0], box[3]), (box[2], box[3])):
+        dx, dy = x - cx, y - cy
+        xs.append(cx + dx * math.cos(t) + dy * math.sin(t))
+        ys.append(cy - dx * math.sin(t) + dy * math.cos(t))
+    return (
+        max(0, math.floor(min(xs)) - 1),
+        max(0, math.floor(min(ys)) - 1),
+        min(width, math.ceil(max(xs)) + 1),
+        min(height, math.ceil(max(ys)) + 1),
+    )
+
+
+def apply_scan_noise(img: Image.Image, noise: ScanNoise, paper: Color) -> Image.Image:
+    """``img`` rotated, blurred and JPEG-compressed as ``noise`` says (same size, RGB)."""
+    out = img
+    if noise.rotation_deg:
+        out = out.rotate(
+            noise.rotation_deg, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=paper
+        )
+    if noise.blur_radius_px > 0:
+        out = out.filter(ImageFilter.GaussianBlur(noise.blur_radius_px))
+    if noise.jpeg_quality > 0:
+        buf = io.BytesIO()
+        out.save(buf, format="JPEG", quality=noise.jpeg_quality, optimize=False)
+        buf.seek(0)
+        out = Image.open(buf).convert("RGB")
+    return out
 
 
 def text_width(text: str, font: ImageFont.FreeTypeFont) -> int:
@@ -171,8 +230,21 @@ class Page:
         self._ops.append(("rect", box, outline, fill, width))
         self.bottom = max(self.bottom, box[3])
 
-    def render(self, height: int | None = None) -> tuple[bytes, int, int]:
-        """Paint the page; returns (PNG bytes, width, height)."""
+    def checkbox(self, x: int, y: int, size: int, checked: bool, fill: Color) -> None:
+        """A square tick box with its top left at (x, y); a checked one is crossed."""
+        self.rect((x, y, x + size, y + size), outline=fill, width=max(1, size // 9))
+        if checked:
+            inset = max(2, size // 5)
+            w = max(2, size // 7)
+            self.rule(x + inset, y + inset, x + size - inset, y + size - inset, fill, w)
+            self.rule(x + inset, y + size - inset, x + size - inset, y + inset, fill, w)
+
+    def render(
+        self, height: int | None = None, noise: ScanNoise | None = None
+    ) -> tuple[bytes, int, int]:
+        """Paint the page (then degrade it as ``noise`` says); returns (PNG bytes, width,
+        height). The recorded boxes are those of the clean page: move them with
+        ``rotated_box`` when the page was rotated."""
         h = height or self.height
         if h is None:
             raise ValueError("the page height is not known: pass height")
@@ -188,6 +260,8 @@ class Page:
             else:
                 _, box, outline, fill, width = op
                 draw.rectangle(box, outline=outline, fill=fill, width=width)
+        if noise is not None:
+            img = apply_scan_noise(img, noise, self.background)
         buf = io.BytesIO()
         img.save(buf, format="PNG", compress_level=6)
         return buf.getvalue(), self.width, h
