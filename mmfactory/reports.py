@@ -50,6 +50,7 @@ REPORT_TABLES: tuple[str, ...] = (
     "report_quality_by_task_type",
     "report_review_costs",
     "report_model_call_costs",
+    "report_language_audits",
 )
 PLOTS: dict[str, str] = {
     "task_distribution": f"{PLOTS_DIR}/task_distribution.png",
@@ -363,6 +364,11 @@ def render_markdown(wh: Warehouse, metrics: dict[str, Any], data: ReportData) ->
              note=f"![box sizes]({PLOTS['box_size_histogram']})")
     _section(md, "Quality signals per task type", data, "report_quality_by_task_type",
              note=f"![audit pass rate]({PLOTS['pass_rate_by_task_type']})")
+    _section(md, "Language audits (grammar_agreement, language_mixing)", data, "report_language_audits",
+             note="Candidate samples the language audits flag, per task type and language (rows with no "
+                  "flag left out), and among shipped samples (target 0). English: a number next to a noun "
+                  "that disagrees (\"1 objects\", \"the skis is\"); Chinese: Latin text outside 「」/“” "
+                  "quotes, or quoted but not text the image shows.")
     _section(md, "Cost: manual review", data, "report_review_costs",
              ["task_type", "shipped_record_count", "minutes_per_sample", "rate_per_hour", "currency",
               "review_cost_all_shipped", "reviewed_sample_count", "review_cost_reviewed",
