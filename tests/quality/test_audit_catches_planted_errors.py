@@ -110,7 +110,8 @@ def _plant(wh: Warehouse) -> dict[str, str]:
     planted: dict[str, str] = {}
     with duckdb.connect(str(wh.database)) as con:
         counting_en = _pick(con, "select sample_id from int_samples_templated where task_type = 'counting_visual_qa' "
-                                 "and language = 'en' and template_id = 'count_en_1' order by sample_id limit 1")
+                                 "and language = 'en' and template_id = 'count_en_1' and expected_count >= 2 "
+                                 "order by sample_id limit 1")  # plural either way: no grammar error
         counting_zh = _pick(con, "select sample_id from int_samples_templated where task_type = 'counting_visual_qa' "
                                  "and language = 'zh' order by sample_id limit 1")
         con.execute("update int_samples_templated set answer_text = regexp_replace(answer_text, '\\d+', "
@@ -155,20 +156,20 @@ def _plant(wh: Warehouse) -> dict[str, str]:
         con.execute("update int_samples_templated set answer_text = '{count}' where sample_id = ?", [placeholder])
         planted[placeholder] = "format_error"
 
-        # grammar_agreement: "There are 3 dogs" -> "There are 3 dog" (the count stays right)
+        passed = "and sample_id in (select sample_id from quality_audit where is_audit_passed)"
+        # grammar_agreement: the right count with a noun that disagrees ("3 object")
         agreement = _pick(con, "select sample_id from int_samples_templated where task_type = 'counting_visual_qa' "
-                               "and language = 'en' and expected_count >= 2 and regexp_matches(answer_text, "
-                               "'\\d+ ' || category_name || 's\\b') "
-                               f"and sample_id not in ('{counting_en}', '{placeholder}') order by sample_id limit 1")
-        con.execute("update int_samples_templated set answer_text = regexp_replace(answer_text, "
-                    "'(\\d+) ' || category_name || 's\\b', '\\1 ' || category_name) where sample_id = ?",
-                    [agreement])
+                               "and language = 'en' and expected_count >= 2 "
+                               f"and sample_id not in ('{counting_en}', '{placeholder}') {passed} "
+                               "order by sample_id limit 1")
+        con.execute("update int_samples_templated set answer_text = expected_count || ' object' "
+                    "where sample_id = ?", [agreement])
         planted[agreement] = "grammar_agreement"
 
         # language_mixing: an English word left in a Chinese answer, not quoting anything visible
         mixing = _pick(con, "select sample_id from int_samples_templated where task_type = 'counting_visual_qa' "
                             f"and language = 'zh' and sample_id not in ('{counting_zh}', '{placeholder}') "
-                            "order by sample_id limit 1")
+                            f"{passed} order by sample_id limit 1")
         con.execute("update int_samples_templated set answer_text = answer_text || '（approximately）' "
                     "where sample_id = ?", [mixing])
         planted[mixing] = "language_mixing"
@@ -224,8 +225,13 @@ def test_chair_counts_the_planted_hallucinations(planted_build):
 
 
 def test_verdicts_change_the_dataset_and_the_library_grows(planted_build):
-    wh, tmp, planted, _ = planted_build
-    assert record_failures(wh) == len(planted)
+    wh, tmp, planted, before = planted_build
+    # every flag is new to the library: the planted ones and (until every task's text
+    # passes the language audits) the samples that failed before planting
+    (flag_count,) = _sql(wh, "select count(*) from low_quality_flags")[0]
+    failed_before = {s for s, v in before.items() if v.startswith("(false")}
+    assert flag_count >= len(planted) + len(failed_before)
+    assert record_failures(wh) == flag_count
     assert record_failures(wh) == 0
 
     clean = [r[0] for r in _sql(wh, "select sample_id from quality_audit where is_audit_passed "

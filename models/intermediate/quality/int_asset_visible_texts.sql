@@ -31,17 +31,35 @@ ocr as (
 
 texts as (
 
-    select asset_id, full_text as text from documents
+    select
+        asset_id,
+        full_text as text
+    from documents
     union all
-    select asset_id, printed_text as text from documents
+    select
+        asset_id,
+        printed_text as text
+    from documents
     union all
-    select asset_id, chart_text as text from charts
+    select
+        asset_id,
+        chart_text as text
+    from charts
     union all
-    select asset_id, title as text from charts
+    select
+        asset_id,
+        title as text
+    from charts
     union all
-    select asset_id, text from chart_elements
+    select
+        asset_id,
+        text
+    from chart_elements
     union all
-    select asset_id, ocr_text as text from ocr
+    select
+        asset_id,
+        ocr_text as text
+    from ocr
 
 ),
 

@@ -8,8 +8,9 @@
 -- (stg_seeds__coco_category_names: singular and plural phrase, and a taxonomy name that
 -- inflect reads as plural, "skis", through en_is_plural) plus the unit nouns the templates
 -- count with (plural by inflect, en_plural); a form that is both singular and plural
--- ("sheep", "series") is never flagged. Text in quotes, and an answer that is itself text the image shows (a value
--- read off a receipt), are the document's words, not ours, and are not checked.
+-- ("sheep", "series") is never flagged. Text in quotes, and an answer that is itself text
+-- the image shows (a value read off a receipt), are the document's words, not ours, and
+-- are not checked.
 --
 -- language_mixing (Chinese samples): Latin letters may appear only inside 「」 or “”
 -- quotes, and a quoted span with Latin letters must be text an image of the sample shows:
@@ -43,8 +44,8 @@ unit_nouns as (
 
     -- the nouns the English templates count with besides categories
     select
-        noun as singular_en,
-        en_plural(noun) as plural_en
+        nouns.noun as singular_en,
+        en_plural(nouns.noun) as plural_en
 
     from (
         values
@@ -56,23 +57,36 @@ unit_nouns as (
 
 noun_forms as (
 
-    select lower(category_name_singular_en) as form, 'singular' as grammatical_number
+    select
+        lower(category_name_singular_en) as form,
+        'singular' as grammatical_number
     from category_names
     union all
-    select lower(category_name_plural_en) as form, 'plural' as grammatical_number
+    select
+        lower(category_name_plural_en) as form,
+        'plural' as grammatical_number
     from category_names
     union all
     -- a taxonomy name that inflect reads as plural itself ("skis", "scissors"; not the
     -- mass noun "broccoli")
-    select lower(category_name) as form, 'plural' as grammatical_number from category_names
+    select
+        lower(category_name) as form,
+        'plural' as grammatical_number
+    from category_names
     where
         lower(category_name)
         not in (lower(category_name_singular_en), lower(category_name_plural_en))
         and en_is_plural(category_name)
     union all
-    select singular_en as form, 'singular' as grammatical_number from unit_nouns
+    select
+        singular_en as form,
+        'singular' as grammatical_number
+    from unit_nouns
     union all
-    select plural_en as form, 'plural' as grammatical_number from unit_nouns
+    select
+        plural_en as form,
+        'plural' as grammatical_number
+    from unit_nouns
 
 ),
 
@@ -92,10 +106,12 @@ unambiguous_forms as (
 patterns as (
 
     select
-        '(' || string_agg(form, '|' order by length(form) desc, form)
-            filter (where grammatical_number = 'singular') || ')' as singular_forms,
-        '(' || string_agg(form, '|' order by length(form) desc, form)
-            filter (where grammatical_number = 'plural') || ')' as plural_forms,
+        '(' || string_agg(form, '|' order by length(form) desc, form) filter (
+            where grammatical_number = 'singular'
+        ) || ')' as singular_forms,
+        '(' || string_agg(form, '|' order by length(form) desc, form) filter (
+            where grammatical_number = 'plural'
+        ) || ')' as plural_forms,
         '(?:^|[^\w.,/:-])' as number_start,
         '(?:1|one)' as number_one,
         '(?:\d{2,}|[02-9]|zero|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve'
@@ -119,29 +135,39 @@ sample_visible as (
 
 ),
 
+text_parts as (
+
+    select
+        sample_id,
+        language,
+        'question' as part,
+        question_text as text
+    from samples
+    union all
+    select
+        sample_id,
+        language,
+        'answer' as part,
+        answer_text as text
+    from samples
+
+),
+
 texts as (
 
     select
-        samples.sample_id,
-        samples.language,
-        text_part.part,
-        text_part.text,
+        text_parts.*,
         coalesce(sample_visible.visible_key, '') as visible_key,
-        text_part.part = 'answer'
+        text_parts.part = 'answer'
         and contains(
             coalesce(sample_visible.visible_key, ''),
-            regexp_replace(lower(text_part.text), '\s+', '', 'g')
+            regexp_replace(lower(text_parts.text), '\s+', '', 'g')
         )
-        and not regexp_matches(text_part.text, '\p{Han}') as is_extractive_answer
+        and not regexp_matches(text_parts.text, '\p{Han}') as is_extractive_answer
 
-    from samples
-    cross join lateral (
-        select 'question' as part, samples.question_text as text
-        union all
-        select 'answer' as part, samples.answer_text as text
-    ) as text_part
-    left join sample_visible on sample_visible.sample_id = samples.sample_id
-    where nullif(trim(text_part.text), '') is not null
+    from text_parts
+    left join sample_visible on sample_visible.sample_id = text_parts.sample_id
+    where nullif(trim(text_parts.text), '') is not null
 
 ),
 
@@ -310,10 +336,18 @@ checked as (
                 'check': 'language_mixing', 'error_type': 'language_mixing',
                 'evidence': concat_ws(
                     '; ',
-                    case when len(unquoted_latin) > 0 then 'Latin text outside quotes: '
-                        || array_to_string(unquoted_latin, ', ') end,
-                    case when len(unseen_quotes) > 0 then 'quoted Latin text no image shows: '
-                        || array_to_string(unseen_quotes, ', ') end
+                    case
+                        when len(unquoted_latin) > 0
+                            then
+                                'Latin text outside quotes: '
+                                || array_to_string(unquoted_latin, ', ')
+                    end,
+                    case
+                        when len(unseen_quotes) > 0
+                            then
+                                'quoted Latin text no image shows: '
+                                || array_to_string(unseen_quotes, ', ')
+                    end
                 )
             } end
         ], lambda c: c is not null) as failed_checks

@@ -6,8 +6,9 @@
 -- and noise are never quoted: nothing comes from "the first line". Chinese summaries name
 -- fields in Chinese (or quote the printed label) and quote every value read off the page
 -- (“...”: Latin text in Chinese only as quoted visible text); a value printed under two
--- labels is stated once, and English quotes the other fields' printed labels. stated_values
--- lists every value the summary states, for the audit to check one by one. `ocr_text` keeps the full text used.
+-- labels is stated once, and English quotes the other fields' printed labels.
+-- stated_values lists every value the summary states, for the audit to check one by one.
+-- `ocr_text` keeps the full text used.
 with
 
 documents as (
@@ -58,7 +59,7 @@ others as (
             partition by asset_id, lower(field_value)
             order by field_role is null, field_index
         ) = 1
-    )
+    ) as distinct_values
     where field_role is null
     group by asset_id
 

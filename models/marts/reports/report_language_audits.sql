@@ -39,11 +39,11 @@ flagged as (
 
 ),
 
-counted as (
+per_task as (
 
     select
-        coalesce(task_type, 'all') as task_type,
-        coalesce(language, 'all') as language,
+        task_type,
+        language,
         count(*) as candidate_sample_count,
         count(*) filter (where has_grammar_disagreement) as grammar_agreement_count,
         count(*) filter (where has_unquoted_latin or has_unseen_quote) as language_mixing_count,
@@ -56,7 +56,35 @@ counted as (
             as shipped_language_mixing_count
 
     from flagged
-    group by grouping sets ((task_type, language), ())
+    group by task_type, language
+
+),
+
+overall as (
+
+    select
+        'all' as task_type,
+        'all' as language,
+        count(*) as candidate_sample_count,
+        count(*) filter (where has_grammar_disagreement) as grammar_agreement_count,
+        count(*) filter (where has_unquoted_latin or has_unseen_quote) as language_mixing_count,
+        count(*) filter (where has_unquoted_latin) as unquoted_latin_count,
+        count(*) filter (where has_unseen_quote) as unseen_quote_count,
+        count(*) filter (where is_shipped) as shipped_sample_count,
+        count(*) filter (where is_shipped and has_grammar_disagreement)
+            as shipped_grammar_agreement_count,
+        count(*) filter (where is_shipped and (has_unquoted_latin or has_unseen_quote))
+            as shipped_language_mixing_count
+
+    from flagged
+
+),
+
+counted as (
+
+    select * from per_task
+    union all
+    select * from overall
 
 ),
 
