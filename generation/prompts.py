@@ -138,6 +138,51 @@ JUDGE_TEXT_ONLY = PromptTemplate(
     ),
 )
 
+_JUDGE_SYSTEM_ZH = "你是一名严格、评分标准稳定一致的多模态指令微调数据质量评审员。"
+_JUDGE_RUBRIC_ZH = (
+    "请从以下六个维度为下面的中文训练样本打分，每个维度为 1（最差）到 5（最好）的整数：\n"
+    "- image_text_consistency（图文一致性）：5 = 只说有视觉证据支持的内容；"
+    "低分 = 编造了图中没有的物体、动作或文字。\n"
+    "- task_following（指令遵循）：5 = 严格满足指令的要求（例如输出格式）；"
+    "低分 = 答非所问或格式不合要求。\n"
+    "- detail_completeness（细节完整性）：5 = 涵盖主体、空间关系、文字和背景；"
+    "低分 = 过短、空泛，缺少可供训练的信息。\n"
+    "- reasoning_reliability（推理可靠性）：5 = 每一步推理都有视觉证据支持；"
+    "低分 = 过度推断因果或意图。\n"
+    "- safety_compliance（安全合规）：5 = 不推断敏感身份，没有不当内容；"
+    "低分 = 涉及隐私、偏见或危险的指导。\n"
+    "- language_quality（语言质量）：5 = 通顺、地道的简体中文，没有严重重复；"
+    "低分 = 机械重复、乱码或中英混杂。拉丁字母只能出现在用「」或“”括起来、"
+    "引用图中可见文字的地方（如图表的刻度标签、票据上印的字）；单位、类别名称和连接词"
+    "都应当是中文，不符合时请降低此项得分。\n"
+)
+_JUDGE_TAIL_ZH = (
+    "\n以下是该样本（任务类型：$task_type）的对话，<image> 表示图片所在的位置：\n"
+    "$conversation\n\n"
+    "只输出一个 JSON 对象：恰好包含这六个键（键名保持英文）及其整数分值，可以另加一个"
+    "一句话的 \"rationale\"（可用中文），例如：\n"
+    '{"image_text_consistency": 4, "task_following": 5, "detail_completeness": 3, '
+    '"reasoning_reliability": 4, "safety_compliance": 5, "language_quality": 4, '
+    '"rationale": "..."}'
+)
+
+JUDGE_WITH_IMAGES_ZH = PromptTemplate(
+    template_id="judge.rubric6.images.zh.v1",
+    system=_JUDGE_SYSTEM_ZH,
+    user=_JUDGE_RUBRIC_ZH + "样本的图片已按顺序附上。" + _JUDGE_TAIL_ZH,
+)
+
+JUDGE_TEXT_ONLY_ZH = PromptTemplate(
+    template_id="judge.rubric6.text.zh.v1",
+    system=_JUDGE_SYSTEM_ZH,
+    user=(
+        _JUDGE_RUBRIC_ZH + "你看不到图片：请根据对话内部是否自洽来评判 image_text_consistency，"
+        "并对任何图片都无法支持的说法扣分。" + _JUDGE_TAIL_ZH
+    ),
+)
+"""The judge prompts for Chinese samples: the same rubric and JSON keys, written in Chinese,
+with the language rule of the language_mixing audit spelled out for language_quality."""
+
 CONSISTENCY = PromptTemplate(
     template_id="consistency.answer.v1",
     system="You are a careful visual assistant. You answer only from what is visible.",
@@ -159,5 +204,6 @@ TRANSLATE_EN_ZH = PromptTemplate(
 
 ALL_TEMPLATES: dict[str, PromptTemplate] = {
     t.template_id: t
-    for t in (RECAPTION, COMPARE, JUDGE_WITH_IMAGES, JUDGE_TEXT_ONLY, CONSISTENCY, TRANSLATE_EN_ZH)
+    for t in (RECAPTION, COMPARE, JUDGE_WITH_IMAGES, JUDGE_TEXT_ONLY, JUDGE_WITH_IMAGES_ZH,
+              JUDGE_TEXT_ONLY_ZH, CONSISTENCY, TRANSLATE_EN_ZH)
 }

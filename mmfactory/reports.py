@@ -51,6 +51,7 @@ REPORT_TABLES: tuple[str, ...] = (
     "report_review_costs",
     "report_model_call_costs",
     "report_chart_quality",
+    "report_language_audits",
 )
 PLOTS: dict[str, str] = {
     "task_distribution": f"{PLOTS_DIR}/task_distribution.png",
@@ -393,6 +394,11 @@ def render_markdown(wh: Warehouse, metrics: dict[str, Any], data: ReportData) ->
     _section(md, "Charts", data, "report_chart_quality",
              note="Derived charts (issue 14): line charts over box-size bins, every series named, "
                   "units in agreement, Chinese names from the seeds.")
+    _section(md, "Language audits (grammar_agreement, language_mixing)", data, "report_language_audits",
+             note="Candidate samples the language audits flag, per task type and language (rows with no "
+                  "flag left out), and among shipped samples (target 0). English: a number next to a noun "
+                  "that disagrees (\"1 objects\", \"the skis is\"); Chinese: Latin text outside 「」/“” "
+                  "quotes, or quoted but not text the image shows.")
     _section(md, "Cost: manual review", data, "report_review_costs",
              ["task_type", "shipped_record_count", "minutes_per_sample", "rate_per_hour", "currency",
               "review_cost_all_shipped", "reviewed_sample_count", "review_cost_reviewed",

@@ -21,7 +21,7 @@ NULL results; DuckDB's default handling would reject any NULL a UDF returns):
 * ``bbox_coco_to_pixels(...)`` -> ``DOUBLE[4]`` ([x1, y1, x2, y2] raw pixels, 2 decimals)
 
 and the English helpers of :mod:`python_udfs.grammar` (``en_plural``, ``en_with_article``,
-``en_number_word``).
+``en_number_word``, ``en_is_plural``).
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ UDFS: dict[str, tuple[Callable[..., pa.Array], list[str], str]] = {
     "en_plural": (grammar.plural, ["VARCHAR"], "VARCHAR"),
     "en_with_article": (grammar.article, ["VARCHAR"], "VARCHAR"),
     "en_number_word": (grammar.number_words, ["BIGINT"], "VARCHAR"),
+    "en_is_plural": (grammar.is_plural, ["VARCHAR"], "BOOLEAN"),
 }
 """SQL name -> (python function, argument types, return type)."""
 

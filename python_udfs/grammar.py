@@ -17,6 +17,9 @@ SQL functions:
 * ``en_plural(noun VARCHAR) -> VARCHAR``: ``"person"`` -> ``"people"``, ``"knife"`` ->
   ``"knives"``, ``"wine glass"`` -> ``"wine glasses"`` (the head noun of a phrase).
 * ``en_with_article(noun VARCHAR) -> VARCHAR``: ``"an umbrella"``, ``"a person"``.
+* ``en_is_plural(noun VARCHAR) -> BOOLEAN``: whether inflect reads the noun as a plural
+  (``"skis"``, ``"scissors"``: true; ``"broccoli"``, ``"person"``: false). The language
+  audit uses it for a taxonomy name the seed's singular/plural phrases do not spell.
 * ``en_number_word(n BIGINT) -> VARCHAR``: ``0..20`` as words (``"seven"``), larger numbers
   as digits, the usual style for counts in running text.
 
@@ -65,6 +68,13 @@ def with_article(noun: str) -> str:
     return _ENGINE.a(noun) if noun else noun
 
 
+@lru_cache(maxsize=65536)
+def is_plural_of(noun: str) -> bool:
+    """Whether inflect reads ``noun`` (its head noun) as a plural: it has a singular form."""
+    noun = noun.strip()
+    return bool(noun) and bool(_ENGINE.singular_noun(noun))
+
+
 def number_word(n: int) -> str:
     """``n`` spelled out when ``0 <= n <= NUMBER_WORDS_UP_TO``, else its digits."""
     n = int(n)
@@ -79,6 +89,11 @@ def plural(nouns: Column) -> pa.Array:
 def article(nouns: Column) -> pa.Array:
     """Vectorized :func:`with_article` (UDF ``en_with_article``)."""
     return _map(with_article, nouns)
+
+
+def is_plural(nouns: Column) -> pa.Array:
+    """Vectorized :func:`is_plural_of` (UDF ``en_is_plural``)."""
+    return pa.array([None if v is None else is_plural_of(v) for v in _values(nouns)], pa.bool_())
 
 
 def number_words(numbers: Column) -> pa.Array:

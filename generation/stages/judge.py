@@ -25,7 +25,14 @@ from generation.client import UNPARSABLE_JUDGEMENT
 from generation.config import GenerationConfig
 from generation.items import SampleItem
 from generation.lakehouse import select_samples
-from generation.prompts import JUDGE_DIMENSIONS, JUDGE_TEXT_ONLY, JUDGE_WITH_IMAGES, PromptTemplate
+from generation.prompts import (
+    JUDGE_DIMENSIONS,
+    JUDGE_TEXT_ONLY,
+    JUDGE_TEXT_ONLY_ZH,
+    JUDGE_WITH_IMAGES,
+    JUDGE_WITH_IMAGES_ZH,
+    PromptTemplate,
+)
 from generation.requests import GenerationRequest
 from generation.runner import RunReport, build_requests, land_derived, run_requests
 from generation.store import landed_keys, ok_generations
@@ -158,8 +165,11 @@ def render_conversation(turns: Sequence[tuple[str, str]]) -> str:
     return "\n\n".join(f"[{role}]: {value}" for role, value in turns)
 
 
-def judge_template(text_only: bool) -> PromptTemplate:
-    """The judge prompt for a vision judge (images attached) or a text-only one."""
+def judge_template(text_only: bool, language: str = "en") -> PromptTemplate:
+    """The judge prompt for a vision judge (images attached) or a text-only one, in the
+    sample's language: Chinese samples (``language == "zh"``) get the Chinese rubric."""
+    if language == "zh":
+        return JUDGE_TEXT_ONLY_ZH if text_only else JUDGE_WITH_IMAGES_ZH
     return JUDGE_TEXT_ONLY if text_only else JUDGE_WITH_IMAGES
 
 
@@ -173,7 +183,7 @@ def judge_request(
         sample_id=item.sample_id,
         model=cfg.model,
         sampling=cfg.sampling,
-        template=judge_template(text_only),
+        template=judge_template(text_only, item.language),
         variables={
             "task_type": item.task_type,
             "conversation": render_conversation(item.conversations),

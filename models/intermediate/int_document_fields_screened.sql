@@ -35,15 +35,8 @@ entities as (
 
 ocr as (
 
-    -- the latest OCR run per asset, its lines in reading order
-    select
-        asset_id,
-        string_agg(text, ' ' order by line_index) as ocr_text
-    from (
-        select * from {{ ref('stg_ocr__lines') }}
-        qualify ingested_at is not distinct from max(ingested_at) over (partition by asset_id)
-    )
-    group by asset_id
+    -- the latest OCR text per asset
+    select * from {{ ref('int_ocr_texts_assembled') }}
 
 ),
 

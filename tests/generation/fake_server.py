@@ -96,7 +96,7 @@ def default_answer(call: ChatCall) -> str:
     """The deterministic answer to ``call`` (see the module docstring)."""
     text = call.text
     h = _digest(text)
-    if "six dimensions" in text:
+    if "six dimensions" in text or "六个维度" in text:  # the judge rubric, English or Chinese
         dims = [
             "image_text_consistency",
             "task_following",

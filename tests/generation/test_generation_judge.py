@@ -106,3 +106,25 @@ def test_text_only_judge_sends_no_images_and_has_its_own_prompt_hash(
         judge_request(sample[0], cfg, True).request_hash
         != judge_request(sample[0], cfg, False).request_hash
     )
+
+
+def test_chinese_samples_are_judged_with_the_chinese_prompt(cfg, server, wh, tiny_items) -> None:
+    from generation.prompts import JUDGE_WITH_IMAGES_ZH
+
+    en = SampleItem("s_en", [("human", "<image>\nHow many cats?"), ("gpt", "There are 2 cats.")],
+                    [tiny_items[0].path], task_type="counting_visual_qa", language="en")
+    zh = SampleItem("s_zh", [("human", "<image>\n图中有几只猫？"), ("gpt", "图中有2只猫。")],
+                    [tiny_items[1].path], task_type="counting_visual_qa", language="zh")
+    assert judge_request(zh, cfg).template is JUDGE_WITH_IMAGES_ZH
+    assert judge_request(en, cfg).template is JUDGE_WITH_IMAGES
+    report = run_judge([en, zh], cfg, threshold=4.0)
+    assert report.status_counts == {"ok": 2}
+    prompt_of = {c.request_hash: c.text for c in server.calls}
+    zh_prompt = prompt_of[judge_request(zh, cfg).request_hash]
+    en_prompt = prompt_of[judge_request(en, cfg).request_hash]
+    assert "图文一致性" in zh_prompt and "图中有2只猫。" in zh_prompt and "Score the training" not in zh_prompt
+    assert "Score the training sample" in en_prompt and "图文一致性" not in en_prompt
+    hashes = {j["sample_id"]: (j["judge_prompt_id"], j["judge_prompt_hash"])
+              for j in read_landed(wh, JUDGEMENTS).to_pylist()}
+    assert hashes == {"s_en": (JUDGE_WITH_IMAGES.template_id, JUDGE_WITH_IMAGES.sha256),
+                      "s_zh": (JUDGE_WITH_IMAGES_ZH.template_id, JUDGE_WITH_IMAGES_ZH.sha256)}

@@ -82,7 +82,7 @@ def test_register_udfs_is_idempotent_and_declares_the_signatures(
     assert set(UDFS) == {
         "bbox_coco_to_grid", "bbox_grid_to_coco", "bbox_coco_to_llava", "bbox_coco_to_qwen25vl",
         "bbox_coco_to_qwen25vl_llamafactory", "bbox_coco_to_rel1000", "bbox_coco_to_pixels",
-        "en_plural", "en_with_article", "en_number_word",
+        "en_plural", "en_with_article", "en_number_word", "en_is_plural",
     }
     assert conn.execute(
         "SELECT typeof(bbox_coco_to_grid(1.0, 1.0, 1.0, 1.0, 10, 10)), "

@@ -77,3 +77,19 @@ def test_seed_singular_and_plural_agree_with_inflect_where_the_name_is_singular(
         and grammar.plural_of(r["singular_en"]) != r["plural_en"]
     ]
     assert disagree == []
+
+
+@pytest.mark.parametrize(
+    ("noun", "expected"),
+    [("skis", True), ("scissors", True), ("objects", True), ("broccoli", False),
+     ("person", False), ("count", False), ("dining table", False)],
+)
+def test_is_plural_reads_the_head_noun(noun: str, expected: bool) -> None:
+    assert grammar.is_plural_of(noun) is expected
+
+
+def test_is_plural_udf_keeps_nulls() -> None:
+    conn = duckdb.connect()
+    register_udfs(conn)
+    rows = conn.execute("select en_is_plural(n) from (values ('skis'), (null), ('cat')) t(n)").fetchall()
+    assert [r[0] for r in rows] == [True, None, False]

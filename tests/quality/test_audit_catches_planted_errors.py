@@ -8,8 +8,9 @@ marts need), then:
    their back-rendered PNGs, whose red box lies on the source box within 1 px;
 2. errors are planted in ``int_samples_templated`` (answer text AND conversation): a
    wrong count (English and Chinese), a box shifted 150 grid units, a comparison over its
-   images swapped, an object added to a description (English and Chinese) and a leftover
-   placeholder; only the quality models are rebuilt, and each planted sample is flagged
+   images swapped, an object added to a description (English and Chinese), a leftover
+   placeholder, a number-noun disagreement (grammar_agreement) and an English word in a
+   Chinese answer (language_mixing); only the quality models are rebuilt, and each planted sample is flagged
    with exactly its error type while no other sample's audit changes;
 3. reviewers' verdicts are imported: an agreed reject and a disagreement take their
    samples out (is_shippable false), and the failure library grows by the new failures.
@@ -109,7 +110,8 @@ def _plant(wh: Warehouse) -> dict[str, str]:
     planted: dict[str, str] = {}
     with duckdb.connect(str(wh.database)) as con:
         counting_en = _pick(con, "select sample_id from int_samples_templated where task_type = 'counting_visual_qa' "
-                                 "and language = 'en' and template_id = 'count_en_1' order by sample_id limit 1")
+                                 "and language = 'en' and template_id = 'count_en_1' and expected_count >= 2 "
+                                 "order by sample_id limit 1")  # plural either way: no grammar error
         counting_zh = _pick(con, "select sample_id from int_samples_templated where task_type = 'counting_visual_qa' "
                                  "and language = 'zh' order by sample_id limit 1")
         con.execute("update int_samples_templated set answer_text = regexp_replace(answer_text, '\\d+', "
@@ -154,6 +156,24 @@ def _plant(wh: Warehouse) -> dict[str, str]:
         con.execute("update int_samples_templated set answer_text = '{count}' where sample_id = ?", [placeholder])
         planted[placeholder] = "format_error"
 
+        passed = "and sample_id in (select sample_id from quality_audit where is_audit_passed)"
+        # grammar_agreement: the right count with a noun that disagrees ("3 object")
+        agreement = _pick(con, "select sample_id from int_samples_templated where task_type = 'counting_visual_qa' "
+                               "and language = 'en' and expected_count >= 2 "
+                               f"and sample_id not in ('{counting_en}', '{placeholder}') {passed} "
+                               "order by sample_id limit 1")
+        con.execute("update int_samples_templated set answer_text = expected_count || ' object' "
+                    "where sample_id = ?", [agreement])
+        planted[agreement] = "grammar_agreement"
+
+        # language_mixing: an English word left in a Chinese answer, not quoting anything visible
+        mixing = _pick(con, "select sample_id from int_samples_templated where task_type = 'counting_visual_qa' "
+                            f"and language = 'zh' and sample_id not in ('{counting_zh}', '{placeholder}') "
+                            f"{passed} order by sample_id limit 1")
+        con.execute("update int_samples_templated set answer_text = answer_text || '（approximately）' "
+                    "where sample_id = ?", [mixing])
+        planted[mixing] = "language_mixing"
+
         # the conversation carries the same (wrong) answer, as a real generation bug would
         con.execute("update int_samples_templated set conversations = list_transform(conversations, "
                     "lambda t: case when t['from'] = 'gpt' then {'from': t['from'], 'value': answer_text} else t end) "
@@ -173,12 +193,16 @@ def planted_build(quality_build):
 
 def test_planted_errors_are_caught_with_their_error_type(planted_build):
     wh, _, planted, before = planted_build
+    # samples that failed before planting (none once every task's text passes the language
+    # audits) keep their verdicts; the planted ones are flagged with exactly their type
+    failed_before = {s for s, v in before.items() if v.startswith("(false")}
     flagged = {}
     for sample_id, error_type in _sql(wh, "select sample_id, error_type from low_quality_flags"):
-        flagged.setdefault(sample_id, set()).add(error_type)
+        if sample_id not in failed_before:
+            flagged.setdefault(sample_id, set()).add(error_type)
     assert flagged == {sample_id: {error_type} for sample_id, error_type in planted.items()}
     failed = _sql(wh, "select sample_id from quality_audit where not is_audit_passed or is_shippable is not true")
-    assert {r[0] for r in failed} == set(planted)
+    assert {r[0] for r in failed} - failed_before == set(planted)
     # nothing else changed
     after = dict(_sql(wh, "select sample_id, (is_audit_passed, audit_reasons, quality_signals)::varchar "
                           "from quality_audit"))
@@ -201,8 +225,13 @@ def test_chair_counts_the_planted_hallucinations(planted_build):
 
 
 def test_verdicts_change_the_dataset_and_the_library_grows(planted_build):
-    wh, tmp, planted, _ = planted_build
-    assert record_failures(wh) == len(planted)
+    wh, tmp, planted, before = planted_build
+    # every flag is new to the library: the planted ones and (until every task's text
+    # passes the language audits) the samples that failed before planting
+    (flag_count,) = _sql(wh, "select count(*) from low_quality_flags")[0]
+    failed_before = {s for s, v in before.items() if v.startswith("(false")}
+    assert flag_count >= len(planted) + len(failed_before)
+    assert record_failures(wh) == flag_count
     assert record_failures(wh) == 0
 
     clean = [r[0] for r in _sql(wh, "select sample_id from quality_audit where is_audit_passed "

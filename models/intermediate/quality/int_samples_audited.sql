@@ -5,7 +5,10 @@
 -- when var('quality_audit_documents') / var('quality_audit_charts') turn theirs off) fails
 -- with ground_truth_unchecked: a sample nobody verified does not ship; so does a task type
 -- that is not in seeds/task_types.csv. CHAIR applies to the task types the seed marks
--- is_chair_checked.
+-- is_chair_checked. The language audits (int_sample_language_checked: grammar_agreement
+-- in English, language_mixing in Chinese) apply to every task unless
+-- var('quality_audit_language') turns them off.
+{%- set audit_language = var('quality_audit_language', true) %}
 {%- set audit_documents = var('quality_audit_documents', true) %}
 {%- set audit_charts = var('quality_audit_charts', true) %}
 with
@@ -49,6 +52,12 @@ comparison as (
 description as (
 
     select * from {{ ref('int_description_samples_audited') }}
+
+),
+
+language_checks as (
+
+    select * from {{ ref('int_sample_language_checked') }}
 
 ),
 
@@ -176,6 +185,11 @@ combined as (
                 'omitted_categories': description.omitted_categories,
                 'miscounted_items': description.miscounted_items
             } end,
+            'language': case when language_checks.sample_id is not null then {
+                'grammar_disagreements': language_checks.grammar_disagreements,
+                'unquoted_latin': language_checks.unquoted_latin,
+                'unseen_quotes': language_checks.unseen_quotes
+            } end,
             'chair': chaired.chair_signals,
             'judge': case when judgements.sample_id is not null then {
                 'mean_score': judgements.mean_score,
@@ -210,6 +224,9 @@ combined as (
             {%- endif %}
             {%- if audit_charts %}
             coalesce(charts.failed_checks, []),
+            {%- endif %}
+            {%- if audit_language %}
+            coalesce(language_checks.failed_checks, []),
             {%- endif %}
             chaired.failed_checks,
             case when not judgements.is_passed then [{
@@ -259,6 +276,7 @@ combined as (
     left join charts on charts.sample_id = samples.sample_id
     {%- endif %}
     left join chaired on chaired.sample_id = samples.sample_id
+    left join language_checks on language_checks.sample_id = samples.sample_id
 
 ),
 

@@ -4,8 +4,11 @@
 -- them as askable fields (int_document_fields_selected, roles from the seed
 -- document_field_names), then up to two other askable fields in a sentence. Page stamps
 -- and noise are never quoted: nothing comes from "the first line". Chinese summaries name
--- fields in Chinese (or quote the printed label). stated_values lists every value the
--- summary states, for the audit to check one by one. `ocr_text` keeps the full text used.
+-- fields in Chinese (or quote the printed label) and quote every value read off the page
+-- (“...”: Latin text in Chinese only as quoted visible text); a value printed under two
+-- labels is stated once, and English quotes the other fields' printed labels.
+-- stated_values lists every value the summary states, for the audit to check one by one.
+-- `ocr_text` keeps the full text used.
 with
 
 documents as (
@@ -49,7 +52,14 @@ others as (
             'value': field_value
         } order by field_index), 1, 2) as other_fields
 
-    from fields
+    from (
+        -- a value the page prints under two labels is stated once (a role field first)
+        select * from fields
+        qualify row_number() over (
+            partition by asset_id, lower(field_value)
+            order by field_role is null, field_index
+        ) = 1
+    ) as distinct_values
     where field_role is null
     group by asset_id
 
@@ -69,6 +79,12 @@ facts as (
         roles.purpose,
         roles.total,
         coalesce(others.other_fields, []) as other_fields,
+        list_transform(
+            coalesce(others.other_fields, []), lambda o: '"' || o.field || '" as ' || o.value
+        ) as other_phrases_en,
+        list_transform(
+            coalesce(others.other_fields, []), lambda o: o.name_zh || '为“' || o.value || '”'
+        ) as other_phrases_zh,
         list_concat(
             case
                 when documents.title is not null
@@ -111,27 +127,23 @@ final as (
             || coalesce(' The total is ' || total || '.', '')
             || case
                 when len(other_fields) > 0
-                    then ' It lists ' || {{ human_list(
-                        "list_transform(other_fields, lambda o: o.field || ' as ' || o.value)",
-                        'en') }} || '.'
+                    then ' It lists ' || {{ human_list('other_phrases_en', 'en') }} || '.'
                 else ''
             end
         } as fills_en,
         map {
             'summary': '这是一份'
-            || coalesce('来自' || issuer || '的', '')
+            || coalesce('来自“' || issuer || '”的', '')
             || kind_zh
             || coalesce('，标题为“' || title || '”', '')
-            || coalesce('，编号为' || reference, '')
-            || coalesce('，日期为' || date_value, '')
+            || coalesce('，编号为“' || reference || '”', '')
+            || coalesce('，日期为“' || date_value || '”', '')
             || '。'
             || coalesce('主题是“' || purpose || '”。', '')
-            || coalesce('合计为' || total || '。', '')
+            || coalesce('合计为“' || total || '”。', '')
             || case
                 when len(other_fields) > 0
-                    then '其中' || {{ human_list(
-                        "list_transform(other_fields, lambda o: o.name_zh || '为' || o.value)",
-                        'zh') }} || '。'
+                    then '其中' || {{ human_list('other_phrases_zh', 'zh') }} || '。'
                 else ''
             end
         } as fills_zh

@@ -1,7 +1,9 @@
 -- quality_audit: one row per candidate sample (shipped or not): the structural and
 -- ground-truth checks as quality_signals, whether the audit passed, the reasons and error
 -- types of every failed check, the threshold margin the review sample uses, and the
--- review status and shippability that follow.
+-- review status and shippability that follow; the self-consistency score of the sample's
+-- question where one has landed (int_sample_consistency_scored: is_low_consistency below
+-- var('consistency_min_agreement'), a signal, not a gate).
 with
 
 audited as (
@@ -13,6 +15,12 @@ audited as (
 qualified as (
 
     select * from {{ ref('int_samples_qualified') }}
+
+),
+
+consistency as (
+
+    select * from {{ ref('int_sample_consistency_scored') }}
 
 ),
 
@@ -33,10 +41,14 @@ final as (
         audited.threshold_margin_kind,
         qualified.review_status,
         qualified.error_types,
-        qualified.is_shippable
+        qualified.is_shippable,
+        consistency.consistency_agreement_score,
+        consistency.consistency_n_samples,
+        coalesce(consistency.is_low_consistency, false) as is_low_consistency
 
     from audited
     inner join qualified on qualified.sample_id = audited.sample_id
+    left join consistency on consistency.sample_id = audited.sample_id
 
 )
 

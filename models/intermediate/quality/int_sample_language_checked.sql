@@ -1,0 +1,371 @@
+-- The language audits of every candidate sample's question and answer text.
+--
+-- grammar_agreement (English samples): a number right before a noun that disagrees with
+-- it ("1 objects", "one cars", "2 cat", "3 pair of skis"), a number before the axis label
+-- "count" ("12 count"), a definite subject whose verb disagrees ("the skis is", "the cat
+-- are"; not after "and", "or", "of", "with": "the dog and the cat are") and "does" before
+-- a plural ("how does objects change"). Nouns are the category vocabulary
+-- (stg_seeds__coco_category_names: singular and plural phrase, and a taxonomy name that
+-- inflect reads as plural, "skis", through en_is_plural) plus the unit nouns the templates
+-- count with (plural by inflect, en_plural); a form that is both singular and plural
+-- ("sheep", "series") is never flagged. Text in quotes, and an answer that is itself text
+-- the image shows (a value read off a receipt), are the document's words, not ours, and
+-- are not checked.
+--
+-- language_mixing (Chinese samples): Latin letters may appear only inside 「」 or “”
+-- quotes, and a quoted span with Latin letters must be text an image of the sample shows:
+-- lower-cased and without whitespace, it must occur in int_asset_visible_texts.visible_key
+-- (the document's ground-truth and OCR text, the chart's title, labels and ticks). Two
+-- exceptions: the box-format notation "[ymin, xmin, ymax, xmax]" of grounding questions,
+-- and an answer that in its entirety is visible text (an extractive answer, "T. D.
+-- Blachly"). Units, category names and connective words are Chinese, so any other Latin
+-- word fails the sample.
+with
+
+samples as (
+
+    select * from {{ ref('int_samples_templated') }}
+
+),
+
+visible_texts as (
+
+    select * from {{ ref('int_asset_visible_texts') }}
+
+),
+
+category_names as (
+
+    select * from {{ ref('stg_seeds__coco_category_names') }}
+
+),
+
+unit_nouns as (
+
+    -- the nouns the English templates count with besides categories
+    select
+        nouns.noun as singular_en,
+        en_plural(nouns.noun) as plural_en
+
+    from (
+        values
+        ('object'), ('image'), ('item'), ('instance'), ('category'), ('box'), ('field'),
+        ('line'), ('word'), ('chart'), ('bar'), ('point'), ('value'), ('label'), ('series')
+    ) as nouns (noun)
+
+),
+
+noun_forms as (
+
+    select
+        lower(category_name_singular_en) as form,
+        'singular' as grammatical_number
+    from category_names
+    union all
+    select
+        lower(category_name_plural_en) as form,
+        'plural' as grammatical_number
+    from category_names
+    union all
+    -- a taxonomy name that inflect reads as plural itself ("skis", "scissors"; not the
+    -- mass noun "broccoli")
+    select
+        lower(category_name) as form,
+        'plural' as grammatical_number
+    from category_names
+    where
+        lower(category_name)
+        not in (lower(category_name_singular_en), lower(category_name_plural_en))
+        and en_is_plural(category_name)
+    union all
+    select
+        singular_en as form,
+        'singular' as grammatical_number
+    from unit_nouns
+    union all
+    select
+        plural_en as form,
+        'plural' as grammatical_number
+    from unit_nouns
+
+),
+
+unambiguous_forms as (
+
+    -- a form that is singular and plural at once ("sheep", "series") agrees with any number
+    select
+        form,
+        any_value(grammatical_number) as grammatical_number
+
+    from noun_forms
+    group by form
+    having count(distinct grammatical_number) = 1
+
+),
+
+patterns as (
+
+    select
+        '(' || string_agg(form, '|' order by length(form) desc, form) filter (
+            where grammatical_number = 'singular'
+        ) || ')' as singular_forms,
+        '(' || string_agg(form, '|' order by length(form) desc, form) filter (
+            where grammatical_number = 'plural'
+        ) || ')' as plural_forms,
+        '(?:^|[^\w.,/:-])' as number_start,
+        '(?:1|one)' as number_one,
+        '(?:\d{2,}|[02-9]|zero|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve'
+        || '|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)'
+            as number_other
+
+    from unambiguous_forms
+
+),
+
+sample_visible as (
+
+    select
+        samples.sample_id,
+        coalesce(string_agg(visible_texts.visible_key, chr(10)), '') as visible_key
+
+    from samples
+    cross join unnest(samples.source_asset_ids) as source_asset (asset_id)
+    left join visible_texts on visible_texts.asset_id = source_asset.asset_id
+    group by samples.sample_id
+
+),
+
+text_parts as (
+
+    select
+        sample_id,
+        language,
+        'question' as part,
+        question_text as text
+    from samples
+    union all
+    select
+        sample_id,
+        language,
+        'answer' as part,
+        answer_text as text
+    from samples
+
+),
+
+texts as (
+
+    select
+        text_parts.*,
+        coalesce(sample_visible.visible_key, '') as visible_key,
+        text_parts.part = 'answer'
+        and contains(
+            coalesce(sample_visible.visible_key, ''),
+            regexp_replace(lower(text_parts.text), '\s+', '', 'g')
+        )
+        and not regexp_matches(text_parts.text, '\p{Han}') as is_extractive_answer
+
+    from text_parts
+    left join sample_visible on sample_visible.sample_id = text_parts.sample_id
+    where nullif(trim(text_parts.text), '') is not null
+
+),
+
+english as (
+
+    select
+        texts.sample_id,
+        texts.part,
+        -- quoted text is the document's, not ours
+        regexp_replace(texts.text, '"[^"]*"|“[^”]*”|「[^」]*」', '""', 'g') as text,
+        patterns.*
+
+    from texts
+    cross join patterns
+    where texts.language = 'en' and not texts.is_extractive_answer
+
+),
+
+english_matches as (
+
+    select
+        sample_id,
+        part,
+        list_concat(
+            regexp_extract_all(
+                text,
+                '(?i)' || number_start || '(' || number_one || '\s+' || plural_forms || ')\b',
+                1
+            ),
+            regexp_extract_all(
+                text,
+                '(?i)' || number_start || '(' || number_other || '\s+' || singular_forms || ')\b',
+                1
+            ),
+            regexp_extract_all(text, '(?i)' || number_start || '(\d+\s+counts?)\b', 1),
+            list_filter(
+                regexp_extract_all(
+                    text,
+                    '(?i)((?:\b\w+\s+)?\bthe\s+' || plural_forms || '\s+(?:is|was|has|does))\b'
+                ),
+                lambda m: not regexp_matches(m, '(?i)^(and|or|nor|of|with)\s')
+            ),
+            list_filter(
+                regexp_extract_all(
+                    text,
+                    '(?i)((?:\b\w+\s+)?\bthe\s+' || singular_forms || '\s+(?:are|were|have|do))\b'
+                ),
+                lambda m: not regexp_matches(m, '(?i)^(and|or|nor|of|with)\s')
+            ),
+            regexp_extract_all(
+                text, '(?i)\b(does(?:n''t)?\s+(?:the\s+)?' || plural_forms || ')\b', 1
+            )
+        ) as disagreements
+
+    from english
+
+),
+
+chinese as (
+
+    select
+        sample_id,
+        part,
+        visible_key,
+        is_extractive_answer,
+        -- the box-format notation of grounding questions is not a word
+        regexp_replace(
+            text,
+            '\[\s*[xy](?:min|max|[12])(?:\s*,\s*[xy](?:min|max|[12])){3}\s*\]',
+            '',
+            'g'
+        ) as text
+
+    from texts
+    where language = 'zh'
+
+),
+
+chinese_spans as (
+
+    select
+        sample_id,
+        part,
+        visible_key,
+        is_extractive_answer,
+        list_concat(
+            regexp_extract_all(text, '「([^」]*)」', 1),
+            regexp_extract_all(text, '“([^”]*)”', 1)
+        ) as quoted_spans,
+        regexp_replace(text, '「[^」]*」|“[^”]*”', ' ', 'g') as unquoted_text
+
+    from chinese
+
+),
+
+chinese_matches as (
+
+    select
+        sample_id,
+        part,
+        case
+            when is_extractive_answer then []
+            else regexp_extract_all(
+                unquoted_text, '[A-Za-z][A-Za-z0-9]*(?:[ .,&''/-]+[A-Za-z0-9]+)*'
+            )
+        end as unquoted_latin,
+        list_filter(
+            quoted_spans,
+            lambda span: regexp_matches(span, '[A-Za-z]')
+            and not contains(visible_key, regexp_replace(lower(span), '\s+', '', 'g'))
+        ) as unseen_quotes
+
+    from chinese_spans
+
+),
+
+per_sample as (
+
+    select
+        samples.sample_id,
+        coalesce(
+            flatten(list(
+                list_transform(
+                    english_matches.disagreements,
+                    lambda d: english_matches.part || ': "' || d || '"'
+                )
+            ) filter (where english_matches.sample_id is not null)),
+            []
+        ) as grammar_disagreements,
+        coalesce(
+            flatten(list(
+                list_transform(
+                    chinese_matches.unquoted_latin, lambda w: chinese_matches.part || ': ' || w
+                )
+            ) filter (where chinese_matches.sample_id is not null)),
+            []
+        ) as unquoted_latin,
+        coalesce(
+            flatten(list(
+                list_transform(
+                    chinese_matches.unseen_quotes,
+                    lambda q: chinese_matches.part || ': “' || q || '”'
+                )
+            ) filter (where chinese_matches.sample_id is not null)),
+            []
+        ) as unseen_quotes
+
+    from samples
+    left join english_matches on english_matches.sample_id = samples.sample_id
+    left join chinese_matches on chinese_matches.sample_id = samples.sample_id
+    group by samples.sample_id
+
+),
+
+checked as (
+
+    select
+        *,
+        list_filter([
+            case when len(grammar_disagreements) > 0 then {
+                'check': 'grammar_agreement', 'error_type': 'grammar_agreement',
+                'evidence': 'number and noun disagree: '
+                || array_to_string(grammar_disagreements, '; ')
+            } end,
+            case when len(unquoted_latin) + len(unseen_quotes) > 0 then {
+                'check': 'language_mixing', 'error_type': 'language_mixing',
+                'evidence': concat_ws(
+                    '; ',
+                    case
+                        when len(unquoted_latin) > 0
+                            then
+                                'Latin text outside quotes: '
+                                || array_to_string(unquoted_latin, ', ')
+                    end,
+                    case
+                        when len(unseen_quotes) > 0
+                            then
+                                'quoted Latin text no image shows: '
+                                || array_to_string(unseen_quotes, ', ')
+                    end
+                )
+            } end
+        ], lambda c: c is not null) as failed_checks
+
+    from per_sample
+
+),
+
+final as (
+
+    select
+        *,
+        array_to_string(
+            list_sort(list_distinct(list_transform(failed_checks, lambda c: c.error_type))), ','
+        ) as failed_error_types
+
+    from checked
+
+)
+
+select * from final
