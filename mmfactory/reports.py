@@ -50,6 +50,7 @@ REPORT_TABLES: tuple[str, ...] = (
     "report_quality_by_task_type",
     "report_review_costs",
     "report_model_call_costs",
+    "report_counting_answer_distribution",
 )
 PLOTS: dict[str, str] = {
     "task_distribution": f"{PLOTS_DIR}/task_distribution.png",
@@ -363,6 +364,9 @@ def render_markdown(wh: Warehouse, metrics: dict[str, Any], data: ReportData) ->
              note=f"![box sizes]({PLOTS['box_size_histogram']})")
     _section(md, "Quality signals per task type", data, "report_quality_by_task_type",
              note=f"![audit pass rate]({PLOTS['pass_rate_by_task_type']})")
+    # issue 14, photo tasks: the counting answers' histogram
+    _section(md, "Counting answers", data, "report_counting_answer_distribution",
+             note="Delivered counting records per true count; no single count may exceed 35%.")
     _section(md, "Cost: manual review", data, "report_review_costs",
              ["task_type", "shipped_record_count", "minutes_per_sample", "rate_per_hour", "currency",
               "review_cost_all_shipped", "reviewed_sample_count", "review_cost_reviewed",
