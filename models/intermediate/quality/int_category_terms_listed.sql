@@ -1,5 +1,6 @@
 -- Every way a template answer or question names a COCO category: the English name and
--- singular phrase ("pair of skis") and plural (lower-case, matched on word boundaries) and the Chinese name (matched as a
+-- singular phrase ("pair of skis") and plural (lower-case, matched on word boundaries) and
+-- the Chinese name (matched as a
 -- substring). The audits map parsed text back to categories through this list, longest
 -- term first, so "hot dogs" is a hot dog and never a dog.
 with

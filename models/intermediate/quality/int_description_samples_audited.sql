@@ -7,7 +7,8 @@
 -- Categories the image holds that the list leaves out are reported (omitted_categories),
 -- not failed: leaving an object out is not a falsehood. The other statements (largest,
 -- size, relations, scene) are checked by int_description_statements_audited, whose failed
--- checks are added here; statement_count = listed categories + those statements. An answer without such a list
+-- checks are added here; statement_count = listed categories + those statements.
+-- An answer without such a list
 -- is left to CHAIR (int_sample_mentions_extracted); in a model-written answer
 -- (generation_method 'model') list items that are not "<count> <category>" are prose,
 -- not a format_error, and only the items that parse are checked.
@@ -49,11 +50,23 @@ parsed as (
             as generation_method,
         source_asset_ids[1] as asset_id,
         coalesce(
-            nullif(regexp_extract(answer_text, '(?:The image shows|This photo contains'
-                || '|In this picture I can see|The picture contains|Here we can see'
-                || '|The scene contains) ([^.]+)\.', 1), ''),
-            nullif(regexp_extract(answer_text,
-                '(?:图中有|这张照片里有|画面中可以看到|图片中出现了|这里能看到|这张图包含)([^。]+)。', 1), '')
+            nullif(
+                regexp_extract(
+                    answer_text,
+                    '(?:The image shows|This photo contains|In this picture I can see'
+                    || '|The picture contains|Here we can see|The scene contains) ([^.]+)\.',
+                    1
+                ),
+                ''
+            ),
+            nullif(
+                regexp_extract(
+                    answer_text,
+                    '(?:图中有|这张照片里有|画面中可以看到|图片中出现了|这里能看到|这张图包含)([^。]+)。',
+                    1
+                ),
+                ''
+            )
         ) as object_list_text
 
     from samples

@@ -114,10 +114,10 @@ statements as (
         asset_id,
         sentence,
         sentence_position,
-        stated_zh.subject,
-        stated_zh.subject_largest <> '',
-        stated_zh.object,
-        stated_zh.object_largest <> '',
+        stated_zh.subject as subject_term,
+        stated_zh.subject_largest <> '' as is_subject_largest,
+        stated_zh.object as object_term,
+        stated_zh.object_largest <> '' as is_object_largest,
         case
             when stated_zh.verb = '比' and stated_zh.relation = '大' then 'larger than'
             when stated_zh.verb = '在' then case stated_zh.relation
@@ -129,8 +129,8 @@ statements as (
                 when '的后面' then 'behind'
                 when '旁边' then 'next to'
             end
-        end,
-        'zh'
+        end as relation,
+        'zh' as term_language
     from classified
     where stated_zh.relation <> ''
 
@@ -163,13 +163,15 @@ named_statements as (
         statements.*,
         (
             select terms.category_name from terms
-            where terms.term_language = statements.term_language
+            where
+                terms.term_language = statements.term_language
                 and terms.term = lower(statements.subject_term)
             order by terms.category_name limit 1
         ) as subject_category,
         (
             select terms.category_name from terms
-            where terms.term_language = statements.term_language
+            where
+                terms.term_language = statements.term_language
                 and terms.term = lower(statements.object_term)
             order by terms.category_name limit 1
         ) as object_category
@@ -183,12 +185,16 @@ checked_statements as (
     select
         named_statements.*,
         coalesce(
-            case when named_statements.is_subject_largest then subject.has_largest
-                else subject.is_lone end, false
+            case
+                when named_statements.is_subject_largest then subject.has_largest
+                else subject.is_lone
+            end, false
         )
         and coalesce(
-            case when named_statements.is_object_largest then object.has_largest
-                else object.is_lone end, false
+            case
+                when named_statements.is_object_largest then object.has_largest
+                else object.is_lone
+            end, false
         ) as is_resolved,
         case
             when named_statements.relation = 'larger than'
@@ -284,9 +290,13 @@ per_sample as (
             select count(*) from checked_statements as s
             where s.sample_id = samples.sample_id and s.relation = 'larger than'
         ) as size_statement_count,
-        (select count(*) from largest_checked as s where s.sample_id = samples.sample_id)
+        (
+            select count(*) from largest_checked as s
+            where s.sample_id = samples.sample_id)
             as largest_statement_count,
-        (select count(*) from scene_checked as s where s.sample_id = samples.sample_id)
+        (
+            select count(*) from scene_checked as s
+            where s.sample_id = samples.sample_id)
             as scene_statement_count,
         coalesce((
             select list(s.sentence order by s.sentence_position) from checked_statements as s
@@ -315,7 +325,8 @@ final as (
         + scene_statement_count as statement_count,
         list_filter([
             case
-                when len(false_relation_sentences) + len(false_largest_sentences)
+                when
+                    len(false_relation_sentences) + len(false_largest_sentences)
                     + len(false_scene_sentences) > 0
                     then {
                         'check': 'description_relations',

@@ -3,7 +3,8 @@
 -- else the only one) and resolved among the image's annotations: "the dog" must be the
 -- only dog annotation (crowd regions count), "the leftmost dog" the non-crowd dog whose
 -- centre lies at least var('grounding_min_gap_grid') grid units left of the next one's
--- and whose left edge is left of every other dog's, in an image without a dog crowd region. The answer must hold exactly one box
+-- and whose left edge is left of every other dog's, in an image without a dog crowd region.
+-- The answer must hold exactly one box
 -- [ymin, xmin, ymax, xmax] on 0..1000; it is mapped back to pixels by the inverse UDF
 -- bbox_grid_to_coco and must lie within half a grid cell (0.5 * side / 1000 px) of the
 -- referent's COCO box (clamped to the image) on every edge. threshold_margin =

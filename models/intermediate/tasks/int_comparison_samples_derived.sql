@@ -1,5 +1,7 @@
--- multi_image_comparison: for each selected pair, in order, what both images contain,
--- what only Image 1 and only Image 2 contain, and which has more objects. Everything is
+-- multi_image_comparison: for each selected pair, in order, what both images contain and
+-- how many of each shared kind each holds (up to three kinds), what only Image 1 and only
+-- Image 2 contain with their counts ("1 airplane", "3 people"), and which has more objects.
+-- Everything is
 -- derived from the two annotation sets; Image 1 is always the pair's first image. A
 -- landed model comparison (stage compare, same order) is preferred as the English answer.
 with
@@ -39,6 +41,24 @@ sides as (
 
 ),
 
+phrased as (
+
+    select
+        *,
+        case
+            when has_crowd_region then 'many ' || category_name_plural_en
+            else {{ en_count('instance_count', 'category_name_singular_en',
+                'category_name_plural_en') }}
+        end as count_phrase_en,
+        case
+            when has_crowd_region then '许多' || category_name_zh
+            else instance_count || measure_word_zh || category_name_zh
+        end as count_phrase_zh
+
+    from sides
+
+),
+
 per_category as (
 
     select
@@ -47,9 +67,15 @@ per_category as (
         any_value(category_name_plural_en) as plural_en,
         any_value(category_name_zh) as name_zh,
         bool_or(image_number = 1) as in_first,
-        bool_or(image_number = 2) as in_second
+        bool_or(image_number = 2) as in_second,
+        -- each image's count phrase ("1 airplane", "3 people", "many people" for a crowd
+        -- region; 1架飞机, 许多人)
+        any_value(count_phrase_en) filter (where image_number = 1) as first_phrase_en,
+        any_value(count_phrase_en) filter (where image_number = 2) as second_phrase_en,
+        any_value(count_phrase_zh) filter (where image_number = 1) as first_phrase_zh,
+        any_value(count_phrase_zh) filter (where image_number = 2) as second_phrase_zh
 
-    from sides
+    from phrased
     group by pair_id, category_id
 
 ),
@@ -59,13 +85,24 @@ per_pair as (
     select
         per_category.pair_id,
         list(plural_en order by plural_en) filter (where in_first and in_second) as shared_en,
-        list(plural_en order by plural_en) filter (where in_first and not in_second)
+        list(first_phrase_en order by plural_en) filter (where in_first and not in_second)
             as first_only_en,
-        list(plural_en order by plural_en) filter (where in_second and not in_first)
+        list(second_phrase_en order by plural_en) filter (where in_second and not in_first)
             as second_only_en,
         list(name_zh order by plural_en) filter (where in_first and in_second) as shared_zh,
-        list(name_zh order by plural_en) filter (where in_first and not in_second) as first_only_zh,
-        list(name_zh order by plural_en) filter (where in_second and not in_first) as second_only_zh
+        list(first_phrase_zh order by plural_en) filter (where in_first and not in_second)
+            as first_only_zh,
+        list(second_phrase_zh order by plural_en) filter (where in_second and not in_first)
+            as second_only_zh,
+        -- how many of each shared kind each image holds (at most three kinds)
+        list(
+            'Image 1 has ' || first_phrase_en || ' and Image 2 has ' || second_phrase_en || '.'
+            order by plural_en
+        ) filter (where in_first and in_second) as shared_counts_en,
+        list(
+            '图1中有' || first_phrase_zh || '，图2中有' || second_phrase_zh || '。'
+            order by plural_en
+        ) filter (where in_first and in_second) as shared_counts_zh
 
     from per_category
     group by per_category.pair_id
@@ -97,6 +134,7 @@ worded as (
                     then 'Both images contain ' || {{ human_list('shared_en', 'en') }} || '.'
                 else 'Image 1 and Image 2 have no kind of object in common.'
             end,
+            array_to_string(coalesce(shared_counts_en, [])[1:3], ' '),
             case
                 when len(coalesce(first_only_en, [])) > 0
                     then 'Only Image 1 contains ' || {{ human_list('first_only_en', 'en') }} || '.'
@@ -133,6 +171,7 @@ worded as (
                     then '两张图中都有' || {{ human_list('shared_zh', 'zh') }} || '。'
                 else '图1和图2没有相同种类的物体。'
             end,
+            array_to_string(coalesce(shared_counts_zh, [])[1:3], ''),
             case
                 when len(coalesce(first_only_zh, [])) > 0
                     then '只有图1中有' || {{ human_list('first_only_zh', 'zh') }} || '。'
@@ -168,6 +207,7 @@ final as (
         [first_asset_id, second_asset_id] as source_asset_ids,
         first_object_count,
         second_object_count,
+        shared_category_count,
         map {'comparison': comparison_en} as fills_en,
         map {'comparison': comparison_zh} as fills_zh,
         model_answers.model_answer_text,

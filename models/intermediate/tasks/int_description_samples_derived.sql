@@ -200,6 +200,17 @@ sizes_phrased as (
 
 ),
 
+image_categories as (
+
+    select distinct
+        asset_id,
+        category_name,
+        supercategory
+
+    from annotations
+
+),
+
 scenes as (
 
     select
@@ -208,9 +219,7 @@ scenes as (
         list(distinct supercategory_names.supercategory_name_zh) as supercategories_zh
 
     from present
-    inner join (
-        select distinct asset_id, category_name, supercategory from annotations
-    ) as categories
+    inner join image_categories as categories
         on categories.asset_id = present.asset_id
         and categories.category_name = present.category_name
     inner join supercategory_names
