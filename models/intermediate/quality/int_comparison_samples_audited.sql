@@ -9,9 +9,11 @@
 -- of Image 1 and Image 2. A listed item may carry its count ("1 airplane", 许多人), and
 -- "Image 1 has 3 people and Image 2 has 1 person." / 图1中有3个人，图2中有1个人。 states
 -- a shared kind's counts: every count must be the image's non-crowd count ("many" / 许多
--- for a crowd region), else count_mismatch. Any other disagreement is
--- multi_image_confusion; the evidence says
--- when the answer fits the two images in reverse order. A model-written answer
+-- for a crowd region), else count_mismatch. "In Image N, <relation>." statements are
+-- checked against image N by int_description_statements_audited (spatial_relation_error).
+-- Counts and relations are judged only when the kinds and totals fit the images in
+-- order; any other disagreement is multi_image_confusion, and the evidence says when the
+-- answer fits the two images in reverse order. A model-written answer
 -- (generation_method 'model') is checked the same way when it makes these statements;
 -- free prose that does not is left to CHAIR (an unparsed TEMPLATE answer is a
 -- format_error).
@@ -35,6 +37,13 @@ terms as (
 objects as (
 
     select * from {{ ref('int_image_objects_counted') }}
+
+),
+
+statements as (
+
+    -- the relation statements about one image ("In Image 1, the dog is left of the cat.")
+    select * from {{ ref('int_description_statements_audited') }}
 
 ),
 
@@ -360,7 +369,7 @@ judged as (
 flagged as (
 
     select
-        *,
+        judged.*,
         list_filter([
             case when not is_parsed and generation_method = 'template' then {
                 'check': 'comparison_answer', 'error_type': 'format_error',
@@ -412,9 +421,17 @@ flagged as (
                         )
                     }
             end
-        ], lambda check_result: check_result is not null) as failed_checks
+        ], lambda check_result: check_result is not null)
+        || list_filter(
+            coalesce(statements.failed_checks, []),
+            lambda statement_check: statement_check is not null and (
+                not judged.is_parsed
+                or (judged.is_shared_right and judged.is_sides_right and judged.is_total_right)
+            )
+        ) as failed_checks
 
     from judged
+    left join statements on statements.sample_id = judged.sample_id
 
 ),
 

@@ -1,6 +1,8 @@
 -- image_description statements beyond the object list, from the TEXT only, each re-derived
 -- from the annotations (English or Chinese; the object list is int_description_samples_
--- audited's). The answer is cut into sentences; a sentence is one of:
+-- audited's); likewise a multi_image_comparison's relation statements about one image
+-- ("In Image 2, the dog is above the cat." / 图2中，狗在猫的上方。), checked against that
+-- image. The answer is cut into sentences; a sentence is one of:
 --   largest:  "The largest object is a bus." / 画面中最大的物体是公交车。 The category's
 --             largest non-crowd box must be the image's largest non-crowd box;
 --   size:     "The car is larger than the largest dog." / 汽车比最大的那只狗大。;
@@ -22,7 +24,7 @@ with
 samples as (
 
     select * from {{ ref('int_samples_templated') }}
-    where task_type = 'image_description'
+    where task_type in ('image_description', 'multi_image_comparison')
 
 ),
 
@@ -44,17 +46,45 @@ supercategory_names as (
 
 ),
 
-sentences as (
+cut_sentences as (
 
     select
         samples.sample_id,
-        samples.source_asset_ids[1] as asset_id,
-        trim(sentence) as sentence,
-        sentence_position
+        samples.task_type,
+        samples.source_asset_ids,
+        trim(cut.sentence) as raw_sentence,
+        cut.sentence_position,
+        regexp_extract(
+            trim(cut.sentence), '^(?:In Image (\d), |图(\d)中，)', ['image_en', 'image_zh']
+        ) as named_image
 
     from samples,
         unnest(regexp_extract_all(samples.answer_text, '[^.。]+[.。]')) with ordinality
             as cut (sentence, sentence_position)
+
+),
+
+sentences as (
+
+    -- a comparison's statement about one image opens "In Image N, " / 图N中，: it is
+    -- checked against that image (a description's against its only image)
+    select
+        sample_id,
+        source_asset_ids[
+            coalesce(try_cast(coalesce(
+                nullif(named_image.image_en, ''), nullif(named_image.image_zh, '')
+            ) as integer), 1)
+        ] as asset_id,
+        regexp_replace(
+            regexp_replace(raw_sentence, '^In Image \d, the ', 'The '), '^图\d中，', ''
+        ) as sentence,
+        sentence_position
+
+    from cut_sentences
+    where
+        task_type = 'image_description'
+        or named_image.image_en <> ''
+        or named_image.image_zh <> ''
 
 ),
 

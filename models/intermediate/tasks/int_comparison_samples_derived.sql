@@ -1,6 +1,8 @@
 -- multi_image_comparison: for each selected pair, in order, what both images contain and
 -- how many of each shared kind each holds (up to three kinds), what only Image 1 and only
--- Image 2 contain with their counts ("1 airplane", "3 people"), and which has more objects.
+-- Image 2 contain with their counts ("1 airplane", "3 people"), which has more objects, and
+-- in each image the relation of its two most salient objects (int_object_relations_computed:
+-- "In Image 1, the dog is to the left of the largest person.").
 -- Everything is
 -- derived from the two annotation sets; Image 1 is always the pair's first image. A
 -- landed model comparison (stage compare, same order) is preferred as the English answer.
@@ -15,6 +17,12 @@ pairs as (
 objects as (
 
     select * from {{ ref('int_image_objects_counted') }}
+
+),
+
+relations as (
+
+    select * from {{ ref('int_object_relations_computed') }}
 
 ),
 
@@ -109,6 +117,45 @@ per_pair as (
 
 ),
 
+image_relations as (
+
+    -- each image's relation between its two most salient objects (the first that holds)
+    select
+        relations.asset_id,
+        case when subject.instance_count = 1 then 'the ' else 'the largest ' end
+        || subject.category_name_singular_en || ' is '
+        || case relations.relations[1]
+            when 'left of' then 'to the left of'
+            when 'right of' then 'to the right of'
+            else relations.relations[1]
+        end
+        || case when object.instance_count = 1 then ' the ' else ' the largest ' end
+        || object.category_name_singular_en as relation_en,
+        case when subject.instance_count = 1 then '' else '最大的那' || subject.measure_word_zh end
+        || subject.category_name_zh || '在'
+        || case when object.instance_count = 1 then '' else '最大的那' || object.measure_word_zh end
+        || object.category_name_zh
+        || case relations.relations[1]
+            when 'left of' then '的左边'
+            when 'right of' then '的右边'
+            when 'above' then '的上方'
+            when 'below' then '的下方'
+            when 'in front of' then '的前面'
+            when 'behind' then '的后面'
+            else '旁边'
+        end as relation_zh
+
+    from relations
+    inner join objects as subject
+        on subject.asset_id = relations.asset_id
+        and subject.category_name = relations.subject_category_name
+    inner join objects as object
+        on object.asset_id = relations.asset_id
+        and object.category_name = relations.object_category_name
+    where relations.subject_rank = 1 and relations.object_rank = 2
+
+),
+
 totals as (
 
     select
@@ -162,7 +209,9 @@ worded as (
                     'Image 1 and Image 2 have the same number of objects ('
                     || first_object_count
                     || ').'
-            end
+            end,
+            'In Image 1, ' || first_relation.relation_en || '.',
+            'In Image 2, ' || second_relation.relation_en || '.'
         ) as comparison_en,
         concat_ws(
             '',
@@ -188,12 +237,18 @@ worded as (
                     then
                         '图2中的物体总数更多（' || second_object_count || '比' || first_object_count || '）。'
                 else '图1和图2中的物体总数相同，都是' || first_object_count || '个。'
-            end
+            end,
+            '图1中，' || first_relation.relation_zh || '。',
+            '图2中，' || second_relation.relation_zh || '。'
         ) as comparison_zh
 
     from pairs
     inner join per_pair on per_pair.pair_id = pairs.pair_id
     inner join totals on totals.pair_id = pairs.pair_id
+    left join image_relations as first_relation
+        on first_relation.asset_id = pairs.first_asset_id
+    left join image_relations as second_relation
+        on second_relation.asset_id = pairs.second_asset_id
 
 ),
 
