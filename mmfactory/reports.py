@@ -51,6 +51,7 @@ REPORT_TABLES: tuple[str, ...] = (
     "report_review_costs",
     "report_model_call_costs",
     "report_counting_answer_distribution",
+    "report_photo_supervision",
 )
 PLOTS: dict[str, str] = {
     "task_distribution": f"{PLOTS_DIR}/task_distribution.png",
@@ -367,6 +368,8 @@ def render_markdown(wh: Warehouse, metrics: dict[str, Any], data: ReportData) ->
     # issue 14, photo tasks: the counting answers' histogram
     _section(md, "Counting answers", data, "report_counting_answer_distribution",
              note="Delivered counting records per true count; no single count may exceed 35%.")
+    _section(md, "Photo supervision", data, "report_photo_supervision",
+             note="Descriptions, comparisons and counting against issue 14's targets.")
     _section(md, "Cost: manual review", data, "report_review_costs",
              ["task_type", "shipped_record_count", "minutes_per_sample", "rate_per_hour", "currency",
               "review_cost_all_shipped", "reviewed_sample_count", "review_cost_reviewed",
