@@ -67,44 +67,45 @@ final as (
     from delivered_descriptions
     union all
     select
-        'spatial relations per description, images with 2+ salient objects (mean)',
-        avg(relation_statement_count)::double,
-        '>= 2'
+        'spatial relations per description, images with 2+ salient objects (mean)' as figure,
+        avg(relation_statement_count)::double as measured,
+        '>= 2' as target
     from delivered_descriptions
     where has_two_salient_objects
     union all
     select
-        'descriptions with 2+ spatial relations, images with 2+ salient objects (share)',
-        avg((relation_statement_count >= 2)::integer)::double,
-        ''
+        'descriptions with 2+ spatial relations, images with 2+ salient objects (share)'
+            as figure,
+        avg((relation_statement_count >= 2)::integer)::double as measured,
+        '' as target
     from delivered_descriptions
     where has_two_salient_objects
     union all
     select
-        'description sentence plans, English',
-        count(distinct sentence_plan_id)::double,
-        '>= 6'
+        'description sentence plans, English' as figure,
+        count(distinct sentence_plan_id)::double as measured,
+        '>= 6' as target
     from delivered_descriptions
     where language = 'en'
     union all
     select
-        'description sentence plans, Chinese',
-        count(distinct sentence_plan_id)::double,
-        '>= 6'
+        'description sentence plans, Chinese' as figure,
+        count(distinct sentence_plan_id)::double as measured,
+        '>= 6' as target
     from delivered_descriptions
     where language = 'zh'
     union all
     select
-        'comparison records',
-        count(*)::double,
-        '>= 60'
+        'comparison records' as figure,
+        count(*)::double as measured,
+        '>= 60' as target
     from records
     where task_type = 'multi_image_comparison'
     union all
     select
-        'largest single counting answer (share)',
-        max(share)::double,
-        '<= 0.35'
+        'largest single counting answer (share)' as figure,
+        max(share)::double as measured,
+        '<= 0.35' as target
     from counting_answers
 
 )
