@@ -12,9 +12,9 @@
 --   scene:    "The scene includes animals and vehicles." / 画面涉及的类别有动物和交通工具。
 --             The kinds must be exactly the supercategories of the image's categories.
 -- A referent "the dog" / 狗 must be the image's only dog annotation (crowd regions count);
--- "the largest dog" / 最大的那只狗 the largest of several non-crowd dogs in an image without
--- a dog crowd region. Each relation is recomputed from the two referents' grid boxes with
--- the macro box_relations (macros/spatial.sql), the geometric rule the task states them by.
+-- "the largest dog" / 最大的那只狗 ("the second-largest dog" / 第二大的那只狗) the largest
+-- (second largest) of several non-crowd dogs in an image without a dog crowd region.
+-- Each relation is recomputed from the two referents' grid boxes with the macro box_relations (macros/spatial.sql), the geometric rule the task states them by.
 -- A wrong or unresolvable statement is a spatial_relation_error (a wrong kind of object in
 -- "largest" a visual_hallucination when the image holds no such object).
 -- statement_count: the checkable statements found (object-list items counted by the
@@ -100,12 +100,13 @@ classified as (
         regexp_extract(
             sentence,
             '^The (largest )?(.+) is (to the left of|to the right of|above|below|in front of'
-            || '|behind|next to|larger than) the (largest )?(.+)\.$',
+            || '|behind|next to|larger than) the (largest |second-largest )?(.+)\.$',
             ['subject_largest', 'subject', 'relation', 'object_largest', 'object']
         ) as stated_en,
         regexp_extract(
             sentence,
-            '^(最大的那.)?(.+?)(在|比)(最大的那.)?(.+?)(的左边|的右边|的上方|的下方|的前面|的后面|旁边|大)。$',
+            '^(最大的那.)?(.+?)(在|比)(最大的那.|第二大的那.)?(.+?)'
+            || '(的左边|的右边|的上方|的下方|的前面|的后面|旁边|大)。$',
             ['subject_largest', 'subject', 'verb', 'object_largest', 'object', 'relation']
         ) as stated_zh,
         coalesce(
@@ -129,6 +130,7 @@ statements as (
         stated_en.subject_largest <> '' as is_subject_largest,
         stated_en.object as object_term,
         stated_en.object_largest <> '' as is_object_largest,
+        stated_en.object_largest = 'second-largest ' as is_object_second,
         case stated_en.relation
             when 'to the left of' then 'left of'
             when 'to the right of' then 'right of'
@@ -148,6 +150,7 @@ statements as (
         stated_zh.subject_largest <> '' as is_subject_largest,
         stated_zh.object as object_term,
         stated_zh.object_largest <> '' as is_object_largest,
+        starts_with(stated_zh.object_largest, '第二') as is_object_second,
         case
             when stated_zh.verb = '比' and stated_zh.relation = '大' then 'larger than'
             when stated_zh.verb = '在' then case stated_zh.relation
@@ -169,16 +172,17 @@ statements as (
 referent_boxes as (
 
     -- per image and category: the box a referent names, and whether "the X" (a lone
-    -- annotation) or "the largest X" (several non-crowd, no crowd region) is well defined
+    -- annotation) or "the largest X" / "the second-largest X" (several non-crowd, no crowd
+    -- region) is well defined
     select
         asset_id,
         category_name,
         count(*) = 1 and not bool_or(is_crowd) as is_lone,
         count(*) >= 2 and not bool_or(is_crowd) as has_largest,
-        arg_max(
-            struct_pack(grid_ymin, grid_xmin, grid_ymax, grid_xmax),
-            bbox_w_px * bbox_h_px
-        ) filter (where not is_crowd) as box,
+        list(
+            struct_pack(grid_ymin, grid_xmin, grid_ymax, grid_xmax)
+            order by bbox_w_px * bbox_h_px desc, annotation_id asc
+        ) filter (where not is_crowd) as boxes_by_size,
         max((grid_xmax - grid_xmin) * (grid_ymax - grid_ymin)) filter (where not is_crowd)
             as area_grid
 
@@ -210,10 +214,16 @@ named_statements as (
 
 ),
 
-checked_statements as (
+resolved_statements as (
 
     select
         named_statements.*,
+        subject.boxes_by_size[1] as subject_box,
+        object.boxes_by_size[
+            case when named_statements.is_object_second then 2 else 1 end
+        ] as object_box,
+        subject.area_grid as subject_area_grid,
+        object.area_grid as object_area_grid,
         coalesce(
             case
                 when named_statements.is_subject_largest then subject.has_largest
@@ -225,17 +235,7 @@ checked_statements as (
                 when named_statements.is_object_largest then object.has_largest
                 else object.is_lone
             end, false
-        ) as is_resolved,
-        case
-            when named_statements.relation = 'larger than'
-                then subject.area_grid > object.area_grid
-            else list_contains({{ box_relations(
-                'subject.box.grid_ymin', 'subject.box.grid_xmin',
-                'subject.box.grid_ymax', 'subject.box.grid_xmax',
-                'object.box.grid_ymin', 'object.box.grid_xmin',
-                'object.box.grid_ymax', 'object.box.grid_xmax'
-            ) }}, named_statements.relation)
-        end as is_true
+        ) as is_resolved
 
     from named_statements
     left join referent_boxes as subject
@@ -244,6 +244,25 @@ checked_statements as (
     left join referent_boxes as object
         on object.asset_id = named_statements.asset_id
         and object.category_name = named_statements.object_category
+
+),
+
+checked_statements as (
+
+    select
+        *,
+        case
+            when relation = 'larger than'
+                then not is_object_second and subject_area_grid > object_area_grid
+            else list_contains({{ box_relations(
+                'subject_box.grid_ymin', 'subject_box.grid_xmin',
+                'subject_box.grid_ymax', 'subject_box.grid_xmax',
+                'object_box.grid_ymin', 'object_box.grid_xmin',
+                'object_box.grid_ymax', 'object_box.grid_xmax'
+            ) }}, relation)
+        end as is_true
+
+    from resolved_statements
 
 ),
 

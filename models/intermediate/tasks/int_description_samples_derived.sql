@@ -9,7 +9,7 @@
 --              least 1.5 times the third's);
 --   relations: between the salient objects (int_object_relations_computed), at most two
 --              relations per pair and four in all ("The person is to the left of the
---              largest dog.");
+--              largest dog."; "The largest dog is above the second-largest dog.");
 --   scene:     the supercategories of the image's categories (seed coco_supercategory_names).
 -- One of six sentence plans per language (a stable hash of the image) orders the statements
 -- and words the object list's opening; sentence_plan_id records which.
@@ -128,9 +128,15 @@ relation_facets as (
         relation,
         relation_position,
         subject.referent_en as subject_en,
-        object.referent_en as object_en,
         subject.referent_zh as subject_zh,
-        object.referent_zh as object_zh
+        case relations.object_referent
+            when 'second largest' then 'the second-largest ' || object.category_name_singular_en
+            else object.referent_en
+        end as object_en,
+        case relations.object_referent
+            when 'second largest' then '第二大的那' || object.measure_word_zh || object.category_name_zh
+            else object.referent_zh
+        end as object_zh
 
     from relations,
         unnest(relations.relations) with ordinality as facet (relation, relation_position)
