@@ -14,9 +14,10 @@
 -- A referent "the dog" / 狗 must be the image's only dog annotation (crowd regions count);
 -- "the largest dog" / 最大的那只狗 ("the second-largest dog" / 第二大的那只狗) the largest
 -- (second largest) of several non-crowd dogs in an image without a dog crowd region.
--- Each relation is recomputed from the two referents' grid boxes with the macro box_relations (macros/spatial.sql), the geometric rule the task states them by.
--- A wrong or unresolvable statement is a spatial_relation_error (a wrong kind of object in
--- "largest" a visual_hallucination when the image holds no such object).
+-- Each relation is recomputed from the two referents' grid boxes with the macro
+-- box_relations (macros/spatial.sql), the geometric rule the task states them by.
+-- A wrong or unresolvable statement (relation, size, largest or scene) is a
+-- spatial_relation_error.
 -- statement_count: the checkable statements found (object-list items counted by the
 -- object-list audit are added by int_description_samples_audited).
 with
