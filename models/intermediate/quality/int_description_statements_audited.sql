@@ -373,6 +373,8 @@ final as (
         *,
         relation_statement_count + size_statement_count + largest_statement_count
         + scene_statement_count as statement_count,
+        len(false_relation_sentences) + len(false_largest_sentences)
+        + len(false_scene_sentences) as false_statement_count,
         list_filter([
             case
                 when
