@@ -52,6 +52,8 @@ REPORT_TABLES: tuple[str, ...] = (
     "report_model_call_costs",
     "report_chart_quality",
     "report_language_audits",
+    "report_counting_answer_distribution",
+    "report_photo_supervision",
 )
 PLOTS: dict[str, str] = {
     "task_distribution": f"{PLOTS_DIR}/task_distribution.png",
@@ -399,6 +401,11 @@ def render_markdown(wh: Warehouse, metrics: dict[str, Any], data: ReportData) ->
                   "flag left out), and among shipped samples (target 0). English: a number next to a noun "
                   "that disagrees (\"1 objects\", \"the skis is\"); Chinese: Latin text outside 「」/“” "
                   "quotes, or quoted but not text the image shows.")
+    # issue 14, photo tasks: the counting answers' histogram
+    _section(md, "Counting answers", data, "report_counting_answer_distribution",
+             note="Delivered counting records per true count; no single count may exceed 35%.")
+    _section(md, "Photo supervision", data, "report_photo_supervision",
+             note="Descriptions, comparisons and counting against issue 14's targets.")
     _section(md, "Cost: manual review", data, "report_review_costs",
              ["task_type", "shipped_record_count", "minutes_per_sample", "rate_per_hour", "currency",
               "review_cost_all_shipped", "reviewed_sample_count", "review_cost_reviewed",

@@ -1,9 +1,12 @@
--- Ordered pairs of general images for multi-image comparison: images with at least one
--- non-crowd object, in the balanced pool's order (a stable hash order; images outside the
--- pool after it), taken two by two by pool slot (1st with 2nd, 3rd with 4th, ...). Pairs
--- are disjoint, so no image is paired with itself and no pair repeats; and since the pool's derived
--- charts draw their parents from blocks of 6 consecutive pool images, a pair stays
--- inside one block and ties no new images together when the splits are assigned.
+-- Ordered pairs of general images for multi-image comparison: two images with at least one
+-- non-crowd object each that share at least one category (so that the comparison says
+-- something), taken from the same block of var('comparison_block_size') consecutive
+-- images in the balanced pool's order (a stable hash order; images outside the pool after
+-- it). The pool's derived charts draw their parents from the same blocks of 6, so a pair
+-- ties no images together beyond a block when the splits are assigned (both images of a
+-- pair always share a split group, int_sample_groups_assigned). Image 1 is the one earlier
+-- in the pool. The var('comparison_pairs') pairs sharing the most categories are kept
+-- (ties by a stable hash).
 with
 
 objects as (
@@ -14,7 +17,10 @@ objects as (
 
 eligible as (
 
-    select asset_id
+    select
+        asset_id,
+        list(category_name) filter (where instance_count > 0) as categories
+
     from objects
     group by asset_id
     having sum(instance_count) > 0
@@ -35,8 +41,9 @@ ranked as (
 
     select
         eligible.asset_id,
-        -- a pool image keeps its pool slot (so a taken-down image leaves its partner
-        -- unpaired instead of re-pairing every later image); others follow the pool
+        eligible.categories,
+        -- a pool image keeps its pool slot (so a taken-down image changes no other
+        -- image's block); others follow the pool
         coalesce(
             pool.pool_rank + 1,
             coalesce(max(pool.pool_rank + 1) over (), 0) + row_number() over (
@@ -52,16 +59,46 @@ ranked as (
 
 ),
 
+blocked as (
+
+    select
+        *,
+        (pair_rank - 1) // {{ var('comparison_block_size') }} as block_number
+
+    from ranked
+
+),
+
 paired as (
 
     select
         first.asset_id as first_asset_id,
         second.asset_id as second_asset_id,
-        (first.pair_rank + 1) // 2 as pair_number
+        len(list_intersect(first.categories, second.categories)) as shared_category_count
 
-    from ranked as first
-    inner join ranked as second on second.pair_rank = first.pair_rank + 1
-    where first.pair_rank % 2 = 1
+    from blocked as first
+    inner join blocked as second
+        on second.block_number = first.block_number
+        and second.pair_rank > first.pair_rank
+    where len(list_intersect(first.categories, second.categories)) > 0
+
+),
+
+numbered as (
+
+    select
+        *,
+        row_number() over (
+            order by
+                shared_category_count desc,
+                {{ stable_pick(
+                    "'pair:' || first_asset_id || ':' || second_asset_id", 1000000007
+                ) }},
+                first_asset_id,
+                second_asset_id
+        ) as pair_number
+
+    from paired
 
 ),
 
@@ -71,9 +108,10 @@ final as (
         'pair:' || first_asset_id || ':' || second_asset_id as pair_id,
         pair_number,
         first_asset_id,
-        second_asset_id
+        second_asset_id,
+        shared_category_count
 
-    from paired
+    from numbered
     where pair_number <= {{ var('comparison_pairs') }}
 
 )

@@ -9,8 +9,9 @@ marts need), then:
 2. errors are planted in ``int_samples_templated`` (answer text AND conversation): a
    wrong count (English and Chinese), a box shifted 150 grid units, a comparison over its
    images swapped, an object added to a description (English and Chinese), a leftover
-   placeholder, a number-noun disagreement (grammar_agreement) and an English word in a
-   Chinese answer (language_mixing); only the quality models are rebuilt, and each planted sample is flagged
+   placeholder, a number-noun disagreement (grammar_agreement), an English word in a
+   Chinese answer (language_mixing) and a spatial relation turned around in a
+   description; only the quality models are rebuilt, and each planted sample is flagged
    with exactly its error type while no other sample's audit changes;
 3. reviewers' verdicts are imported: an agreed reject and a disagreement take their
    samples out (is_shippable false), and the failure library grows by the new failures.
@@ -136,14 +137,24 @@ def _plant(wh: Warehouse) -> dict[str, str]:
         no_giraffe = ("task_type = 'image_description' and not exists (select 1 from int_image_objects_counted o "
                       "where o.asset_id = source_asset_ids[1] and o.category_name = 'giraffe')")
         description_en = _pick(con, f"select sample_id from int_samples_templated where {no_giraffe} "
-                                    "and language = 'en' order by sample_id limit 1")
+                                    "and language = 'en' and contains(answer_text, 'The image shows ') "
+                                    "order by sample_id limit 1")
         description_zh = _pick(con, f"select sample_id from int_samples_templated where {no_giraffe} "
-                                    "and language = 'zh' order by sample_id limit 1")
+                                    "and language = 'zh' and contains(answer_text, '图中有') "
+                                    "order by sample_id limit 1")
         con.execute("update int_samples_templated set answer_text = replace(answer_text, 'The image shows ', "
                     "'The image shows 1 giraffe, ') where sample_id = ?", [description_en])
         con.execute("update int_samples_templated set answer_text = replace(answer_text, '图中有', '图中有1只长颈鹿、') "
                     "where sample_id = ?", [description_zh])
         planted |= {description_en: "visual_hallucination", description_zh: "visual_hallucination"}
+
+        # a spatial relation turned around: "the dog is to the left of the cat" -> "right of"
+        relation = _pick(con, "select sample_id from int_samples_templated where task_type = 'image_description' "
+                              f"and language = 'en' and sample_id not in ('{description_en}') "
+                              "and contains(answer_text, ' is to the left of ') order by sample_id limit 1")
+        con.execute("update int_samples_templated set answer_text = replace(answer_text, ' is to the left of ', "
+                    "' is to the right of ') where sample_id = ?", [relation])
+        planted[relation] = "spatial_relation_error"
 
         chart = _pick(con, "select sample_id from int_samples_templated where task_type = 'chart_reading' "
                            "and question_kind = 'lookup' and language = 'en' order by sample_id limit 1")

@@ -1,5 +1,6 @@
 -- Every way a template answer or question names a COCO category: the English name and
--- plural (lower-case, matched on word boundaries) and the Chinese name (matched as a
+-- singular phrase ("pair of skis") and plural (lower-case, matched on word boundaries) and
+-- the Chinese name (matched as a
 -- substring). The audits map parsed text back to categories through this list, longest
 -- term first, so "hot dogs" is a hot dog and never a dog.
 with
@@ -21,6 +22,12 @@ terms as (
     select
         category_name,
         lower(category_name_plural_en) as term,
+        'en' as term_language
+    from names
+    union
+    select
+        category_name,
+        lower(category_name_singular_en) as term,
         'en' as term_language
     from names
     union

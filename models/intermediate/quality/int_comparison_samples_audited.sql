@@ -6,8 +6,14 @@
 --   图N中的物体总数更多（a比b） or "the same number of objects (n)" / 物体总数相同，都是n个.
 -- Each list must equal the categories present in both / only the first / only the second
 -- image (crowd regions count as present), and the totals the non-crowd annotation counts
--- of Image 1 and Image 2. Any disagreement is multi_image_confusion; the evidence says
--- when the answer fits the two images in reverse order. A model-written answer
+-- of Image 1 and Image 2. A listed item may carry its count ("1 airplane", 许多人), and
+-- "Image 1 has 3 people and Image 2 has 1 person." / 图1中有3个人，图2中有1个人。 states
+-- a shared kind's counts: every count must be the image's non-crowd count ("many" / 许多
+-- for a crowd region), else count_mismatch. "In Image N, <relation>." statements are
+-- checked against image N by int_description_statements_audited (spatial_relation_error).
+-- Counts and relations are judged only when the kinds and totals fit the images in
+-- order; any other disagreement is multi_image_confusion, and the evidence says when the
+-- answer fits the two images in reverse order. A model-written answer
 -- (generation_method 'model') is checked the same way when it makes these statements;
 -- free prose that does not is left to CHAIR (an unparsed TEMPLATE answer is a
 -- format_error).
@@ -31,6 +37,13 @@ terms as (
 objects as (
 
     select * from {{ ref('int_image_objects_counted') }}
+
+),
+
+statements as (
+
+    -- the relation statements about one image ("In Image 1, the dog is left of the cat.")
+    select * from {{ ref('int_description_statements_audited') }}
 
 ),
 
@@ -111,18 +124,84 @@ claim_items as (
 
 ),
 
+claim_counts as (
+
+    -- "Image 1 has 3 people and Image 2 has 1 person." / 图1中有3个人，图2中有1个人。: a
+    -- shared kind's count in each image, as two claim items
+    select
+        sample_id,
+        'first_count' as claim,
+        trim(unnest(regexp_extract_all(
+            answer_text, 'Image 1 has ([^.]+?) and Image 2 has [^.]+\.', 1
+        ))) as item
+    from parsed
+    union all
+    select
+        sample_id,
+        'first_count' as claim,
+        trim(unnest(regexp_extract_all(answer_text, '图1中有([^。，]+)，图2中有', 1))) as item
+    from parsed
+    union all
+    select
+        sample_id,
+        'second_count' as claim,
+        trim(unnest(regexp_extract_all(
+            answer_text, 'Image 1 has [^.]+? and Image 2 has ([^.]+)\.', 1
+        ))) as item
+    from parsed
+    union all
+    select
+        sample_id,
+        'second_count' as claim,
+        trim(unnest(regexp_extract_all(answer_text, '图1中有[^。，]+，图2中有([^。]+)。', 1)))
+            as item
+    from parsed
+
+),
+
+all_items as (
+
+    select * from claim_items
+    union all
+    select * from claim_counts
+    where item <> ''
+
+),
+
+amounted_items as (
+
+    -- an item may open with its count: "1 airplane", "many people", 1架飞机, 许多人
+    select
+        sample_id,
+        claim,
+        item,
+        nullif(regexp_extract(item, '^(\d+|many|许多)', 1), '') as amount,
+        case
+            when regexp_matches(item, '^\d+ |^many ') then regexp_replace(item, '^\S+ ', '')
+            when regexp_matches(item, '^\d+') then regexp_replace(item, '^\d+.', '')
+            when starts_with(item, '许多') then substr(item, 3)
+            else item
+        end as name_text
+
+    from all_items
+
+),
+
 claim_categories as (
 
     select
-        claim_items.sample_id,
-        claim_items.claim,
-        claim_items.item,
+        amounted_items.sample_id,
+        amounted_items.claim,
+        amounted_items.item,
+        amounted_items.amount,
         terms.category_name
 
-    from claim_items
+    from amounted_items
     left join terms
         on terms.term
-        = case terms.term_language when 'zh' then claim_items.item else lower(claim_items.item) end
+        = case terms.term_language
+            when 'zh' then amounted_items.name_text else lower(amounted_items.name_text)
+        end
 
 ),
 
@@ -140,6 +219,45 @@ claims as (
 
     from claim_categories
     group by sample_id
+
+),
+
+miscounts as (
+
+    -- every counted item of a kind its image holds against its annotations ("many" for a
+    -- crowd region); a kind the image does not hold is the facts check's business
+    select
+        claim_categories.sample_id,
+        list(
+            claim_categories.item || ' (' || case
+                when claim_categories.claim in ('first_only', 'first_count') then 'Image 1'
+                else 'Image 2'
+            end || ' holds ' || coalesce(objects.instance_count, 0)
+            || case when objects.has_crowd_region then ' and a crowd region' else '' end || ')'
+        ) as miscounted_items
+
+    from claim_categories
+    inner join parsed on parsed.sample_id = claim_categories.sample_id
+    inner join objects
+        on objects.asset_id = case
+            when claim_categories.claim in ('first_only', 'first_count')
+                then parsed.first_asset_id
+            else parsed.second_asset_id
+        end
+        and objects.category_name = claim_categories.category_name
+    where
+        claim_categories.amount is not null
+        and claim_categories.category_name is not null
+        and not coalesce(
+            case
+                when claim_categories.amount in ('many', '许多') then objects.has_crowd_region
+                else
+                    not objects.has_crowd_region
+                    and objects.instance_count = try_cast(claim_categories.amount as bigint)
+            end,
+            false
+        )
+    group by claim_categories.sample_id
 
 ),
 
@@ -184,6 +302,7 @@ compared as (
         coalesce(claims.claimed_first_only, []) as claimed_first_only,
         coalesce(claims.claimed_second_only, []) as claimed_second_only,
         coalesce(claims.unknown_items, []) as unknown_items,
+        coalesce(miscounts.miscounted_items, []) as miscounted_items,
         truth.true_shared,
         truth.true_first_only,
         truth.true_second_only,
@@ -199,6 +318,7 @@ compared as (
     from totals_parsed as parsed
     left join claims on claims.sample_id = parsed.sample_id
     left join truth on truth.sample_id = parsed.sample_id
+    left join miscounts on miscounts.sample_id = parsed.sample_id
 
 ),
 
@@ -249,7 +369,7 @@ judged as (
 flagged as (
 
     select
-        *,
+        judged.*,
         list_filter([
             case when not is_parsed and generation_method = 'template' then {
                 'check': 'comparison_answer', 'error_type': 'format_error',
@@ -259,6 +379,14 @@ flagged as (
                 'check': 'comparison_names', 'error_type': 'format_error',
                 'evidence': 'the answer names ' || array_to_string(unknown_items, ', ')
                 || ', which map to no COCO category'
+            } end,
+            -- a count is judged only where the kinds and totals fit the images in order
+            -- (else the answer mixes the images up: multi_image_confusion below)
+            case when len(miscounted_items) > 0 and (
+                not is_parsed or (is_shared_right and is_sides_right and is_total_right)
+            ) then {
+                'check': 'comparison_counts', 'error_type': 'count_mismatch',
+                'evidence': 'miscounted: ' || array_to_string(miscounted_items, '; ')
             } end,
             case
                 when
@@ -293,9 +421,17 @@ flagged as (
                         )
                     }
             end
-        ], lambda check_result: check_result is not null) as failed_checks
+        ], lambda check_result: check_result is not null)
+        || list_filter(
+            coalesce(statements.failed_checks, []),
+            lambda statement_check: statement_check is not null and (
+                not judged.is_parsed
+                or (judged.is_shared_right and judged.is_sides_right and judged.is_total_right)
+            )
+        ) as failed_checks
 
     from judged
+    left join statements on statements.sample_id = judged.sample_id
 
 ),
 

@@ -1,10 +1,14 @@
--- image_description against the annotations, from the TEXT only: the object list
+-- image_description against the annotations, from the TEXT only: the object list (opened
+-- by any of the six sentence plans' openings)
 -- ("The image shows 3 suitcases, 2 people and many cars." / 图中有3个行李箱、2个人和许多汽车。)
 -- is parsed into (count, category) items. Every item must be a category the image holds
 -- (else visual_hallucination) with its non-crowd count; "many" / 许多 stands for a
 -- category with a crowd region, a number for one without (else count_mismatch).
 -- Categories the image holds that the list leaves out are reported (omitted_categories),
--- not failed: leaving an object out is not a falsehood. An answer without such a list
+-- not failed: leaving an object out is not a falsehood. The other statements (largest,
+-- size, relations, scene) are checked by int_description_statements_audited, whose failed
+-- checks are added here; statement_count = listed categories + those statements.
+-- An answer without such a list
 -- is left to CHAIR (int_sample_mentions_extracted); in a model-written answer
 -- (generation_method 'model') list items that are not "<count> <category>" are prose,
 -- not a format_error, and only the items that parse are checked.
@@ -31,6 +35,13 @@ objects as (
 
 ),
 
+statements as (
+
+    -- the statements beyond the object list (largest, size, relations, scene)
+    select * from {{ ref('int_description_statements_audited') }}
+
+),
+
 parsed as (
 
     select
@@ -39,8 +50,23 @@ parsed as (
             as generation_method,
         source_asset_ids[1] as asset_id,
         coalesce(
-            nullif(regexp_extract(answer_text, 'The image shows ([^.]+)\.', 1), ''),
-            nullif(regexp_extract(answer_text, '图中有([^。]+)。', 1), '')
+            nullif(
+                regexp_extract(
+                    answer_text,
+                    '(?:The image shows|This photo contains|In this picture I can see'
+                    || '|The picture contains|Here we can see|The scene contains) ([^.]+)\.',
+                    1
+                ),
+                ''
+            ),
+            nullif(
+                regexp_extract(
+                    answer_text,
+                    '(?:图中有|这张照片里有|画面中可以看到|图片中出现了|这里能看到|这张图包含)([^。]+)。',
+                    1
+                ),
+                ''
+            )
         ) as object_list_text
 
     from samples
@@ -192,9 +218,14 @@ flagged as (
                 'check': 'description_counts', 'error_type': 'count_mismatch',
                 'evidence': 'miscounted: ' || array_to_string(per_sample.miscounted_items, '; ')
             } end
-        ], lambda check_result: check_result is not null) as failed_checks
+        ], lambda check_result: check_result is not null)
+        || coalesce(statements.failed_checks, []) as failed_checks,
+        coalesce(statements.statement_count, 0) + len(coalesce(per_sample.listed_categories, []))
+            as statement_count,
+        coalesce(statements.relation_statement_count, 0) as relation_statement_count
 
     from parsed
+    left join statements on statements.sample_id = parsed.sample_id
     left join per_sample on per_sample.sample_id = parsed.sample_id
     left join omitted on omitted.sample_id = parsed.sample_id
 

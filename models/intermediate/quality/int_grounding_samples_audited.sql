@@ -2,8 +2,9 @@
 -- from the question (the longest category term; "leftmost"/"rightmost", 最左边/最右边,
 -- else the only one) and resolved among the image's annotations: "the dog" must be the
 -- only dog annotation (crowd regions count), "the leftmost dog" the non-crowd dog whose
--- centre lies at least var('grounding_min_gap_grid') grid units left of the next one's,
--- in an image without a dog crowd region. The answer must hold exactly one box
+-- centre lies at least var('grounding_min_gap_grid') grid units left of the next one's
+-- and whose left edge is left of every other dog's, in an image without a dog crowd region.
+-- The answer must hold exactly one box
 -- [ymin, xmin, ymax, xmax] on 0..1000; it is mapped back to pixels by the inverse UDF
 -- bbox_grid_to_coco and must lie within half a grid cell (0.5 * side / 1000 px) of the
 -- referent's COCO box (clamped to the image) on every edge. threshold_margin =
@@ -101,7 +102,9 @@ candidates as (
         annotations.left_rank,
         annotations.right_rank,
         annotations.second_left_center_x_grid,
-        annotations.second_right_center_x_grid
+        annotations.second_right_center_x_grid,
+        annotations.is_left_edge_extreme,
+        annotations.is_right_edge_extreme
 
     from answer_boxes
     inner join annotations
@@ -120,8 +123,8 @@ referents as (
             where
             not candidates.is_crowd and case answer_boxes.question_referent_kind
                 when 'unique' then candidates.category_annotation_count = 1
-                when 'leftmost' then candidates.left_rank = 1
-                else candidates.right_rank = 1
+                when 'leftmost' then candidates.left_rank = 1 and candidates.is_left_edge_extreme
+                else candidates.right_rank = 1 and candidates.is_right_edge_extreme
             end
         ) as referent_annotation_id,
         any_value(case answer_boxes.question_referent_kind

@@ -8,7 +8,11 @@
 --   left_rank, right_rank: 1 for the leftmost / rightmost NON-crowd instance (ties by
 --     annotation_id); NULL for a crowd region;
 --   second_left_center_x_grid, second_right_center_x_grid: the centre of the next
---     non-crowd instance from the left / from the right (NULL when there is none).
+--     non-crowd instance from the left / from the right (NULL when there is none);
+--   is_left_edge_extreme, is_right_edge_extreme: the box's left (right) edge lies strictly
+--     left (right) of every other non-crowd instance's (true when it is the only one; NULL
+--     for a crowd region). "The leftmost X" must hold by the centre AND by the edge, so a
+--     wide box whose centre is leftmost but whose edge is not is no "leftmost" referent.
 with
 
 annotations as (
@@ -54,10 +58,21 @@ with_neighbours as (
         max(center_x_grid) filter (where left_rank = 2) over same_category
             as second_left_center_x_grid,
         max(center_x_grid) filter (where right_rank = 2) over same_category
-            as second_right_center_x_grid
+            as second_right_center_x_grid,
+        case when not is_crowd then coalesce(
+            grid_xmin < min(grid_xmin) filter (where not is_crowd) over other_instances, true
+        ) end as is_left_edge_extreme,
+        case when not is_crowd then coalesce(
+            grid_xmax > max(grid_xmax) filter (where not is_crowd) over other_instances, true
+        ) end as is_right_edge_extreme
 
     from ranked
-    window same_category as (partition by asset_id, category_name)
+    window
+        same_category as (partition by asset_id, category_name),
+        other_instances as (
+            partition by asset_id, category_name
+            rows between unbounded preceding and unbounded following exclude current row
+        )
 
 )
 

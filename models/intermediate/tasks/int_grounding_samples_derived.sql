@@ -3,7 +3,8 @@
 --   * "the dog": the only annotation of its category in the image (crowd regions count);
 --   * "the leftmost dog" / "the rightmost dog": several instances, no crowd region, and
 --     the extreme one's centre lies at least var('grounding_min_gap_grid') grid units
---     from the next one's.
+--     from the next one's, and its outer edge is the extreme edge too (the referent holds
+--     by the box centre and by the edge alike).
 -- The box must be non-crowd, not collapsed on the grid, and at least
 -- var('grounding_min_side_grid') grid units on each side.
 with
@@ -25,10 +26,12 @@ referents as (
             when category_has_crowd then null
             when
                 left_rank = 1
+                and is_left_edge_extreme
                 and second_left_center_x_grid - center_x_grid >= {{ var('grounding_min_gap_grid') }}
                 then 'leftmost'
             when
                 right_rank = 1
+                and is_right_edge_extreme
                 and center_x_grid - second_right_center_x_grid
                 >= {{ var('grounding_min_gap_grid') }}
                 then 'rightmost'
