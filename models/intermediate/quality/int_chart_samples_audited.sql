@@ -46,7 +46,7 @@ kinds as (
 
 terms as (
 
-    select * from {{ ref('stg_seeds__chart_terms') }}
+    select * from {{ ref('int_chart_terms_combined') }}
 
 ),
 
