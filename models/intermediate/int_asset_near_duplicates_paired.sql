@@ -1,0 +1,128 @@
+-- Near-duplicate asset pairs: 64-bit pHashes within var('near_duplicate_max_distance_bits')
+-- bits, found by a band (LSH) join instead of comparing every pair. Each hash is cut into
+-- 4 bands of 16 bits. A pair within t <= 7 bits has at least one band differing in <= 1 bit
+-- (pigeonhole: 4 bands, 7 bits), so one side's bands are expanded into 17 probes (the
+-- band itself and its 16 one-bit flips) and equi-joined on (band_index, band_value) with
+-- the other side's bands; every candidate is then verified on the whole hash with
+-- bit_count(xor(a, b)). Work: 68 probe rows per hash plus the candidates (~n^2 * 68 / 2^17
+-- for uniform hashes, small next to n until ~100k per bucket width). Only original assets
+-- of var('near_duplicate_asset_types') are paired: derived renders are tied to their
+-- photos by lineage and share templates, so their pHashes collide without being copies.
+{% if var('near_duplicate_max_distance_bits') | int > 7 %}
+    {{ exceptions.raise_compiler_error(
+        "near_duplicate_max_distance_bits > 7: the 4-band join with 1-bit probes is exact "
+        ~ "only up to 7 bits") }}
+{% endif %}
+with
+
+hashes as (
+
+    select * from {{ ref('stg_landing__perceptual_hashes') }}
+
+),
+
+assets as (
+
+    select * from {{ ref('stg_landing__assets') }}
+
+),
+
+lineage as (
+
+    select * from {{ ref('stg_landing__asset_lineage') }}
+
+),
+
+eligible as (
+
+    select
+        hashes.asset_id,
+        hashes.phash,
+        hashes.dhash
+
+    from hashes
+    inner join assets on assets.asset_id = hashes.asset_id
+    where
+        assets.asset_type in (
+            {%- for asset_type in var('near_duplicate_asset_types') %}
+            '{{ asset_type }}'{{ ',' if not loop.last }}
+            {%- endfor %}
+        )
+        and hashes.asset_id not in (select lineage.asset_id from lineage)
+
+),
+
+bands as (
+
+    select
+        asset_id,
+        band_index,
+        (phash >> (16 * band_index)::ubigint) & 65535::ubigint as band_value
+
+    from eligible
+    cross join (select unnest(range(4)) as band_index) as band_indexes
+
+),
+
+probes as (
+
+    select
+        bands.asset_id,
+        bands.band_index,
+        case
+            when flips.flipped_bit < 0 then bands.band_value
+            else xor(bands.band_value, 1::ubigint << flips.flipped_bit::ubigint)
+        end as band_value
+
+    from bands
+    cross join (select unnest(range(-1, 16)) as flipped_bit) as flips
+
+),
+
+candidates as (
+
+    select distinct
+        probes.asset_id,
+        bands.asset_id as near_duplicate_asset_id
+
+    from probes
+    inner join bands
+        on
+            probes.band_index = bands.band_index
+            and probes.band_value = bands.band_value
+            and probes.asset_id < bands.asset_id
+
+),
+
+verified as (
+
+    select
+        candidates.asset_id,
+        candidates.near_duplicate_asset_id,
+        bit_count(xor(left_hash.phash, right_hash.phash)) as phash_distance_bits,
+        bit_count(xor(left_hash.dhash, right_hash.dhash)) as dhash_distance_bits
+
+    from candidates
+    inner join eligible as left_hash on left_hash.asset_id = candidates.asset_id
+    inner join eligible as right_hash on right_hash.asset_id = candidates.near_duplicate_asset_id
+    where
+        bit_count(xor(left_hash.phash, right_hash.phash))
+        <= {{ var('near_duplicate_max_distance_bits') }}
+
+),
+
+final as (
+
+    select
+        {{ stable_id('ndp_', "asset_id || ':' || near_duplicate_asset_id") }}
+            as near_duplicate_pair_id,
+        asset_id,
+        near_duplicate_asset_id,
+        phash_distance_bits::integer as phash_distance_bits,
+        dhash_distance_bits::integer as dhash_distance_bits
+
+    from verified
+
+)
+
+select * from final
