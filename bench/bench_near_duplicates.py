@@ -3,16 +3,17 @@
 1. The band join: the SQL of ``models/intermediate/int_asset_near_duplicates_paired.sql``
    (rendered from the model file itself with its refs and vars filled in) on N synthetic
    64-bit pHashes in DuckDB: N - P uniform random hashes plus P planted copies, each a
-   random hash with 0..7 random bits flipped (the threshold is 7). Prints the time (best of
-   ``--repeat``), the candidate pairs and the recall of the planted pairs (must be 1.0:
-   the band join is exact up to 7 bits).
+   random hash with 0..t random bits flipped, for each threshold t of ``--max-bits`` (7,
+   the default, with one-bit probes; 3, a plain band equi-join). Prints the time (best of
+   ``--repeat``), the pairs found and the recall of the planted pairs (must be 1.0: the
+   band join is exact up to 7 bits).
 2. ``--stage``: the pHash stage (``ingest.perceptual_hashes.run_perceptual_hashes``)
    on every asset landed in ``--warehouse``'s landing, into a scratch warehouse, in-process
    (workers=1) and in a process pool through ``lakehouse.stages.run_stage`` (workers=N).
 
 Usage::
 
-    .venv/bin/python bench/bench_near_duplicates.py [--hashes 10000 100000] [--threads 2]
+    .venv/bin/python bench/bench_near_duplicates.py [--hashes 10000 100000] [--max-bits 7 3]
         [--stage --warehouse warehouse --workers 2]
 """
 
@@ -51,7 +52,7 @@ def model_sql(max_bits: int = MAX_BITS) -> str:
         exceptions={"raise_compiler_error": raise_error})
 
 
-def synthetic(n: int, planted: int, seed: int = 0) -> tuple[pa.Table, set[tuple[str, str]]]:
+def synthetic(n: int, planted: int, max_bits: int = MAX_BITS, seed: int = 0) -> tuple[pa.Table, set[tuple[str, str]]]:
     """``n`` hashes of which ``planted`` are copies of others with 0..7 bits flipped;
     returns the table and the planted pairs (smaller id first)."""
     rng = random.Random(seed)
@@ -60,7 +61,7 @@ def synthetic(n: int, planted: int, seed: int = 0) -> tuple[pa.Table, set[tuple[
     for i in range(planted):
         base = rng.randrange(n - planted)
         value = hashes[base]
-        for bit in rng.sample(range(64), rng.randint(0, MAX_BITS)):
+        for bit in rng.sample(range(64), rng.randint(0, max_bits)):
             value ^= 1 << bit
         hashes.append(value)
         a, b = f"h{base:08d}", f"h{n - planted + i:08d}"
@@ -72,8 +73,8 @@ def synthetic(n: int, planted: int, seed: int = 0) -> tuple[pa.Table, set[tuple[
     return table, pairs
 
 
-def bench_join(n: int, threads: int, repeat: int) -> dict:
-    table, planted = synthetic(n, max(1, n // 100))
+def bench_join(n: int, threads: int, repeat: int, max_bits: int = MAX_BITS) -> dict:
+    table, planted = synthetic(n, max(1, n // 100), max_bits)
     con = duckdb.connect()
     con.execute(f"set threads = {threads}")
     con.register("synthetic", table)
@@ -81,7 +82,7 @@ def bench_join(n: int, threads: int, repeat: int) -> dict:
                 "select asset_id, phash, dhash from synthetic")
     con.execute("create table stg_landing__assets as select asset_id, asset_type from synthetic")
     con.execute("create table stg_landing__asset_lineage (asset_id varchar, parent_asset_id varchar)")
-    sql = model_sql()
+    sql = model_sql(max_bits)
     best = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()
@@ -89,7 +90,7 @@ def bench_join(n: int, threads: int, repeat: int) -> dict:
         best = min(best, time.perf_counter() - started)
     found_set = set(found)
     recall = len(planted & found_set) / len(planted)
-    return {"hashes": n, "planted_pairs": len(planted), "pairs_found": len(found_set),
+    return {"max_bits": max_bits, "hashes": n, "planted_pairs": len(planted), "pairs_found": len(found_set),
             "recall": recall, "seconds": round(best, 3)}
 
 
@@ -118,13 +119,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hashes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--max-bits", type=int, nargs="+", default=[7, 3],
+                        help="thresholds (7: one-bit probes; <= 3: plain band equi-join)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--stage", action="store_true", help="also time the pHash stage")
     parser.add_argument("--warehouse", type=Path, default=ROOT / "warehouse")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    for n in args.hashes:
-        print("band join:", bench_join(n, args.threads, args.repeat), flush=True)
+    for bits in args.max_bits:
+        for n in args.hashes:
+            print("band join:", bench_join(n, args.threads, args.repeat, bits), flush=True)
     if args.stage:
         for row in bench_stage(args.warehouse, args.workers):
             print("pHash stage:", row, flush=True)

@@ -4,8 +4,9 @@
 -- (pigeonhole: 4 bands, 7 bits), so one side's bands are expanded into 17 probes (the
 -- band itself and its 16 one-bit flips) and equi-joined on (band_index, band_value) with
 -- the other side's bands; every candidate is then verified on the whole hash with
--- bit_count(xor(a, b)). Work: 68 probe rows per hash plus the candidates (~n^2 * 68 / 2^17
--- for uniform hashes, small next to n until ~100k per bucket width). Only original assets
+-- bit_count(xor(a, b)). With t <= 3 some band is equal and no probes are needed. Work: 68
+-- probe rows per hash (4 without probes) plus the candidates, ~n^2 * 68 / 2^17 for uniform
+-- hashes (~n^2 / 2^15 without probes): linear while that stays below n (BENCHMARKS.md). Only original assets
 -- of var('near_duplicate_asset_types') are paired: derived renders are tied to their
 -- photos by lineage and share templates, so their pHashes collide without being copies.
 {% if var('near_duplicate_max_distance_bits') | int > 7 %}
@@ -56,6 +57,8 @@ bands as (
 
     select
         asset_id,
+        phash,
+        dhash,
         band_index,
         (phash >> (16 * band_index)::ubigint) & 65535::ubigint as band_value
 
@@ -68,6 +71,8 @@ probes as (
 
     select
         bands.asset_id,
+        bands.phash,
+        bands.dhash,
         bands.band_index,
         case
             when flips.flipped_bit < 0 then bands.band_value
@@ -75,15 +80,21 @@ probes as (
         end as band_value
 
     from bands
-    cross join (select unnest(range(-1, 16)) as flipped_bit) as flips
+    -- up to 3 bits a band is equal (pigeonhole): no probes, the plain equi-join suffices
+    cross join (
+        select unnest(range(-1, {{ 16 if var('near_duplicate_max_distance_bits') | int > 3
+                                   else 0 }})) as flipped_bit
+    ) as flips
 
 ),
 
 candidates as (
 
-    select distinct
+    select
         probes.asset_id,
-        bands.asset_id as near_duplicate_asset_id
+        bands.asset_id as near_duplicate_asset_id,
+        bit_count(xor(probes.phash, bands.phash)) as phash_distance_bits,
+        bit_count(xor(probes.dhash, bands.dhash)) as dhash_distance_bits
 
     from probes
     inner join bands
@@ -94,20 +105,18 @@ candidates as (
 
 ),
 
+-- verified on the whole hash before deduplicating (a pair close in several bands is
+-- found once per band)
 verified as (
 
-    select
-        candidates.asset_id,
-        candidates.near_duplicate_asset_id,
-        bit_count(xor(left_hash.phash, right_hash.phash)) as phash_distance_bits,
-        bit_count(xor(left_hash.dhash, right_hash.dhash)) as dhash_distance_bits
+    select distinct
+        asset_id,
+        near_duplicate_asset_id,
+        phash_distance_bits,
+        dhash_distance_bits
 
     from candidates
-    inner join eligible as left_hash on left_hash.asset_id = candidates.asset_id
-    inner join eligible as right_hash on right_hash.asset_id = candidates.near_duplicate_asset_id
-    where
-        bit_count(xor(left_hash.phash, right_hash.phash))
-        <= {{ var('near_duplicate_max_distance_bits') }}
+    where phash_distance_bits <= {{ var('near_duplicate_max_distance_bits') }}
 
 ),
 
