@@ -40,16 +40,13 @@ MAX_BITS = 7
 
 def model_sql(max_bits: int = MAX_BITS) -> str:
     """The pairs model's SQL, rendered outside dbt: refs are plain table names."""
-    def raise_error(message: str) -> None:
-        raise ValueError(message)
-
     variables = {"near_duplicate_max_distance_bits": max_bits,
                  "near_duplicate_asset_types": ["general_image"]}
     template = jinja2.Environment().from_string(MODEL.read_text())
     return template.render(
         ref=lambda name: name, var=lambda name: variables[name],
-        stable_id=lambda prefix, key: f"('{prefix}' || left(sha256(cast({key} as varchar)), 20))",
-        exceptions={"raise_compiler_error": raise_error})
+        near_duplicate_max_bits=lambda: max_bits,
+        stable_id=lambda prefix, key: f"('{prefix}' || left(sha256(cast({key} as varchar)), 20))")
 
 
 def synthetic(n: int, planted: int, max_bits: int = MAX_BITS, seed: int = 0) -> tuple[pa.Table, set[tuple[str, str]]]:

@@ -6,17 +6,13 @@
 -- the other side's bands; every candidate is then verified on the whole hash with
 -- bit_count(xor(a, b)). With t <= 3 some band is equal and no probes are needed. Work: 68
 -- probe rows per hash (4 without probes) plus the candidates, ~n^2 * 68 / 2^17 for uniform
--- hashes (~n^2 / 2^15 without probes): linear while that stays below n (BENCHMARKS.md). Only original assets
--- of var('near_duplicate_asset_types') are paired: derived renders are tied to their
--- photos by lineage and share templates, so their pHashes collide without being copies.
-{% if var('near_duplicate_max_distance_bits') | int > 7 %}
-    {{ exceptions.raise_compiler_error(
-        "near_duplicate_max_distance_bits > 7: the 4-band join with 1-bit probes is exact "
-        ~ "only up to 7 bits") }}
-{% endif %}
+-- hashes (~n^2 / 2^15 without probes): linear while that stays below n (BENCHMARKS.md).
+-- Only original assets of var('near_duplicate_asset_types') are paired: derived renders
+-- are tied to their photos by lineage and share templates, so their pHashes collide
+-- without being copies.
 with
 
-hashes as (
+perceptual_hashes as (
 
     select * from {{ ref('stg_landing__perceptual_hashes') }}
 
@@ -34,22 +30,38 @@ lineage as (
 
 ),
 
+paired_types as (
+
+    select unnest({{ var('near_duplicate_asset_types') }}) as asset_type
+
+),
+
+band_indexes as (
+
+    select unnest(range(4)) as band_index
+
+),
+
+-- up to 3 bits a band is equal (pigeonhole): no probes, the plain equi-join suffices
+flips as (
+
+    select unnest(range(-1, {{ 16 if near_duplicate_max_bits() | int > 3 else 0 }}))
+        as flipped_bit
+
+),
+
 eligible as (
 
     select
-        hashes.asset_id,
-        hashes.phash,
-        hashes.dhash
+        perceptual_hashes.asset_id,
+        perceptual_hashes.phash,
+        perceptual_hashes.dhash
 
-    from hashes
-    inner join assets on assets.asset_id = hashes.asset_id
+    from perceptual_hashes
+    inner join assets on assets.asset_id = perceptual_hashes.asset_id
     where
-        assets.asset_type in (
-            {%- for asset_type in var('near_duplicate_asset_types') %}
-            '{{ asset_type }}'{{ ',' if not loop.last }}
-            {%- endfor %}
-        )
-        and hashes.asset_id not in (select lineage.asset_id from lineage)
+        assets.asset_type in (select paired_types.asset_type from paired_types)
+        and perceptual_hashes.asset_id not in (select lineage.asset_id from lineage)
 
 ),
 
@@ -63,7 +75,7 @@ bands as (
         (phash >> (16 * band_index)::ubigint) & 65535::ubigint as band_value
 
     from eligible
-    cross join (select unnest(range(4)) as band_index) as band_indexes
+    cross join band_indexes
 
 ),
 
@@ -80,11 +92,7 @@ probes as (
         end as band_value
 
     from bands
-    -- up to 3 bits a band is equal (pigeonhole): no probes, the plain equi-join suffices
-    cross join (
-        select unnest(range(-1, {{ 16 if var('near_duplicate_max_distance_bits') | int > 3
-                                   else 0 }})) as flipped_bit
-    ) as flips
+    cross join flips
 
 ),
 
@@ -98,10 +106,9 @@ candidates as (
 
     from probes
     inner join bands
-        on
-            probes.band_index = bands.band_index
-            and probes.band_value = bands.band_value
-            and probes.asset_id < bands.asset_id
+        on bands.band_index = probes.band_index
+        and bands.band_value = probes.band_value
+        and bands.asset_id > probes.asset_id
 
 ),
 
@@ -116,7 +123,7 @@ verified as (
         dhash_distance_bits
 
     from candidates
-    where phash_distance_bits <= {{ var('near_duplicate_max_distance_bits') }}
+    where phash_distance_bits <= {{ near_duplicate_max_bits() }}
 
 ),
 

@@ -1,11 +1,11 @@
 -- Split groups: assets tied together by a sample (a comparison pair), by derivation
 -- (a rendered document or chart and the photos it was derived from, asset_lineage) or as
 -- near-duplicates (int_asset_near_duplicates_paired: a resized, re-encoded or cropped copy
--- under another path or source) form one group: the connected components of that graph, found by label propagation in a
--- recursive CTE keyed by asset. A group goes to val when a stable hash of its label falls
--- under var('val_fraction'), so every sample built from a source image, from anything
--- derived from it, from a near-duplicate of it, or from a pair containing it, lands in the
--- same split.
+-- under another path or source) form one group: the connected components of that graph,
+-- found by label propagation in a recursive CTE keyed by asset. A group goes to val when a
+-- stable hash of its label falls under var('val_fraction'), so every sample built from a
+-- source image, from anything derived from it, from a near-duplicate of it, or from a pair
+-- containing it, lands in the same split.
 -- (sqlfluff's duckdb dialect cannot parse the USING KEY recursive CTE below)
 with recursive  -- noqa: PRS
 

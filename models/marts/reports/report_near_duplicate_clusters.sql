@@ -82,4 +82,4 @@ final as (
 )
 
 select * from final
-order by asset_count desc, near_duplicate_cluster_id
+order by asset_count desc, near_duplicate_cluster_id asc
