@@ -46,7 +46,8 @@ def model_sql(max_bits: int = MAX_BITS) -> str:
     return template.render(
         ref=lambda name: name, var=lambda name: variables[name],
         near_duplicate_max_bits=lambda: max_bits,
-        stable_id=lambda prefix, key: f"('{prefix}' || left(sha256(cast({key} as varchar)), 20))")
+        stable_id=lambda prefix, key: (
+            f"('{prefix}' || left(sha256(cast({key} as varchar)), 20))"))
 
 
 def synthetic(n: int, planted: int, max_bits: int = MAX_BITS, seed: int = 0) -> tuple[pa.Table, set[tuple[str, str]]]:
@@ -78,12 +79,14 @@ def bench_join(n: int, threads: int, repeat: int, max_bits: int = MAX_BITS) -> d
     con.execute("create table stg_landing__perceptual_hashes as "
                 "select asset_id, phash, dhash from synthetic")
     con.execute("create table stg_landing__assets as select asset_id, asset_type from synthetic")
-    con.execute("create table stg_landing__asset_lineage (asset_id varchar, parent_asset_id varchar)")
+    con.execute("create table stg_landing__asset_lineage "
+                "(asset_id varchar, parent_asset_id varchar)")
     sql = model_sql(max_bits)
     best = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()
-        found = con.execute(f"select asset_id, near_duplicate_asset_id from ({sql})").fetchall()
+        found = con.execute(
+            f"select asset_id, near_duplicate_asset_id from ({sql})").fetchall()
         best = min(best, time.perf_counter() - started)
     found_set = set(found)
     recall = len(planted & found_set) / len(planted)

@@ -352,7 +352,8 @@ def render_markdown(wh: Warehouse, metrics: dict[str, Any], data: ReportData) ->
          "detail": ", ".join(f"{k} {v}" for k, v in h["records_by_set"].items())},
         {"item": "splits", "value": None,
          "detail": ", ".join(f"{k} {v}" for k, v in c["by_split"].items()) + f", smoke {c['smoke']}"},
-        {"item": "near-duplicate clusters", "value": len(data.rows("report_near_duplicate_clusters")),
+        {"item": "near-duplicate clusters",
+         "value": len(data.rows("report_near_duplicate_clusters")),
          "detail": _near_duplicate_detail(data)},
         {"item": "audit pass rate", "value": f"{pass_rate:.1%}" if pass_rate is not None else None,
          "detail": (f"{h['candidate_samples']:,} candidate samples, {h['flagged_samples']:,} flagged"
