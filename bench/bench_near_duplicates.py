@@ -50,7 +50,8 @@ def model_sql(max_bits: int = MAX_BITS) -> str:
             f"('{prefix}' || left(sha256(cast({key} as varchar)), 20))"))
 
 
-def synthetic(n: int, planted: int, max_bits: int = MAX_BITS, seed: int = 0) -> tuple[pa.Table, set[tuple[str, str]]]:
+def synthetic(n: int, planted: int, max_bits: int = MAX_BITS,
+              seed: int = 0) -> tuple[pa.Table, set[tuple[str, str]]]:
     """``n`` hashes of which ``planted`` are copies of others with 0..7 bits flipped;
     returns the table and the planted pairs (smaller id first)."""
     rng = random.Random(seed)
@@ -90,7 +91,8 @@ def bench_join(n: int, threads: int, repeat: int, max_bits: int = MAX_BITS) -> d
         best = min(best, time.perf_counter() - started)
     found_set = set(found)
     recall = len(planted & found_set) / len(planted)
-    return {"max_bits": max_bits, "hashes": n, "planted_pairs": len(planted), "pairs_found": len(found_set),
+    return {"max_bits": max_bits, "hashes": n, "planted_pairs": len(planted),
+            "pairs_found": len(found_set),
             "recall": recall, "seconds": round(best, 3)}
 
 
