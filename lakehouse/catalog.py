@@ -14,6 +14,7 @@ from lakehouse.rejects import REJECTS_SCHEMA, REJECTS_TABLE
 from lakehouse.settings import Warehouse
 from lakehouse.sources import ASSET_SOURCES_SCHEMA, ASSET_SOURCES_TABLE
 from lakehouse.tables import coco, documents, generation, ocr, quality, releases, renders
+from lakehouse.tables import perceptual_hashes
 from lakehouse.tables.assets import ASSETS_SCHEMA, ASSETS_TABLE
 
 LANDED_TABLES: dict[str, pa.Schema] = {
@@ -27,6 +28,7 @@ LANDED_TABLES: dict[str, pa.Schema] = {
     **generation.SCHEMAS,
     **quality.LANDED_TABLES,
     **releases.LANDED_TABLES,
+    **perceptual_hashes.LANDED_TABLES,
 }
 
 

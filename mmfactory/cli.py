@@ -30,6 +30,7 @@ from lakehouse.stages import StageConfigError
 from mmfactory.check_cli import check, finish_build, report
 from mmfactory.executor_cli import ExecutorOption, RayAddressOption, stage_executor
 from mmfactory.lock_cli import guard
+from mmfactory.phash_cli import land_perceptual_hashes, phash
 from mmfactory.reporting import print_landing
 from mmfactory.release_cli import register as register_release_commands
 from mmfactory.review_cli import review_app
@@ -42,6 +43,7 @@ app.add_typer(generate_app, name="generate")
 app.add_typer(review_app, name="review")
 app.command()(check)
 app.command()(report)
+app.command()(phash)
 register_release_commands(app)
 app.callback()(guard)  # the warehouse lock: one writer at a time (mmfactory/lock_cli.py)
 
@@ -244,6 +246,8 @@ def _land_defaults(coco_images: Path, coco_annotations: Path, source: str, per_t
                 console.print(f"[yellow]skipped {name}:[/] {folder} not found")
     with _stage("render"):
         _landing("rendering", lambda p: render_derived(wh, source, per_type, progress=p))
+    with _stage("perceptual_hashes"):  # every landed and rendered asset, for near-duplicates
+        land_perceptual_hashes(wh)
     with _stage("ocr"):
         _landing("OCR", lambda p: run_ocr(wh, progress=p))
     with _stage("landing_chair"):

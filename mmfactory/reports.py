@@ -54,6 +54,7 @@ REPORT_TABLES: tuple[str, ...] = (
     "report_language_audits",
     "report_counting_answer_distribution",
     "report_photo_supervision",
+    "report_near_duplicate_clusters",
 )
 PLOTS: dict[str, str] = {
     "task_distribution": f"{PLOTS_DIR}/task_distribution.png",
@@ -352,6 +353,17 @@ def _document_keys_section(wh: Warehouse) -> list[str]:
     return md
 
 
+def _near_duplicate_detail(data: ReportData) -> str:
+    """One line on the near-duplicate clusters: assets in them and splits they straddle."""
+    if "report_near_duplicate_clusters" in data.unavailable:
+        return "report_near_duplicate_clusters not built"
+    rows = data.rows("report_near_duplicate_clusters")
+    assets = sum(int(r["asset_count"]) for r in rows)
+    straddling = sum(1 for r in rows if int(r["split_count"]) > 1)
+    return (f"{assets} asset(s) in clusters, {straddling} straddling train and val "
+            "(pHash, band join)")
+
+
 def render_markdown(wh: Warehouse, metrics: dict[str, Any], data: ReportData) -> str:
     h, c = metrics["headline"], metrics["counts"]
     md = ["# P3 report: the delivered dataset\n",
@@ -370,6 +382,9 @@ def render_markdown(wh: Warehouse, metrics: dict[str, Any], data: ReportData) ->
          "detail": ", ".join(f"{k} {v}" for k, v in h["records_by_set"].items())},
         {"item": "splits", "value": None,
          "detail": ", ".join(f"{k} {v}" for k, v in c["by_split"].items()) + f", smoke {c['smoke']}"},
+        {"item": "near-duplicate clusters",
+         "value": len(data.rows("report_near_duplicate_clusters")),
+         "detail": _near_duplicate_detail(data)},
         {"item": "audit pass rate", "value": f"{pass_rate:.1%}" if pass_rate is not None else None,
          "detail": (f"{h['candidate_samples']:,} candidate samples, {h['flagged_samples']:,} flagged"
                     if h["is_audit_available"] else "no audit results")},
@@ -386,6 +401,12 @@ def render_markdown(wh: Warehouse, metrics: dict[str, Any], data: ReportData) ->
     _section(md, "Asset types", data, "report_asset_type_distribution")
     _section(md, "Record sets", data, "report_record_set_distribution")
     _section(md, "Splits", data, "report_split_distribution")
+    _section(md, "Near-duplicate clusters", data, "report_near_duplicate_clusters",
+             ["near_duplicate_cluster_id", "asset_count", "max_phash_distance_bits", "source_count",
+              "asset_types", "split_count", "splits", "locations"],
+             note="Photos and documents whose pHashes differ in at most "
+                  "`var('near_duplicate_max_distance_bits')` bits (a band join in "
+                  "`int_asset_near_duplicates_paired`); each cluster shares one split group.")
     _section(md, "Languages", data, "report_language_distribution")
     _section(md, "Turns per conversation", data, "report_turn_distribution")
     _section(md, "Answer length (characters)", data, "report_answer_length_distribution")

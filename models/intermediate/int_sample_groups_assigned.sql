@@ -1,9 +1,11 @@
--- Split groups: assets tied together by a sample (a comparison pair) or by derivation
--- (a rendered document or chart and the photos it was derived from, asset_lineage) form
--- one group: the connected components of that graph, found by label propagation in a
--- recursive CTE keyed by asset. A group goes to val when a stable hash of its label falls
--- under var('val_fraction'), so every sample built from a source image, from anything
--- derived from it, or from a pair containing it, lands in the same split.
+-- Split groups: assets tied together by a sample (a comparison pair), by derivation
+-- (a rendered document or chart and the photos it was derived from, asset_lineage) or as
+-- near-duplicates (int_asset_near_duplicates_paired: a resized, re-encoded or cropped copy
+-- under another path or source) form one group: the connected components of that graph,
+-- found by label propagation in a recursive CTE keyed by asset. A group goes to val when a
+-- stable hash of its label falls under var('val_fraction'), so every sample built from a
+-- source image, from anything derived from it, from a near-duplicate of it, or from a pair
+-- containing it, lands in the same split.
 -- (sqlfluff's duckdb dialect cannot parse the USING KEY recursive CTE below)
 with recursive  -- noqa: PRS
 
@@ -26,6 +28,13 @@ lineage as (
 
 ),
 
+near_duplicates as (
+
+    select asset_id, near_duplicate_asset_id
+    from {{ ref('int_asset_near_duplicates_paired') }}
+
+),
+
 nodes as (
 
     select asset_id from sample_assets
@@ -33,6 +42,10 @@ nodes as (
     select asset_id from lineage
     union
     select parent_asset_id from lineage
+    union
+    select asset_id from near_duplicates
+    union
+    select near_duplicate_asset_id from near_duplicates
 
 ),
 
@@ -45,6 +58,8 @@ directed_edges as (
         and left_side.asset_id <> right_side.asset_id
     union
     select asset_id, parent_asset_id from lineage
+    union
+    select asset_id, near_duplicate_asset_id from near_duplicates
 
 ),
 

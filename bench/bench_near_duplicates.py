@@ -1,0 +1,140 @@
+"""Benchmark: near-duplicate detection, the pHash stage and the band join.
+
+1. The band join: the SQL of ``models/intermediate/int_asset_near_duplicates_paired.sql``
+   (rendered from the model file itself with its refs and vars filled in) on N synthetic
+   64-bit pHashes in DuckDB: N - P uniform random hashes plus P planted copies, each a
+   random hash with 0..t random bits flipped, for each threshold t of ``--max-bits`` (7,
+   the default, with one-bit probes; 3, a plain band equi-join). Prints the time (best of
+   ``--repeat``), the pairs found and the recall of the planted pairs (must be 1.0: the
+   band join is exact up to 7 bits).
+2. ``--stage``: the pHash stage (``ingest.perceptual_hashes.run_perceptual_hashes``)
+   on every asset landed in ``--warehouse``'s landing, into a scratch warehouse, in-process
+   (workers=1) and in a process pool through ``lakehouse.stages.run_stage`` (workers=N).
+
+Usage::
+
+    .venv/bin/python bench/bench_near_duplicates.py [--hashes 10000 100000] [--max-bits 7 3]
+        [--stage --warehouse warehouse --workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import jinja2
+import pyarrow as pa
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+MODEL = ROOT / "models" / "intermediate" / "int_asset_near_duplicates_paired.sql"
+MAX_BITS = 7
+
+
+def model_sql(max_bits: int = MAX_BITS) -> str:
+    """The pairs model's SQL, rendered outside dbt: refs are plain table names."""
+    variables = {"near_duplicate_max_distance_bits": max_bits,
+                 "near_duplicate_asset_types": ["general_image"]}
+    template = jinja2.Environment().from_string(MODEL.read_text())
+    return template.render(
+        ref=lambda name: name, var=lambda name: variables[name],
+        near_duplicate_max_bits=lambda: max_bits,
+        stable_id=lambda prefix, key: (
+            f"('{prefix}' || left(sha256(cast({key} as varchar)), 20))"))
+
+
+def synthetic(n: int, planted: int, max_bits: int = MAX_BITS,
+              seed: int = 0) -> tuple[pa.Table, set[tuple[str, str]]]:
+    """``n`` hashes of which ``planted`` are copies of others with 0..7 bits flipped;
+    returns the table and the planted pairs (smaller id first)."""
+    rng = random.Random(seed)
+    hashes = [rng.getrandbits(64) for _ in range(n - planted)]
+    pairs = set()
+    for i in range(planted):
+        base = rng.randrange(n - planted)
+        value = hashes[base]
+        for bit in rng.sample(range(64), rng.randint(0, max_bits)):
+            value ^= 1 << bit
+        hashes.append(value)
+        a, b = f"h{base:08d}", f"h{n - planted + i:08d}"
+        pairs.add((min(a, b), max(a, b)))
+    ids = [f"h{i:08d}" for i in range(n)]
+    table = pa.table({"asset_id": ids, "phash": pa.array(hashes, pa.uint64()),
+                      "dhash": pa.array(hashes, pa.uint64()),
+                      "asset_type": ["general_image"] * n})
+    return table, pairs
+
+
+def bench_join(n: int, threads: int, repeat: int, max_bits: int = MAX_BITS) -> dict:
+    table, planted = synthetic(n, max(1, n // 100), max_bits)
+    con = duckdb.connect()
+    con.execute(f"set threads = {threads}")
+    con.register("synthetic", table)
+    con.execute("create table stg_landing__perceptual_hashes as "
+                "select asset_id, phash, dhash from synthetic")
+    con.execute("create table stg_landing__assets as select asset_id, asset_type from synthetic")
+    con.execute("create table stg_landing__asset_lineage "
+                "(asset_id varchar, parent_asset_id varchar)")
+    sql = model_sql(max_bits)
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        found = con.execute(
+            f"select asset_id, near_duplicate_asset_id from ({sql})").fetchall()
+        best = min(best, time.perf_counter() - started)
+    found_set = set(found)
+    recall = len(planted & found_set) / len(planted)
+    return {"max_bits": max_bits, "hashes": n, "planted_pairs": len(planted),
+            "pairs_found": len(found_set),
+            "recall": recall, "seconds": round(best, 3)}
+
+
+def bench_stage(source: Path, workers: int) -> list[dict]:
+    from ingest.perceptual_hashes import run_perceptual_hashes
+    from lakehouse.catalog import ensure_landing
+    from lakehouse.settings import Warehouse
+
+    results = []
+    for w in (1, workers):
+        with tempfile.TemporaryDirectory() as tmp:
+            wh = Warehouse(Path(tmp) / "warehouse")
+            for table in ("assets", "asset_sources"):
+                shutil.copytree(source / "landing" / table, wh.landing / table)
+            ensure_landing(wh)
+            started = time.perf_counter()
+            report = run_perceptual_hashes(wh, workers=w)
+            seconds = time.perf_counter() - started
+            n = report.rows_landed["perceptual_hashes"]
+            results.append({"workers": w, "images": n, "seconds": round(seconds, 2),
+                            "images_per_s": round(n / seconds, 1)})
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hashes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--max-bits", type=int, nargs="+", default=[7, 3],
+                        help="thresholds (7: one-bit probes; <= 3: plain band equi-join)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--stage", action="store_true", help="also time the pHash stage")
+    parser.add_argument("--warehouse", type=Path, default=ROOT / "warehouse")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    for bits in args.max_bits:
+        for n in args.hashes:
+            print("band join:", bench_join(n, args.threads, args.repeat, bits), flush=True)
+    if args.stage:
+        for row in bench_stage(args.warehouse, args.workers):
+            print("pHash stage:", row, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+-- Near-duplicate clusters: the connected components of int_asset_near_duplicates_paired
+-- (a copy of a copy joins the same cluster), found by min-label propagation in a recursive
+-- CTE keyed by asset. Each round joins the labels that changed with the pair edges, so a
+-- round costs O(pairs) and the rounds are the longest chain in a cluster (a few for real
+-- copies). A cluster is named by a stable hash of its smallest asset id.
+-- (sqlfluff's duckdb dialect cannot parse the USING KEY recursive CTE below)
+with recursive  -- noqa: PRS
+
+pairs as (
+
+    select * from {{ ref('int_asset_near_duplicates_paired') }}
+
+),
+
+edges as (
+
+    select asset_id as from_asset_id, near_duplicate_asset_id as to_asset_id from pairs
+    union
+    select near_duplicate_asset_id, asset_id from pairs
+
+),
+
+nodes as (
+
+    select distinct from_asset_id as asset_id from edges
+
+),
+
+components(asset_id, cluster_label) using key (asset_id) as (
+
+    select asset_id, asset_id from nodes
+
+    union
+
+    select edges.to_asset_id, min(components.cluster_label)
+    from components
+    inner join edges on edges.from_asset_id = components.asset_id
+    inner join recurring.components as previous on previous.asset_id = edges.to_asset_id
+    where components.cluster_label < previous.cluster_label
+    group by edges.to_asset_id
+
+),
+
+final as (
+
+    select
+        asset_id,
+        {{ stable_id('ndc_', 'cluster_label') }} as near_duplicate_cluster_id,
+        count(*) over (partition by cluster_label) as cluster_asset_count
+
+    from components
+
+)
+
+select * from final
