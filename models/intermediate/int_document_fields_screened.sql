@@ -13,6 +13,10 @@
 --   case_not_on_page     letters whose printed case cannot be found on the page
 --   label_repeated       the label occurs twice with different values (refused or not):
 --                        which one is meant? (the same label and value is kept once)
+-- A form question linked to several answers is ONE field (field_index: its first link's)
+-- whose value joins every answer in reading order (int_form_answers_ordered) with
+-- answer_separator() ("A; B"); the rules above are tried on each answer, and the value
+-- rules on the joined value too: the field is refused by the first rule any of them breaks.
 with
 
 documents as (
@@ -30,6 +34,12 @@ fields as (
 entities as (
 
     select * from {{ ref('int_form_entities_respaced') }}
+
+),
+
+ordered as (
+
+    select * from {{ ref('int_form_answers_ordered') }}
 
 ),
 
@@ -61,6 +71,8 @@ printed as (
         fields.field_index,
         fields.field_key as raw_key,
         fields.field_value as raw_value,
+        coalesce(ordered.key_line_index::varchar, 'field ' || fields.field_index) as field_group,
+        coalesce(ordered.answer_rank, 1) as answer_rank,
         trim(rtrim(trim(coalesce(key_entity.text, fields.field_key)), ':')) as field_name,
         trim(coalesce(value_entity.text, fields.field_value)) as spaced_value,
         coalesce(ocr.ocr_text, '') as ocr_text,
@@ -77,6 +89,9 @@ printed as (
         on value_entity.asset_id = fields.asset_id
         and value_entity.line_index = fields.value_line_index
         and fields.field_origin = 'question_answer_link'
+    left join ordered
+        on ordered.asset_id = fields.asset_id
+        and ordered.field_index = fields.field_index
     left join ocr on ocr.asset_id = fields.asset_id
 
 ),
@@ -197,6 +212,43 @@ ruled as (
 
 ),
 
+joined as (
+
+    -- one row per field: a question's answers in reading order, the first rule any breaks
+    select
+        asset_id,
+        min(field_index) as field_index,
+        any_value(source) as source,
+        any_value(layout) as layout,
+        any_value(field_name) as field_name,
+        string_agg(field_value, {{ answer_separator() }} order by answer_rank) as field_value,
+        any_value(raw_key) as raw_key,
+        string_agg(raw_value, {{ answer_separator() }} order by answer_rank) as raw_value,
+        count(*) as answer_count,
+        any_value(field_role) as field_role,
+        any_value(field_name_zh) as field_name_zh,
+        list(case_source order by answer_rank)[1] as case_source,
+        (list(value_rule order by answer_rank) filter (where value_rule is not null))[1]
+            as part_rule
+
+    from ruled
+    group by asset_id, field_group
+
+),
+
+rejoined as (
+
+    select
+        * exclude (part_rule),
+        coalesce(
+            part_rule,
+            case when answer_count > 1 then {{ value_refusal('field_value') }} end
+        ) as value_rule
+
+    from joined
+
+),
+
 repeated as (
 
     select
@@ -208,7 +260,7 @@ repeated as (
             order by field_index
         ) as label_rank
 
-    from ruled
+    from rejoined
     window same_label as (partition by asset_id, lower(field_name))
 
 ),
@@ -224,6 +276,7 @@ final as (
         field_value,
         raw_key,
         raw_value,
+        answer_count,
         field_role,
         field_name_zh,
         case_source,

@@ -7,7 +7,10 @@ labels and values, case not on the page, the two audits agreeing, bare Latin nam
 Chinese) are dbt unit tests beside the models and run in every build:
 ``form_words_join_inside_tokens_as_printed``,
 ``askable_fields_refuse_fragments_marks_cut_values_and_unprinted_case`` and
-``document_answers_are_checked_value_by_value_against_page_and_annotation``.
+``document_answers_are_checked_value_by_value_against_page_and_annotation``; a form
+question linked to several answers: ``form_answers_read_top_to_bottom_then_left_to_right``,
+``a_question_with_several_answers_is_one_field_joined_in_reading_order`` and
+``a_several_answer_field_passes_only_with_every_answer_in_reading_order``.
 """
 
 from __future__ import annotations
@@ -78,6 +81,46 @@ def test_form_answers_ship_as_printed_not_as_joined_words(built_warehouse):
     # the class is fixed, not avoided: some shipped answers were respaced from their boxes
     respaced = [(raw, value) for _, raw, value in answers if raw != value]
     assert respaced and all(raw.replace(" ", "") == value.replace(" ", "") for raw, value in respaced)
+
+
+def _reads_before(a: tuple, b: tuple) -> int:
+    """Reading order of two answer boxes (x, y, h): top to bottom, left to right on a row
+    (centres less than half the taller box apart)."""
+    (ax, ay, ah), (bx, by, bh) = a[1:], b[1:]
+    dy = (ay + ah / 2) - (by + bh / 2)
+    if abs(dy) < 0.5 * max(ah, bh):
+        return -1 if ax < bx else (1 if ax > bx else 0)
+    return -1 if dy < 0 else 1
+
+
+def test_a_form_question_with_several_answers_ships_all_of_them_in_reading_order(built_warehouse):
+    from functools import cmp_to_key
+
+    wh = built_warehouse
+    links = _sql(wh, """
+        select l.asset_id, q.text, a.text, a.x_px, a.y_px, a.h_px
+        from stg_forms__links l
+        join stg_forms__entities q on q.asset_id = l.asset_id and q.entity_id = l.from_entity_id
+        join stg_forms__entities a on a.asset_id = l.asset_id and a.entity_id = l.to_entity_id
+        where l.is_question_answer""")
+    fold = lambda text: re.sub(r"\s+", "", text).lower()  # noqa: E731
+    answers: dict[tuple[str, str], list[tuple]] = {}
+    for asset, question, answer, x, y, h in links:
+        answers.setdefault((asset, fold(question).rstrip(":")), []).append((answer, x, y, h))
+    several = {key: [a[0] for a in sorted(boxes, key=cmp_to_key(_reads_before))]
+               for key, boxes in answers.items() if len(boxes) > 1}
+    assert several, "no FUNSD question links two answers"
+    shipped = _sql(wh, """
+        select s.source_asset_ids[1], v.field, v.value
+        from samples s
+        join int_samples_templated t using (sample_id),
+        unnest(t.stated_values) as u (v)
+        where s.task_type = 'document_qa'""")
+    checked = [(value, several[(asset, fold(field))]) for asset, field, value in shipped
+               if (asset, fold(field)) in several]
+    assert checked, "no shipped answer to a several-answer question"
+    for value, parts in checked:
+        assert fold(value) == fold("; ".join(parts)), (value, parts)
 
 
 def test_receipt_answers_use_the_case_the_page_prints(built_warehouse):

@@ -17,6 +17,11 @@
 --   * value_degenerate: the value breaks an askable-value rule (value_refusal);
 --   * zh_field_name: a Chinese sample names a field by a bare Latin label (outside “”);
 --   * summary_numbers: every number of 2+ digits a summary states is in the document;
+--   * a form question linked to several answers has ONE value, every answer in reading
+--     order joined with answer_separator() (int_form_answers_ordered): value_field takes
+--     the landed links joined that way as the truth (so naming only some answers fails),
+--     and document_answer, value_spacing, value_case and value_degenerate check each part
+--     (answer_parts) against the page, value_degenerate the whole value too;
 --   * both: the page is readable by OCR (ocr_usability.char_recall at least its
 --     usable_recall_threshold). threshold_margin = char_recall - threshold.
 with
@@ -46,6 +51,42 @@ fields as (
 
 ),
 
+ordered as (
+
+    select * from {{ ref('int_form_answers_ordered') }}
+
+),
+
+field_values as (
+
+    -- each landed field's value; a form question's answers joined in reading order
+    select
+        fields.asset_id,
+        fields.field_key,
+        fields.field_value
+
+    from fields
+    anti join ordered
+        on ordered.asset_id = fields.asset_id
+        and ordered.field_index = fields.field_index
+
+    union all
+
+    select
+        fields.asset_id,
+        any_value(fields.field_key) as field_key,
+        string_agg(
+            fields.field_value, {{ answer_separator() }} order by ordered.answer_rank
+        ) as field_value
+
+    from fields
+    inner join ordered
+        on ordered.asset_id = fields.asset_id
+        and ordered.field_index = fields.field_index
+    group by fields.asset_id, ordered.key_line_index
+
+),
+
 field_truth as (
 
     -- each landed field label (a trailing ':' dropped), compact, with its values
@@ -54,7 +95,7 @@ field_truth as (
         {{ fold_compact("rtrim(trim(field_key), ':')") }} as key_compact,
         list({{ fold_compact('field_value') }}) as values_compact
 
-    from fields
+    from field_values
     group by all
 
 ),
@@ -114,14 +155,17 @@ value_checks as (
             } end,
             case
                 when
-                    not contains(
-                        {{ fold_spaced('documents.printed_text') }},
-                        {{ fold_spaced('stated.stated_value') }}
-                    )
-                    or not contains(
-                        {{ fold_compact('texts.full_text') }},
-                        {{ fold_compact('stated.stated_value') }}
-                    )
+                    len(list_filter(
+                        {{ answer_parts('stated.stated_value') }},
+                        lambda part: not contains(
+                            {{ fold_spaced('documents.printed_text') }},
+                            {{ fold_spaced('part') }}
+                        )
+                        or not contains(
+                            {{ fold_compact('texts.full_text') }},
+                            {{ fold_compact('part') }}
+                        )
+                    )) > 0
                     then {
                         'check': case stated.task_type
                             when 'document_qa' then 'document_answer'
@@ -146,11 +190,14 @@ value_checks as (
             end,
             case
                 when
-                    len({{ spacing_artefacts('stated.stated_value') }}) > 0
-                    and not contains(
-                        {{ fold_spaced('ocr.ocr_text') }},
-                        {{ fold_spaced('stated.stated_value') }}
-                    )
+                    len(list_filter(
+                        {{ answer_parts('stated.stated_value') }},
+                        lambda part: len({{ spacing_artefacts('part') }}) > 0
+                        and not contains(
+                            {{ fold_spaced('ocr.ocr_text') }},
+                            {{ fold_spaced('part') }}
+                        )
+                    )) > 0
                     then {
                         'check': 'value_spacing', 'error_type': 'ocr_omission',
                         'evidence': '"' || stated.stated_value
@@ -160,29 +207,51 @@ value_checks as (
             end,
             case
                 when
-                    lower(stated.stated_value) <> upper(stated.stated_value)
-                    and not contains(
-                        {{ compact('ocr.ocr_text') }},
-                        {{ compact('stated.stated_value') }}
-                    )
-                    and not (
-                        regexp_matches(texts.full_text, '[a-z]')
-                        and contains(
-                            {{ compact('texts.full_text') }},
-                            {{ compact('stated.stated_value') }}
+                    len(list_filter(
+                        {{ answer_parts('stated.stated_value') }},
+                        lambda part: lower(part) <> upper(part)
+                        and not contains(
+                            {{ compact('ocr.ocr_text') }},
+                            {{ compact('part') }}
                         )
-                    )
+                        and not (
+                            regexp_matches(texts.full_text, '[a-z]')
+                            and contains(
+                                {{ compact('texts.full_text') }},
+                                {{ compact('part') }}
+                            )
+                        )
+                    )) > 0
                     then {
                         'check': 'value_case', 'error_type': 'ocr_omission',
                         'evidence': '"' || stated.stated_value || '" is not printed in this case'
                     }
             end,
             case
-                when {{ value_refusal('stated.stated_value') }} is not null
+                when
+                    coalesce(
+                        {{ value_refusal('stated.stated_value') }},
+                        list_filter(
+                            list_transform(
+                                {{ answer_parts('stated.stated_value') }},
+                                lambda part: {{ value_refusal('part') }}
+                            ),
+                            lambda rule: rule is not null
+                        )[1]
+                    ) is not null
                     then {
                         'check': 'value_degenerate', 'error_type': 'ocr_omission',
                         'evidence': '"' || stated.stated_value || '" is not a complete value ('
-                        || {{ value_refusal('stated.stated_value') }} || ')'
+                        || coalesce(
+                            {{ value_refusal('stated.stated_value') }},
+                            list_filter(
+                                list_transform(
+                                    {{ answer_parts('stated.stated_value') }},
+                                    lambda part: {{ value_refusal('part') }}
+                                ),
+                                lambda rule: rule is not null
+                            )[1]
+                        ) || ')'
                     }
             end,
             case
