@@ -13,7 +13,8 @@
 -- At most var('chart_questions_max_per_chart') per chart, kinds chosen by a stable hash.
 -- Words: English values agree with their unit ("1 object", "3 objects"), structure names
 -- every series; Chinese uses the seeds' Chinese names (coco_category_names,
--- int_chart_terms_combined) and Latin text only as a quoted label drawn on the chart (「…」, macro chart_label_zh).
+-- int_chart_terms_combined) and Latin text only as a quoted label drawn on the chart
+-- (「…」, macro chart_label_zh).
 -- A chart whose table failed the check contributes only its dataset's own QA pairs.
 with
 
