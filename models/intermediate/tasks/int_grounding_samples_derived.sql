@@ -51,6 +51,9 @@ picked as (
     select
         referents.*,
         names.category_name_zh,
+        -- the English phrase for one instance: "pair of skis", never "skis is"
+        coalesce(names.category_name_singular_en, referents.category_name)
+            as category_phrase_en,
         row_number() over (
             partition by referents.asset_id
             order by referent_kind = 'unique' desc, bbox_w_px * bbox_h_px desc, annotation_id
@@ -91,14 +94,14 @@ final as (
         || ']' as box_text,
         map {
             'referent': case referent_kind
-                when 'unique' then 'the ' || category_name
-                when 'leftmost' then 'the leftmost ' || category_name
-                else 'the rightmost ' || category_name
+                when 'unique' then 'the ' || category_phrase_en
+                when 'leftmost' then 'the leftmost ' || category_phrase_en
+                else 'the rightmost ' || category_phrase_en
             end,
             'Referent': case referent_kind
-                when 'unique' then 'The ' || category_name
-                when 'leftmost' then 'The leftmost ' || category_name
-                else 'The rightmost ' || category_name
+                when 'unique' then 'The ' || category_phrase_en
+                when 'leftmost' then 'The leftmost ' || category_phrase_en
+                else 'The rightmost ' || category_phrase_en
             end,
             'box': box_text,
             'box_format': '[ymin, xmin, ymax, xmax] normalized to 0-1000'
