@@ -92,6 +92,10 @@ DOCUMENTS_SOURCE = "derived_documents"
 CHARTS_SOURCE = "derived_charts"
 POOL_SOURCE = "balanced_pool"
 DRAW_CHUNK_SIZE = 8
+# fewer renders than this are drawn as one chunk (so in this process on the pool): a
+# spawned worker re-imports the stack (~2-4 s on 2 shared cores), more than ~30 renders
+# at 0.1-0.2 s each would take in this process
+MIN_RENDERS_TO_SPLIT = 32
 LICENSE_RULE = "union_of_parent_terms_plus_by"
 SCAN_NOISE_ENV = "MMFACTORY_SCAN_NOISE"
 
@@ -196,13 +200,14 @@ def render_derived(
     scan_noise: str | None = None,
     executor: str | None = None,
     workers: int | None = None,
-    chunk_size: int = DRAW_CHUNK_SIZE,
+    chunk_size: int | None = None,
 ) -> DocumentLandingReport:
     """Plan the balanced pool, render the derived documents and charts it needs, write and
     land them (see the module doc). ``per_type=None`` means the number of usable general
     images; ``scan_noise=None`` means ``scan_noise_level()``. The drawing runs through
     ``lakehouse.stages.run_stage`` (``render.draw``) on ``executor`` with ``workers`` in
-    chunks of ``chunk_size`` (None: the session's executor, every core); the landed rows
+    chunks of ``chunk_size`` (None: the session's executor, every core, ``DRAW_CHUNK_SIZE``
+    or one chunk below ``MIN_RENDERS_TO_SPLIT`` renders); the landed rows
     and files are the same whatever the executor. Raises ``LandingError`` when
     the COCO source has not been landed or the noise level is unknown."""
     for name in (documents_source, charts_source, pool_source):
@@ -250,6 +255,8 @@ def render_derived(
     # only the ground truth (memory bounded by the rows, not the PNGs)
     work = [draw_item(i, item.kind, item.spec, item.parents, root)
             for i, item in enumerate(planned)]
+    if chunk_size is None:
+        chunk_size = DRAW_CHUNK_SIZE if len(work) >= MIN_RENDERS_TO_SPLIT else max(1, len(work))
     drawn = 0
     for _chunk, batch in run_stage(draw_chunk, work, chunk_size=chunk_size, workers=workers,
                                    executor=executor):
@@ -262,8 +269,10 @@ def render_derived(
             progress("render", drawn, total)
     rendered = planned  # in plan order, whatever order the chunks came back in
     used = checked_executor(executor, "executor") if executor else default_executor()
-    report.notes.append(f"render: drew {drawn} renders on executor {used} "
-                        f"(chunks of {chunk_size})")
+    chunks = -(-len(work) // chunk_size)
+    where = " (one chunk: in this process)" if chunks == 1 and used != "ray" else ""
+    report.notes.append(f"render: drew {drawn} renders on executor {used}{where} "
+                        f"({chunks} chunks of up to {chunk_size})")
     _remove_stale(root, {r.relative_path for r in rendered})
 
     landed: dict[str, str] = {}
