@@ -25,11 +25,9 @@ changing it changes every document's render key and re-renders them.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +54,7 @@ from lakehouse.landing import (
 )
 from lakehouse.rejects import Reason, Reject
 from lakehouse.settings import Warehouse
+from lakehouse.stages import checked_executor, default_executor, run_stage
 from lakehouse.tables.documents import (
     CHART_QA_PAIRS_SCHEMA,
     CHART_QA_PAIRS_TABLE,
@@ -85,14 +84,18 @@ from lakehouse.tables.renders import (
 from render import charts as chart_gen
 from render import documents as doc_gen
 from render.balance import BalancePlan, plan_balance
+from render.draw import CHARTS_DIR, DOCUMENTS_DIR, draw_chunk, draw_item, ground_truth
 from render.inputs import GeneralImage, load_general_images
 from render.licenses import derived_license
 
 DOCUMENTS_SOURCE = "derived_documents"
 CHARTS_SOURCE = "derived_charts"
 POOL_SOURCE = "balanced_pool"
-DOCUMENTS_DIR = "documents"
-CHARTS_DIR = "charts"
+DRAW_CHUNK_SIZE = 8
+# fewer renders than this are drawn as one chunk (so in this process on the pool): a
+# spawned worker re-imports the stack (~2-4 s on 2 shared cores), more than ~30 renders
+# at 0.1-0.2 s each would take in this process
+MIN_RENDERS_TO_SPLIT = 32
 LICENSE_RULE = "union_of_parent_terms_plus_by"
 SCAN_NOISE_ENV = "MMFACTORY_SCAN_NOISE"
 
@@ -172,18 +175,6 @@ def render_chart_asset(index: int, parents: tuple[GeneralImage, ...], seed: int)
     return spec, chart_gen.render_chart(spec, parents)
 
 
-def _write_png(folder: Path, data: bytes) -> str:
-    """Write ``data`` as ``<sha256>.png`` in ``folder`` (atomically); return the hash."""
-    digest = hashlib.sha256(data).hexdigest()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{digest}.png"
-    if not (target.is_file() and target.stat().st_size == len(data)):
-        tmp = folder / f".{digest}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp"
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    return digest
-
-
 def _real_assets(wh: Warehouse, exclude: set[str]) -> dict[str, list[tuple[str, str]]]:
     """(asset_id, source) of the landed document and chart assets of other sources, by type."""
     import pyarrow.parquet as pq
@@ -207,10 +198,17 @@ def render_derived(
     pool_source: str = POOL_SOURCE,
     progress: Callable[[str, int, int], Any] | None = None,
     scan_noise: str | None = None,
+    executor: str | None = None,
+    workers: int | None = None,
+    chunk_size: int | None = None,
 ) -> DocumentLandingReport:
     """Plan the balanced pool, render the derived documents and charts it needs, write and
     land them (see the module doc). ``per_type=None`` means the number of usable general
-    images; ``scan_noise=None`` means ``scan_noise_level()``. Raises ``LandingError`` when
+    images; ``scan_noise=None`` means ``scan_noise_level()``. The drawing runs through
+    ``lakehouse.stages.run_stage`` (``render.draw``) on ``executor`` with ``workers`` in
+    chunks of ``chunk_size`` (None: the session's executor, every core, ``DRAW_CHUNK_SIZE``
+    or one chunk below ``MIN_RENDERS_TO_SPLIT`` renders); the landed rows
+    and files are the same whatever the executor. Raises ``LandingError`` when
     the COCO source has not been landed or the noise level is unknown."""
     for name in (documents_source, charts_source, pool_source):
         check_source_name(name)
@@ -253,21 +251,28 @@ def render_derived(
                             "parameters and library versions): nothing drawn, landed rows kept")
         return report
 
-    rendered: list[Rendered] = []
-    for item in planned:
-        if item.kind == "document":
-            result = doc_gen.render_document(item.spec, list(item.parents))
-            folder = DOCUMENTS_DIR
-        else:
-            result = chart_gen.render_chart(item.spec, item.parents)
-            folder = CHARTS_DIR
-        digest = _write_png(root / folder, result.png)
-        # written: keep only the ground truth (memory bounded by the rows, not the PNGs)
-        item.result = dataclasses.replace(result, png=b"")
-        item.asset_id, item.relative_path = digest, f"{folder}/{digest}.png"
-        rendered.append(item)
+    # the drawing runs on the stage seam; each worker writes its PNGs and sends back
+    # only the ground truth (memory bounded by the rows, not the PNGs)
+    work = [draw_item(i, item.kind, item.spec, item.parents, root)
+            for i, item in enumerate(planned)]
+    if chunk_size is None:
+        chunk_size = DRAW_CHUNK_SIZE if len(work) >= MIN_RENDERS_TO_SPLIT else max(1, len(work))
+    drawn = 0
+    for _chunk, batch in run_stage(draw_chunk, work, chunk_size=chunk_size, workers=workers,
+                                   executor=executor):
+        for row in batch.to_pylist():
+            item = planned[row["position"]]
+            item.result = ground_truth(row["ground_truth"])
+            item.asset_id, item.relative_path = row["asset_id"], row["relative_path"]
+        drawn += batch.num_rows
         if progress is not None:
-            progress("render", len(rendered), total)
+            progress("render", drawn, total)
+    rendered = planned  # in plan order, whatever order the chunks came back in
+    used = checked_executor(executor, "executor") if executor else default_executor()
+    chunks = -(-len(work) // chunk_size)
+    where = " (one chunk: in this process)" if chunks == 1 and used != "ray" else ""
+    report.notes.append(f"render: drew {drawn} renders on executor {used}{where} "
+                        f"({chunks} chunks of up to {chunk_size})")
     _remove_stale(root, {r.relative_path for r in rendered})
 
     landed: dict[str, str] = {}

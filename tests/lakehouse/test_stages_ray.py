@@ -6,6 +6,8 @@
   ``ocr_seconds`` left out: they differ between any two runs);
 - on Ray the OCR checkpoints are written chunk by chunk while the run goes on (what makes
   a killed run resume);
+- rendering (a small COCO128 pool) lands the same derived tables and PNG bytes on Ray
+  as in-process;
 - a Ray worker that kills itself on its first attempt at one item is retried by Ray and
   every item comes back exactly once.
 
@@ -181,3 +183,24 @@ def test_a_worker_killed_mid_stage_is_retried_by_ray_and_every_item_comes_back_o
     retried = {i: p for _, b in results for i, p in zip(b.column("item").to_pylist(),
                                                            b.column("pid").to_pylist())}
     assert retried[DIES_ON] != died, "the item came back from the process that died"
+
+
+def test_rendering_on_ray_lands_the_same_renders_as_in_process(
+        local_ray, shared_datasets, tmp_path: Path) -> None:
+    from render.derive import render_derived
+    from tests.render.test_render_draw import derived_pngs, landed_derived
+
+    local_ray()
+    landed, pngs = {}, {}
+    for executor in ("inprocess", "ray"):
+        wh = Warehouse(tmp_path / executor / "warehouse")
+        ensure_landing(wh)
+        with executor_session("inprocess"):  # Ray's threads are up: no forked pool here
+            land_coco(wh, COCO128_IMAGES, COCO128_ANNOTATIONS, "coco128")
+        report = render_derived(wh, per_type=4, seed=1, executor=executor, workers=2,
+                                chunk_size=2)
+        assert any(f"executor {executor}" in n for n in report.notes), report.notes
+        landed[executor], pngs[executor] = landed_derived(wh), derived_pngs(wh)
+    assert len(pngs["inprocess"]) == 8 and len(landed["inprocess"]["assets"]) == 8
+    assert pngs["ray"] == pngs["inprocess"]
+    assert landed["ray"] == landed["inprocess"]
