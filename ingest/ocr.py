@@ -26,6 +26,7 @@ ground-truth text to compare with.
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import re
 import time
@@ -35,17 +36,18 @@ from dataclasses import dataclass
 from functools import partial
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from PIL import Image, ImageOps
 
+from ingest.asset_files import FileProblem, locate, read_checked
 from ingest.documents.char_recall import recall_scores
 from ingest.documents.reasons import DocumentReason
 from ingest.documents.report import DocumentLandingReport
-from ingest.image_files import ASSETS_TABLE, resolve_inside
+from ingest.image_files import ASSETS_TABLE
 from lakehouse.commit import WouldShrink, shrink_problems
 from lakehouse.landing import land_table, landed_files, new_run_id, table_dir, table_of, utc_now, write_atomic
 from lakehouse.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reason, Reject, rejects_table
@@ -143,8 +145,9 @@ def load_engine() -> RapidOcrEngine:
     return RapidOcrEngine()
 
 
-def read_file(engine: OcrEngine, path: Path) -> list[OcrLine]:
-    """OCR one image file, displayed as a viewer shows it (EXIF orientation applied)."""
+def read_file(engine: OcrEngine, path: Path | BinaryIO) -> list[OcrLine]:
+    """OCR one image file (a path or an open binary file), displayed as a viewer shows it
+    (EXIF orientation applied)."""
     with Image.open(path) as img:
         return engine.read(ImageOps.exif_transpose(img))
 
@@ -417,15 +420,7 @@ def _work_item(asset: dict, roots: dict[str, Path]) -> dict | Reject:
     """What a worker needs to read one asset (its id, a printable name, its absolute path),
     or the reject when its file cannot even be located."""
     item = f"{asset['relative_path']} (asset {asset['asset_id'][:12]})"
-    root = roots.get(asset["source"])
-    if root is None:
-        return Reject(OCR_USABILITY_TABLE, item, Reason.MISSING_FILE,
-                      f"{item}: no images root is known for source {asset['source']!r} "
-                      "(no asset_sources row)")
-    path = resolve_inside(root, asset["relative_path"])
-    if isinstance(path, Reject):
-        return Reject(OCR_USABILITY_TABLE, item, path.reason, f"{item}: {path.message}")
-    return {"asset_id": asset["asset_id"], "item": item, "path": str(path), "root": str(root)}
+    return locate(asset, item, roots, OCR_USABILITY_TABLE)
 
 
 def read_chunk(engine: OcrEngine, items: list[dict]) -> pa.RecordBatch:
@@ -436,24 +431,14 @@ def read_chunk(engine: OcrEngine, items: list[dict]) -> pa.RecordBatch:
     for it in items:
         row = {"asset_id": it["asset_id"], "item": it["item"], "ocr_seconds": None,
                "lines": None, "reject_reason": None, "reject_message": None}
-        path = Path(it["path"])
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            row.update(reject_reason=str(Reason.MISSING_FILE),
-                       reject_message=f"{it['item']}: cannot be read under {it['root']} "
-                                      f"({exc.strerror})")
-            rows.append(row)
-            continue
-        if hashlib.sha256(data).hexdigest() != it["asset_id"]:
-            row.update(reject_reason=str(DocumentReason.CONTENT_CHANGED),
-                       reject_message=f"{it['item']}: the file's bytes no longer hash to its "
-                                      "asset id")
+        data = read_checked(it)
+        if isinstance(data, FileProblem):
+            row.update(reject_reason=data.reason, reject_message=data.message)
             rows.append(row)
             continue
         started = time.perf_counter()
         try:
-            lines = read_file(engine, path)
+            lines = read_file(engine, io.BytesIO(data))  # the bytes just checked, not a re-read
         except Exception as exc:  # one unreadable image must not stop the run
             row.update(reject_reason=str(DocumentReason.OCR_FAILED),
                        reject_message=f"{it['item']}: the OCR engine failed on it "

@@ -41,6 +41,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from PIL import Image, ImageOps
 
+from ingest.asset_files import FileProblem, locate, read_checked
 from lakehouse.landing import land_table, landed_files, new_run_id, utc_now
 from lakehouse.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reason, Reject, rejects_table
 from lakehouse.report import LandingReport
@@ -101,18 +102,9 @@ def hash_chunk(items: list[dict]) -> pa.RecordBatch:
         row = {"asset_id": it["asset_id"], "item": it["item"], "phash": None, "dhash": None,
                "hash_seconds": None, "reject_reason": None, "reject_message": None}
         started = time.perf_counter()
-        try:
-            data = Path(it["path"]).read_bytes()
-        except OSError as exc:
-            row.update(reject_reason=str(Reason.MISSING_FILE),
-                       reject_message=f"{it['item']}: cannot be read under {it['root']} "
-                                      f"({exc.strerror})")
-            rows.append(row)
-            continue
-        if hashlib.sha256(data).hexdigest() != it["asset_id"]:
-            row.update(reject_reason=str(Reason.CONTENT_CHANGED),
-                       reject_message=f"{it['item']}: the file's bytes no longer hash to its "
-                                      "asset id")
+        data = read_checked(it)
+        if isinstance(data, FileProblem):
+            row.update(reject_reason=data.reason, reject_message=data.message)
             rows.append(row)
             continue
         try:
@@ -160,8 +152,6 @@ def _work_items(wh: Warehouse, done: set[str],
     """(work items for assets not hashed yet, rejects of assets whose file cannot be
     located, number of distinct landed assets). An asset under several sources is hashed
     once, from its first location by (source, path)."""
-    from ingest.image_files import resolve_inside
-
     roots = {r["source"]: resolve_root(r["images_root"])
              for r in _read(wh, ASSET_SOURCES_TABLE, ["source", "images_root"])}
     roots.update({k: Path(v) for k, v in (roots_override or {}).items()})
@@ -174,17 +164,8 @@ def _work_items(wh: Warehouse, done: set[str],
         if aid in done:
             continue
         item = f"{a['source']}/{a['relative_path']} (asset {aid[:12]})"
-        root = roots.get(a["source"])
-        if root is None:
-            rejects.append(Reject(PERCEPTUAL_HASHES_TABLE, item, Reason.MISSING_FILE,
-                                  f"{item}: no images root is known for source {a['source']!r}"))
-            continue
-        path = resolve_inside(root, a["relative_path"])
-        if isinstance(path, Reject):
-            rejects.append(Reject(PERCEPTUAL_HASHES_TABLE, item, path.reason,
-                                  f"{item}: {path.message}"))
-            continue
-        items.append({"asset_id": aid, "item": item, "path": str(path), "root": str(root)})
+        located = locate(a, item, roots, PERCEPTUAL_HASHES_TABLE)
+        (rejects if isinstance(located, Reject) else items).append(located)
     return items, rejects, len(first)
 
 
