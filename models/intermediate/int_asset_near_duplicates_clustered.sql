@@ -1,8 +1,7 @@
 -- Near-duplicate clusters: the connected components of int_asset_near_duplicates_paired
--- (a copy of a copy joins the same cluster), found by min-label propagation in a recursive
--- CTE keyed by asset. Each round joins the labels that changed with the pair edges, so a
--- round costs O(pairs) and the rounds are the longest chain in a cluster (a few for real
--- copies). A cluster is named by a stable hash of its smallest asset id.
+-- (a copy of a copy joins the same cluster), found by the macro connected_components, which
+-- the split groups use too: a round costs O(pairs) and the rounds are the longest chain in
+-- a cluster (a few for real copies). A cluster is named by a stable hash of its smallest asset id.
 -- (sqlfluff's duckdb dialect cannot parse the USING KEY recursive CTE below)
 with recursive  -- noqa: PRS
 
@@ -28,16 +27,7 @@ nodes as (
 
 components(asset_id, cluster_label) using key (asset_id) as (
 
-    select asset_id, asset_id from nodes
-
-    union
-
-    select edges.to_asset_id, min(components.cluster_label)
-    from components
-    inner join edges on edges.from_asset_id = components.asset_id
-    inner join recurring.components as previous on previous.asset_id = edges.to_asset_id
-    where components.cluster_label < previous.cluster_label
-    group by edges.to_asset_id
+    {{ connected_components('nodes', 'edges', 'cluster_label') }}
 
 ),
 

@@ -2,7 +2,7 @@
 -- (a rendered document or chart and the photos it was derived from, asset_lineage) or as
 -- near-duplicates (int_asset_near_duplicates_paired: a resized, re-encoded or cropped copy
 -- under another path or source) form one group: the connected components of that graph,
--- found by label propagation in a recursive CTE keyed by asset. A group goes to val when a
+-- found by the macro connected_components (min-label propagation). A group goes to val when a
 -- stable hash of its label falls under var('val_fraction'), so every sample built from a
 -- source image, from anything derived from it, from a near-duplicate of it, or from a pair
 -- containing it, lands in the same split.
@@ -73,16 +73,7 @@ edges as (
 
 components(asset_id, group_label) using key (asset_id) as (
 
-    select asset_id, asset_id from nodes
-
-    union
-
-    select edges.to_asset_id, min(components.group_label)
-    from components
-    inner join edges on edges.from_asset_id = components.asset_id
-    inner join recurring.components as previous on previous.asset_id = edges.to_asset_id
-    where components.group_label < previous.group_label
-    group by edges.to_asset_id
+    {{ connected_components('nodes', 'edges', 'group_label') }}
 
 ),
 
