@@ -39,52 +39,26 @@ flagged as (
 
 ),
 
-per_task as (
-
-    select
-        task_type,
-        language,
-        count(*) as candidate_sample_count,
-        count(*) filter (where has_grammar_disagreement) as grammar_agreement_count,
-        count(*) filter (where has_unquoted_latin or has_unseen_quote) as language_mixing_count,
-        count(*) filter (where has_unquoted_latin) as unquoted_latin_count,
-        count(*) filter (where has_unseen_quote) as unseen_quote_count,
-        count(*) filter (where is_shipped) as shipped_sample_count,
-        count(*) filter (where is_shipped and has_grammar_disagreement)
-            as shipped_grammar_agreement_count,
-        count(*) filter (where is_shipped and (has_unquoted_latin or has_unseen_quote))
-            as shipped_language_mixing_count
-
-    from flagged
-    group by task_type, language
-
-),
-
-overall as (
-
-    select
-        'all' as task_type,
-        'all' as language,
-        count(*) as candidate_sample_count,
-        count(*) filter (where has_grammar_disagreement) as grammar_agreement_count,
-        count(*) filter (where has_unquoted_latin or has_unseen_quote) as language_mixing_count,
-        count(*) filter (where has_unquoted_latin) as unquoted_latin_count,
-        count(*) filter (where has_unseen_quote) as unseen_quote_count,
-        count(*) filter (where is_shipped) as shipped_sample_count,
-        count(*) filter (where is_shipped and has_grammar_disagreement)
-            as shipped_grammar_agreement_count,
-        count(*) filter (where is_shipped and (has_unquoted_latin or has_unseen_quote))
-            as shipped_language_mixing_count
-
-    from flagged
-
-),
-
 counted as (
 
-    select * from per_task
-    union all
-    select * from overall
+    -- one row per task type and language, and the 'all' row over every sample
+    select
+        case when grouping(task_type) = 1 then 'all' else task_type end as task_type,
+        case when grouping(language) = 1 then 'all' else language end as language,
+        count(*) as candidate_sample_count,
+        count(*) filter (where has_grammar_disagreement) as grammar_agreement_count,
+        count(*) filter (where has_unquoted_latin or has_unseen_quote) as language_mixing_count,
+        count(*) filter (where has_unquoted_latin) as unquoted_latin_count,
+        count(*) filter (where has_unseen_quote) as unseen_quote_count,
+        count(*) filter (where is_shipped) as shipped_sample_count,
+        count(*) filter (where is_shipped and has_grammar_disagreement)
+            as shipped_grammar_agreement_count,
+        count(*) filter (where is_shipped and (has_unquoted_latin or has_unseen_quote))
+            as shipped_language_mixing_count
+
+    from flagged
+    -- (sqlfluff's duckdb dialect cannot parse GROUPING SETS)
+    group by grouping sets ((task_type, language), ())  -- noqa: PRS
 
 ),
 
