@@ -90,6 +90,26 @@ named as (
     from positioned
     left join category_names as names on names.category_name = positioned.category_name
 
+),
+
+phrased as (
+
+    -- how a sentence states the category's count: "1 pair of skis", "3 people", "many
+    -- people" (a crowd region); "3只狗", "许多人"
+    select
+        *,
+        case
+            when has_crowd_region then 'many ' || category_name_plural_en
+            else {{ en_count('instance_count', 'category_name_singular_en',
+                'category_name_plural_en') }}
+        end as count_phrase_en,
+        case
+            when has_crowd_region then '许多' || category_name_zh
+            else instance_count || measure_word_zh || category_name_zh
+        end as count_phrase_zh
+
+    from named
+
 )
 
-select * from named
+select * from phrased

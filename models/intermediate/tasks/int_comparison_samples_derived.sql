@@ -49,24 +49,6 @@ sides as (
 
 ),
 
-phrased as (
-
-    select
-        *,
-        case
-            when has_crowd_region then 'many ' || category_name_plural_en
-            else {{ en_count('instance_count', 'category_name_singular_en',
-                'category_name_plural_en') }}
-        end as count_phrase_en,
-        case
-            when has_crowd_region then '许多' || category_name_zh
-            else instance_count || measure_word_zh || category_name_zh
-        end as count_phrase_zh
-
-    from sides
-
-),
-
 per_category as (
 
     select
@@ -83,7 +65,7 @@ per_category as (
         any_value(count_phrase_zh) filter (where image_number = 1) as first_phrase_zh,
         any_value(count_phrase_zh) filter (where image_number = 2) as second_phrase_zh
 
-    from phrased
+    from sides
     group by pair_id, category_id
 
 ),

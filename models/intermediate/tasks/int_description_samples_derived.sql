@@ -50,15 +50,6 @@ present as (
 
     select
         *,
-        case
-            when has_crowd_region then 'many ' || category_name_plural_en
-            else {{ en_count('instance_count', 'category_name_singular_en',
-                'category_name_plural_en') }}
-        end as count_phrase_en,
-        case
-            when has_crowd_region then '许多' || category_name_zh
-            else instance_count || measure_word_zh || category_name_zh
-        end as count_phrase_zh,
         -- how a statement refers to the category's largest instance
         case when instance_count = 1 then 'the ' else 'the largest ' end
         || category_name_singular_en as referent_en,
