@@ -165,16 +165,6 @@ def render_key(generator: tuple[str, str], params: dict[str, Any],
     return hashlib.sha256(canonical_json(inputs).encode()).hexdigest()
 
 
-def render_document_asset(index: int, parent: GeneralImage, seed: int) -> tuple[Any, Any]:
-    spec = doc_gen.make_document_spec(index, parent, seed)
-    return spec, doc_gen.render_document(spec, [parent])
-
-
-def render_chart_asset(index: int, parents: tuple[GeneralImage, ...], seed: int) -> tuple[Any, Any]:
-    spec = chart_gen.make_chart_spec(index, parents, seed)
-    return spec, chart_gen.render_chart(spec, parents)
-
-
 def _real_assets(wh: Warehouse, exclude: set[str]) -> dict[str, list[tuple[str, str]]]:
     """(asset_id, source) of the landed document and chart assets of other sources, by type."""
     import pyarrow.parquet as pq

@@ -6,8 +6,6 @@
 -- case-insensitively (SROIE's key files and box transcripts write everything in capitals).
 -- Rules, in the order they are tried:
 -- label_refusal / value_refusal (macros/document_fields.sql), then
---   object_category_key  keyed by an object category (derived inventory lines)
---   asset_hash_key       the derived asset hash
 --   label_spacing, value_spacing  a space inside a token (spacing_artefacts) that the
 --                        printed line (OCR) does not show
 --   case_not_on_page     letters whose printed case cannot be found on the page
@@ -53,12 +51,6 @@ ocr as (
 names as (
 
     select * from {{ ref('stg_seeds__document_field_names') }}
-
-),
-
-categories as (
-
-    select category_name from {{ ref('stg_seeds__coco_category_names') }}
 
 ),
 
@@ -179,11 +171,6 @@ ruled as (
         coalesce(
             {{ label_refusal('respelled.field_name') }},
             {{ value_refusal('respelled.field_value') }},
-            case
-                when lower(respelled.field_name) in (select category_name from categories)
-                    then 'object_category_key'
-            end,
-            case when respelled.field_name = 'Asset' then 'asset_hash_key' end,
             case
                 when
                     len({{ spacing_artefacts('respelled.field_name') }}) > 0

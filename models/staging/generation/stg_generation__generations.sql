@@ -18,6 +18,7 @@ renamed as (
         sample_id,
         sample_index,
         asset_ids,
+        base_url,
         model,
         temperature,
         top_p,
