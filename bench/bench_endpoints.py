@@ -28,12 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_generation import BENCH_TEMPLATE, _image
-from generation.config import GenerationConfig, SamplingParams
+from bench.bench_generation import _image, bench_requests, timed_run
+from generation.config import GenerationConfig
 from generation.endpoints import Endpoint
 from generation.images import ImageRef
-from generation.requests import GenerationRequest
-from generation.runner import run_requests
 from lakehouse.settings import Warehouse
 from tests.generation.fake_server import FakeChatServer
 
@@ -67,24 +65,8 @@ def run_level(
         prices_path=root / "none.csv",
     )
     wh = Warehouse(root / f"wh-{tag}")
-    requests = [
-        GenerationRequest(
-            stage="bench",
-            item_id=str(i),
-            model=cfg.model,
-            sampling=SamplingParams(),
-            template=BENCH_TEMPLATE,
-            variables={"i": f"{tag}-{i}"},
-            images=(image,),
-        )
-        for i in range(n)
-    ]
-    t0 = time.perf_counter()
-    report = run_requests(requests, cfg, stage="bench", wh=wh)
-    elapsed = time.perf_counter() - t0
-    if report.n_ok != n:
-        raise SystemExit(f"{tag}: only {report.n_ok}/{n} ok: {dict(report.status_counts)}")
-    return n / elapsed, report.by_endpoint
+    rate, report = timed_run(bench_requests(n, tag, image, cfg.model), cfg, wh, tag)
+    return rate, report.by_endpoint
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -50,6 +51,38 @@ def _image(folder: Path) -> ImageRef:
     return ImageRef.from_path(path)
 
 
+def bench_requests(n: int, tag: str, image: ImageRef, model: str) -> list[GenerationRequest]:
+    """``n`` distinct single-image requests (their prompts differ by ``tag`` and index, so no
+    two share a request hash and none is answered from an earlier level's cache)."""
+    return [
+        GenerationRequest(
+            stage="bench",
+            item_id=str(i),
+            model=model,
+            sampling=SamplingParams(),
+            template=BENCH_TEMPLATE,
+            variables={"i": f"{tag}-{i}"},
+            images=(image,),
+        )
+        for i in range(n)
+    ]
+
+
+def timed_run(
+    requests: list[GenerationRequest], cfg: GenerationConfig, wh: Warehouse, label: str
+) -> tuple[float, Any]:
+    """(requests per second, the runner's report) of one end-to-end run of ``requests``;
+    exits naming ``label`` unless every request was answered."""
+    t0 = time.perf_counter()
+    report = run_requests(requests, cfg, stage="bench", wh=wh)
+    elapsed = time.perf_counter() - t0
+    if report.n_ok != len(requests):
+        raise SystemExit(
+            f"{label}: only {report.n_ok}/{len(requests)} ok: {dict(report.status_counts)}"
+        )
+    return len(requests) / elapsed, report
+
+
 def run_level(base_url: str, concurrency: int, n: int, image: ImageRef, root: Path) -> float:
     """Requests per second achieved for ``n`` fresh requests at ``concurrency``."""
     cfg = GenerationConfig(
@@ -62,26 +95,9 @@ def run_level(base_url: str, concurrency: int, n: int, image: ImageRef, root: Pa
         prices_path=root / "none.csv",
     )
     wh = Warehouse(root / f"wh-c{concurrency}")
-    requests = [
-        GenerationRequest(
-            stage="bench",
-            item_id=str(i),
-            model=cfg.model,
-            sampling=SamplingParams(),
-            template=BENCH_TEMPLATE,
-            variables={"i": f"{concurrency}-{i}"},
-            images=(image,),
-        )
-        for i in range(n)
-    ]
-    t0 = time.perf_counter()
-    report = run_requests(requests, cfg, stage="bench", wh=wh)
-    elapsed = time.perf_counter() - t0
-    if report.n_ok != n:
-        raise SystemExit(
-            f"concurrency {concurrency}: only {report.n_ok}/{n} ok: {dict(report.status_counts)}"
-        )
-    return n / elapsed
+    requests = bench_requests(n, str(concurrency), image, cfg.model)
+    rate, _ = timed_run(requests, cfg, wh, f"concurrency {concurrency}")
+    return rate
 
 
 def main() -> None:
