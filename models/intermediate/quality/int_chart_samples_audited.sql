@@ -8,8 +8,8 @@
 --   * lookup: the first number of the answer equals the table value of the category the
 --     question names (0.5% tolerance);
 --   * extreme: the category the answer names holds the table's largest value;
---   * comparison: "A (a) is larger than B (b)" / A（a）比B（b）大: a and b are A's and B's
---     table values and a > b.
+--   * comparison: "The larger of the two is A (a); B has b." / A（a）比B（b）大: a and b
+--     are A's and B's table values and a > b.
 --   * trend: the shape the answer names (rises / falls / a peak / a low / goes up and down /
 --     stays; 上升 / 下降 / 峰值 / 最低值 / 有升有降 / 一直是) is the shape of the table's first
 --     series in category order (macro chart_trend_shape), and the answer holds the first
@@ -136,12 +136,14 @@ parsed as (
             ) as double
         ) as first_number,
         coalesce(
-            nullif(regexp_extract(answer_text, '^(.+) has the highest value', 1), ''),
+            nullif(
+                regexp_extract(answer_text, '^The item with the highest value is (.+), at ', 1), ''
+            ),
             nullif(regexp_extract(answer_text, '^(.+)的数值最高', 1), '')
         ) as extreme_category,
         coalesce(
             nullif(regexp_extract(
-                answer_text, '^(.+) \(([^)]+)\) is larger than (.+) \(([^)]+)\)',
+                answer_text, '^The larger of the two is (.+) \(([^)]+)\); (.+) has (.+)\.$',
                 ['larger', 'larger_value', 'smaller', 'smaller_value']
             ).larger, ''),
             nullif(regexp_extract(
@@ -151,7 +153,7 @@ parsed as (
         ) as larger_category,
         coalesce(
             nullif(regexp_extract(
-                answer_text, '^(.+) \(([^)]+)\) is larger than (.+) \(([^)]+)\)',
+                answer_text, '^The larger of the two is (.+) \(([^)]+)\); (.+) has (.+)\.$',
                 ['larger', 'larger_value', 'smaller', 'smaller_value']
             ).smaller, ''),
             nullif(regexp_extract(
