@@ -55,6 +55,7 @@ REPORT_TABLES: tuple[str, ...] = (
     "report_counting_answer_distribution",
     "report_photo_supervision",
     "report_near_duplicate_clusters",
+    "report_document_field_keys",
 )
 PLOTS: dict[str, str] = {
     "task_distribution": f"{PLOTS_DIR}/task_distribution.png",
@@ -327,29 +328,22 @@ def _check_line(wh: Warehouse, metrics: dict[str, Any]) -> str:
     return f"{summary.get('line', 'Project checks: unknown')} (details: {TEST_REPORT_FILE})."
 
 
-DOCUMENT_KEYS_SQL = (
-    "select lower(field_name) as field_key, count(*) as question_count from samples "
-    "where task_type = 'document_qa' group by 1 order by 2 desc, 1"
-)
-
-
-def _document_keys_section(wh: Warehouse) -> list[str]:
+def _document_keys_section(data: ReportData) -> list[str]:
     """Issue 14's document-QA key figures: distinct field keys asked and the largest share
-    one key takes, read from the ``samples`` mart (DOCUMENT_KEYS_SQL)."""
+    one key takes, from ``report_document_field_keys``."""
     md = ["## Document field keys\n"]
-    try:
-        with duckdb.connect(str(wh.database), read_only=True) as con:
-            rows = con.execute(DOCUMENT_KEYS_SQL).fetchall()
-    except duckdb.Error as exc:
-        return [*md, f"Not available: {exc}.\n"]
-    total = sum(n for _, n in rows)
+    if "report_document_field_keys" in data.unavailable:
+        return [*md, f"Not available: {data.unavailable['report_document_field_keys']}.\n"]
+    rows = data.rows("report_document_field_keys")
+    total = sum(int(r["question_count"]) for r in rows)
     if not total:
         return [*md, "No document_qa samples.\n"]
-    top = ", ".join(f"{k} {n}" for k, n in rows[:5])
+    top = ", ".join(f"{r['field_key']} {r['question_count']}" for r in rows[:5])
     md.append(f"{len(rows)} distinct field keys asked by {total:,} document_qa questions; the "
-              f"most asked key takes {rows[0][1] / total:.1%} (targets: >= 30 keys, none above "
-              f"15%). Most asked: {top}.\n")
-    md.append("_Source: `samples` (lower-cased `field_name` of document_qa)._\n")
+              f"most asked key takes {float(rows[0]['share']):.1%} (targets: >= 30 keys, none "
+              f"above 15%). Most asked: {top}.\n")
+    md.append("_Source: `report_document_field_keys` (lower-cased `field_name` of document_qa "
+              "samples)._\n")
     return md
 
 
@@ -438,7 +432,7 @@ def render_markdown(wh: Warehouse, metrics: dict[str, Any], data: ReportData) ->
               "completion_tokens", "priced_cost_usd", "recorded_cost_usd", "priced_cost_usd_per_1000_samples"],
              note="Tokens of every landed call x the price list `seeds/model_prices.csv` in force on the "
                   "call's day.")
-    md += _document_keys_section(wh)
+    md += _document_keys_section(data)
     return "\n".join(md)
 
 
