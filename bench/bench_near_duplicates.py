@@ -4,9 +4,9 @@
    (rendered from the model file itself with its refs and vars filled in) on N synthetic
    64-bit pHashes in DuckDB: N - P uniform random hashes plus P planted copies, each a
    random hash with 0..t random bits flipped, for each threshold t of ``--max-bits`` (7,
-   the default, with one-bit probes; 3, a plain band equi-join). Prints the time (best of
-   ``--repeat``), the pairs found and the recall of the planted pairs (must be 1.0: the
-   band join is exact up to 7 bits).
+   the default; 3). Prints the band layout the query picks for N (or ``--layout``'s),
+   the time (best of ``--repeat``), the pairs found and the recall of the planted pairs
+   (must be 1.0: every layout is exact).
 2. ``--stage``: the pHash stage (``ingest.perceptual_hashes.run_perceptual_hashes``)
    on every asset landed in ``--warehouse``'s landing, into a scratch warehouse, in-process
    (workers=1) and in a process pool through ``lakehouse.stages.run_stage`` (workers=N).
@@ -14,7 +14,7 @@
 Usage::
 
     .venv/bin/python bench/bench_near_duplicates.py [--hashes 10000 100000] [--max-bits 7 3]
-        [--stage --warehouse warehouse --workers 2]
+        [--layout 4_bands_even] [--stage --warehouse warehouse --workers 2]
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@
 -- key. Every candidate is then verified on the whole hash with bit_count(xor(a, b)).
 -- The layout (2..8 bands, macro near_duplicate_band_layouts) is picked per run from the
 -- number of hashes n, as the least n * key rows + n^2 / 2 * candidate rate: few wide
--- bands for many hashes (3 bands of 22/21/21 bits with radii 2/2/1 from ~80k hashes at
+-- bands for many hashes (3 bands of 22/21/21 bits with radii 2/2/1 from ~120k hashes at
 -- t = 7), many narrow ones for a few; var('near_duplicate_band_layout') forces one
 -- ('': by cost). The work per hash still grows slowly with n (BENCHMARKS.md).
 -- Only original assets of var('near_duplicate_asset_types') are paired: derived renders
