@@ -6,8 +6,8 @@
 -- `right` bits (left + right = r) on the other; a pair within r bits in the band shares a
 -- key. Every candidate is then verified on the whole hash with bit_count(xor(a, b)).
 -- The layout (2..8 bands, macro near_duplicate_band_layouts) is picked per run from the
--- number of hashes n, as the least n * key rows + n^2 / 2 * candidate rate: few wide
--- bands for many hashes (3 bands of 22/21/21 bits with radii 2/2/1 from ~120k hashes at
+-- number of hashes n, as the least 4 * n * key rows + n^2 / 2 * candidate rate: few wide
+-- bands for many hashes (3 bands of 22/21/21 bits with radii 2/2/1 from ~490k hashes at
 -- t = 7), many narrow ones for a few; var('near_duplicate_band_layout') forces one
 -- ('': by cost). The work per hash still grows slowly with n (BENCHMARKS.md).
 -- Only original assets of var('near_duplicate_asset_types') are paired: derived renders
@@ -110,9 +110,10 @@ layout_costs as (
 
     select
         layout_bands.layout_id,
-        any_value(hash_counts.hash_count) * sum(layout_bands.key_rows_per_hash)
+        -- a key row (built, flipped, hashed) costs about 4 candidates (BENCHMARKS.md)
+        4 * any_value(hash_counts.hash_count) * sum(layout_bands.key_rows_per_hash)
         + any_value(hash_counts.hash_count) ^ 2 / 2 * sum(layout_bands.candidate_rate)
-            as estimated_rows
+            as estimated_cost
 
     from layout_bands
     cross join hash_counts
@@ -131,7 +132,7 @@ chosen_bands as (
     where layout_bands.layout_id = (
         select layout_costs.layout_id
         from layout_costs
-        order by layout_costs.estimated_rows, layout_costs.layout_id
+        order by layout_costs.estimated_cost, layout_costs.layout_id
         limit 1
     )
 
