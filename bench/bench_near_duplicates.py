@@ -4,9 +4,9 @@
    (rendered from the model file itself with its refs and vars filled in) on N synthetic
    64-bit pHashes in DuckDB: N - P uniform random hashes plus P planted copies, each a
    random hash with 0..t random bits flipped, for each threshold t of ``--max-bits`` (7,
-   the default, with one-bit probes; 3, a plain band equi-join). Prints the time (best of
-   ``--repeat``), the pairs found and the recall of the planted pairs (must be 1.0: the
-   band join is exact up to 7 bits).
+   the default; 3). Prints the band layout the query picks for N (or ``--layout``'s),
+   the time (best of ``--repeat``), the pairs found and the recall of the planted pairs
+   (must be 1.0: every layout is exact).
 2. ``--stage``: the pHash stage (``ingest.perceptual_hashes.run_perceptual_hashes``)
    on every asset landed in ``--warehouse``'s landing, into a scratch warehouse, in-process
    (workers=1) and in a process pool through ``lakehouse.stages.run_stage`` (workers=N).
@@ -14,7 +14,7 @@
 Usage::
 
     .venv/bin/python bench/bench_near_duplicates.py [--hashes 10000 100000] [--max-bits 7 3]
-        [--stage --warehouse warehouse --workers 2]
+        [--layout 4_bands_even] [--stage --warehouse warehouse --workers 2]
 """
 
 from __future__ import annotations
@@ -38,16 +38,27 @@ MODEL = ROOT / "models" / "intermediate" / "int_asset_near_duplicates_paired.sql
 MAX_BITS = 7
 
 
-def model_sql(max_bits: int = MAX_BITS) -> str:
-    """The pairs model's SQL, rendered outside dbt: refs are plain table names."""
+MACROS = ROOT / "macros" / "near_duplicates.sql"
+
+
+def model_sql(max_bits: int = MAX_BITS, layout: str = "") -> str:
+    """The pairs model's SQL, rendered outside dbt with its macros (macros/near_duplicates.sql):
+    refs are plain table names; ``layout`` "" lets the query pick its layout."""
     variables = {"near_duplicate_max_distance_bits": max_bits,
+                 "near_duplicate_band_layout": layout,
                  "near_duplicate_asset_types": ["general_image"]}
-    template = jinja2.Environment().from_string(MODEL.read_text())
+    environment = jinja2.Environment(extensions=["jinja2.ext.do"])
+    template = environment.from_string(MACROS.read_text() + MODEL.read_text())
     return template.render(
         ref=lambda name: name, var=lambda name: variables[name],
-        near_duplicate_max_bits=lambda: max_bits,
         stable_id=lambda prefix, key: (
             f"('{prefix}' || left(sha256(cast({key} as varchar)), 20))"))
+
+
+def chosen_layout_sql(sql: str) -> str:
+    """The same query ending in the layout it picks instead of the pairs."""
+    head, _ = sql.rsplit("select * from final", 1)
+    return head + "select any_value(layout_id) from chosen_bands"
 
 
 def synthetic(n: int, planted: int, max_bits: int = MAX_BITS,
@@ -72,7 +83,8 @@ def synthetic(n: int, planted: int, max_bits: int = MAX_BITS,
     return table, pairs
 
 
-def bench_join(n: int, threads: int, repeat: int, max_bits: int = MAX_BITS) -> dict:
+def bench_join(n: int, threads: int, repeat: int, max_bits: int = MAX_BITS,
+               layout: str = "") -> dict:
     table, planted = synthetic(n, max(1, n // 100), max_bits)
     con = duckdb.connect()
     con.execute(f"set threads = {threads}")
@@ -82,7 +94,8 @@ def bench_join(n: int, threads: int, repeat: int, max_bits: int = MAX_BITS) -> d
     con.execute("create table stg_landing__assets as select asset_id, asset_type from synthetic")
     con.execute("create table stg_landing__asset_lineage "
                 "(asset_id varchar, parent_asset_id varchar)")
-    sql = model_sql(max_bits)
+    sql = model_sql(max_bits, layout)
+    [(chosen,)] = con.execute(chosen_layout_sql(sql)).fetchall()
     best = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()
@@ -91,7 +104,7 @@ def bench_join(n: int, threads: int, repeat: int, max_bits: int = MAX_BITS) -> d
         best = min(best, time.perf_counter() - started)
     found_set = set(found)
     recall = len(planted & found_set) / len(planted)
-    return {"max_bits": max_bits, "hashes": n, "planted_pairs": len(planted),
+    return {"max_bits": max_bits, "layout": chosen, "hashes": n, "planted_pairs": len(planted),
             "pairs_found": len(found_set),
             "recall": recall, "seconds": round(best, 3)}
 
@@ -123,6 +136,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--max-bits", type=int, nargs="+", default=[7, 3],
                         help="thresholds (7: one-bit probes; <= 3: plain band equi-join)")
+    parser.add_argument("--layout", default="",
+                        help="force a band layout, e.g. 4_bands_even (default: the model's choice)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--stage", action="store_true", help="also time the pHash stage")
     parser.add_argument("--warehouse", type=Path, default=ROOT / "warehouse")
@@ -130,7 +145,8 @@ def main() -> None:
     args = parser.parse_args()
     for bits in args.max_bits:
         for n in args.hashes:
-            print("band join:", bench_join(n, args.threads, args.repeat, bits), flush=True)
+            print("band join:", bench_join(n, args.threads, args.repeat, bits,
+                                                args.layout), flush=True)
     if args.stage:
         for row in bench_stage(args.warehouse, args.workers):
             print("pHash stage:", row, flush=True)

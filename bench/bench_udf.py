@@ -1,7 +1,9 @@
 """Benchmark: the ``bbox_coco_to_grid`` arrow UDF against its pure-SQL twin.
 
-One DuckDB connection, ``SET threads=N`` (default 1), a table of random COCO boxes built
-in SQL with a fixed seed, then for each variant the best of ``--repeat`` runs of::
+One DuckDB connection, ``SET threads=N`` for each N of ``--threads`` (default 1 and 2,
+measured paired: every round times every thread count and variant in turn), a table of
+random COCO boxes built in SQL with a fixed seed, then for each variant the best of
+``--repeat`` rounds of::
 
     SELECT sum(s.ymin), sum(s.xmin), sum(s.ymax), sum(s.xmax), count_if(s.is_collapsed),
            count(s)
@@ -13,13 +15,14 @@ variants must agree). Variants: the UDF, and the SQL expression the dbt macro
 
 Usage::
 
-    .venv/bin/python bench/bench_udf.py [--boxes 10000000] [--threads 1] [--repeat 3]
-                                        [--tuned-sql]
+    .venv/bin/python bench/bench_udf.py [--boxes 10000000] [--threads 1 2] [--repeat 3]
+                                        [--case-sql]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -57,12 +60,13 @@ FROM (SELECT {expr} AS s FROM boxes)
 """
 
 
-def tuned_sql(macro_sql: str) -> str:
-    """``CASE WHEN valid THEN s END`` -> ``[s][CASE WHEN valid THEN 1 END]``: same values."""
-    head, tail = "CASE WHEN ", " END"
-    assert macro_sql.startswith(head) and macro_sql.endswith(tail)
-    valid, struct = macro_sql[len(head) : -len(tail)].split(" THEN ", 1)
-    return f"[{struct}][CASE WHEN {valid} THEN 1 END]"
+def case_sql(macro_sql: str) -> str:
+    """``[s][CASE WHEN valid THEN 1 END]`` (the macro) -> ``CASE WHEN valid THEN s END``, the
+    macro's earlier form: same values, but DuckDB evaluates a CASE branch per row without
+    sharing the edges between the struct's fields."""
+    assert macro_sql.startswith("[") and macro_sql.endswith(" THEN 1 END]")
+    struct, valid = macro_sql[1:-len(" THEN 1 END]")].split("][CASE WHEN ", 1)
+    return f"CASE WHEN {valid} THEN {struct} END"
 
 
 def time_query(conn: duckdb.DuckDBPyConnection, sql: str, repeat: int) -> tuple[float, tuple]:
@@ -75,19 +79,25 @@ def time_query(conn: duckdb.DuckDBPyConnection, sql: str, repeat: int) -> tuple[
     return best, result
 
 
+def load() -> str:
+    """The 1/5/15-minute load averages (the machine is shared: a figure needs its load)."""
+    return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--boxes", type=int, default=10_000_000, help="rows (default 10M)")
-    parser.add_argument("--threads", type=int, default=1, help="DuckDB threads (default 1)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per variant, best kept")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2],
+                        help="DuckDB thread counts, measured paired (default 1 2)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds, best kept")
     parser.add_argument(
-        "--tuned-sql", action="store_true", help="also time a CSE-friendly SQL equivalent"
+        "--case-sql", action="store_true",
+        help="also time the macro's earlier CASE WHEN form (same values)"
     )
     args = parser.parse_args(argv)
 
     conn = duckdb.connect()
     try:
-        conn.execute(f"SET threads={args.threads}")
         conn.execute("SELECT setseed(?)", [SEED]).fetchall()
         conn.execute(BOXES_SQL.format(n=args.boxes))
         register_udfs(conn)
@@ -97,24 +107,36 @@ def main(argv: list[str] | None = None) -> int:
             "udf bbox_coco_to_grid": "bbox_coco_to_grid({})".format(", ".join(columns)),
             "sql bbox_coco_to_grid_sql": grid_sql(*columns),
         }
-        if args.tuned_sql:
-            variants["sql tuned (not the macro)"] = tuned_sql(grid_sql(*columns))
+        if args.case_sql:
+            variants["sql CASE form (earlier)"] = case_sql(grid_sql(*columns))
         print(
             f"duckdb {duckdb.__version__}, threads={args.threads}, boxes={args.boxes:,}, "
-            f"best of {args.repeat}"
+            f"best of {args.repeat} rounds (each round: every thread count, every variant, "
+            f"alternating), {load()}"
         )
-        seconds: dict[str, float] = {}
+        seconds: dict[tuple[int, str], float] = {}
         checksums = set()
-        for name, expr in variants.items():
-            best, result = time_query(conn, CHECKSUM_SQL.format(expr=expr), args.repeat)
-            seconds[name] = best
-            checksums.add(result)
-            print(f"  {name:28s} {best:7.3f} s  {args.boxes / best / 1e6:7.2f} M rows/s")
-        udf, sql = seconds["udf bbox_coco_to_grid"], seconds["sql bbox_coco_to_grid_sql"]
-        print(f"  udf / sql time ratio: {udf / sql:.2f}x (target <= 1.5x)")
-        if args.tuned_sql:
-            tuned = seconds["sql tuned (not the macro)"]
-            print(f"  udf / tuned sql time ratio: {udf / tuned:.2f}x")
+        for _ in range(args.repeat):
+            for threads in args.threads:
+                conn.execute(f"SET threads={threads}")
+                for name, expr in variants.items():
+                    best, result = time_query(conn, CHECKSUM_SQL.format(expr=expr), 1)
+                    key = (threads, name)
+                    seconds[key] = min(seconds.get(key, float("inf")), best)
+                    checksums.add(result)
+        for threads in args.threads:
+            for name in variants:
+                best = seconds[(threads, name)]
+                print(f"  threads={threads} {name:28s} {best:7.3f} s  "
+                      f"{args.boxes / best / 1e6:7.2f} M rows/s")
+            udf = seconds[(threads, "udf bbox_coco_to_grid")]
+            sql = seconds[(threads, "sql bbox_coco_to_grid_sql")]
+            print(f"  threads={threads} udf / sql time ratio: {udf / sql:.2f}x "
+                  "(target <= 1.5x)")
+            if args.case_sql:
+                case = seconds[(threads, "sql CASE form (earlier)")]
+                print(f"  threads={threads} udf / CASE form time ratio: {udf / case:.2f}x")
+        print(f"  after: {load()}")
         if len(checksums) != 1:
             print(f"  CHECKSUMS DIFFER: {checksums}", file=sys.stderr)
             return 1

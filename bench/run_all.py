@@ -5,7 +5,7 @@
 2. ``bench_landing.py --boxes 1500000 --no-dbt --no-images``: peak memory landing 1.5M boxes;
 3. ``bench_landing.py --boxes 1000000 --key-order coco2017 --no-dbt --no-images``: the same
    1M boxes with COCO 2017's key order (``categories`` after ``annotations``);
-4. ``bench_udf.py --boxes 10000000``: the bbox UDF against its pure-SQL twin, 1 thread;
+4. ``bench_udf.py --boxes 10000000``: the bbox UDF against its pure-SQL twin, 1 and 2 threads;
 5. ``bench_generation.py``, ``bench_endpoints.py`` and ``bench_render_ocr.py``, when present
    (other helpers' benches).
 

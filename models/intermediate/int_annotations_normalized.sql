@@ -1,6 +1,8 @@
 -- Every landed annotation with its box on the 0..1000 grid ([ymin, xmin, ymax, xmax],
--- rounded half-up, clamped), computed by the bbox_coco_to_grid UDF (python_udfs/boxes.py),
--- joined to its image, its asset and its category.
+-- rounded half-up, clamped), computed in SQL by the macro bbox_coco_to_grid_sql (the
+-- bbox_coco_to_grid UDF's twin, equal on every row: the UDF holds the GIL, so it runs on
+-- one thread while this expression uses every DuckDB thread), joined to its image, its
+-- asset and its category.
 with
 
 annotations as (
@@ -50,9 +52,10 @@ normalized as (
 
     select
         *,
-        bbox_coco_to_grid(
-            bbox_x_px, bbox_y_px, bbox_w_px, bbox_h_px, image_width_px, image_height_px
-        ) as grid_box
+        {{ bbox_coco_to_grid_sql(
+            'bbox_x_px', 'bbox_y_px', 'bbox_w_px', 'bbox_h_px',
+            'image_width_px', 'image_height_px'
+        ) }} as grid_box
 
     from joined
 
