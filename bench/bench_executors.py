@@ -13,7 +13,9 @@ Paired and alternating: ``--rounds`` rounds, each running the three executors on
 the other (in-process, pool, Ray; every other round in the reverse order), each in a fresh
 Python process of its own (so Ray's threads never share a process with a forking pool).
 The landing is timed twice in each process: first (lazy imports; on Ray also the start
-of Ray's worker processes) and warm, the figure compared; Ray's start is timed on its own. Every figure is printed with the load average as it is
+of Ray's worker processes) and warm, the figure compared; Ray's start is timed on its own.
+A probe of the executor's own scheduling cost, which the load does not change: nine
+chunks that only sleep 0.5 s each (ideal: 4.5 s in-process, 2.5 s on 2 workers). Every figure is printed with the load average as it is
 measured, then the medians and the ratios to the pool.
 
 Usage::
@@ -35,12 +37,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import pyarrow as pa
+
 from ingest.funsd import land_funsd
 from ingest.image_files import inspect_images
 from ingest.ocr import run_ocr
 from lakehouse.catalog import ensure_landing
 from lakehouse.settings import PROJECT_ROOT, Warehouse
-from lakehouse.stages import EXECUTORS, default_workers, executor_session
+from lakehouse.stages import EXECUTORS, default_workers, executor_session, run_stage
 
 DATA = PROJECT_ROOT.parent / "shared" / "datasets"
 
@@ -58,6 +62,16 @@ def _ocr_lake(root: Path, forms: int) -> Warehouse:
     ensure_landing(wh)
     land_funsd(wh, dst.parent)
     return wh
+
+
+PROBE_CHUNKS = 9
+PROBE_SLEEP_S = 0.5
+
+
+def _sleep_chunk(chunk: list[int]) -> pa.RecordBatch:
+    """Probe work that holds no CPU (so the load does not change it): a fixed sleep."""
+    time.sleep(PROBE_SLEEP_S)
+    return pa.RecordBatch.from_pylist([{"n": len(chunk)}], schema=pa.schema([("n", pa.int64())]))
 
 
 def _one(executor: str, args: argparse.Namespace) -> dict[str, float | None]:
@@ -79,6 +93,11 @@ def _one(executor: str, args: argparse.Namespace) -> dict[str, float | None]:
                                                   executor=executor))
                 out[key] = n / (time.perf_counter() - t0)
             out["files"] = n
+            # the executor's own scheduling cost, free of the load: sleeping chunks
+            t0 = time.perf_counter()
+            list(run_stage(_sleep_chunk, list(range(PROBE_CHUNKS)), chunk_size=1,
+                           workers=args.workers, executor=executor))
+            out["probe_s"] = time.perf_counter() - t0
             if base is not None:
                 wh = Warehouse(Path(tmp) / executor)
                 shutil.copytree(base.root, wh.root)
@@ -123,10 +142,14 @@ def main(argv: list[str] | None = None) -> int:
             got = json.loads(proc.stdout.strip().splitlines()[-1])
             results[executor].append(got)
             first = f" (first {got['landing_first']:,.0f})"
+            ideal = PROBE_SLEEP_S * (PROBE_CHUNKS if executor == "inprocess"
+                                     else -(-PROBE_CHUNKS // args.workers))
             start = f"; Ray start {got['ray_start_s']:.1f} s" if got["ray_start_s"] else ""
             print(f"round {r + 1} {executor:>9}: image landing {got['landing']:,.0f} images/s"
                   f"{first} ({got['files']} files); OCR {_fmt(got['ocr'], '.2f')} assets/s "
-                  f"({args.ocr_forms} forms){start}; load {before:.1f} -> {got['load']:.1f}",
+                  f"({args.ocr_forms} forms){start}; {PROBE_CHUNKS} chunks asleep "
+                  f"{PROBE_SLEEP_S} s: {got['probe_s']:.2f} s (ideal {ideal:.2f}); "
+                  f"load {before:.1f} -> {got['load']:.1f}",
                   flush=True)
 
     def median(executor: str, key: str) -> float | None:
