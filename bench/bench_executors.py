@@ -14,9 +14,10 @@ the other (in-process, pool, Ray; every other round in the reverse order), each 
 Python process of its own (so Ray's threads never share a process with a forking pool).
 The landing is timed twice in each process: first (lazy imports; on Ray also the start
 of Ray's worker processes) and warm, the figure compared; Ray's start is timed on its own.
-A probe of the executor's own scheduling cost, which the load does not change: nine
-chunks that only sleep 0.5 s each (ideal: 4.5 s in-process, 2.5 s on 2 workers). Every figure is printed with the load average as it is
-measured, then the medians and the ratios to the pool.
+A probe of the executor's own cost (worker start, scheduling): nine chunks that only sleep
+0.5 s each, so the work needs no CPU (ideal: 4.5 s in-process, 2.5 s on 2 workers). Every
+figure is printed with the load average as it is measured, then the medians and the
+ratios to the pool.
 
 Usage::
 
@@ -69,7 +70,7 @@ PROBE_SLEEP_S = 0.5
 
 
 def _sleep_chunk(chunk: list[int]) -> pa.RecordBatch:
-    """Probe work that holds no CPU (so the load does not change it): a fixed sleep."""
+    """Probe work that needs no CPU: a fixed sleep."""
     time.sleep(PROBE_SLEEP_S)
     return pa.RecordBatch.from_pylist([{"n": len(chunk)}], schema=pa.schema([("n", pa.int64())]))
 
@@ -93,7 +94,7 @@ def _one(executor: str, args: argparse.Namespace) -> dict[str, float | None]:
                                                   executor=executor))
                 out[key] = n / (time.perf_counter() - t0)
             out["files"] = n
-            # the executor's own scheduling cost, free of the load: sleeping chunks
+            # the executor's own cost: chunks that only sleep
             t0 = time.perf_counter()
             list(run_stage(_sleep_chunk, list(range(PROBE_CHUNKS)), chunk_size=1,
                            workers=args.workers, executor=executor))

@@ -167,7 +167,8 @@ def run_visual_audit(wh: Warehouse, executor: str | None = None, workers: int | 
         items, reused = [], 0
         for row in plan:
             if row["render_error"] is not None:
-                outcome[row["sample_id"]] = {"png_sha256": None, "render_error": row["render_error"]}
+                outcome[row["sample_id"]] = {"png_sha256": None,
+                                             "render_error": row["render_error"]}
             elif _reusable(previous.get(row["sample_id"]), row, final_dir):
                 name = f"{row['sample_id']}.png"
                 _link(final_dir / name, staging / name)
@@ -182,7 +183,7 @@ def run_visual_audit(wh: Warehouse, executor: str | None = None, workers: int | 
                 outcome[drawn["sample_id"]] = drawn
         index = [{
             "sample_id": row["sample_id"],
-            "png_path": row["png_path"] if outcome[row["sample_id"]]["render_error"] is None else None,
+            "png_path": None if outcome[row["sample_id"]]["render_error"] else row["png_path"],
             "drawing_key": row["drawing_key"], "drawing_version": DRAWING_VERSION,
             "png_sha256": outcome[row["sample_id"]]["png_sha256"],
             "render_error": outcome[row["sample_id"]]["render_error"],
