@@ -25,16 +25,17 @@ def draw_visual_audit(wh: Warehouse, workers: int | None = None,
     """Run the stage on ``wh`` on the current executor and print what it did (the build
     calls this too). Raises ``quality.visual_audit_stage.VisualAuditError`` when there is
     nothing to draw from."""
-    from quality.visual_audit_stage import DEFAULT_CHUNK_SIZE, run_visual_audit
+    from quality.visual_audit_stage import run_visual_audit
 
-    report = run_visual_audit(wh, workers=workers, chunk_size=chunk_size or DEFAULT_CHUNK_SIZE)
+    report = run_visual_audit(wh, workers=workers, chunk_size=chunk_size)
     console.print(report.line(), soft_wrap=True)
 
 
 def visual_audit(
     workers: Annotated[int | None, typer.Option(
         help="Workers (default: every core, or $MMFACTORY_WORKERS; 1 = in-process).")] = None,
-    chunk_size: Annotated[int | None, typer.Option(help="PNGs per work chunk.")] = None,
+    chunk_size: Annotated[int | None, typer.Option(
+        help="PNGs per work chunk (default 8; one chunk, in-process, below 32 PNGs).")] = None,
     executor: ExecutorOption = None,
     ray_address: RayAddressOption = None,
 ) -> None:
