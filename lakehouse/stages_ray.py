@@ -65,13 +65,19 @@ def local_temp_dir() -> str:
                                                         f"ray-{os.getuid()}")
 
 
-def _quiet_ray_data(ray: Any) -> None:
-    """No progress bars or per-dataset INFO lines (the CLI draws its own progress)."""
+def _configure_ray_data(ray: Any) -> None:
+    """Ray Data set up for short stages: no progress bars or per-dataset INFO lines (the CLI
+    draws its own progress), and no per-operator resource reservation. With the reservation
+    (Ray Data's default) the first tasks of every dataset run one at a time: on 2 CPUs,
+    nine 0.5 s sleeping chunks took 3.6 s instead of 2.7 s (the second task waits for the
+    first), which is most of a 0.5 s stage such as landing 2,048 image headers. The
+    concurrency cap (``TaskPoolStrategy``) and the object-store backpressure stay."""
     from ray.util.debug import log_once
 
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
+    context.op_resource_reservation_enabled = False
     log_once("ray_data_progress_manager_disabled")  # its "bars are off" warning: said here
     logging.getLogger("ray.data").setLevel(logging.WARNING)
 
@@ -86,7 +92,7 @@ def ray_session(address: str | None = None) -> Iterator[None]:
     ``StageConfigError`` when Ray is missing or cannot start / be reached."""
     ray = _ray()
     if ray.is_initialized():
-        _quiet_ray_data(ray)
+        _configure_ray_data(ray)
         yield
         return
     common = {"namespace": RAY_NAMESPACE, "log_to_driver": False,
@@ -105,7 +111,7 @@ def ray_session(address: str | None = None) -> Iterator[None]:
             if address or attempt == LOCAL_START_ATTEMPTS:
                 raise StageConfigError(f"cannot start or reach Ray at {where}: {exc}") from None
     try:
-        _quiet_ray_data(ray)
+        _configure_ray_data(ray)
         yield
     finally:
         ray.shutdown()

@@ -35,6 +35,7 @@ from mmfactory.reporting import print_landing
 from mmfactory.release_cli import register as register_release_commands
 from mmfactory.review_cli import review_app
 from mmfactory.summary import print_summary
+from mmfactory.visual_audit_cli import draw_visual_audit, visual_audit
 
 app = typer.Typer(help="mmfactory: image assets in, trainer-ready VLM samples out.", no_args_is_help=True)
 land_app = typer.Typer(help="Land an input as Parquet tables under warehouse/landing/.", no_args_is_help=True)
@@ -44,6 +45,7 @@ app.add_typer(review_app, name="review")
 app.command()(check)
 app.command()(report)
 app.command()(phash)
+app.command("visual-audit")(visual_audit)
 register_release_commands(app)
 app.callback()(guard)  # the warehouse lock: one writer at a time (mmfactory/lock_cli.py)
 
@@ -265,16 +267,19 @@ def build(
     executor: ExecutorOption = None,
     ray_address: RayAddressOption = None,
 ) -> None:
-    """Land the default inputs, render, OCR, run `dbt build`, write the report and run the
-    data contracts (exit 1 when one fails). The per-image stages run on ``--executor``."""
-    if land:
-        with stage_executor(executor, ray_address):
+    """Land the default inputs, render, OCR, run `dbt build`, draw the visual audit, write
+    the report and run the data contracts (exit 1 when one fails). The per-image stages run
+    on ``--executor``."""
+    with stage_executor(executor, ray_address):  # one Ray start for every stage
+        if land:
             _land_defaults(coco_images, coco_annotations, source, per_type)
-    wh = warehouse()
-    with _stage("dbt"):
-        code = run_dbt(wh, ["build"])
-    if code != 0:
-        raise _fail(f"dbt build failed (exit {code}); see its output above")
+        wh = warehouse()
+        with _stage("dbt"):
+            code = run_dbt(wh, ["build"])
+        if code != 0:
+            raise _fail(f"dbt build failed (exit {code}); see its output above")
+        with _stage("visual_audit"):  # the review sample's boxes drawn on their images
+            draw_visual_audit(wh)
     from quality.failure_library import record_failures
 
     with _stage("summary"):

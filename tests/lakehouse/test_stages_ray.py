@@ -8,6 +8,8 @@
   a killed run resume);
 - rendering (a small COCO128 pool) lands the same derived tables and PNG bytes on Ray
   as in-process;
+- the visual audit (six samples of the session build's qa_visual_audit) draws the same
+  PNG bytes and index rows in-process, in the pool and on Ray;
 - a Ray worker that kills itself on its first attempt at one item is retried by Ray and
   every item comes back exactly once.
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -41,6 +44,7 @@ from tests.conftest import COCO128_ANNOTATIONS, COCO128_IMAGES, SHARED_DATASETS
 RUN_COLUMNS = frozenset({"ingest_run_id", "ingested_at", "landed_at", "rejected_at",
                          "ocr_seconds"})
 OCR_FORMS = 1
+VISUAL_AUDIT_SAMPLES = 6
 
 
 @pytest.fixture(scope="module")
@@ -185,6 +189,29 @@ def test_a_worker_killed_mid_stage_is_retried_by_ray_and_every_item_comes_back_o
     assert retried[DIES_ON] != died, "the item came back from the process that died"
 
 
+SPAN_SCHEMA = pa.schema([pa.field("started", pa.float64()), pa.field("ended", pa.float64())])
+
+
+def _sleeps(chunk: list[int]) -> pa.RecordBatch:
+    """Stage work that holds no CPU: 0.4 s asleep, then when it started and ended."""
+    started = time.time()
+    time.sleep(0.4)
+    return pa.RecordBatch.from_pylist([{"started": started, "ended": time.time()}],
+                                      schema=SPAN_SCHEMA)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs for two workers")
+def test_ray_runs_the_first_chunks_side_by_side(local_ray) -> None:
+    # Ray Data's per-operator resource reservation ran every dataset's first task alone;
+    # lakehouse.stages_ray turns it off, so two workers start two chunks at once
+    local_ray()
+    list(run_stage(_sleeps, list(range(4)), chunk_size=1, workers=2, executor="ray"))  # warm
+    spans = sorted((b.column("started")[0].as_py(), b.column("ended")[0].as_py())
+                   for _, b in run_stage(_sleeps, list(range(4)), chunk_size=1, workers=2,
+                                         executor="ray"))
+    assert spans[1][0] < spans[0][1], f"the second chunk waited for the first: {spans}"
+
+
 def test_rendering_on_ray_lands_the_same_renders_as_in_process(
         local_ray, shared_datasets, tmp_path: Path) -> None:
     from render.derive import render_derived
@@ -204,3 +231,21 @@ def test_rendering_on_ray_lands_the_same_renders_as_in_process(
     assert len(pngs["inprocess"]) == 8 and len(landed["inprocess"]["assets"]) == 8
     assert pngs["ray"] == pngs["inprocess"]
     assert landed["ray"] == landed["inprocess"]
+
+
+def test_the_visual_audit_draws_the_same_pngs_and_index_on_every_executor(
+        local_ray, built_warehouse, tmp_path: Path) -> None:
+    from quality.visual_audit_stage import run_visual_audit
+    from tests.quality.test_visual_audit_stage import index_rows, plan_lake, pngs
+
+    drawn = {}
+    for executor in EXECUTORS:
+        if executor == "ray":
+            local_ray()
+        wh = plan_lake(built_warehouse, tmp_path / executor, VISUAL_AUDIT_SAMPLES)
+        report = run_visual_audit(wh, executor=executor, workers=2, chunk_size=2)
+        assert (report.drawn, report.executor) == (VISUAL_AUDIT_SAMPLES, executor)
+        drawn[executor] = (pngs(wh), index_rows(wh))
+    assert len(drawn["inprocess"][0]) == VISUAL_AUDIT_SAMPLES
+    assert drawn["pool"] == drawn["inprocess"]
+    assert drawn["ray"] == drawn["inprocess"]

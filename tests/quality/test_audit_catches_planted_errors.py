@@ -5,7 +5,8 @@ marts need), then:
 
 1. every candidate sample has an audit row and, on the untouched data, every audit
    passes, CHAIR finds no hallucination, the review sample holds grounding samples and
-   their back-rendered PNGs, whose red box lies on the source box within 1 px;
+   their back-rendered PNGs (drawn by `mmfactory visual-audit`), whose red box lies on
+   the source box within 1 px;
 2. errors are planted in ``int_samples_templated`` (answer text AND conversation): a
    wrong count (English and Chinese), a box shifted 150 grid units, a comparison over its
    images swapped, an object added to a description (English and Chinese), a leftover
@@ -63,6 +64,7 @@ def quality_build(shared_datasets, tmp_path_factory) -> tuple[Warehouse, Path]:
     _mmfactory(wh, tmp, "render", "--per-type", "12")
     land_chair_synonyms(wh, DEFAULT_CHAIR_SYNONYMS)
     _dbt_build(wh, tmp, *(f"+{s}" for s in QUALITY_MODELS))
+    _mmfactory(wh, tmp, "visual-audit", "--executor", "inprocess")  # draws qa_visual_audit
     return wh, tmp
 
 
@@ -91,6 +93,9 @@ def test_review_sample_is_stratified_and_back_rendered(quality_build):
     assert len(index) == strata["region_grounding"]
     for sample_id, png_path, _, error in index:
         assert error is None and (wh.root / png_path).is_file(), sample_id
+    drawn = _sql(wh, "select sample_id, png_path, render_error from read_parquet(?) order by 1",
+                 [str(wh.derived / "visual_audit" / "index.parquet")])
+    assert drawn == [(s, p, None) for s, p, _, _ in index]
     # the drawn red box is the source COCO box, within 1 px
     sample_id, png_path, source, _ = index[0]
     (height,) = _sql(wh, "select a.height_px from qa_visual_audit q join stg_landing__assets a using (asset_id) "
