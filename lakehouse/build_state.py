@@ -48,8 +48,13 @@ _NOT_CODE = frozenset({".venv", ".git", "warehouse", "target", "logs", "dbt_pack
                        ".ruff_cache", ".mypy_cache"})
 _CODE_FILES = ("dbt_project.yml", "profiles.yml", "pyproject.toml", "requirements.lock",
                "requirements-consumers.txt")
-_ENV_IGNORED = frozenset({"MMFACTORY_EXECUTOR", "MMFACTORY_RAY_ADDRESS"})
-"""Environment variables that change where stages run, never what they make."""
+_ENV_IGNORED = frozenset({"MMFACTORY_EXECUTOR", "MMFACTORY_RAY_ADDRESS", "MMFACTORY_WAREHOUSE"})
+"""Environment variables that change where stages run, never what they make. The
+warehouse's path is recorded on its own (``path``): a warehouse copied or moved elsewhere
+rebuilds only its views, which name the landing by absolute path."""
+MOVED_SELECTION = "config.materialized:view"
+"""What a moved warehouse rebuilds: the views (staging) read the landing by absolute path;
+tables hold rows and the Python models find the warehouse when they run."""
 
 
 @dataclass(frozen=True)
@@ -149,18 +154,19 @@ def code_fingerprint(root: Path = PROJECT_ROOT, skip: Path | None = None) -> str
 
 
 def environment_fingerprint(wh: Warehouse) -> dict[str, Any]:
-    """The installed packages (name==version), Python, the warehouse path and the MMFACTORY_*
+    """The installed packages (name==version), Python, the warehouse folder name and the MMFACTORY_*
     / DBT_* environment variables (except the executor's)."""
     packages = sorted({f"{d.metadata['Name']}=={d.version}".lower() for d in metadata.distributions()
                        if d.metadata["Name"]})
     env = {k: v for k, v in sorted(os.environ.items())
            if k.startswith(("MMFACTORY_", "DBT_")) and k not in _ENV_IGNORED}
-    return {"python": sys.version, "warehouse": str(wh.root),
+    return {"python": sys.version, "warehouse": wh.root.name,
             "packages": hashlib.sha256("\n".join(packages).encode()).hexdigest(), "env": env}
 
 
 def outputs_fingerprint(wh: Warehouse) -> dict[str, list[int]]:
-    """[size, mtime_ns] of lakehouse.duckdb and of every file under exports/ and derived/visual_audit/."""
+    """[size, mtime_ns] of lakehouse.duckdb and of every file under exports/ and
+    derived/visual_audit/ (what dbt and the stages after it write)."""
     found: dict[str, list[int]] = {}
     candidates = [wh.database]
     for folder in (wh.exports, wh.derived / "visual_audit"):
@@ -171,7 +177,8 @@ def outputs_fingerprint(wh: Warehouse) -> dict[str, list[int]]:
             st = path.lstat()
         except FileNotFoundError:
             continue
-        found[str(path.relative_to(wh.root))] = [st.st_size, st.st_mtime_ns]
+        # a symbolic link counts by its presence (a copy of the warehouse re-creates it)
+        found[str(path.relative_to(wh.root))] = [-1, 0] if path.is_symlink() else [st.st_size, st.st_mtime_ns]
     return found
 
 
@@ -185,7 +192,8 @@ def current_inputs(wh: Warehouse, previous: dict[str, Any] | None = None) -> dic
             if digest:
                 cache[rel] = [*stat, digest]
     return {"version": STATE_VERSION, "landing": landing_fingerprint(wh, cache), "landing_stats": _file_stats(wh),
-            "code": code_fingerprint(skip=wh.root), "environment": environment_fingerprint(wh)}
+            "code": code_fingerprint(skip=wh.root), "environment": environment_fingerprint(wh),
+            "path": str(wh.root)}
 
 
 def read_state(wh: Warehouse) -> dict[str, Any] | None:
@@ -269,12 +277,15 @@ def plan(wh: Warehouse, inputs: dict[str, Any], full: bool = False) -> Plan:
     if previous.get("environment") != inputs["environment"]:
         return Plan("full", "installed packages, Python or MMFACTORY_/DBT_ variables changed")
     changed = changed_tables(previous.get("landing", {}), inputs["landing"])
-    if not changed:
+    moved = previous.get("path") != inputs["path"]
+    if not changed and not moved:
         return Plan("skip", "nothing changed", previous=previous)
     sources = landed_sources(state_dir(wh) / "manifest.json")
     unknown = [t for t in changed if t not in sources]
     if unknown:
         return Plan("full", f"landed table(s) no dbt source names changed: {', '.join(unknown)}")
-    return Plan("select", f"landed table(s) changed: {', '.join(changed)}",
-                select=[f"{sources[t]}+" for t in changed], previous=previous)
-
+    reasons = [f"landed table(s) changed: {', '.join(changed)}"] if changed else []
+    if moved:
+        reasons.append(f"the warehouse moved from {previous.get('path')} (its views name the landing's path)")
+    return Plan("select", "; ".join(reasons), previous=previous,
+                select=[f"{sources[t]}+" for t in changed] + ([MOVED_SELECTION] if moved else []))
