@@ -289,3 +289,42 @@ def plan(wh: Warehouse, inputs: dict[str, Any], full: bool = False) -> Plan:
         reasons.append(f"the warehouse moved from {previous.get('path')} (its views name the landing's path)")
     return Plan("select", "; ".join(reasons), previous=previous,
                 select=[f"{sources[t]}+" for t in changed] + ([MOVED_SELECTION] if moved else []))
+
+
+_RUN_KEYS = frozenset({"generated_at", "built_at", "dbt_invocation_id", "duration_s"})
+_RUN_TEXT = [(re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<run id>"),
+             (re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)?"), "<time>"),
+             (re.compile(r"\b\d+(\.\d+)? s\b"), "<seconds> s")]
+
+
+def _without_run_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_run_keys(v) for k, v in value.items() if k not in _RUN_KEYS}
+    if isinstance(value, list):
+        return [_without_run_keys(v) for v in value]
+    return value
+
+
+def export_digests(wh: Warehouse) -> dict[str, str]:
+    """sha256 of every file under exports/ (relative path -> digest; a symbolic link by its
+    target). The few files that name their run (training_manifest.json, p3_*.json/.md: the
+    dbt invocation id, when they were written, how long the checks took) are digested with
+    those values left out; every other file byte for byte."""
+    digests: dict[str, str] = {}
+    for path in sorted(wh.exports.rglob("*")):
+        rel = str(path.relative_to(wh.exports))
+        if path.is_symlink():
+            digests[rel] = "link:" + os.readlink(path)
+        elif not path.is_file():
+            continue
+        elif path.name == "training_manifest.json" or (path.name.startswith("p3_") and path.suffix == ".json"):
+            data = _without_run_keys(json.loads(path.read_text(encoding="utf-8")))
+            digests[rel] = "json:" + hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+        elif path.name.startswith("p3_") and path.suffix == ".md":
+            text = path.read_text(encoding="utf-8")
+            for pattern, replacement in _RUN_TEXT:
+                text = pattern.sub(replacement, text)
+            digests[rel] = "text:" + hashlib.sha256(text.encode()).hexdigest()
+        else:
+            digests[rel] = _sha256_file(path)
+    return digests
