@@ -31,9 +31,11 @@ import sys
 import time
 from pathlib import Path
 
-from bench.bench_build import make_corpus
-from lakehouse.build_state import export_digests
-from lakehouse.settings import PROJECT_ROOT, WAREHOUSE_ENV, Warehouse
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.bench_build import make_corpus  # noqa: E402
+from lakehouse.build_state import export_digests  # noqa: E402
+from lakehouse.settings import PROJECT_ROOT, WAREHOUSE_ENV, Warehouse  # noqa: E402
 
 MMFACTORY = Path(sys.executable).parent / "mmfactory"
 
