@@ -159,7 +159,8 @@ def environment_fingerprint(wh: Warehouse) -> dict[str, Any]:
     packages = sorted({f"{d.metadata['Name']}=={d.version}".lower() for d in metadata.distributions()
                        if d.metadata["Name"]})
     env = {k: v for k, v in sorted(os.environ.items())
-           if k.startswith(("MMFACTORY_", "DBT_")) and k not in _ENV_IGNORED}
+           if k.startswith(("MMFACTORY_", "DBT_")) and k not in _ENV_IGNORED
+           and not k.startswith("MMFACTORY_TEST_")}  # the test suite's own switches
     return {"python": sys.version, "warehouse": wh.root.name,
             "packages": hashlib.sha256("\n".join(packages).encode()).hexdigest(), "env": env}
 
