@@ -33,7 +33,8 @@ def plan_build(wh: Warehouse, out: Console, full: bool = False) -> tuple[dict[st
                   soft_wrap=True)
     else:
         build_state.forget(wh)
-        what = "only what reads them" if plan.action == "select" else "everything"
+        what = ("everything" if plan.action == "full" else "its views"
+                if plan.select == [build_state.MOVED_SELECTION] else "only what reads them")
         out.print(f"dbt: {plan.reason}; rebuilding {what} (checked in {took:.1f} s)", soft_wrap=True)
     return inputs, plan
 
