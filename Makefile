@@ -19,7 +19,9 @@ $(BIN)/python:
 # uv comes from the package registry and installs the locked set in seconds.
 $(VENV)/.installed: pyproject.toml requirements.lock requirements-consumers.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	$(BIN)/uv pip install --python $(BIN)/python --quiet -c requirements.lock -e '.[dev,ray]'
+	# --compile-bytecode: every later command starts from .pyc files, also where
+	# PYTHONDONTWRITEBYTECODE is set (then nothing is ever cached: dbt took 15 s to start)
+	$(BIN)/uv pip install --python $(BIN)/python --quiet --compile-bytecode -c requirements.lock -e '.[dev,ray]'
 	# real trainer code for the consumer tests, without its torch-sized dependencies
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -r requirements-consumers.txt
 	touch $@

@@ -57,6 +57,23 @@ def write_and_print_report(wh: Warehouse, out: Console, plots: bool = True) -> N
         out.print("plots:   " + ", ".join(str(p) for p in outputs.plot_paths))
 
 
+def results_of_this_build(wh: Warehouse) -> dict | None:
+    """exports/p3_test_results.json when it is a full run of the checks on the lakehouse as
+    built (the same dbt invocation as training_manifest.json), else None."""
+    import json
+
+    try:
+        results = json.loads((wh.exports / "p3_test_results.json").read_text(encoding="utf-8"))
+        manifest = json.loads((wh.exports / "training_manifest.json").read_text(encoding="utf-8"))
+        invocation = manifest.get("dbt_invocation_id")
+        if results.get("selected_checks") is None and invocation \
+                and results.get("dbt_invocation_id") == invocation and "line" in results["summary"]:
+            return results
+    except (OSError, ValueError, KeyError, AttributeError, TypeError):
+        pass
+    return None
+
+
 def finish_build(wh: Warehouse, out: Console | None = None) -> int:
     """What `mmfactory build` ends with after dbt: the report (metrics, Markdown, plots),
     all the checks (results written), then the report's check line refreshed.

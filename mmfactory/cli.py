@@ -266,16 +266,25 @@ def build(
     land: Annotated[bool, typer.Option(help="Land, render and OCR first (--no-land: only dbt build).")] = True,
     executor: ExecutorOption = None,
     ray_address: RayAddressOption = None,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Run the whole dbt build and every later stage even when nothing changed.")] = False,
 ) -> None:
     """Land the default inputs, render, OCR, run `dbt build`, draw the visual audit, write
     the report and run the data contracts (exit 1 when one fails). The per-image stages run
-    on ``--executor``."""
+    on ``--executor``. When nothing dbt reads changed since the last complete build, dbt and
+    every later stage are skipped (their recorded results reused); when only landed tables
+    changed, dbt rebuilds only what reads them (mmfactory/incremental.py)."""
+    from mmfactory.incremental import finish_unchanged, plan_build, record_build
+
     with stage_executor(executor, ray_address):  # one Ray start for every stage
         if land:
             _land_defaults(coco_images, coco_annotations, source, per_type)
         wh = warehouse()
+        inputs, plan = plan_build(wh, console, full)
+        if plan.action == "skip":
+            raise typer.Exit(finish_unchanged(wh, console, inputs, plan))
         with _stage("dbt"):
-            code = run_dbt(wh, ["build"])
+            code = run_dbt(wh, ["build", *(["--select", *plan.select] if plan.select else [])])
         if code != 0:
             raise _fail(f"dbt build failed (exit {code}); see its output above")
         with _stage("visual_audit"):  # the review sample's boxes drawn on their images
@@ -287,6 +296,7 @@ def build(
         print_summary(wh, console)
     with _stage("report_and_check"):
         code = finish_build(wh, console)  # the report, then the data contracts
+    record_build(wh, inputs)  # every stage finished: the next build may skip what did not change
     if code:
         raise typer.Exit(code)
 

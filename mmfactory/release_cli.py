@@ -78,20 +78,13 @@ def _contracts(wh: Warehouse) -> tuple[bool, str]:
     """(passed, 'N / M PASS|FAIL') of the data contracts on this build: the build's own
     full run when its results belong to this build (same dbt invocation), else a new run.
     M is however many checks there are (read from the results, never assumed)."""
-    import json
+    from mmfactory.check_cli import results_of_this_build
 
-    results_path = wh.exports / "p3_test_results.json"
-    manifest_path = wh.exports / "training_manifest.json"
-    try:
-        results = json.loads(results_path.read_text(encoding="utf-8"))
-        invocation = json.loads(manifest_path.read_text(encoding="utf-8")).get("dbt_invocation_id")
-        if results.get("selected_checks") is None and invocation \
-                and results.get("dbt_invocation_id") == invocation:
-            summary = results["summary"]
-            console.print(f"data contracts of this build: {summary['line']}")
-            return summary["status"] == "PASS", f"{summary['passed']} / {summary['total']} {summary['status']}"
-    except (OSError, ValueError, KeyError, AttributeError):
-        pass
+    results = results_of_this_build(wh)
+    if results is not None:
+        summary = results["summary"]
+        console.print(f"data contracts of this build: {summary['line']}")
+        return summary["status"] == "PASS", f"{summary['passed']} / {summary['total']} {summary['status']}"
     from mmfactory import checks
 
     result = checks.run(wh)
