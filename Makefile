@@ -31,9 +31,12 @@ setup: $(VENV)/.installed
 run: setup
 	$(BIN)/mmfactory build --coco-images "$(COCO_IMAGES)" --coco-annotations "$(COCO_ANNOTATIONS)"
 
-# the browser tests of the review page drive Debian's Chromium: `make browser` installs it
+# the browser tests of the review page drive Debian's Chromium: `make browser` installs it.
+# The suite starts dozens of Python processes (dbt, mmfactory, workers): with
+# PYTHONDONTWRITEBYTECODE set (this sandbox sets it) each compiled dbt, duckdb's and our
+# imports from source again (~3 s of CPU per dbt process); unset, the first writes the cache.
 test: setup browser
-	$(BIN)/pytest
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest
 
 # Debian's Chromium for the review page's browser tests; nothing to do when it is there.
 CHROMIUM ?= /usr/bin/chromium

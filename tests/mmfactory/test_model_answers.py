@@ -24,6 +24,16 @@ FAITHFUL = "A photograph taken outdoors."
 HALLUCINATED = "A giraffe and a zebra stand next to a surfboard."
 DIMENSIONS = ["image_text_consistency", "task_following", "detail_completeness",
               "reasoning_reliability", "safety_compliance", "language_quality"]
+# dbt builds only what the test reads: every seed, the marts below and everything they are
+# built from (with the relations the generation stages pick their items from), in ONE dbt
+# process (seeds and models, no data tests: each dbt process parses the project anew, about
+# 13 s of CPU); then, after each round of model calls, only those downstream of the calls
+READ = ["samples", "low_quality_flags", "report_model_call_costs"]
+PICKED_FROM = ["stg_landing__asset_sources", "stg_landing__assets", "stg_coco__images",
+               "stg_coco__annotations", "stg_coco__categories", "int_image_pairs_selected"]
+FIRST_RUN = ["build", "--quiet", "--exclude-resource-type", "test", "unit_test", "--select",
+             "resource_type:seed", *(f"+{m}" for m in READ + PICKED_FROM)]
+AFTER_CALLS = ["run", "--quiet", "--select", *(f"source:generation+,+{m}" for m in READ)]
 
 
 def _rows(wh, sql: str, params: list | None = None) -> list[tuple]:
@@ -52,8 +62,7 @@ def server(monkeypatch):
 
 def test_model_answers_are_audited_judged_and_costed(shared_datasets, wh, server, tmp_path) -> None:
     land_coco(wh, COCO128_IMAGES, COCO128_ANNOTATIONS, "coco128")
-    assert run_dbt(wh, ["seed", "--quiet"]) == 0
-    assert run_dbt(wh, ["run", "--quiet"]) == 0
+    assert run_dbt(wh, FIRST_RUN) == 0
     prices = tmp_path / "prices.csv"
     prices.write_text("model,provider,prompt_usd_per_1m_tokens,completion_usd_per_1m_tokens,valid_from,note\n"
                       "fake-vlm,test,1.0,2.0,2020-01-01,test price\n")
@@ -70,7 +79,7 @@ def test_model_answers_are_audited_judged_and_costed(shared_datasets, wh, server
                     if i.asset_id in same_width and not {a.category_name for a in i.annotations} & invented}
     assert run_recaption(items, cfg, wh=wh).status_counts.keys() <= {"ok"}
     assert run_compare(select_compare_items(wh, limit=2), cfg, wh=wh).status_counts.keys() <= {"ok"}
-    assert run_dbt(wh, ["run", "--quiet"]) == 0
+    assert run_dbt(wh, AFTER_CALLS) == 0
 
     model_samples = _rows(wh, "select sample_id, task_type, source_asset_ids, answer_text, generation_method "
                               "from int_samples_templated where generation_method = 'model'")
@@ -102,7 +111,7 @@ def test_model_answers_are_audited_judged_and_costed(shared_datasets, wh, server
     low, high = judged
     server.state["low_sample"] = low.conversations[-1][1]
     assert run_judge([low, high], cfg, wh=wh).status_counts.keys() <= {"ok"}
-    assert run_dbt(wh, ["run", "--quiet"]) == 0
+    assert run_dbt(wh, AFTER_CALLS) == 0
     shipped = {r[0] for r in _rows(wh, "select sample_id from samples")}
     assert low.sample_id not in shipped and high.sample_id in shipped
     assert _rows(wh, "select error_type from low_quality_flags where sample_id = ?", [low.sample_id]) == [("judge_rejected",)]
