@@ -28,8 +28,9 @@ $(VENV)/.installed: pyproject.toml requirements.lock requirements-consumers.txt 
 
 setup: $(VENV)/.installed
 
+# (env -u PYTHONDONTWRITEBYTECODE: see the test target)
 run: setup
-	$(BIN)/mmfactory build --coco-images "$(COCO_IMAGES)" --coco-annotations "$(COCO_ANNOTATIONS)"
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/mmfactory build --coco-images "$(COCO_IMAGES)" --coco-annotations "$(COCO_ANNOTATIONS)"
 
 # the browser tests of the review page drive Debian's Chromium: `make browser` installs it.
 # The suite starts dozens of Python processes (dbt, mmfactory, workers): with
