@@ -17,6 +17,7 @@ Usage::
 
     .venv/bin/python bench/bench_executors.py [--image-rounds 16] [--ocr-forms 12]
                                               [--chunk-size 2] [--workers N]
+                                              [--executors inprocess,pool]
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ocr-forms", type=int, default=12)
     parser.add_argument("--chunk-size", type=int, default=2)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--executors", default=",".join(EXECUTORS),
+                        help="which to run, comma-separated (default: all)")
     args = parser.parse_args(argv)
     workers = args.workers or default_workers()
     print(f"cores {default_workers()}, workers {workers}, load {os.getloadavg()[0]:.1f}")
@@ -68,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = sorted(p.name for p in coco.iterdir()) * args.image_rounds
     with tempfile.TemporaryDirectory(prefix="bench-exec-") as tmp:
         base = _ocr_lake(Path(tmp), args.ocr_forms)
-        for executor in EXECUTORS:
+        for executor in [e for e in EXECUTORS if e in args.executors.split(",")]:
             # Ray starts only after the pool has run (the pool forks for image landing)
             started = time.perf_counter()
             with executor_session(executor):
