@@ -15,8 +15,9 @@ else ``pool``):
   and ``initializer`` must be importable top-level functions (or ``functools.partial`` of
   them) and the items picklable. ``start_method="spawn"`` (default) starts clean workers
   (no inherited threads or open files; each re-imports its modules, ~0.5-1 s);
-  ``"fork"`` starts them at once from the parent's memory, for plain-Python work that
-  needs no threads of its own (image headers and hashes);
+  ``"fork"`` starts them at once from the parent's memory, for work whose threaded
+  libraries are first imported in the worker (image headers and hashes; OCR, whose
+  OpenCV and ONNX Runtime the parent never loads);
 - ``ray``: Ray Data tasks (``lakehouse.stages_ray``; the optional extra ``mmfactory[ray]``),
   on the cluster at ``$MMFACTORY_RAY_ADDRESS`` / ``executor_session(ray_address=...)``
   (``auto`` or ``ray://host:port``), or on a local Ray started for the stage. A worker
