@@ -23,6 +23,7 @@ Usage::
 
     .venv/bin/python bench/bench_executors.py [--rounds 3] [--image-rounds 16]
                                               [--ocr-forms 6] [--chunk-size 2] [--workers N]
+                                              [--executors inprocess,pool]
 """
 
 from __future__ import annotations
@@ -120,8 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ocr-forms", type=int, default=6)
     parser.add_argument("--chunk-size", type=int, default=2)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--executors", default=",".join(EXECUTORS),
+                        help="which to run, comma-separated (default: all)")
     parser.add_argument("--one", choices=EXECUTORS, help=argparse.SUPPRESS)  # a child run
     args = parser.parse_args(argv)
+    chosen = tuple(e for e in EXECUTORS if e in args.executors.split(","))
     args.workers = args.workers or default_workers()
     if args.one:
         print(json.dumps(_one(args.one, args)))
@@ -131,9 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     child = [sys.executable, str(Path(__file__).resolve()), "--image-rounds",
              str(args.image_rounds), "--ocr-forms", str(args.ocr_forms), "--chunk-size",
              str(args.chunk_size), "--workers", str(args.workers)]
-    results: dict[str, list[dict]] = {e: [] for e in EXECUTORS}
+    results: dict[str, list[dict]] = {e: [] for e in chosen}
     for r in range(args.rounds):
-        for executor in (EXECUTORS if r % 2 == 0 else tuple(reversed(EXECUTORS))):
+        for executor in (chosen if r % 2 == 0 else tuple(reversed(chosen))):
             before = os.getloadavg()[0]
             proc = subprocess.run([*child, "--one", executor], capture_output=True, text=True,
                                   cwd=PROJECT_ROOT)
@@ -157,8 +161,9 @@ def main(argv: list[str] | None = None) -> int:
         values = [g[key] for g in results[executor] if g[key] is not None]
         return statistics.median(values) if values else None
 
-    pool_landing, pool_ocr = median("pool", "landing"), median("pool", "ocr")
-    for executor in EXECUTORS:
+    pool_landing, pool_ocr = ((median("pool", "landing"), median("pool", "ocr"))
+                              if "pool" in chosen else (None, None))
+    for executor in chosen:
         landing, ocr = median(executor, "landing"), median(executor, "ocr")
         ratio = f" = {landing / pool_landing:.2f}x the pool" if pool_landing else ""
         ocr_ratio = f" = {ocr / pool_ocr:.2f}x the pool" if ocr and pool_ocr else ""

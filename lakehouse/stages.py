@@ -15,8 +15,9 @@ else ``pool``):
   and ``initializer`` must be importable top-level functions (or ``functools.partial`` of
   them) and the items picklable. ``start_method="spawn"`` (default) starts clean workers
   (no inherited threads or open files; each re-imports its modules, ~0.5-1 s);
-  ``"fork"`` starts them at once from the parent's memory, for plain-Python work that
-  needs no threads of its own (image headers and hashes);
+  ``"fork"`` starts them at once from the parent's memory, for work whose threaded
+  libraries are first imported in the worker (image headers and hashes; OCR, whose
+  OpenCV and ONNX Runtime the parent never loads);
 - ``ray``: Ray Data tasks (``lakehouse.stages_ray``; the optional extra ``mmfactory[ray]``),
   on the cluster at ``$MMFACTORY_RAY_ADDRESS`` / ``executor_session(ray_address=...)``
   (``auto`` or ``ray://host:port``), or on a local Ray started for the stage. A worker
@@ -80,6 +81,21 @@ def chunked(items: Sequence[T], size: int) -> list[list[T]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
+# The pool cuts work into at least this many chunks per worker (when there are items
+# enough): equal chunks over 2 workers leave one idle for a whole chunk at the end
+# whenever their number is odd (5 chunks of 500 files: the pool's bound was 5/6 of 2x).
+POOL_CHUNKS_PER_WORKER = 4
+
+
+def balanced(items: Sequence[T], chunk_size: int, workers: int) -> list[list[T]]:
+    """``items`` in consecutive chunks of at most ``chunk_size``, made smaller (evenly)
+    when that gives fewer than ``POOL_CHUNKS_PER_WORKER`` chunks per worker, so the last
+    round of a pool is short; never below one item per chunk."""
+    wanted = max(1, workers) * POOL_CHUNKS_PER_WORKER
+    size = max(1, min(chunk_size, -(-len(items) // wanted)))
+    return chunked(items, size)
+
+
 def run_stage(
     work: Callable[[list[T]], pa.RecordBatch],
     items: Sequence[T],
@@ -91,7 +107,8 @@ def run_stage(
     executor: str | None = None,
 ) -> Iterator[tuple[list[T], pa.RecordBatch]]:
     """Run ``work`` over ``items`` in chunks of ``chunk_size``; yield ``(chunk, batch)`` per
-    finished chunk. ``executor`` None means ``default_executor()``. ``workers`` None means
+    finished chunk (on the pool, chunks are cut smaller when that balances the workers:
+    see ``balanced``). ``executor`` None means ``default_executor()``. ``workers`` None means
     ``default_workers()`` for the pool and the cluster's CPUs for Ray (a number caps the
     chunks in flight); at most one worker per chunk is started. An exception raised by
     ``work`` propagates to the caller (the chunks already yielded stay with it)."""
@@ -112,6 +129,7 @@ def run_stage(
         for chunk in chunks:
             yield chunk, work(chunk)
         return
+    chunks = balanced(items, chunk_size, workers)
     context = multiprocessing.get_context(start_method)
     with ProcessPoolExecutor(workers, mp_context=context, initializer=initializer,
                              initargs=initargs) as pool:

@@ -248,8 +248,10 @@ def render_derived(
     if chunk_size is None:
         chunk_size = DRAW_CHUNK_SIZE if len(work) >= MIN_RENDERS_TO_SPLIT else max(1, len(work))
     drawn = 0
+    # forked workers start from this process's imports instead of importing matplotlib
+    # and the stack again (pure Python and C drawing, no threads of their own)
     for _chunk, batch in run_stage(draw_chunk, work, chunk_size=chunk_size, workers=workers,
-                                   executor=executor):
+                                   start_method="fork", executor=executor):
         for row in batch.to_pylist():
             item = planned[row["position"]]
             item.result = ground_truth(row["ground_truth"])
