@@ -3,13 +3,15 @@
 - image landing (COCO128, all 128 files: header, hash, annotations) and OCR (one FUNSD
   form and the two ChartQA charts, the real engine) land the same tables in-process, in
   the process pool and on Ray (rows sorted; run ids, landing times and the measured
-  ``ocr_seconds`` left out: they differ between any two runs);
+  ``ocr_seconds`` and ``hash_seconds`` left out: they differ between any two runs);
 - on Ray the OCR checkpoints are written chunk by chunk while the run goes on (what makes
   a killed run resume);
 - rendering (a small COCO128 pool) lands the same derived tables and PNG bytes on Ray
   as in-process;
 - the visual audit (six samples of the session build's qa_visual_audit) draws the same
   PNG bytes and index rows in-process, in the pool and on Ray;
+- the perceptual hashes (pHash and dHash of COCO128's 128 photos) land the same rows
+  in-process, in the pool and on Ray;
 - a Ray worker that kills itself on its first attempt at one item is retried by Ray and
   every item comes back exactly once.
 
@@ -35,6 +37,7 @@ from ingest.chartqa import land_chartqa
 from ingest.coco import land_coco
 from ingest.funsd import land_funsd
 from ingest.ocr import checkpoint_dir, engine_identity, run_ocr
+from ingest.perceptual_hashes import run_perceptual_hashes
 from lakehouse.catalog import ensure_landing
 from lakehouse.settings import Warehouse
 from lakehouse.stages import EXECUTORS, executor_session, run_stage
@@ -42,7 +45,7 @@ from tests.conftest import COCO128_ANNOTATIONS, COCO128_IMAGES, SHARED_DATASETS
 
 # differ between any two runs of the same input, whatever the executor
 RUN_COLUMNS = frozenset({"ingest_run_id", "ingested_at", "landed_at", "rejected_at",
-                         "ocr_seconds"})
+                         "ocr_seconds", "hash_seconds"})
 OCR_FORMS = 1
 VISUAL_AUDIT_SAMPLES = 6
 
@@ -99,6 +102,27 @@ def test_image_landing_lands_the_same_tables_on_every_executor(
     assert landed["inprocess"]["assets"], "nothing landed"
     assert landed["pool"] == landed["inprocess"]
     assert landed["ray"] == landed["inprocess"]
+
+
+def test_perceptual_hashes_land_the_same_rows_on_every_executor(
+        local_ray, shared_datasets, tmp_path: Path) -> None:
+    base = Warehouse(tmp_path / "base")
+    ensure_landing(base)
+    land_coco(base, COCO128_IMAGES, COCO128_ANNOTATIONS, "coco128")
+    landed = {}
+    for executor in EXECUTORS:
+        if executor == "ray":
+            local_ray()
+        wh = Warehouse(tmp_path / executor)
+        shutil.copytree(base.root, wh.root)
+        with executor_session(executor):
+            report = run_perceptual_hashes(wh, chunk_size=16)
+        assert report.rows_landed["perceptual_hashes"] == 128, report.notes
+        landed[executor] = _landed(wh)
+    hashes = landed["inprocess"]["perceptual_hashes"]
+    assert len(hashes) == 128 and len({dict(r)["phash"] for r in hashes}) > 100
+    assert landed["pool"]["perceptual_hashes"] == hashes
+    assert landed["ray"]["perceptual_hashes"] == hashes
 
 
 @pytest.fixture(scope="module")
