@@ -11,7 +11,6 @@ than crashing the run.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ import pyarrow as pa
 
 from consumers.swift import as_conversations
 from expectations import config as C
+from lakehouse.hashing import sha256_file
 from lakehouse.settings import PROJECT_ROOT, Warehouse
 from lakehouse.sources import resolve_root
 
@@ -177,14 +177,6 @@ def count_file_rows(path: Path) -> int:
         return len(data)
     with open(path, encoding="utf-8") as fh:
         return sum(1 for line in fh if line.strip())
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class CheckInputs:

@@ -35,6 +35,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from lakehouse.hashing import sha256_file
 from lakehouse.settings import PROJECT_ROOT, Warehouse
 
 STATE_DIR = "build_state"
@@ -73,21 +74,13 @@ def state_dir(wh: Warehouse) -> Path:
     return wh.root / STATE_DIR
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def landed_file_digest(path: Path) -> str:
     """sha256 of a landed Parquet file's rows and schema, stamp columns left out (the same
     rows landed twice give the same digest); of its bytes when it is not readable Parquet."""
     try:
         table = pq.ParquetFile(path).read()
     except (OSError, pa.ArrowException):
-        return "bytes:" + _sha256_file(path)
+        return "bytes:" + sha256_file(path)
     table = table.drop_columns([c for c in table.column_names if c in STAMP_COLUMNS])
     table = table.replace_schema_metadata(None).combine_chunks()
     sink = pa.BufferOutputStream()
@@ -149,7 +142,7 @@ def code_fingerprint(root: Path = PROJECT_ROOT, skip: Path | None = None) -> str
     digest = hashlib.sha256()
     for path in _code_paths(root, skip or root / "warehouse"):
         digest.update(str(path.relative_to(root)).encode() + b"\0")
-        digest.update(_sha256_file(path).encode() + b"\n")
+        digest.update(sha256_file(path).encode() + b"\n")
     return digest.hexdigest()
 
 
@@ -327,5 +320,5 @@ def export_digests(wh: Warehouse) -> dict[str, str]:
                 text = pattern.sub(replacement, text)
             digests[rel] = "text:" + hashlib.sha256(text.encode()).hexdigest()
         else:
-            digests[rel] = _sha256_file(path)
+            digests[rel] = sha256_file(path)
     return digests

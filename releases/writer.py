@@ -21,7 +21,6 @@ release's changelog compares against). Nothing is written under releases/ before
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -35,6 +34,7 @@ import duckdb
 
 from lakehouse.catalog import ensure_landing
 from lakehouse.export_layout import count_records, dataset_info, file_specs, write_file
+from lakehouse.hashing import sha256_file
 from lakehouse.landing import land_table, new_run_id, table_of, utc_now
 from lakehouse.settings import Warehouse
 from lakehouse.sources import resolve_root
@@ -101,14 +101,6 @@ def check_version(con: duckdb.DuckDBPyConnection, wh: Warehouse, profile: str, v
         raise ReleaseError(f"release {profile}-{version} exists already: pick another --version")
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _create_views(con: duckdb.DuckDBPyConnection, profile: str) -> dict[str, str]:
     """Temporary views of the record relations restricted to the release's samples."""
     quoted = profile.replace("'", "''")
@@ -168,7 +160,7 @@ def _write_attribution(con: duckdb.DuckDBPyConnection, profile: str, path: Path)
 
 def write_checksums(root: Path) -> Path:
     """SHA256SUMS of every file under ``root`` (itself excluded), sorted by path."""
-    lines = [f"{_sha256(p)}  {p.relative_to(root).as_posix()}"
+    lines = [f"{sha256_file(p)}  {p.relative_to(root).as_posix()}"
              for p in sorted(root.rglob("*")) if p.is_file() and p.name != CHECKSUMS_FILE]
     path = root / CHECKSUMS_FILE
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
