@@ -89,14 +89,17 @@ def landed_file_digest(path: Path) -> str:
     return hashlib.sha256(sink.getvalue()).hexdigest()
 
 
-def landing_fingerprint(wh: Warehouse, cache: dict[str, Any] | None = None) -> dict[str, dict[str, str]]:
-    """Per landed table (folder under landing/), each file name -> its content digest.
-    ``cache`` (a previous state's ``files``: relative path -> [size, mtime_ns, digest])
-    spares re-reading a file whose size and mtime are unchanged."""
+def landing_fingerprint(wh: Warehouse, cache: dict[str, Any] | None = None
+                        ) -> tuple[dict[str, dict[str, str]], dict[str, list[Any]]]:
+    """One walk of landing/: per landed table (folder), each file name -> its content
+    digest; and per file (path relative to landing/) its [size, mtime_ns], the digest
+    cache of the next build. ``cache`` (relative path -> [size, mtime_ns, digest], from a
+    previous state) spares re-reading a file whose size and mtime are unchanged."""
     cache = cache or {}
     tables: dict[str, dict[str, str]] = {}
+    stats: dict[str, list[Any]] = {}
     if not wh.landing.is_dir():
-        return tables
+        return tables, stats
     for folder in sorted(p for p in wh.landing.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
         files: dict[str, str] = {}
         for path in sorted(folder.rglob("*.parquet")):
@@ -104,23 +107,14 @@ def landing_fingerprint(wh: Warehouse, cache: dict[str, Any] | None = None) -> d
                 continue  # a landing's temporary file
             rel = str(path.relative_to(wh.landing))
             st = path.stat()
+            stats[rel] = [st.st_size, st.st_mtime_ns]
             hit = cache.get(rel)
             if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
                 files[str(path.relative_to(folder))] = hit[2]
             else:
                 files[str(path.relative_to(folder))] = landed_file_digest(path)
         tables[folder.name] = files
-    return tables
-
-
-def _file_stats(wh: Warehouse) -> dict[str, list[Any]]:
-    """relative path under landing/ -> [size, mtime_ns] of every landed file (the digest cache)."""
-    stats: dict[str, list[Any]] = {}
-    if wh.landing.is_dir():
-        for path in wh.landing.rglob("*.parquet"):
-            st = path.stat()
-            stats[str(path.relative_to(wh.landing))] = [st.st_size, st.st_mtime_ns]
-    return stats
+    return tables, stats
 
 
 def _code_paths(root: Path, skip: Path) -> list[Path]:
@@ -185,7 +179,8 @@ def current_inputs(wh: Warehouse, previous: dict[str, Any] | None = None) -> dic
             digest = (previous.get("landing") or {}).get(table, {}).get(name)
             if digest:
                 cache[rel] = [*stat, digest]
-    return {"version": STATE_VERSION, "landing": landing_fingerprint(wh, cache), "landing_stats": _file_stats(wh),
+    landing, stats = landing_fingerprint(wh, cache)
+    return {"version": STATE_VERSION, "landing": landing, "landing_stats": stats,
             "code": code_fingerprint(skip=wh.root), "environment": environment_fingerprint(wh),
             "path": str(wh.root)}
 
