@@ -35,17 +35,13 @@ import pyarrow.parquet as pq
 
 from lakehouse.settings import Warehouse
 from lakehouse.sources import resolve_root
-from lakehouse.stages import run_stage
+from lakehouse.stages import run_stage, split_chunk_size
 
 FOLDER = "visual_audit"
 INDEX_FILE = "index.parquet"
 # bump when render_box_audit draws the same inputs differently: every PNG is drawn again
 DRAWING_VERSION = 1
 DEFAULT_CHUNK_SIZE = 8
-# fewer PNGs than this are drawn as one chunk (so in this process on the pool): 29 PNGs took
-# 3.9-6.9 s in this process and 14.0-20.6 s on a spawned pool of 2 (load 14-17), whose
-# workers re-import the stack first (as render.derive.MIN_RENDERS_TO_SPLIT)
-MIN_PNGS_TO_SPLIT = 32
 
 INDEX_SCHEMA = pa.schema([
     pa.field("sample_id", pa.string(), nullable=False),
@@ -158,7 +154,7 @@ def run_visual_audit(wh: Warehouse, executor: str | None = None, workers: int | 
                      chunk_size: int | None = None) -> VisualAuditReport:
     """Draw the visual audit of ``wh`` (see the module doc) on ``executor`` (None: the
     session's / environment's, see ``lakehouse.stages``) in chunks of ``chunk_size`` (None:
-    ``DEFAULT_CHUNK_SIZE``, or one chunk below ``MIN_PNGS_TO_SPLIT`` PNGs to draw). Raises
+    ``DEFAULT_CHUNK_SIZE``, or one chunk below ``lakehouse.stages.MIN_ITEMS_TO_SPLIT`` PNGs to draw). Raises
     ``VisualAuditError`` when there is no ``qa_visual_audit`` to draw."""
     from lakehouse.stages import default_executor
 
@@ -183,7 +179,7 @@ def run_visual_audit(wh: Warehouse, executor: str | None = None, workers: int | 
             else:
                 items.append(draw_item(row, staging))
         if chunk_size is None:
-            chunk_size = DEFAULT_CHUNK_SIZE if len(items) >= MIN_PNGS_TO_SPLIT else len(items)
+            chunk_size = split_chunk_size(len(items), DEFAULT_CHUNK_SIZE)
         for _, batch in run_stage(draw_chunk, items, chunk_size=chunk_size, workers=workers,
                                   executor=executor):
             for drawn in batch.to_pylist():

@@ -54,7 +54,7 @@ from lakehouse.landing import (
 )
 from lakehouse.rejects import Reason, Reject
 from lakehouse.settings import Warehouse
-from lakehouse.stages import checked_executor, default_executor, run_stage
+from lakehouse.stages import checked_executor, default_executor, run_stage, split_chunk_size
 from lakehouse.tables.documents import (
     CHART_QA_PAIRS_SCHEMA,
     CHART_QA_PAIRS_TABLE,
@@ -92,10 +92,6 @@ DOCUMENTS_SOURCE = "derived_documents"
 CHARTS_SOURCE = "derived_charts"
 POOL_SOURCE = "balanced_pool"
 DRAW_CHUNK_SIZE = 8
-# fewer renders than this are drawn as one chunk (so in this process on the pool): a
-# spawned worker re-imports the stack (~2-4 s on 2 shared cores), more than ~30 renders
-# at 0.1-0.2 s each would take in this process
-MIN_RENDERS_TO_SPLIT = 32
 LICENSE_RULE = "union_of_parent_terms_plus_by"
 SCAN_NOISE_ENV = "MMFACTORY_SCAN_NOISE"
 
@@ -197,7 +193,7 @@ def render_derived(
     images; ``scan_noise=None`` means ``scan_noise_level()``. The drawing runs through
     ``lakehouse.stages.run_stage`` (``render.draw``) on ``executor`` with ``workers`` in
     chunks of ``chunk_size`` (None: the session's executor, every core, ``DRAW_CHUNK_SIZE``
-    or one chunk below ``MIN_RENDERS_TO_SPLIT`` renders); the landed rows
+    or one chunk below ``lakehouse.stages.MIN_ITEMS_TO_SPLIT`` renders); the landed rows
     and files are the same whatever the executor. Raises ``LandingError`` when
     the COCO source has not been landed or the noise level is unknown."""
     for name in (documents_source, charts_source, pool_source):
@@ -246,7 +242,7 @@ def render_derived(
     work = [draw_item(i, item.kind, item.spec, item.parents, root)
             for i, item in enumerate(planned)]
     if chunk_size is None:
-        chunk_size = DRAW_CHUNK_SIZE if len(work) >= MIN_RENDERS_TO_SPLIT else max(1, len(work))
+        chunk_size = split_chunk_size(len(work), DRAW_CHUNK_SIZE)
     drawn = 0
     # forked workers start from this process's imports instead of importing matplotlib
     # and the stack again (pure Python and C drawing, no threads of their own)
