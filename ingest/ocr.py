@@ -65,6 +65,11 @@ from lakehouse.tables.ocr import (
 
 ENGINE_NAME = "rapidocr-onnxruntime"
 ENGINE_REQUIREMENT = "rapidocr-onnxruntime>=1.4.4,<1.5"
+INSTALL_HINT = (
+    f"Install it into the project's environment: `uv pip install '{ENGINE_REQUIREMENT}'` (it is "
+    "listed in pyproject.toml, so `make setup` installs it); its wheel carries its models, "
+    "nothing is downloaded at run time."
+)
 DEFAULT_USABLE_RECALL = 0.9
 OCR_ASSET_TYPES = ("document_image", "chart_image")
 # What RapidOCR runs with, beyond its defaults (keys as ``RapidOCR(**kwargs)`` takes them).
@@ -126,10 +131,7 @@ class RapidOcrEngine:
             from rapidocr_onnxruntime import RapidOCR
         except ImportError as exc:  # the package, onnxruntime or OpenCV is missing
             raise OcrEngineUnavailable(
-                f"the OCR engine {ENGINE_NAME} cannot be imported ({exc}). Install it into the "
-                f"project's environment: `uv pip install '{ENGINE_REQUIREMENT}'` (it is listed in "
-                "pyproject.toml, so `make setup` installs it); its wheel carries its models, "
-                "nothing is downloaded at run time."
+                f"the OCR engine {ENGINE_NAME} cannot be imported ({exc}). {INSTALL_HINT}"
             ) from None
         try:
             limits = {} if threads is None else {"intra_op_num_threads": threads,
@@ -430,9 +432,7 @@ def _check_engine_installed() -> None:
         if not found:
             raise OcrEngineUnavailable(
                 f"the OCR engine {ENGINE_NAME} cannot be imported (no module named {module!r}). "
-                f"Install it into the project's environment: `uv pip install "
-                f"'{ENGINE_REQUIREMENT}'` (it is listed in pyproject.toml, so `make setup` "
-                "installs it); its wheel carries its models, nothing is downloaded at run time."
+                f"{INSTALL_HINT}"
             )
 
 
