@@ -113,7 +113,8 @@ class CheckConfig:
     task_types: tuple[str, ...] = TASK_TYPES
     asset_types: tuple[str, ...] = ASSET_TYPES
     sample_asset_types: tuple[str, ...] = SAMPLE_ASSET_TYPES
-    # P13's rule: no task type above 40% of the records.
+    # P13's rule: no task type above 40% of the records of the balanced core (records whose
+    # every asset is a pool member); records of photos beyond the pool are reported beside it.
     max_task_type_share: float = 0.40
     # The asset pool is balanced (P03: 29 of each of the three types): within the balanced
     # core (the manifest's assets that are members of POOL_RELATION), each type's share

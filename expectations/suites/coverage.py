@@ -7,7 +7,7 @@ from expectations import config as C
 from expectations.config import CheckConfig
 from expectations.inputs import CheckInputs
 from expectations.parts import Frame, Missing, Part, Violations, gxe
-from expectations.suites._common import FINAL, SMOKE, TRAINING_RECORDS, records_with_attributes
+from expectations.suites._common import FINAL, SAMPLES, SMOKE, TRAINING_RECORDS, records_with_attributes
 
 ATTRS = {TRAINING_RECORDS: ("id", "task_type", "asset_type", "is_smoke")}
 
@@ -104,9 +104,40 @@ def task_type_coverage(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
             E.ExpectColumnDistinctValuesToContainSet(column="task_type", value_set=list(cfg.task_types),
                                                      description="every task type is present"),
         ], "record_key"),
-        _shares_frame(inp, "task_type_shares", source, "task_type", cfg.task_types, 0.0,
-                      cfg.max_task_type_share, "task types"),
+        _core_task_shares(inp, cfg),
     ]
+
+
+def _core_task_shares(inp: CheckInputs, cfg: CheckConfig) -> Part:
+    """The largest-share rule over the records of the balanced core: records whose every
+    source asset is a pool member (``C.POOL_RELATION``), the mix the per-type tasks are
+    designed to give. Records of photos beyond the pool (the per-photo tasks of a corpus
+    with far more photos than documents) are counted in the summary, as in
+    ``_core_balance``; a record with no sample behind it counts as core."""
+    missing = inp.missing({C.POOL_RELATION: ("asset_id",), SAMPLES: ("sample_id", "source_asset_ids")})
+    if missing:
+        return Missing("task_type_shares", missing)
+    records = f"""
+        with final as ({records_with_attributes(f'r.file_path = {FINAL}')}),
+        sample_assets as (select sample_id, unnest(source_asset_ids) as asset_id from {SAMPLES}),
+        pool as (select distinct asset_id from {C.POOL_RELATION}),
+        membership as (
+            select sample_assets.sample_id, bool_and(pool.asset_id is not null) as is_core
+            from sample_assets left join pool on pool.asset_id = sample_assets.asset_id
+            group by sample_assets.sample_id
+        )
+        select final.record_key, final.task_type, coalesce(membership.is_core, true) as is_core
+        from final left join membership on membership.sample_id = final.id
+    """
+    frame = _shares_frame(inp, "task_type_shares", f"select * from ({records}) where is_core",
+                          "task_type", cfg.task_types, 0.0, cfg.max_task_type_share, "task types")
+    beyond = inp.df(f"""
+        select task_type, count(*) as n from ({records}) where not is_core
+        group by 1 order by 2 desc, 1
+    """)
+    extra = ", ".join(f"{int(r.n):,} {r.task_type}" for r in beyond.itertuples()) or "none"
+    frame.summary = f"balanced core: {frame.summary}; beyond the core: {extra}"
+    return frame
 
 
 # ---- 10. smoke_covers_task_types --------------------------------------------------------
