@@ -10,7 +10,7 @@ WITH image files, in a scratch warehouse.
    a child process with ``MMFACTORY_WAREHOUSE`` pointing at a fresh scratch warehouse
    (FUNSD, SROIE and ChartQA are landed from ../shared/datasets as in ``make run``);
 4. it prints the wall time of every stage (the build's ``stage <name>: <s> s`` lines), the
-   10 slowest dbt nodes (``target/run_results.json``), the peak RSS of the build and its
+   10 slowest dbt nodes (``run_results.json`` in the warehouse's dbt target), the peak RSS of the build and its
    children, the samples and records produced, the contract result and the load average.
 
 Usage::
@@ -43,6 +43,8 @@ PROJECT = BENCH.parent
 sys.path.insert(0, str(PROJECT))
 
 from bench.make_synthetic_coco import write_coco  # noqa: E402
+from lakehouse.dbt import dbt_target_path  # noqa: E402
+from lakehouse.settings import Warehouse  # noqa: E402
 from lakehouse.stages import run_stage  # noqa: E402
 
 STAGE_LINE = re.compile(r"^stage (\w+): ([0-9.]+) s$", re.M)
@@ -110,7 +112,7 @@ def run_build(wh: Path, annotations: Path, folder: Path) -> dict:
     (wh / "build.log").write_text(out)
     stages = {m.group(1): float(m.group(2)) for m in STAGE_LINE.finditer(out)}
     slowest = []
-    results = PROJECT / "target" / "run_results.json"
+    results = dbt_target_path(Warehouse(wh)) / "run_results.json"
     if results.is_file():
         nodes = json.loads(results.read_text())["results"]
         nodes.sort(key=lambda n: n.get("execution_time", 0), reverse=True)

@@ -35,6 +35,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from lakehouse.dbt import dbt_target_path
 from lakehouse.hashing import sha256_file
 from lakehouse.settings import PROJECT_ROOT, Warehouse
 
@@ -199,17 +200,18 @@ def forget(wh: Warehouse) -> None:
     (state_dir(wh) / STATE_FILE).unlink(missing_ok=True)
 
 
-def record(wh: Warehouse, inputs: dict[str, Any], dbt_target: Path | None = PROJECT_ROOT / "target",
-           previous: dict[str, Any] | None = None) -> Path:
+def record(wh: Warehouse, inputs: dict[str, Any], previous: dict[str, Any] | None = None,
+           keep_dbt_artifacts: bool = True) -> Path:
     """After every stage of a build has finished: keep dbt's manifest.json and
-    run_results.json of this build (from ``dbt_target``) and write state.json (the inputs
-    the build was made from, the outputs as they are now, dbt's invocation id), atomically.
-    With ``previous`` (a build that ran no dbt) dbt's artifacts and invocation id stay
-    those of the previous state."""
+    run_results.json of this build (from the warehouse's dbt target folder, when
+    ``keep_dbt_artifacts``) and write state.json (the inputs the build was made from, the
+    outputs as they are now, dbt's invocation id), atomically. With ``previous`` (a build
+    that ran no dbt) dbt's artifacts and invocation id stay those of the previous state."""
     folder = state_dir(wh)
     folder.mkdir(parents=True, exist_ok=True)
     invocation = (previous or {}).get("dbt_invocation_id")
-    if previous is None and dbt_target is not None:
+    dbt_target = dbt_target_path(wh)
+    if previous is None and keep_dbt_artifacts:
         for name in ("manifest.json", "run_results.json"):
             if (dbt_target / name).is_file():
                 shutil.copyfile(dbt_target / name, folder / f".{name}.tmp")

@@ -18,11 +18,22 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+def dbt_target_path(wh: Warehouse) -> Path:
+    """Where dbt writes its target folder for ``wh``: ``$DBT_TARGET_PATH`` when set, else
+    the warehouse's own (``Warehouse.dbt_target``)."""
+    configured = os.environ.get("DBT_TARGET_PATH")
+    return Path(configured) if configured else wh.dbt_target
+
+
 def dbt_env(wh: Warehouse) -> dict[str, str]:
-    """The environment dbt needs: the warehouse path, and profiles.yml from the project."""
+    """The environment dbt needs: the warehouse path, profiles.yml from the project, and
+    the warehouse's own target and log folders (unless ``DBT_TARGET_PATH`` /
+    ``DBT_LOG_PATH`` say otherwise)."""
     env = dict(os.environ)
     env[WAREHOUSE_ENV] = str(wh.root)
     env["DBT_PROFILES_DIR"] = str(PROJECT_ROOT)
+    env["DBT_TARGET_PATH"] = str(dbt_target_path(wh))
+    env.setdefault("DBT_LOG_PATH", str(wh.dbt_logs))
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     return env
 
@@ -33,8 +44,9 @@ def run_dbt(wh: Warehouse, args: list[str]) -> int:
     First makes sure every landed table has its zero-row schema file, so that sources
     no landing has written yet still read as empty tables.
 
-    dbt's own output goes straight to the terminal. Logs and the target folder stay in
-    the project (git-ignored).
+    dbt's own output goes straight to the terminal. Its logs and target folder are the
+    warehouse's (``dbt/logs``, ``dbt/target``): builds of two warehouses at once from one
+    checkout (the test suite's workers, a user's second corpus) never share them.
     """
     from lakehouse.catalog import ensure_landing
 

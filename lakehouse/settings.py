@@ -46,6 +46,18 @@ class Warehouse:
         """Versioned, license-gated releases: ``releases/<profile>-<version>/``."""
         return self.root / "releases"
 
+    @property
+    def dbt_target(self) -> Path:
+        """dbt's target folder for this warehouse's builds (manifest, run results, partial
+        parse): one per warehouse, so that two warehouses built at the same time from one
+        checkout never read or overwrite each other's."""
+        return self.root / "dbt" / "target"
+
+    @property
+    def dbt_logs(self) -> Path:
+        """dbt's log folder for this warehouse's builds."""
+        return self.root / "dbt" / "logs"
+
 
 def warehouse() -> Warehouse:
     """The active warehouse: ``$MMFACTORY_WAREHOUSE`` if set, else ``<project>/warehouse``."""

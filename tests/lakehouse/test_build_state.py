@@ -47,7 +47,7 @@ def built(wh):
     wh.exports.mkdir(parents=True)
     (wh.exports / "train.jsonl").write_text("{}\n", encoding="utf-8")
     _manifest(wh)
-    build_state.record(wh, build_state.current_inputs(wh), dbt_target=None)
+    build_state.record(wh, build_state.current_inputs(wh), keep_dbt_artifacts=False)
     return wh
 
 
