@@ -1,16 +1,31 @@
+{#- The grammar patterns (int_grammar_patterns_built) go into the SQL as constants, read
+    when the model runs: DuckDB compiles a constant pattern once, a column pattern once per
+    row (80,000 texts at 10,000 photos: 52 s as columns). In a unit test, and before the
+    patterns are built (dbt compile on an empty warehouse), they stay columns. -#}
+{%- set pattern_names = ['one_before_plural_pattern', 'other_before_singular_pattern',
+    'plural_subject_pattern', 'singular_subject_pattern', 'does_plural_pattern'] -%}
+{%- set patterns_relation = ref('int_grammar_patterns_built') -%}
+{%- set grammar = {} -%}
+{%- if execute and model.resource_type != 'unit_test'
+    and load_relation(patterns_relation) is not none -%}
+    {%- set row = run_query('select * from ' ~ patterns_relation).rows[0] -%}
+    {%- for name in pattern_names -%}
+        {%- do grammar.update({name: "'" ~ (row[name] | replace("'", "''")) ~ "'"}) -%}
+    {%- endfor -%}
+{%- else -%}
+    {%- for name in pattern_names -%}{%- do grammar.update({name: name}) -%}{%- endfor -%}
+{%- endif %}
 -- The language audits of every candidate sample's question and answer text.
 --
 -- grammar_agreement (English samples): a number right before a noun that disagrees with
 -- it ("1 objects", "one cars", "2 cat", "3 pair of skis"), a number before the axis label
 -- "count" ("12 count"), a definite subject whose verb disagrees ("the skis is", "the cat
 -- are"; not after "and", "or", "of", "with": "the dog and the cat are") and "does" before
--- a plural ("how does objects change"). Nouns are the category vocabulary
--- (stg_seeds__coco_category_names: singular and plural phrase, and a taxonomy name that
--- inflect reads as plural, "skis", through en_is_plural) plus the unit nouns the templates
--- count with (plural by inflect, en_plural); a form that is both singular and plural
--- ("sheep", "series") is never flagged. Text in quotes, and an answer that is itself text
--- the image shows (a value read off a receipt), are the document's words, not ours, and
--- are not checked.
+-- a plural ("how does objects change"): the patterns of int_grammar_patterns_built (the
+-- category vocabulary and the templates' unit nouns; a form that is both singular and
+-- plural, "sheep", "series", is never flagged). Text in quotes, and an answer that is
+-- itself text the image shows (a value read off a receipt), are the document's words,
+-- not ours, and are not checked.
 --
 -- language_mixing (Chinese samples): Latin letters may appear only inside 「」 or “”
 -- quotes, and a quoted span with Latin letters must be text an image of the sample shows:
@@ -34,91 +49,9 @@ visible_texts as (
 
 ),
 
-category_names as (
-
-    select * from {{ ref('stg_seeds__coco_category_names') }}
-
-),
-
-unit_nouns as (
-
-    -- the nouns the English templates count with besides categories
-    select
-        nouns.noun as singular_en,
-        en_plural(nouns.noun) as plural_en
-
-    from (
-        values
-        ('object'), ('image'), ('item'), ('instance'), ('category'), ('box'), ('field'),
-        ('line'), ('word'), ('chart'), ('bar'), ('point'), ('value'), ('label'), ('series')
-    ) as nouns (noun)
-
-),
-
-noun_forms as (
-
-    select
-        lower(category_name_singular_en) as form,
-        'singular' as grammatical_number
-    from category_names
-    union all
-    select
-        lower(category_name_plural_en) as form,
-        'plural' as grammatical_number
-    from category_names
-    union all
-    -- a taxonomy name that inflect reads as plural itself ("skis", "scissors"; not the
-    -- mass noun "broccoli")
-    select
-        lower(category_name) as form,
-        'plural' as grammatical_number
-    from category_names
-    where
-        lower(category_name)
-        not in (lower(category_name_singular_en), lower(category_name_plural_en))
-        and en_is_plural(category_name)
-    union all
-    select
-        singular_en as form,
-        'singular' as grammatical_number
-    from unit_nouns
-    union all
-    select
-        plural_en as form,
-        'plural' as grammatical_number
-    from unit_nouns
-
-),
-
-unambiguous_forms as (
-
-    -- a form that is singular and plural at once ("sheep", "series") agrees with any number
-    select
-        form,
-        any_value(grammatical_number) as grammatical_number
-
-    from noun_forms
-    group by form
-    having count(distinct grammatical_number) = 1
-
-),
-
 patterns as (
 
-    select
-        '(' || string_agg(form, '|' order by length(form) desc, form) filter (
-            where grammatical_number = 'singular'
-        ) || ')' as singular_forms,
-        '(' || string_agg(form, '|' order by length(form) desc, form) filter (
-            where grammatical_number = 'plural'
-        ) || ')' as plural_forms,
-        '(?:^|[^\w.,/:-])' as number_start,
-        '(?:1|one)' as number_one,
-        '(?:\d{2,}|[02-9]|zero|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve'
-        || '|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)'
-            as number_other
-
-    from unambiguous_forms
+    select * from {{ ref('int_grammar_patterns_built') }}
 
 ),
 
@@ -192,34 +125,18 @@ english_matches as (
         sample_id,
         part,
         list_concat(
-            regexp_extract_all(
-                text,
-                '(?i)' || number_start || '(' || number_one || '\s+' || plural_forms || ')\b',
-                1
-            ),
-            regexp_extract_all(
-                text,
-                '(?i)' || number_start || '(' || number_other || '\s+' || singular_forms || ')\b',
-                1
-            ),
-            regexp_extract_all(text, '(?i)' || number_start || '(\d+\s+counts?)\b', 1),
+            regexp_extract_all(text, {{ grammar.one_before_plural_pattern }}, 1),
+            regexp_extract_all(text, {{ grammar.other_before_singular_pattern }}, 1),
+            regexp_extract_all(text, '(?i)(?:^|[^\w.,/:-])(\d+\s+counts?)\b', 1),
             list_filter(
-                regexp_extract_all(
-                    text,
-                    '(?i)((?:\b\w+\s+)?\bthe\s+' || plural_forms || '\s+(?:is|was|has|does))\b'
-                ),
+                regexp_extract_all(text, {{ grammar.plural_subject_pattern }}),
                 lambda m: not regexp_matches(m, '(?i)^(and|or|nor|of|with)\s')
             ),
             list_filter(
-                regexp_extract_all(
-                    text,
-                    '(?i)((?:\b\w+\s+)?\bthe\s+' || singular_forms || '\s+(?:are|were|have|do))\b'
-                ),
+                regexp_extract_all(text, {{ grammar.singular_subject_pattern }}),
                 lambda m: not regexp_matches(m, '(?i)^(and|or|nor|of|with)\s')
             ),
-            regexp_extract_all(
-                text, '(?i)\b(does(?:n''t)?\s+(?:the\s+)?' || plural_forms || ')\b', 1
-            )
+            regexp_extract_all(text, {{ grammar.does_plural_pattern }}, 1)
         ) as disagreements
 
     from english
