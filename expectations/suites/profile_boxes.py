@@ -43,7 +43,13 @@ def _sources(inp: CheckInputs) -> dict[str, tuple[float, ...]]:
 
 def _box_rows(inp: CheckInputs, sources: dict[str, tuple[float, ...]], kinds: dict[str, str],
               unparsed: list[str]) -> list[dict]:
+    """One row per grounding record of a profile file: how many boxes its consumer parses
+    out of it and, for a record with one box, whether the box is the profile's conversion
+    of the source box and its IoU with it. The boxes are parsed record by record; the
+    conversions and IoUs are computed per profile, on whole arrays (the box functions
+    are vectorized: called per record, they cost 50x more)."""
     rows: list[dict] = []
+    one_box: dict[str, list[tuple[int, str, list]]] = {}  # profile -> (row index, id, box)
     for raw in inp.raw_records:
         profile = raw.file_path.split("/")[0] if "/" in raw.file_path else "canonical"
         rid = raw.record.get("id") if isinstance(raw.record, dict) else None
@@ -55,17 +61,23 @@ def _box_rows(inp: CheckInputs, sources: dict[str, tuple[float, ...]], kinds: di
                 unparsed.append(profile)
             continue
         boxes = reader.parse_boxes(raw.record)
-        row = {"record_key": raw.key, "profile": profile, "n_boxes": len(boxes), "has_source": True,
-               "values_match": False, "iou": None}
         if len(boxes) == 1 and len(boxes[0]) == 4:
-            convention = CONVENTIONS[kinds[profile]]
-            x, y, w, h, width, height = (np.array([v]) for v in sources[rid])
-            expected = convention.forward(x, y, w, h, width, height).to_pylist()[0]
-            got = np.array(boxes[0], dtype=np.float64)
-            row["values_match"] = expected is not None and bool(np.allclose(got, expected, rtol=0, atol=1e-9))
-            px = convention.to_pixels(got.reshape(1, 4), width, height)[0]
-            row["iou"] = float(iou_xyxy(*([v] for v in px), x, y, x + w, y + h).to_pylist()[0] or 0.0)
-        rows.append(row)
+            one_box.setdefault(profile, []).append((len(rows), rid, boxes[0]))
+        rows.append({"record_key": raw.key, "profile": profile, "n_boxes": len(boxes),
+                     "has_source": True, "values_match": False, "iou": None})
+    for profile, items in one_box.items():
+        convention = CONVENTIONS[kinds[profile]]
+        x, y, w, h, width, height = np.array([sources[rid] for _, rid, _ in items], dtype=np.float64).T
+        expected = convention.forward(x, y, w, h, width, height).to_pylist()
+        known = np.array([e is not None for e in expected])
+        want = np.array([e if e is not None else [np.nan] * 4 for e in expected], dtype=np.float64)
+        got = np.array([box for _, _, box in items], dtype=np.float64)
+        matches = known & np.isclose(got, want, rtol=0, atol=1e-9).all(axis=1)
+        px = convention.to_pixels(got, width, height)
+        ious = iou_xyxy(px[:, 0], px[:, 1], px[:, 2], px[:, 3], x, y, x + w, y + h).to_pylist()
+        for (i, _, _), match, iou in zip(items, matches, ious, strict=True):
+            rows[i]["values_match"] = bool(match)
+            rows[i]["iou"] = float(iou or 0.0)
     return rows
 
 
