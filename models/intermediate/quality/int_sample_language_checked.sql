@@ -5,16 +5,14 @@
 {%- set pattern_names = ['one_before_plural_pattern', 'other_before_singular_pattern',
     'plural_subject_pattern', 'singular_subject_pattern', 'does_plural_pattern'] -%}
 {%- set patterns_relation = ref('int_grammar_patterns_built') -%}
-{%- set grammar = {} -%}
-{%- if execute and model.resource_type != 'unit_test'
+{%- set inline = execute and model.resource_type != 'unit_test'
     and load_relation(patterns_relation) is not none -%}
-    {%- set row = run_query('select * from ' ~ patterns_relation).rows[0] -%}
-    {%- for name in pattern_names -%}
-        {%- do grammar.update({name: "'" ~ (row[name] | replace("'", "''")) ~ "'"}) -%}
-    {%- endfor -%}
-{%- else -%}
-    {%- for name in pattern_names -%}{%- do grammar.update({name: name}) -%}{%- endfor -%}
-{%- endif %}
+{%- set row = run_query('select * from ' ~ patterns_relation).rows[0] if inline else none -%}
+{%- set grammar = {} -%}
+{%- for name in pattern_names -%}
+{%- set literal = ("'" ~ (row[name] | replace("'", "''")) ~ "'") if inline else name -%}
+{%- do grammar.update({name: literal}) -%}
+{%- endfor %}
 -- The language audits of every candidate sample's question and answer text.
 --
 -- grammar_agreement (English samples): a number right before a noun that disagrees with
