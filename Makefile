@@ -36,8 +36,12 @@ run: setup
 # The suite starts dozens of Python processes (dbt, mmfactory, workers): with
 # PYTHONDONTWRITEBYTECODE set (this sandbox sets it) each compiled dbt, duckdb's and our
 # imports from source again (~3 s of CPU per dbt process); unset, the first writes the cache.
+# Every core (tests/conftest.py): the session build starts in the background while the
+# tests that need no build run; tests sharing a module fixture stay on one worker, in
+# collection order. PYTEST_WORKERS="-n 0" runs it in one process.
+PYTEST_WORKERS ?= -n auto --dist loadgroup --no-loadscope-reorder
 test: setup browser
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest $(PYTEST_WORKERS)
 
 # Debian's Chromium for the review page's browser tests; nothing to do when it is there.
 CHROMIUM ?= /usr/bin/chromium

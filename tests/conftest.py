@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -31,29 +32,67 @@ def wh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
     return warehouse()
 
 
+def run_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary folder every pytest-xdist worker of this run shares (a worker's own
+    basetemp is ``<run's basetemp>/popen-gwN``); the basetemp itself without xdist."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def _needs_build(item: pytest.Item) -> bool:
+    return "built_warehouse" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Order the run for every core: the tests that need no build first (the session build
+    runs in the background meanwhile), then the ones that read it; within each, the tests
+    that share a module-scoped fixture (a scratch rebuild, a server, a browser) first.
+    Those are one xdist group per module, so one worker sets their fixture up once."""
+    def shares_module_fixture(item: pytest.Item) -> bool:
+        defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+        return any(d.scope in ("module", "class", "package") for ds in defs.values() for d in ds)
+
+    grouped = set()
+    for item in items:
+        if shares_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+            grouped.add(item.nodeid)
+    items.sort(key=lambda item: (_needs_build(item), item.nodeid not in grouped))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_build(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """Starts the session build in the background at the start of the session, when a
+    collected test needs it and no build is reused (tests/session_build.py)."""
+    from tests.session_build import finish, start_once
+    from tests.warehouses import REUSE_BUILD_ENV
+
+    if os.environ.get(REUSE_BUILD_ENV) or not any(_needs_build(i) for i in request.session.items):
+        yield
+        return
+    build = start_once(run_tmp(tmp_path_factory))
+    yield
+    finish(build, interrupted=request.session.shouldstop is not False
+           or getattr(request.session, "exitstatus", None) == pytest.ExitCode.INTERRUPTED)
+
+
 @pytest.fixture(scope="session")
 def built_warehouse(shared_datasets, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    """A warehouse built once per test session by the real command, `mmfactory build`,
-    on the real data in ../shared (the same thing `make run` does); a copy of the build
-    named by $MMFACTORY_TEST_REUSE_BUILD instead, when that is set (never in CI)."""
-    import os
-    import subprocess
-    import sys
-
+    """A warehouse built once per test run by the real command, `mmfactory build`, on the
+    real data in ../shared (the same thing `make run` does), shared by every xdist worker
+    and never modified by a test; a copy of the build named by
+    $MMFACTORY_TEST_REUSE_BUILD instead, when that is set (never in CI)."""
+    from tests.session_build import wait_for_build
     from tests.warehouses import REUSE_BUILD_ENV, scratch_copy
 
-    root = tmp_path_factory.mktemp("built") / "warehouse"
     reuse = os.environ.get(REUSE_BUILD_ENV)
     if reuse:  # working on tests only: a copy of an existing build instead of a new one
+        root = tmp_path_factory.mktemp("built") / "warehouse"
         return scratch_copy(Warehouse(Path(reuse)), root)
-    env = {**os.environ, WAREHOUSE_ENV: str(root)}
-    mmfactory = Path(sys.executable).parent / "mmfactory"
-    proc = subprocess.run([str(mmfactory), "build"], env=env, capture_output=True, text=True,
-                          timeout=1800)
-    built = Warehouse(root)
+    built, code, output = wait_for_build(run_tmp(tmp_path_factory))
     # exit 1 with the contracts' results written means a contract failed: the build is
     # there, and tests/expectations/test_contracts.py names the broken check
-    contracts_ran = proc.returncode == 1 and (built.exports / "p3_test_results.json").is_file()
-    assert proc.returncode == 0 or contracts_ran, (
-        f"mmfactory build failed:\n{proc.stdout[-5000:]}\n{proc.stderr[-5000:]}")
+    contracts_ran = code == 1 and (built.exports / "p3_test_results.json").is_file()
+    assert code == 0 or contracts_ran, f"mmfactory build failed (exit {code}):\n{output}"
     return built
