@@ -43,22 +43,27 @@ def _needs_build(item: pytest.Item) -> bool:
     return "built_warehouse" in getattr(item, "fixturenames", ())
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Order the run for every core: the tests that need no build first (the session build
-    runs in the background meanwhile), then the ones that read it; within each, the tests
-    that share a module-scoped fixture (a scratch rebuild, a server, a browser) first.
-    Those are one xdist group per module, so one worker sets their fixture up once."""
+    """Order the run for every core, one test module at a time (`make test` hands whole
+    modules to the xdist workers, `--dist loadscope`, so a module-scoped fixture such as a
+    scratch rebuild, a server or a browser is set up once): first the modules that need no
+    build (the session build runs in the background meanwhile), then the ones that read
+    it; within each, the modules with a module-scoped fixture (the long ones) first."""
+    def module(item: pytest.Item) -> str:
+        return item.nodeid.split("::")[0]
+
     def shares_module_fixture(item: pytest.Item) -> bool:
         defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
         return any(d.scope in ("module", "class", "package") for ds in defs.values() for d in ds)
 
-    grouped = set()
+    needs_build: dict[str, bool] = {}
+    long_running: dict[str, bool] = {}
     for item in items:
-        if shares_module_fixture(item):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-            grouped.add(item.nodeid)
-    items.sort(key=lambda item: (_needs_build(item), item.nodeid not in grouped))
+        needs_build[module(item)] = needs_build.get(module(item), False) or _needs_build(item)
+        long_running[module(item)] = long_running.get(module(item), False) or shares_module_fixture(item)
+    order = {item.nodeid: i for i, item in enumerate(items)}
+    items.sort(key=lambda item: (needs_build[module(item)], not long_running[module(item)],
+                                 order[item.nodeid]))
 
 
 @pytest.fixture(scope="session", autouse=True)
