@@ -1,4 +1,6 @@
-"""Shared fixtures: the real datasets beside the project and a throwaway warehouse."""
+"""Shared fixtures: the real datasets beside the project, a throwaway warehouse, and the
+session's real build (started in the background, shared by every xdist worker); and the
+order the suite runs in (build-free modules first)."""
 
 from __future__ import annotations
 
@@ -60,7 +62,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     long_running: dict[str, bool] = {}
     for item in items:
         needs_build[module(item)] = needs_build.get(module(item), False) or _needs_build(item)
-        long_running[module(item)] = long_running.get(module(item), False) or shares_module_fixture(item)
+        long_running[module(item)] = (long_running.get(module(item), False)
+                                      or shares_module_fixture(item))
     order = {item.nodeid: i for i, item in enumerate(items)}
     items.sort(key=lambda item: (needs_build[module(item)], not long_running[module(item)],
                                  order[item.nodeid]))
