@@ -21,31 +21,12 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from consumers.swift import as_conversations
 from expectations import config as C
+from expectations.record_facts import FACTS_SCHEMA, parsed_records, profile_of, record_facts, whole_file
 from lakehouse.hashing import sha256_file
 from lakehouse.settings import PROJECT_ROOT, Warehouse
 from lakehouse.sources import resolve_root
 
-TURN = pa.struct([pa.field("from", pa.string()), pa.field("value", pa.string())])
-RECORDS_SCHEMA = pa.schema([
-    pa.field("file_path", pa.string()),
-    pa.field("profile", pa.string()),
-    pa.field("file_split", pa.string()),
-    pa.field("line_no", pa.int64()),
-    pa.field("record_key", pa.string()),
-    pa.field("id", pa.string()),
-    pa.field("parse_error", pa.string()),
-    pa.field("keys", pa.string()),
-    pa.field("image_kind", pa.string()),
-    pa.field("images", pa.list_(pa.string())),
-    pa.field("n_images", pa.int64()),
-    pa.field("conversation_kind", pa.string()),
-    pa.field("conversations", pa.list_(TURN)),
-    pa.field("n_turns", pa.int64()),
-    pa.field("first_turn", pa.string()),
-    pa.field("last_answer", pa.string()),
-])
 ASSETS_SCHEMA = pa.schema([
     pa.field("line_no", pa.int64()),
     pa.field("parse_error", pa.string()),
@@ -81,92 +62,15 @@ def plain(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _split_of(rel: str) -> str:
-    stem = Path(rel).stem
-    return stem if stem in ("train", "val", "smoke_test") else "all"
-
-
-def _profile_of(rel: str) -> str:
-    parts = Path(rel).parts
-    return parts[0] if len(parts) > 1 else "canonical"
-
-
-def _normalize(raw: RawRecord) -> dict[str, Any]:
-    rec = raw.record
-    row: dict[str, Any] = {
-        "file_path": raw.file_path, "profile": _profile_of(raw.file_path),
-        "file_split": _split_of(raw.file_path), "line_no": raw.line_no, "record_key": raw.key,
-        "id": None, "parse_error": raw.parse_error, "keys": None, "image_kind": "missing",
-        "images": [], "n_images": 0, "conversation_kind": "missing", "conversations": None,
-        "n_turns": 0, "first_turn": None, "last_answer": None,
-    }
-    if not isinstance(rec, dict):
-        if raw.parse_error is None:
-            row["parse_error"] = f"record is a {type(rec).__name__}, not an object"
-        return row
-    rid = rec.get("id")
-    row["id"] = None if rid is None else str(rid)
-    row["keys"] = ",".join(sorted(rec))
-    key = "image" if "image" in rec else ("images" if "images" in rec else None)
-    if key is not None:
-        value = rec[key]
-        if isinstance(value, str):
-            row["image_kind"], row["images"] = "string", [value]
-        elif isinstance(value, list):
-            row["image_kind"], row["images"] = "list", [v if isinstance(v, str) else json.dumps(v) for v in value]
-        else:
-            row["image_kind"] = type(value).__name__
-    row["n_images"] = len(row["images"])
-    conv = rec.get("conversations")
-    if conv is None and "messages" in rec:  # ms-swift: messages of {role, content}
-        conv = as_conversations(rec)
-    if isinstance(conv, list):
-        turns = []
-        for turn in conv:
-            if isinstance(turn, dict):
-                src, val = turn.get("from"), turn.get("value")
-                turns.append({"from": src if isinstance(src, str) else None,
-                              "value": val if isinstance(val, str) else None})
-            else:
-                turns.append({"from": None, "value": None})
-        row["conversation_kind"], row["conversations"], row["n_turns"] = "list", turns, len(turns)
-        if turns:
-            row["first_turn"] = turns[0]["value"]
-        answers = [t["value"] for t in turns if t["from"] == "gpt"]
-        row["last_answer"] = answers[-1] if answers else None
-    elif conv is not None:
-        row["conversation_kind"] = type(conv).__name__
-    return row
-
-
 def read_record_file(path: Path, rel: str) -> list[RawRecord]:
     """Every record of one export file: JSONL (one per non-empty line) or a JSON array."""
     return list(iter_record_file(path, rel))
 
 
 def iter_record_file(path: Path, rel: str) -> Iterator[RawRecord]:
-    """The records of one export file one at a time: a JSONL file is read line by line
-    (memory independent of its size); a JSON array file is parsed whole."""
-    if path.suffix == ".json":
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            yield RawRecord(rel, 0, None, f"not one JSON document ({exc.msg})")
-            return
-        if not isinstance(data, list):
-            yield RawRecord(rel, 0, None, "the file must hold one JSON array")
-            return
-        for i, rec in enumerate(data):
-            yield RawRecord(rel, i + 1, rec, None)
-        return
-    with open(path, encoding="utf-8") as fh:
-        for i, line in enumerate(fh):
-            if not line.strip():
-                continue
-            try:
-                yield RawRecord(rel, i + 1, json.loads(line), None)
-            except json.JSONDecodeError as exc:
-                yield RawRecord(rel, i + 1, None, f"line is not JSON ({exc.msg})")
+    """The records of one export file one at a time (``record_facts.parsed_records``)."""
+    for line_no, record, error in parsed_records(whole_file(path, rel)):
+        yield RawRecord(rel, line_no, record, error)
 
 
 def count_file_rows(path: Path) -> int:
@@ -261,33 +165,19 @@ class CheckInputs:
                                 and f"{profile}/{p.name}" not in C.NON_RECORD_FILES)
         return found
 
-    @property
-    def raw_records(self) -> Iterator[RawRecord]:
-        """Every record of every record file, read again from the files one at a time
-        (never all held in memory)."""
-        for rel in self.record_files:
-            yield from iter_record_file(self.exports / rel, rel)
-
-    def _load_records(self, batch_rows: int = 20_000) -> None:
-        """``x_records``: the record files' normalized rows, inserted batch by batch."""
-        self.con.register("x_records_arrow", RECORDS_SCHEMA.empty_table())
+    def _load_records(self) -> None:
+        """``x_records``: the facts of every record of every record file
+        (``expectations.record_facts``), inserted batch by batch as they are parsed."""
+        self.record_files = self._record_file_paths()
+        box_profiles = set(C.PROFILE_DIRS)
+        self.con.register("x_records_arrow", FACTS_SCHEMA.empty_table())
         self.con.execute("create or replace temp table x_records as select * from x_records_arrow")
         self.con.unregister("x_records_arrow")
-        self.record_files = self._record_file_paths()
-        rows: list[dict[str, Any]] = []
-        for raw in self.raw_records:
-            rows.append(_normalize(raw))
-            if len(rows) >= batch_rows:
-                self._insert_records(rows)
-                rows = []
-        self._insert_records(rows)
-
-    def _insert_records(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        self.con.register("x_records_arrow", pa.Table.from_pylist(rows, schema=RECORDS_SCHEMA))
-        self.con.execute("insert into x_records select * from x_records_arrow")
-        self.con.unregister("x_records_arrow")
+        files = [(self.exports / rel, rel, profile_of(rel) in box_profiles) for rel in self.record_files]
+        for batch in record_facts(files):
+            self.con.register("x_records_arrow", batch)
+            self.con.execute("insert into x_records select * from x_records_arrow")
+            self.con.unregister("x_records_arrow")
 
     def _load_assets(self) -> None:
         rows = []

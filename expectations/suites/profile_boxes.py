@@ -3,7 +3,8 @@ convention, is the profile's conversion of its COCO source box and overlaps it (
 least ``min_profile_box_iou``); a grounding sample missing from a profile is recorded as
 left out (``profile_boxes.exclusion_reason``), and one recorded as left out is not shipped.
 
-Self-contained: reads the profile files through ``CheckInputs.raw_records``, the source
+Self-contained: reads the boxes each profile's parser took out of its records when they
+were read (``x_records.n_boxes`` / ``box``: ``expectations.record_facts``), the source
 boxes from the lakehouse, the profiles from seeds/export_profiles.csv and the parsers
 from ``consumers.registry``; recomputes each expected box with
 ``python_udfs.boxes.CONVENTIONS`` (never trusting the build's own table for it).
@@ -17,7 +18,8 @@ import pandas as pd
 from consumers.registry import consumer
 from expectations import config as C
 from expectations.config import CheckConfig
-from expectations.inputs import CheckInputs
+from expectations.inputs import CheckInputs, plain
+from expectations.record_facts import profile_of
 from expectations.parts import Frame, Missing, Part, Violations, gxe
 from expectations.suites._common import SAMPLES, TRAINING_RECORDS, quote
 from lakehouse.taxonomy import export_profiles
@@ -28,57 +30,43 @@ PROFILE_BOXES = "profile_boxes"
 COLUMNS = ["record_key", "profile", "n_boxes", "has_source", "values_match", "iou"]
 
 
-def _sources(inp: CheckInputs) -> dict[str, tuple[float, ...]]:
-    """sample id -> (x, y, w, h, width_px, height_px) of its COCO source box."""
-    rows = inp.con.execute(f"""
-        select s.sample_id, a.bbox_x_px, a.bbox_y_px, a.bbox_w_px, a.bbox_h_px,
-               a.image_width_px, a.image_height_px
-        from {SAMPLES} as s
-        inner join {TRAINING_RECORDS} as t on t.id = s.sample_id
-        inner join {ANNOTATIONS} as a on a.annotation_id = s.annotation_id
-        where t.task_type = {quote(C.GROUNDING_TASK)}
-    """).fetchall()
-    return {r[0]: tuple(float(v) for v in r[1:]) for r in rows}
-
-
-def _box_rows(inp: CheckInputs, sources: dict[str, tuple[float, ...]], kinds: dict[str, str],
-              unparsed: list[str]) -> list[dict]:
-    """One row per grounding record of a profile file: how many boxes its consumer parses
-    out of it and, for a record with one box, whether the box is the profile's conversion
-    of the source box and its IoU with it. The boxes are parsed record by record; the
-    conversions and IoUs are computed per profile, on whole arrays (the box functions
-    are vectorized: called per record, they cost 50x more)."""
-    rows: list[dict] = []
-    one_box: dict[str, list[tuple[int, str, list]]] = {}  # profile -> (row index, id, box)
-    for raw in inp.raw_records:
-        profile = raw.file_path.split("/")[0] if "/" in raw.file_path else "canonical"
-        rid = raw.record.get("id") if isinstance(raw.record, dict) else None
-        if profile not in kinds or rid not in sources:
-            continue
-        reader = consumer(profile)
-        if reader is None:
-            if profile not in unparsed:
-                unparsed.append(profile)
-            continue
-        boxes = reader.parse_boxes(raw.record)
-        if len(boxes) == 1 and len(boxes[0]) == 4:
-            one_box.setdefault(profile, []).append((len(rows), rid, boxes[0]))
-        rows.append({"record_key": raw.key, "profile": profile, "n_boxes": len(boxes),
-                     "has_source": True, "values_match": False, "iou": None})
-    for profile, items in one_box.items():
+def _box_rows(inp: CheckInputs, kinds: dict[str, str]) -> pd.DataFrame:
+    """One row per grounding record of a profile file: how many boxes its consumer parsed
+    out of it (``x_records.n_boxes``, taken when the records were read) and, for a record
+    with one box, whether the box is the profile's conversion of its COCO source box and
+    its IoU with it. The conversions and IoUs are computed per profile, on whole arrays."""
+    df = inp.con.execute(f"""
+        with grounding as (
+            select s.sample_id, a.bbox_x_px, a.bbox_y_px, a.bbox_w_px, a.bbox_h_px,
+                   a.image_width_px, a.image_height_px
+            from {SAMPLES} as s
+            inner join {TRAINING_RECORDS} as t on t.id = s.sample_id
+            inner join {ANNOTATIONS} as a on a.annotation_id = s.annotation_id
+            where t.task_type = {quote(C.GROUNDING_TASK)}
+        )
+        select r.record_key, r.profile, r.id, r.n_boxes, r.box,
+               g.bbox_x_px, g.bbox_y_px, g.bbox_w_px, g.bbox_h_px, g.image_width_px, g.image_height_px
+        from x_records as r
+        inner join grounding as g on g.sample_id = r.id
+        where r.n_boxes is not null and r.profile in (select unnest(?::varchar[]))
+        order by r.file_no, r.line_no
+    """, [sorted(kinds)]).df()
+    df["has_source"], df["values_match"], df["iou"] = True, False, None
+    df = df.astype({"values_match": object, "iou": object})
+    for profile, group in df[df["box"].notna()].groupby("profile"):
         convention = CONVENTIONS[kinds[profile]]
-        x, y, w, h, width, height = np.array([sources[rid] for _, rid, _ in items], dtype=np.float64).T
+        x, y, w, h, width, height = (group[c].to_numpy(dtype=np.float64) for c in (
+            "bbox_x_px", "bbox_y_px", "bbox_w_px", "bbox_h_px", "image_width_px", "image_height_px"))
         expected = convention.forward(x, y, w, h, width, height).to_pylist()
         known = np.array([e is not None for e in expected])
         want = np.array([e if e is not None else [np.nan] * 4 for e in expected], dtype=np.float64)
-        got = np.array([box for _, _, box in items], dtype=np.float64)
+        got = np.array(group["box"].tolist(), dtype=np.float64)
         matches = known & np.isclose(got, want, rtol=0, atol=1e-9).all(axis=1)
         px = convention.to_pixels(got, width, height)
         ious = iou_xyxy(px[:, 0], px[:, 1], px[:, 2], px[:, 3], x, y, x + w, y + h).to_pylist()
-        for (i, _, _), match, iou in zip(items, matches, ious, strict=True):
-            rows[i]["values_match"] = bool(match)
-            rows[i]["iou"] = float(iou or 0.0)
-    return rows
+        df.loc[group.index, "values_match"] = [bool(m) for m in matches]
+        df.loc[group.index, "iou"] = [float(v or 0.0) for v in ious]
+    return df
 
 
 def profile_boxes_match_source(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
@@ -93,10 +81,10 @@ def profile_boxes_match_source(inp: CheckInputs, cfg: CheckConfig) -> list[Part]
     if missing:
         return [Missing("profile_box_records", missing)]
     kinds = {p.export_profile: p.box_kind for p in export_profiles()}
-    unparsed: list[str] = []
-    sources = _sources(inp)
-    rows = _box_rows(inp, sources, kinds, unparsed)
-    df = pd.DataFrame(rows, columns=COLUMNS).astype(object)
+    profiles_with_files = sorted({profile_of(rel) for rel in inp.record_files} & set(kinds))
+    unparsed = [p for p in profiles_with_files if consumer(p) is None]
+    rows = _box_rows(inp, kinds)
+    df = plain(rows[COLUMNS]).astype(object)
     parts: list[Part] = []
     if unparsed:
         parts.append(Missing("profile_parsers", [f"no box parser for profile {p} (consumers.registry)"
@@ -116,12 +104,7 @@ def profile_boxes_match_source(inp: CheckInputs, cfg: CheckConfig) -> list[Part]
                + ", ".join(f"{p} {v:.3f}" for p, v in worst.items() if v is not None))
     parts.append(Frame("profile_box_records", df, exps, "record_key", summary=summary))
 
-    shipped = pd.DataFrame(
-        [{"profile": r["profile"], "id": r["record_key"].split(":", 1)[1]}
-         for r in rows if r["profile"] != "canonical"], columns=["profile", "id"])
-    inp.con.register("x_profile_shipped", shipped)
-    profiles_with_files = sorted({r.file_path.split("/")[0] for r in inp.raw_records
-                                  if "/" in r.file_path and r.file_path.split("/")[0] in kinds})
+    inp.con.register("x_profile_shipped", rows[["profile", "id"]])
     try:
         violations = inp.df(f"""
             with grounding as (

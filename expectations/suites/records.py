@@ -3,10 +3,7 @@ and reviewed samples ship) and the conversation format every trainer relies on."
 
 from __future__ import annotations
 
-import pandas as pd
-
-from consumers.common import IMAGE_TOKEN, check_turns, placeholder_counts
-from consumers.registry import consumer
+from consumers.common import IMAGE_TOKEN
 from expectations import config as C
 from expectations.config import CheckConfig
 from expectations.inputs import CheckInputs
@@ -30,6 +27,7 @@ def _record_files_frame(inp: CheckInputs, cfg: CheckConfig) -> Frame:
     df = inp.df(f"""
         select record_key, file_path, id, parse_error, keys, image_kind, n_images, conversation_kind
         from x_records where file_path in {in_list(C.CANONICAL_FILES)}
+        order by file_no, line_no
     """)
     return Frame("record_files", df, [
         E.ExpectColumnValuesToBeNull(column="parse_error", description="every line is a JSON object"),
@@ -159,41 +157,16 @@ def record_schema(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
 
 
 # ---- 5. conversation_format -------------------------------------------------------------
-def _trainer_problems(profile: str, record: object) -> list[str]:
-    """The rules of the trainer that reads this file (image files are image_integrity's)."""
-    reader = consumer(profile)
-    if reader is None:
-        return [f"no consumer rules for profile {profile} (consumers.registry)"]
-    return reader.check_record(record, None)
-
-
 def conversation_format(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
+    """Every record as the trainer reading its file takes it: the facts were taken when the
+    records were read (``expectations.record_facts``: turns, placeholders, the consumer's
+    own rules from ``consumers.registry``)."""
     E = gxe()
-    rows = []
-    for raw in inp.raw_records:
-        profile = raw.file_path.split("/")[0] if "/" in raw.file_path else "canonical"
-        rec = raw.record
-        row = {"record_key": raw.key, "file_path": raw.file_path, "n_turns": None, "turn_problems": None,
-               "image_count": None, "first_turn_image_tokens": None, "later_human_image_tokens": None,
-               "answer_image_tokens": None, "trainer_problems": None}
-        reader = consumer(profile)
-        conv = reader.conversations(rec) if reader is not None else (
-            rec.get("conversations") if isinstance(rec, dict) else None)
-        if not isinstance(conv, list):
-            row["turn_problems"] = raw.parse_error or "no 'conversations' list"
-            rows.append(row)
-            continue
-        images = rec.get("image", rec.get("images", []))
-        row["image_count"] = 1 if isinstance(images, str) else (len(images) if isinstance(images, list) else 0)
-        row["n_turns"] = len(conv)
-        row["turn_problems"] = "; ".join(check_turns(conv)) or None
-        first, later, answers = placeholder_counts(conv)
-        row.update(first_turn_image_tokens=first, later_human_image_tokens=later, answer_image_tokens=answers)
-        row["trainer_problems"] = "; ".join(_trainer_problems(profile, rec)) or None
-        rows.append(row)
-    df = pd.DataFrame(rows, columns=["record_key", "file_path", "n_turns", "turn_problems", "image_count",
-                                     "first_turn_image_tokens", "later_human_image_tokens",
-                                     "answer_image_tokens", "trainer_problems"]).astype(object)
+    df = inp.df("""
+        select record_key, file_path, trainer_turns as n_turns, turn_problems, image_count,
+               first_turn_image_tokens, later_human_image_tokens, answer_image_tokens, trainer_problems
+        from x_records order by file_no, line_no
+    """)
     n_files = df["file_path"].nunique() if len(df) else 0
     return [Frame("conversations", df, [
         E.ExpectTableRowCountToBeBetween(min_value=1, description="there are records to check"),

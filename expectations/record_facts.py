@@ -1,0 +1,254 @@
+"""What the checks read of every exported record, taken in one pass over the record files,
+on every core.
+
+In: the record files under ``exports/`` (JSONL, one record per non-empty line, or one JSON
+array). Out: Arrow batches of ``FACTS_SCHEMA``, one row per record (``file_no``, ``line_no``
+give the order of the files):
+
+- what the record is: its id, keys, image list, number of turns, first turn and last
+  answer (``record_schema`` and the cross-table checks read these);
+- what a trainer would say of it: the turn problems, ``<image>`` placeholder counts and
+  the problems of the consumer that reads its file (``conversation_format``);
+- for a trainer profile's record, the boxes that profile's own parser reads out of it
+  (``profile_boxes_match_source``).
+
+Each file is cut at line ends into segments of about ``SEGMENT_BYTES`` (a JSON array file
+is one segment); the segments are parsed by ``lakehouse.stages.run_stage`` (a process per
+core), largest first. A 118k-image build exports ~5M records: they are parsed once, not
+once per check, on every core.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from consumers.common import check_turns, placeholder_counts
+from consumers.registry import consumer
+from consumers.swift import as_conversations
+from lakehouse.stages import run_stage
+
+FACTS_SCHEMA = pa.schema([
+    # where the record is
+    pa.field("file_no", pa.int64()),       # index of its file in the run's list of record files
+    pa.field("file_path", pa.string()),    # relative to exports/
+    pa.field("profile", pa.string()),      # the trainer profile's folder, or "canonical"
+    pa.field("file_split", pa.string()),   # train / val / smoke_test, or "all"
+    pa.field("line_no", pa.int64()),       # 1-based line (JSONL) or array position (JSON)
+    pa.field("record_key", pa.string()),   # "<file>:<id>", or "<file>:line <n>" without an id
+    # what it is
+    pa.field("id", pa.string()),
+    pa.field("parse_error", pa.string()),
+    pa.field("keys", pa.string()),         # its keys, sorted, comma-separated
+    pa.field("image_kind", pa.string()),   # list / string / missing / another JSON type
+    pa.field("images", pa.list_(pa.string())),
+    pa.field("n_images", pa.int64()),
+    pa.field("conversation_kind", pa.string()),
+    pa.field("n_turns", pa.int64()),
+    pa.field("first_turn", pa.string()),
+    pa.field("last_answer", pa.string()),
+    # what the trainer reading its file says of it (null: no conversation to judge)
+    pa.field("trainer_turns", pa.int64()),              # turns as that trainer reads them
+    pa.field("turn_problems", pa.string()),             # "; "-joined, null when none
+    pa.field("image_count", pa.int64()),
+    pa.field("first_turn_image_tokens", pa.int64()),
+    pa.field("later_human_image_tokens", pa.int64()),
+    pa.field("answer_image_tokens", pa.int64()),
+    pa.field("trainer_problems", pa.string()),          # "; "-joined, null when none
+    # the boxes the profile's parser reads (null outside a box profile)
+    pa.field("n_boxes", pa.int64()),
+    pa.field("box", pa.list_(pa.float64())),            # the one box, when there is exactly one of 4 numbers
+])
+
+# Segments of about this many bytes: ~16k records of a 118k build's files, a few MB of
+# Python objects per worker at a time.
+SEGMENT_BYTES = 8 << 20
+# Below this many bytes in all, the records are read in this process: starting a pool of
+# spawned workers (~1 s each to import the stack) costs more than it saves.
+POOL_MIN_BYTES = 32 << 20
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Bytes ``start`` to ``end`` of one record file, starting on line ``first_line``."""
+
+    path: str
+    rel: str
+    file_no: int
+    start: int
+    end: int
+    first_line: int
+    has_boxes: bool  # the file is a trainer profile's: parse its boxes
+
+
+def split_of(rel: str) -> str:
+    stem = Path(rel).stem
+    return stem if stem in ("train", "val", "smoke_test") else "all"
+
+
+def profile_of(rel: str) -> str:
+    parts = Path(rel).parts
+    return parts[0] if len(parts) > 1 else "canonical"
+
+
+def segments(path: Path, rel: str, file_no: int, has_boxes: bool,
+             target_bytes: int = SEGMENT_BYTES) -> list[Segment]:
+    """``path`` cut after the first line end past every ``target_bytes`` (a JSON array
+    file whole), with the line each segment starts on."""
+    size = path.stat().st_size
+    if path.suffix == ".json" or size <= target_bytes:
+        return [Segment(str(path), rel, file_no, 0, size, 1, has_boxes)]
+    out: list[Segment] = []
+    pos, line = 0, 1
+    with open(path, "rb") as fh:
+        while pos < size:
+            block = fh.read(target_bytes)
+            block += fh.readline()  # to the end of the line the cut fell in
+            out.append(Segment(str(path), rel, file_no, pos, pos + len(block), line, has_boxes))
+            line += block.count(b"\n")
+            pos += len(block)
+    return out
+
+
+def whole_file(path: Path, rel: str) -> Segment:
+    """All of one record file as a single segment."""
+    return Segment(str(path), rel, 0, 0, path.stat().st_size, 1, False)
+
+
+def parsed_records(seg: Segment) -> Iterator[tuple[int, Any, str | None]]:
+    """(line number, record or None, parse error) of every record in the segment: one per
+    non-empty line of a JSONL file, one per element of a JSON array file (its position)."""
+    with open(seg.path, "rb") as fh:
+        fh.seek(seg.start)
+        data = fh.read(seg.end - seg.start)
+    if seg.rel.endswith(".json"):
+        try:
+            records = json.loads(data)
+        except ValueError as exc:
+            yield 0, None, f"not one JSON document ({getattr(exc, 'msg', exc)})"
+            return
+        if not isinstance(records, list):
+            yield 0, None, "the file must hold one JSON array"
+            return
+        for i, rec in enumerate(records):
+            yield i + 1, rec, None
+        return
+    for i, line in enumerate(data.split(b"\n")):
+        if not line.strip():
+            continue
+        try:
+            yield seg.first_line + i, json.loads(line), None
+        except json.JSONDecodeError as exc:
+            yield seg.first_line + i, None, f"line is not JSON ({exc.msg})"
+        except UnicodeDecodeError:
+            yield seg.first_line + i, None, "line is not UTF-8 text"
+
+
+def _what_it_is(row: dict[str, Any], rec: dict[str, Any]) -> None:
+    rid = rec.get("id")
+    row["id"] = None if rid is None else str(rid)
+    row["keys"] = ",".join(sorted(rec))
+    key = "image" if "image" in rec else ("images" if "images" in rec else None)
+    if key is not None:
+        value = rec[key]
+        if isinstance(value, str):
+            row["image_kind"], row["images"] = "string", [value]
+        elif isinstance(value, list):
+            row["image_kind"], row["images"] = "list", [v if isinstance(v, str) else json.dumps(v) for v in value]
+        else:
+            row["image_kind"] = type(value).__name__
+    row["n_images"] = len(row["images"])
+    conv = rec.get("conversations")
+    if conv is None and "messages" in rec:  # ms-swift: messages of {role, content}
+        conv = as_conversations(rec)
+    if isinstance(conv, list):
+        def text(turn: Any, key: str) -> str | None:
+            value = turn.get(key) if isinstance(turn, dict) else None
+            return value if isinstance(value, str) else None
+
+        row["conversation_kind"], row["n_turns"] = "list", len(conv)
+        if conv:
+            row["first_turn"] = text(conv[0], "value")
+        answers = [text(t, "value") for t in conv if text(t, "from") == "gpt"]
+        row["last_answer"] = answers[-1] if answers else None
+    elif conv is not None:
+        row["conversation_kind"] = type(conv).__name__
+
+
+def _what_the_trainer_says(row: dict[str, Any], rec: Any, profile: str, parse_error: str | None) -> None:
+    reader = consumer(profile)
+    conv = reader.conversations(rec) if reader is not None else (
+        rec.get("conversations") if isinstance(rec, dict) else None)
+    if not isinstance(conv, list):
+        row["turn_problems"] = parse_error or "no 'conversations' list"
+        return
+    images = rec.get("image", rec.get("images", []))
+    row["image_count"] = 1 if isinstance(images, str) else (len(images) if isinstance(images, list) else 0)
+    row["trainer_turns"] = len(conv)
+    row["turn_problems"] = "; ".join(check_turns(conv)) or None
+    first, later, answers = placeholder_counts(conv)
+    row.update(first_turn_image_tokens=first, later_human_image_tokens=later, answer_image_tokens=answers)
+    problems = (reader.check_record(rec, None) if reader is not None
+                else [f"no consumer rules for profile {profile} (consumers.registry)"])
+    row["trainer_problems"] = "; ".join(problems) or None
+
+
+def record_row(seg: Segment, profile: str, file_split: str, line_no: int, rec: Any,
+               parse_error: str | None) -> dict[str, Any]:
+    """The ``FACTS_SCHEMA`` row of one record (``rec`` None when its line did not parse)."""
+    rid = rec.get("id") if isinstance(rec, dict) else None
+    row: dict[str, Any] = {
+        "file_no": seg.file_no, "file_path": seg.rel, "profile": profile, "file_split": file_split,
+        "line_no": line_no, "record_key": f"{seg.rel}:{rid if rid is not None else f'line {line_no}'}",
+        "id": None, "parse_error": parse_error, "keys": None, "image_kind": "missing",
+        "images": [], "n_images": 0, "conversation_kind": "missing",
+        "n_turns": 0, "first_turn": None, "last_answer": None,
+        "trainer_turns": None, "turn_problems": None, "image_count": None, "first_turn_image_tokens": None,
+        "later_human_image_tokens": None, "answer_image_tokens": None, "trainer_problems": None,
+        "n_boxes": None, "box": None,
+    }
+    if isinstance(rec, dict):
+        _what_it_is(row, rec)
+    elif parse_error is None:
+        row["parse_error"] = f"record is a {type(rec).__name__}, not an object"
+    _what_the_trainer_says(row, rec, profile, parse_error)
+    reader = consumer(profile)
+    if seg.has_boxes and reader is not None and isinstance(rec, dict):
+        boxes = reader.parse_boxes(rec)
+        row["n_boxes"] = len(boxes)
+        if len(boxes) == 1 and len(boxes[0]) == 4:
+            row["box"] = [float(v) for v in boxes[0]]
+    return row
+
+
+def segment_facts(segs: list[Segment]) -> pa.RecordBatch:
+    """The rows of every record in ``segs`` (a stage's work function)."""
+    rows: list[dict[str, Any]] = []
+    for seg in segs:
+        profile, file_split = profile_of(seg.rel), split_of(seg.rel)
+        rows += [record_row(seg, profile, file_split, line_no, rec, error)
+                 for line_no, rec, error in parsed_records(seg)]
+    return pa.RecordBatch.from_pylist(rows, schema=FACTS_SCHEMA)
+
+
+def record_facts(files: list[tuple[Path, str, bool]], target_bytes: int = SEGMENT_BYTES,
+                 executor: str | None = None) -> Iterator[pa.RecordBatch]:
+    """The facts of every record of ``files`` (``(path, path relative to exports/, is a
+    box profile's file)``), batch by batch as segments finish (``file_no`` and ``line_no``
+    give the order back). Parsed in a process pool when the files hold
+    ``POOL_MIN_BYTES`` or more (on the stages' executor: ``lakehouse.stages``), else here;
+    ``executor`` set: on that one."""
+    segs = [s for no, (path, rel, has_boxes) in enumerate(files)
+            for s in segments(path, rel, no, has_boxes, target_bytes)]
+    # the largest first: a JSON array file is one segment, and the pool's last round short
+    segs.sort(key=lambda s: s.end - s.start, reverse=True)
+    total = sum(s.end - s.start for s in segs)
+    if executor is None and total < POOL_MIN_BYTES:
+        executor = "inprocess"
+    for _, batch in run_stage(segment_facts, segs, chunk_size=1, executor=executor):
+        yield batch

@@ -1,0 +1,91 @@
+"""The one pass over the exported records (expectations/record_facts.py): files cut into
+segments at line ends keep every record and its line number, the process pool gives the
+rows of a single in-process read, and a line that is not JSON (or not UTF-8) is a record
+with a parse error at its own line, never a crash."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+
+from expectations.record_facts import FACTS_SCHEMA, record_facts, segments
+
+GOOD = {"id": "s1", "image": ["a.jpg"], "conversations": [
+    {"from": "human", "value": "<image>\nWhere is the dog?"},
+    {"from": "gpt", "value": '{"bbox_2d": [10, 20, 110, 220]}'}]}
+NO_TOKEN = {"id": "s2", "image": ["b.jpg"], "conversations": [
+    {"from": "human", "value": "What is shown?"}, {"from": "gpt", "value": "A cat."}]}
+
+
+def _write(path: Path, n: int) -> None:
+    """n records, a blank line every 7th, one line that is not JSON, one not UTF-8."""
+    with open(path, "wb") as fh:
+        for i in range(n):
+            rec = dict(GOOD if i % 2 else NO_TOKEN, id=f"s{i}")
+            fh.write(json.dumps(rec).encode() + b"\n")
+            if i % 7 == 0:
+                fh.write(b"\n")
+            if i == 11:
+                fh.write(b'{"id": "broken", \n')
+            if i == 23:
+                fh.write(b'{"id": "caf\xe9"}\n')
+
+
+def _rows(batches) -> list[dict]:
+    table = pa.Table.from_batches(list(batches), schema=FACTS_SCHEMA)
+    return sorted(table.to_pylist(), key=lambda r: (r["file_no"], r["line_no"]))
+
+
+def test_segments_cut_at_line_ends_keep_every_record_and_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "qwen25vl" / "train.jsonl"
+    path.parent.mkdir()
+    _write(path, 200)
+    cut = segments(path, "qwen25vl/train.jsonl", 0, True, target_bytes=500)
+    assert len(cut) > 10
+    assert cut[0].start == 0 and cut[-1].end == path.stat().st_size
+    assert all(a.end == b.start for a, b in zip(cut, cut[1:]))
+    data = path.read_bytes()
+    assert all(data[s.end - 1:s.end] == b"\n" for s in cut[:-1])
+    assert [s.first_line for s in cut] == [data[:s.start].count(b"\n") + 1 for s in cut]
+
+    whole = _rows(record_facts([(path, "qwen25vl/train.jsonl", True)], target_bytes=1 << 30,
+                               executor="inprocess"))
+    split = _rows(record_facts([(path, "qwen25vl/train.jsonl", True)], target_bytes=500,
+                               executor="inprocess"))
+    assert split == whole
+    assert len(whole) == 202  # 200 records and the two bad lines
+    lines = data.split(b"\n")
+    for row in whole:  # every row names the line it came from
+        assert lines[row["line_no"] - 1].strip(), row
+
+
+def test_the_pool_gives_the_rows_of_one_read(tmp_path: Path) -> None:
+    files = []
+    for rel in ("train.jsonl", "qwen25vl/val.jsonl"):
+        path = tmp_path / rel
+        path.parent.mkdir(exist_ok=True)
+        _write(path, 300)
+        files.append((path, rel, "/" in rel))
+    here = _rows(record_facts(files, target_bytes=1 << 30, executor="inprocess"))
+    pooled = _rows(record_facts(files, target_bytes=2_000, executor="pool"))
+    assert pooled == here and len(here) == 604
+
+
+def test_what_each_record_says(tmp_path: Path) -> None:
+    path = tmp_path / "qwen25vl" / "train.jsonl"
+    path.parent.mkdir()
+    _write(path, 30)
+    rows = {r["record_key"]: r for r in _rows(record_facts([(path, "qwen25vl/train.jsonl", True)]))}
+    good, bad = rows["qwen25vl/train.jsonl:s1"], rows["qwen25vl/train.jsonl:s2"]
+    assert (good["n_boxes"], good["box"]) == (1, [10.0, 20.0, 110.0, 220.0])
+    assert good["first_turn_image_tokens"] == good["image_count"] == 1
+    assert good["turn_problems"] is None and good["trainer_problems"] is None
+    assert bad["first_turn_image_tokens"] == 0 and bad["n_boxes"] == 0 and bad["box"] is None
+    assert "0 <image> placeholders in human turns for 1 images" in bad["trainer_problems"]
+    broken = [r for r in rows.values() if r["parse_error"]]
+    assert [(r["parse_error"].split(" (")[0], r["record_key"].split(":")[1]) for r in broken] == [
+        ("line is not JSON", f"line {broken[0]['line_no']}"),
+        ("line is not UTF-8 text", f"line {broken[1]['line_no']}")]
+    assert all(r["turn_problems"] for r in broken)
