@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from expectations import config as C
 from expectations.record_facts import FACTS_SCHEMA, parsed_records, profile_of, record_facts, whole_file
-from lakehouse.hashing import sha256_file
+from lakehouse.hashing import sha256_file, sha256_files
 from lakehouse.settings import PROJECT_ROOT, Warehouse
 from lakehouse.sources import resolve_root
 
@@ -214,6 +214,12 @@ class CheckInputs:
         if path not in self._sha:
             self._sha[path] = sha256_file(path)
         return self._sha[path]
+
+    def hash_ahead(self, paths: list[Path]) -> None:
+        """Hash the existing files of ``paths`` on every core now, so that ``sha256``
+        answers them from memory."""
+        todo = [p for p in paths if p not in self._sha and p.is_file()]
+        self._sha.update(sha256_files(todo))
 
     def registered_root(self, images_root: str) -> Path:
         return resolve_root(images_root)

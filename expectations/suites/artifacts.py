@@ -138,6 +138,7 @@ def _files_frame(inp: CheckInputs, manifest: dict[str, Any]) -> Frame:
     listed = {f.get("file_path"): f for f in manifest.get("files") or [] if isinstance(f, dict)}
     on_disk = set(export_files_on_disk(inp.exports)) if inp.exports.is_dir() else set()
     rows = []
+    inp.hash_ahead([inp.exports / str(rel) for rel in set(listed) | on_disk])
     for rel in sorted(set(listed) | on_disk, key=str):
         entry = listed.get(rel, {})
         path = inp.exports / str(rel)

@@ -41,6 +41,7 @@ def image_integrity(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
         order by g.image
     """)
     images_dir = inp.exports / "images"
+    inp.hash_ahead([images_dir / image for image in refs["image"]])
     exists, shas, resolves = [], [], []
     for image, rel, root in zip(refs["image"], refs["relative_path"], refs["images_root"], strict=True):
         path = images_dir / image
