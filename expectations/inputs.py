@@ -1,8 +1,9 @@
 """What the checks read: the lakehouse (read-only) and the exported files, loaded once.
 
 In: a warehouse (``lakehouse.duckdb`` and ``exports/``). Out: one DuckDB connection on
-which every record file under exports/ is a table ``x_records`` (one row per record, with
-its parsed id, image list and conversation), the asset manifest is ``x_assets``, and
+which every record file under exports/ is a table ``x_records`` (one row per record: what
+``expectations.record_facts`` takes of it in one pass on every core), the asset manifest
+is ``x_assets``, and
 helpers that say what is missing instead of raising: ``missing_relations``,
 ``missing_columns``, ``missing_files``. The checks turn those answers into failures
 with a clear observed value, so a relation that is not built yet fails its check rather
@@ -12,9 +13,9 @@ than crashing the run.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
 
 import duckdb

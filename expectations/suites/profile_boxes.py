@@ -19,8 +19,8 @@ from consumers.registry import consumer
 from expectations import config as C
 from expectations.config import CheckConfig
 from expectations.inputs import CheckInputs, plain
-from expectations.record_facts import profile_of
 from expectations.parts import Frame, Missing, Part, Violations, gxe
+from expectations.record_facts import profile_of
 from expectations.suites._common import SAMPLES, TRAINING_RECORDS, quote
 from lakehouse.taxonomy import export_profiles
 from python_udfs.boxes import CONVENTIONS, iou_xyxy

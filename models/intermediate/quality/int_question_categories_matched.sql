@@ -5,7 +5,9 @@
 -- Linear: no pattern is built per row. The question is cut into candidate strings (for
 -- English every span from a word start to a word end, words being runs of [0-9a-z_] as
 -- regex \b sees them; for Chinese every substring up to the longest term) and the
--- candidates are equality-joined to the terms.
+-- candidates are equality-joined to the terms. Chinese candidates are cut only from
+-- questions with a non-ASCII character (unless a Chinese term is plain ASCII): a question
+-- in plain ASCII cannot contain a term that is not.
 with
 
 samples as (
@@ -25,7 +27,12 @@ term_limits as (
 
     select
         coalesce(max(length(term)) filter (where term_language <> 'zh'), 0) as max_en_length,
-        coalesce(max(length(term)) filter (where term_language = 'zh'), 0) as max_zh_length
+        coalesce(max(length(term)) filter (where term_language = 'zh'), 0) as max_zh_length,
+        coalesce(
+            bool_or(regexp_full_match(term, '[\x00-\x7f]*'))
+            filter (where term_language = 'zh'),
+            false
+        ) as has_ascii_zh_term
 
     from terms
 
@@ -93,11 +100,15 @@ english_candidates as (
 chinese_positions as (
 
     select
-        sample_id,
-        question_text,
-        unnest(range(1, length(question_text) + 1)) as position
+        samples.sample_id,
+        samples.question_text,
+        unnest(range(1, length(samples.question_text) + 1)) as position
 
     from samples
+    cross join term_limits
+    where
+        term_limits.has_ascii_zh_term
+        or not regexp_full_match(samples.question_text, '[\x00-\x7f]*')
 
 ),
 
