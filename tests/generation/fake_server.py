@@ -20,7 +20,7 @@ For the tests, the benchmark and offline dry runs: a real HTTP server
   body), ``"empty"`` (empty content), ``"refusal"`` (a ``refusal`` field),
   ``"content_filter"`` (``finish_reason='content_filter'``), ``"drop"`` (closes the socket).
 - ``hold_after_ok(k)``: after k successful answers every further request waits (``holding``
-  is set) until ``release()``; with ``drop=True`` the held requests then get no answer.
+  is set, ``n_held`` counts them) until ``release()``; with ``drop=True`` the held requests then get no answer.
 - Every request is recorded (``calls``): the ``X-Request-Hash`` header, what was answered,
   the decoded images (sha256, size) in order, and whether an ``Authorization`` header was
   present (its value is never stored). ``ok_by_hash`` counts successful answers.
@@ -150,6 +150,7 @@ class FakeChatServer:
         self._release = threading.Event()
         self._drop_held = False
         self._admitted = 0
+        self._held = 0
         self._killed = threading.Event()
         self._connections: set[socket.socket] = set()
         self._httpd: ThreadingHTTPServer | None = None
@@ -184,6 +185,12 @@ class FakeChatServer:
             self._drop_held = drop
             self._hold_after = None
         self._release.set()
+
+    @property
+    def n_held(self) -> int:
+        """Requests that have been held so far (waiting, or dropped or let go since)."""
+        with self._lock:
+            return self._held
 
     @property
     def n_calls(self) -> int:
@@ -450,6 +457,8 @@ class _Handler(BaseHTTPRequestHandler):
                 srv._admitted += 1
         if not hold:
             return True
+        with srv._lock:
+            srv._held += 1
         srv.holding.set()
         srv._release.wait()
         if srv._drop_held:

@@ -59,9 +59,9 @@ def test_stop_then_resume(
     folder = wh.landing / GENERATIONS
     try:
         flushed_batches = ok_before_stop // BATCH
-        _wait_for(
+        _wait_for(  # every call in flight held (one may still be on its way under load)
             lambda: (
-                server.holding.is_set()
+                server.n_held == CONCURRENCY
                 and len(list(folder.glob("*-0*.parquet"))) == flushed_batches
             )
         )
