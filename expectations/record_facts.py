@@ -29,7 +29,7 @@ from typing import Any
 import pyarrow as pa
 
 from consumers.common import check_turns, placeholder_counts
-from consumers.registry import consumer
+from consumers.registry import Consumer, consumer
 from consumers.swift import as_conversations
 from lakehouse.stages import run_stage
 
@@ -84,6 +84,7 @@ class Segment:
     end: int
     first_line: int
     has_boxes: bool  # the file is a trainer profile's: parse its boxes
+    is_array: bool   # a JSON array file (``.json``), always whole; else JSONL
 
 
 def split_of(rel: str) -> str:
@@ -102,14 +103,14 @@ def segments(path: Path, rel: str, file_no: int, has_boxes: bool,
     file whole), with the line each segment starts on."""
     size = path.stat().st_size
     if path.suffix == ".json" or size <= target_bytes:
-        return [Segment(str(path), rel, file_no, 0, size, 1, has_boxes)]
+        return [Segment(str(path), rel, file_no, 0, size, 1, has_boxes, path.suffix == ".json")]
     out: list[Segment] = []
     pos, line = 0, 1
     with open(path, "rb") as fh:
         while pos < size:
             block = fh.read(target_bytes)
             block += fh.readline()  # to the end of the line the cut fell in
-            out.append(Segment(str(path), rel, file_no, pos, pos + len(block), line, has_boxes))
+            out.append(Segment(str(path), rel, file_no, pos, pos + len(block), line, has_boxes, False))
             line += block.count(b"\n")
             pos += len(block)
     return out
@@ -117,7 +118,7 @@ def segments(path: Path, rel: str, file_no: int, has_boxes: bool,
 
 def whole_file(path: Path, rel: str) -> Segment:
     """All of one record file as a single segment."""
-    return Segment(str(path), rel, 0, 0, path.stat().st_size, 1, False)
+    return segments(path, rel, 0, False, target_bytes=path.stat().st_size)[0]
 
 
 def parsed_records(seg: Segment) -> Iterator[tuple[int, Any, str | None]]:
@@ -126,7 +127,7 @@ def parsed_records(seg: Segment) -> Iterator[tuple[int, Any, str | None]]:
     with open(seg.path, "rb") as fh:
         fh.seek(seg.start)
         data = fh.read(seg.end - seg.start)
-    if seg.rel.endswith(".json"):
+    if seg.is_array:
         try:
             records = json.loads(data)
         except ValueError as exc:
@@ -180,8 +181,8 @@ def _what_it_is(row: dict[str, Any], rec: dict[str, Any]) -> None:
         row["conversation_kind"] = type(conv).__name__
 
 
-def _what_the_trainer_says(row: dict[str, Any], rec: Any, profile: str, parse_error: str | None) -> None:
-    reader = consumer(profile)
+def _what_the_trainer_says(row: dict[str, Any], rec: Any, profile: str, reader: Consumer | None,
+                           parse_error: str | None) -> None:
     conv = reader.conversations(rec) if reader is not None else (
         rec.get("conversations") if isinstance(rec, dict) else None)
     if not isinstance(conv, list):
@@ -198,9 +199,10 @@ def _what_the_trainer_says(row: dict[str, Any], rec: Any, profile: str, parse_er
     row["trainer_problems"] = "; ".join(problems) or None
 
 
-def record_row(seg: Segment, profile: str, file_split: str, line_no: int, rec: Any,
-               parse_error: str | None) -> dict[str, Any]:
-    """The ``FACTS_SCHEMA`` row of one record (``rec`` None when its line did not parse)."""
+def record_row(seg: Segment, profile: str, file_split: str, reader: Consumer | None, line_no: int,
+               rec: Any, parse_error: str | None) -> dict[str, Any]:
+    """The ``FACTS_SCHEMA`` row of one record (``rec`` None when its line did not parse) of
+    a file of ``profile``, read by ``reader`` (``consumers.registry``; None: no rules)."""
     rid = rec.get("id") if isinstance(rec, dict) else None
     row: dict[str, Any] = {
         "file_no": seg.file_no, "file_path": seg.rel, "profile": profile, "file_split": file_split,
@@ -216,8 +218,7 @@ def record_row(seg: Segment, profile: str, file_split: str, line_no: int, rec: A
         _what_it_is(row, rec)
     elif parse_error is None:
         row["parse_error"] = f"record is a {type(rec).__name__}, not an object"
-    _what_the_trainer_says(row, rec, profile, parse_error)
-    reader = consumer(profile)
+    _what_the_trainer_says(row, rec, profile, reader, parse_error)
     if seg.has_boxes and reader is not None and isinstance(rec, dict):
         boxes = reader.parse_boxes(rec)
         row["n_boxes"] = len(boxes)
@@ -230,8 +231,9 @@ def segment_facts(segs: list[Segment]) -> pa.RecordBatch:
     """The rows of every record in ``segs`` (a stage's work function)."""
     rows: list[dict[str, Any]] = []
     for seg in segs:
-        profile, file_split = profile_of(seg.rel), split_of(seg.rel)
-        rows += [record_row(seg, profile, file_split, line_no, rec, error)
+        profile = profile_of(seg.rel)
+        file_split, reader = split_of(seg.rel), consumer(profile)
+        rows += [record_row(seg, profile, file_split, reader, line_no, rec, error)
                  for line_no, rec, error in parsed_records(seg)]
     return pa.RecordBatch.from_pylist(rows, schema=FACTS_SCHEMA)
 

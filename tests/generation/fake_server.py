@@ -20,7 +20,8 @@ For the tests, the benchmark and offline dry runs: a real HTTP server
   body), ``"empty"`` (empty content), ``"refusal"`` (a ``refusal`` field),
   ``"content_filter"`` (``finish_reason='content_filter'``), ``"drop"`` (closes the socket).
 - ``hold_after_ok(k)``: after k successful answers every further request waits (``holding``
-  is set, ``n_held`` counts them) until ``release()``; with ``drop=True`` the held requests then get no answer.
+  is set, ``n_held`` counts them) until ``release()``; with ``drop=True`` the held
+  requests then get no answer.
 - Every request is recorded (``calls``): the ``X-Request-Hash`` header, what was answered,
   the decoded images (sha256, size) in order, and whether an ``Authorization`` header was
   present (its value is never stored). ``ok_by_hash`` counts successful answers.
