@@ -152,6 +152,8 @@ class FakeChatServer:
         self._drop_held = False
         self._admitted = 0
         self._held = 0
+        self._let_go = 0  # held requests that have seen the release (outcome decided)
+        self._settled = threading.Condition(self._lock)
         self._killed = threading.Event()
         self._connections: set[socket.socket] = set()
         self._httpd: ThreadingHTTPServer | None = None
@@ -180,12 +182,17 @@ class FakeChatServer:
             self._hold_after = k
             self._release.clear()
 
-    def release(self, drop: bool = False) -> None:
-        """Let held requests go on (or, with ``drop``, close them without an answer)."""
+    def release(self, drop: bool = False, timeout_s: float = 10.0) -> None:
+        """Let held requests go on (or, with ``drop``, close them without an answer).
+
+        Returns once every request held so far has seen the release, so a dropped one's
+        ``held-dropped`` outcome is already recorded (or after ``timeout_s``).
+        """
         with self._lock:
             self._drop_held = drop
             self._hold_after = None
-        self._release.set()
+            self._release.set()
+            self._settled.wait_for(lambda: self._let_go >= self._held, timeout=timeout_s)
 
     @property
     def n_held(self) -> int:
@@ -462,8 +469,13 @@ class _Handler(BaseHTTPRequestHandler):
             srv._held += 1
         srv.holding.set()
         srv._release.wait()
-        if srv._drop_held:
-            call.outcome = "held-dropped"
+        with srv._lock:
+            dropped = srv._drop_held
+            if dropped:
+                call.outcome = "held-dropped"
+            srv._let_go += 1
+            srv._settled.notify_all()
+        if dropped:
             self.close_connection = True
             return False
         return True
