@@ -33,7 +33,7 @@ from typing import Any
 import duckdb
 
 from lakehouse.catalog import ensure_landing
-from lakehouse.export_layout import count_records, dataset_info, file_specs, write_file
+from lakehouse.export_layout import dataset_info, file_specs, write_file
 from lakehouse.hashing import sha256_file
 from lakehouse.landing import land_table, new_run_id, table_of, utc_now
 from lakehouse.settings import Warehouse
@@ -186,8 +186,8 @@ def stage_release(wh: Warehouse, con: duckdb.DuckDBPyConnection, profile: str, v
     profiles = list(export_profiles())
     for spec in file_specs(profiles):
         path = staging / spec.rel_path
-        write_file(con, views[spec.relation], spec.columns, spec.where, path, spec.is_json_array)
-        staged.files[spec.rel_path] = count_records(path, spec.is_json_array)
+        staged.files[spec.rel_path] = write_file(con, views[spec.relation], spec.columns, spec.where,
+                                                 path, spec.is_json_array)
     staged.asset_count = _copy_images(con, profile, staging / "images")
     for p in profiles:
         if not p.is_llamafactory_dataset:

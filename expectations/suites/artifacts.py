@@ -12,21 +12,23 @@ import pandas as pd
 
 from expectations import config as C
 from expectations.config import CheckConfig
-from expectations.inputs import CheckInputs, count_file_rows
+from expectations.inputs import CheckInputs
 from expectations.parts import Frame, Missing, Part, gxe
 from expectations.suites._common import FINAL, SMOKE, TRAINING_RECORDS, quote
 from expectations.suites.packing import packed_manifest_parts
 
 
 # ---- 1. artifacts_present ---------------------------------------------------------------
-def _file_rows(path: Path) -> tuple[int | None, str | None]:
-    """(rows, None) for a deliverable file: records of JSONL / a JSON array, keys of a
-    JSON object; (None, why) when it cannot be read."""
+def _file_rows(inp: CheckInputs, rel: str) -> tuple[int | None, str | None]:
+    """(rows, None) for a deliverable file under exports/: records of JSONL / a JSON array
+    (a record file's as parsed once, ``CheckInputs.file_rows``), keys of a JSON object;
+    (None, why) when it cannot be read."""
+    path = inp.exports / rel
     try:
         if path.suffix == ".json":
             data = json.loads(path.read_text(encoding="utf-8"))
             return (len(data) if isinstance(data, (list, dict)) else 1), None
-        return count_file_rows(path), None
+        return inp.file_rows(rel), None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         return None, f"exports/{path.name} unreadable ({exc})"
 
@@ -45,7 +47,7 @@ def artifacts_present(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
             if not path.is_file():
                 n, error = None, f"file exports/{d.file} does not exist" + (f" ({d.note})" if d.note else "")
             else:
-                n, error = _file_rows(path)
+                n, error = _file_rows(inp, d.file)
             rows.append({"item": f"{d.name}: exports/{d.file}", "is_present": error is None,
                          "row_count": n, "required_rows": 0 if d.allow_empty else 1, "problem": error})
     df = pd.DataFrame(rows, columns=["item", "is_present", "row_count", "required_rows", "problem"]).astype(object)
@@ -144,7 +146,7 @@ def _files_frame(inp: CheckInputs, manifest: dict[str, Any]) -> Frame:
         path = inp.exports / str(rel)
         exists = path.is_file()
         try:
-            actual_rows = count_file_rows(path) if exists else None
+            actual_rows = inp.file_rows(str(rel)) if exists else None
         except (ValueError, UnicodeDecodeError):
             actual_rows = None
         rows.append({

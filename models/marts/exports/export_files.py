@@ -28,7 +28,7 @@ import os
 import shutil
 import uuid
 
-from lakehouse.export_layout import count_records, dataset_info, file_specs, write_file
+from lakehouse.export_layout import dataset_info, file_specs, write_file
 from lakehouse.sources import resolve_root
 from lakehouse.taxonomy import export_profiles
 
@@ -44,12 +44,18 @@ def _place_images(session, assets_view, sources_view, images_dir):
         from {assets_view} as a inner join {sources_view} as s on s.source = a.source
         order by a.image
     """).fetchall()
+    roots, made = {}, set()
     for image, root, relative_path in rows:
-        target = resolve_root(root) / relative_path
-        dest = images_dir / image
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        if root not in roots:
+            roots[root] = resolve_root(root)
+        target = os.path.join(roots[root], relative_path)
+        dest = os.path.join(images_dir, image)
+        parent = os.path.dirname(dest)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
         try:
-            os.link(target.resolve(), dest)
+            os.link(target, dest)  # follows a symlinked source file to the file itself
         except OSError:
             shutil.copyfile(target, dest)
 
@@ -112,12 +118,11 @@ def model(dbt, session):
     rows = []
     for spec in file_specs(profiles):
         path = staging / spec.rel_path
-        write_file(session, views[spec.relation], spec.columns, spec.where, path, spec.is_json_array)
+        written = write_file(session, views[spec.relation], spec.columns, spec.where, path, spec.is_json_array)
         data = path.read_bytes()
         rows.append({
             "file_path": spec.rel_path, "profile": spec.profile, "split": spec.split,
-            "row_count": count_records(path, spec.is_json_array), "sha256": hashlib.sha256(data).hexdigest(),
-            "size_bytes": len(data),
+            "row_count": written, "sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data),
         })
     dataset_dirs = []
     for p in profiles:
