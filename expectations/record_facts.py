@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from consumers.common import check_turns, placeholder_counts
 from consumers.registry import Consumer, consumer
@@ -238,6 +239,21 @@ def segment_facts(segs: list[Segment]) -> pa.RecordBatch:
     return pa.RecordBatch.from_pylist(rows, schema=FACTS_SCHEMA)
 
 
+def _largest_first(files: list[tuple[Path, str, bool]], target_bytes: int) -> list[Segment]:
+    """The segments of ``files``, the largest first: a JSON array file is one segment, and
+    the pool's last round short."""
+    segs = [s for no, (path, rel, has_boxes) in enumerate(files)
+            for s in segments(path, rel, no, has_boxes, target_bytes)]
+    segs.sort(key=lambda s: s.end - s.start, reverse=True)
+    return segs
+
+
+def _executor_for(segs: list[Segment], executor: str | None) -> str | None:
+    if executor is None and sum(s.end - s.start for s in segs) < POOL_MIN_BYTES:
+        return "inprocess"
+    return executor
+
+
 def record_facts(files: list[tuple[Path, str, bool]], target_bytes: int = SEGMENT_BYTES,
                  executor: str | None = None) -> Iterator[pa.RecordBatch]:
     """The facts of every record of ``files`` (``(path, path relative to exports/, is a
@@ -245,12 +261,38 @@ def record_facts(files: list[tuple[Path, str, bool]], target_bytes: int = SEGMEN
     give the order back). Parsed in a process pool when the files hold
     ``POOL_MIN_BYTES`` or more (on the stages' executor: ``lakehouse.stages``), else here;
     ``executor`` set: on that one."""
-    segs = [s for no, (path, rel, has_boxes) in enumerate(files)
-            for s in segments(path, rel, no, has_boxes, target_bytes)]
-    # the largest first: a JSON array file is one segment, and the pool's last round short
-    segs.sort(key=lambda s: s.end - s.start, reverse=True)
-    total = sum(s.end - s.start for s in segs)
-    if executor is None and total < POOL_MIN_BYTES:
-        executor = "inprocess"
-    for _, batch in run_stage(segment_facts, segs, chunk_size=1, executor=executor):
+    segs = _largest_first(files, target_bytes)
+    for _, batch in run_stage(segment_facts, segs, chunk_size=1, executor=_executor_for(segs, executor)):
         yield batch
+
+
+SPOOLED_SCHEMA = pa.schema([pa.field("path", pa.string()), pa.field("rows", pa.int64())])
+
+
+def write_segment_facts(items: list[tuple[Segment, str]]) -> pa.RecordBatch:
+    """Stage work: the facts of each segment written to its Parquet path; returns (path,
+    rows) per segment, so only file names travel back to the parent."""
+    out = []
+    for seg, path in items:
+        batch = segment_facts([seg])
+        pq.write_table(pa.Table.from_batches([batch], schema=FACTS_SCHEMA), path)
+        out.append({"path": path, "rows": batch.num_rows})
+    return pa.RecordBatch.from_pylist(out, schema=SPOOLED_SCHEMA)
+
+
+def spool_record_facts(files: list[tuple[Path, str, bool]], folder: Path,
+                       target_bytes: int = SEGMENT_BYTES, executor: str | None = None) -> int:
+    """``record_facts`` written to Parquet files in ``folder`` (one per segment, written by
+    the worker that parsed it, plus an empty one so the folder is never without a file)
+    instead of sent back: the parent, sharing the cores with the workers, then does no
+    per-row work. Returns the number of records. Every worker must see ``folder`` (the
+    pool's processes, or a Ray cluster on this machine)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(FACTS_SCHEMA.empty_table(), folder / "facts-empty.parquet")
+    segs = _largest_first(files, target_bytes)
+    items = [(seg, str(folder / f"facts-{i:06d}.parquet")) for i, seg in enumerate(segs)]
+    rows = 0
+    for _, batch in run_stage(write_segment_facts, items, chunk_size=1,
+                              executor=_executor_for(segs, executor)):
+        rows += sum(batch.column("rows").to_pylist())
+    return rows

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from expectations.record_facts import FACTS_SCHEMA, record_facts, segments
+import pyarrow.parquet as pq
+
+from expectations.record_facts import FACTS_SCHEMA, record_facts, segments, spool_record_facts
 
 GOOD = {"id": "s1", "image": ["a.jpg"], "conversations": [
     {"from": "human", "value": "<image>\nWhere is the dog?"},
@@ -71,6 +73,24 @@ def test_the_pool_gives_the_rows_of_one_read(tmp_path: Path) -> None:
     here = _rows(record_facts(files, target_bytes=1 << 30, executor="inprocess"))
     pooled = _rows(record_facts(files, target_bytes=2_000, executor="pool"))
     assert pooled == here and len(here) == 604
+
+
+def test_spooled_facts_are_the_rows_of_one_read(tmp_path: Path) -> None:
+    """The workers write the facts to Parquet themselves: the folder holds the same rows
+    (and an empty file, so a view over it never fails for want of files)."""
+    files = []
+    for rel in ("train.jsonl", "qwen25vl/val.jsonl"):
+        path = tmp_path / "exports" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write(path, 300)
+        files.append((path, rel, "/" in rel))
+    here = _rows(record_facts(files, target_bytes=1 << 30, executor="inprocess"))
+    spool = tmp_path / "spool"
+    assert spool_record_facts(files, spool, target_bytes=2_000, executor="pool") == 604
+    spooled = pq.read_table(sorted(spool.glob("*.parquet")), schema=FACTS_SCHEMA)
+    assert _rows(spooled.to_batches()) == here
+    assert spool_record_facts([], tmp_path / "empty") == 0
+    assert pq.read_table(tmp_path / "empty" / "facts-empty.parquet").num_rows == 0
 
 
 def test_what_each_record_says(tmp_path: Path) -> None:
