@@ -7,14 +7,20 @@
    the default; 3). Prints the band layout the query picks for N (or ``--layout``'s),
    the time (best of ``--repeat``), the pairs found and the recall of the planted pairs
    (must be 1.0: every layout is exact).
-2. ``--stage``: the pHash stage (``ingest.perceptual_hashes.run_perceptual_hashes``)
+2. ``--decode``: the stage's decode mode (``ingest.perceptual_hashes.hash_image``: a JPEG
+   decoded at a DCT scale, straight to luminance) against Pillow's full decode, on the
+   COCO128 photos (``--images``): CPU ms per photo, how many bits the two modes' hashes
+   differ by, and for crafted copies of every photo (half / double / quarter size,
+   re-encoded at quality 40, 2% cropped from each side) the largest and mean distance to
+   the original under each mode; the closest unrelated pair under each mode.
+3. ``--stage``: the pHash stage (``ingest.perceptual_hashes.run_perceptual_hashes``)
    on every asset landed in ``--warehouse``'s landing, into a scratch warehouse, in-process
    (workers=1) and in a process pool through ``lakehouse.stages.run_stage`` (workers=N).
 
 Usage::
 
     .venv/bin/python bench/bench_near_duplicates.py [--hashes 10000 100000] [--max-bits 7 3]
-        [--layout 4_bands_even] [--stage --warehouse warehouse --workers 2]
+        [--layout 4_bands_even] [--decode] [--stage --warehouse warehouse --workers 2]
 """
 
 from __future__ import annotations
@@ -130,6 +136,70 @@ def bench_stage(source: Path, workers: int) -> list[dict]:
     return results
 
 
+def _full_decode_hashes(data: bytes) -> tuple[int, int]:
+    """(pHash, dHash) through Pillow's full decode (the stage's mode before session 7)."""
+    import io
+
+    import imagehash
+    from PIL import Image, ImageOps
+
+    from ingest.perceptual_hashes import _as_uint64
+
+    with Image.open(io.BytesIO(data)) as img:
+        img.load()
+        gray = ImageOps.exif_transpose(img).convert("L")
+    return _as_uint64(imagehash.phash(gray)), _as_uint64(imagehash.dhash(gray))
+
+
+def _copies(data: bytes) -> dict[str, bytes]:
+    import io
+
+    from PIL import Image
+
+    def jpeg(img: Image.Image, quality: int) -> bytes:
+        out = io.BytesIO()
+        img.save(out, "JPEG", quality=quality)
+        return out.getvalue()
+
+    img = Image.open(io.BytesIO(data)).convert("RGB")
+    w, h = img.size
+    return {"half": jpeg(img.resize((w // 2, h // 2), Image.LANCZOS), 90),
+            "double": jpeg(img.resize((w * 2, h * 2), Image.LANCZOS), 90),
+            "quarter": jpeg(img.resize((w // 4, h // 4), Image.LANCZOS), 85),
+            "q40": jpeg(img, 40),
+            "crop2pct": jpeg(img.crop((w // 50, h // 50, w - w // 50, h - h // 50)), 90)}
+
+
+def bench_decode(images: Path) -> None:
+    import itertools
+    import statistics
+
+    from ingest.perceptual_hashes import DECODE_MODE, hash_image
+
+    photos = [p.read_bytes() for p in sorted(images.rglob("*.jpg"))]
+    copies = [_copies(d) for d in photos]
+    bits = lambda a, b: bin(a ^ b).count("1")  # noqa: E731
+    hashed = {}
+    for mode, fn in (("full decode", _full_decode_hashes), (DECODE_MODE, hash_image)):
+        fn(photos[0])  # imports and first-call costs out of the timing
+        started = time.process_time()
+        hashed[mode] = [fn(d) for d in photos]
+        ms = (time.process_time() - started) / len(photos) * 1000
+        for k, name in ((0, "pHash"), (1, "dHash")):
+            dist = {c: [bits(fn(copies[i][c])[k], hashed[mode][i][k]) for i in range(len(photos))]
+                    for c in copies[0]}
+            unrelated = min(bits(a[k], b[k]) for a, b in itertools.combinations(hashed[mode], 2))
+            print(f"decode: {mode} {name}: {ms:.2f} CPU ms/photo; copies max/mean bits "
+                  + " ".join(f"{c} {max(v)}/{statistics.mean(v):.1f}" for c, v in dist.items())
+                  + f"; closest unrelated pair {unrelated} bits", flush=True)
+    full, ours = hashed["full decode"], hashed[DECODE_MODE]
+    for k, name in ((0, "pHash"), (1, "dHash")):
+        counts: dict[int, int] = {}
+        for a, b in zip(full, ours, strict=True):
+            counts[bits(a[k], b[k])] = counts.get(bits(a[k], b[k]), 0) + 1
+        print(f"decode: {name} full vs {DECODE_MODE}, photos by bits apart: {dict(sorted(counts.items()))}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hashes", type=int, nargs="+", default=[10_000, 100_000])
@@ -139,6 +209,10 @@ def main() -> None:
     parser.add_argument("--layout", default="",
                         help="force a band layout, e.g. 4_bands_even (default: the model's choice)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--decode", action="store_true",
+                        help="compare the stage's decode mode with a full decode")
+    parser.add_argument("--images", type=Path,
+                        default=ROOT.parent / "shared" / "datasets" / "coco128" / "train2017")
     parser.add_argument("--stage", action="store_true", help="also time the pHash stage")
     parser.add_argument("--warehouse", type=Path, default=ROOT / "warehouse")
     parser.add_argument("--workers", type=int, default=2)
@@ -147,6 +221,8 @@ def main() -> None:
         for n in args.hashes:
             print("band join:", bench_join(n, args.threads, args.repeat, bits,
                                                 args.layout), flush=True)
+    if args.decode:
+        bench_decode(args.images)
     if args.stage:
         for row in bench_stage(args.warehouse, args.workers):
             print("pHash stage:", row, flush=True)
