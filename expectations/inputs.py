@@ -108,8 +108,12 @@ class CheckInputs:
         self.record_files: list[str] = []
         self._spool = Path(tempfile.mkdtemp(prefix="mmfactory-check-records-"))
         self._record_rows: dict[str, int | None] = {}
-        self._load_records()
-        self._load_assets()
+        try:
+            self._load_records()
+            self._load_assets()
+        except BaseException:  # no caller holds these inputs yet to close them
+            self.close()
+            raise
 
     def close(self) -> None:
         self.con.close()

@@ -2,8 +2,8 @@
 on every core.
 
 In: the record files under ``exports/`` (JSONL, one record per non-empty line, or one JSON
-array). Out: Arrow batches of ``FACTS_SCHEMA``, one row per record (``file_no``, ``line_no``
-give the order of the files):
+array). Out: Parquet files of ``FACTS_SCHEMA`` in a folder (``spool_record_facts``), one
+row per record (``file_no``, ``line_no`` give the order of the files):
 
 - what the record is: its id, keys, image list, number of turns, first turn and last
   answer (``record_schema`` and the cross-table checks read these);
@@ -14,8 +14,8 @@ give the order of the files):
 
 Each file is cut at line ends into segments of about ``SEGMENT_BYTES`` (a JSON array file
 is one segment); the segments are parsed by ``lakehouse.stages.run_stage`` (a process per
-core), largest first. A 118k-image build exports ~5M records: they are parsed once, not
-once per check, on every core.
+core), largest first, each written by its worker. A 118k-image build exports ~5M records:
+they are parsed once, not once per check, on every core.
 """
 
 from __future__ import annotations
@@ -249,21 +249,10 @@ def _largest_first(files: list[tuple[Path, str, bool]], target_bytes: int) -> li
 
 
 def _executor_for(segs: list[Segment], executor: str | None) -> str | None:
+    """``executor``; unset and fewer than ``POOL_MIN_BYTES`` in all: this process."""
     if executor is None and sum(s.end - s.start for s in segs) < POOL_MIN_BYTES:
         return "inprocess"
     return executor
-
-
-def record_facts(files: list[tuple[Path, str, bool]], target_bytes: int = SEGMENT_BYTES,
-                 executor: str | None = None) -> Iterator[pa.RecordBatch]:
-    """The facts of every record of ``files`` (``(path, path relative to exports/, is a
-    box profile's file)``), batch by batch as segments finish (``file_no`` and ``line_no``
-    give the order back). Parsed in a process pool when the files hold
-    ``POOL_MIN_BYTES`` or more (on the stages' executor: ``lakehouse.stages``), else here;
-    ``executor`` set: on that one."""
-    segs = _largest_first(files, target_bytes)
-    for _, batch in run_stage(segment_facts, segs, chunk_size=1, executor=_executor_for(segs, executor)):
-        yield batch
 
 
 SPOOLED_SCHEMA = pa.schema([pa.field("path", pa.string()), pa.field("rows", pa.int64())])
@@ -282,11 +271,14 @@ def write_segment_facts(items: list[tuple[Segment, str]]) -> pa.RecordBatch:
 
 def spool_record_facts(files: list[tuple[Path, str, bool]], folder: Path,
                        target_bytes: int = SEGMENT_BYTES, executor: str | None = None) -> int:
-    """``record_facts`` written to Parquet files in ``folder`` (one per segment, written by
-    the worker that parsed it, plus an empty one so the folder is never without a file)
-    instead of sent back: the parent, sharing the cores with the workers, then does no
-    per-row work. Returns the number of records. Every worker must see ``folder`` (the
-    pool's processes, or a Ray cluster on this machine)."""
+    """The facts of every record of ``files`` (``(path, path relative to exports/, is a
+    box profile's file)``) written to Parquet files in ``folder``: one per segment, written
+    by the worker that parsed it, plus an empty one so the folder is never without a file
+    (``file_no`` and ``line_no`` give the order back). Nothing per row comes back to this
+    process, which shares the cores with the workers. Parsed in a process pool when the
+    files hold ``POOL_MIN_BYTES`` or more (on the stages' executor: ``lakehouse.stages``),
+    else here; ``executor`` set: on that one. Returns the number of records. Every worker
+    must see ``folder`` (the pool's processes, or a Ray cluster on this machine)."""
     folder.mkdir(parents=True, exist_ok=True)
     pq.write_table(FACTS_SCHEMA.empty_table(), folder / "facts-empty.parquet")
     segs = _largest_first(files, target_bytes)

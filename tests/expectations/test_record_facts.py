@@ -9,10 +9,9 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
-
 import pyarrow.parquet as pq
 
-from expectations.record_facts import FACTS_SCHEMA, record_facts, segments, spool_record_facts
+from expectations.record_facts import FACTS_SCHEMA, segments, spool_record_facts
 
 GOOD = {"id": "s1", "image": ["a.jpg"], "conversations": [
     {"from": "human", "value": "<image>\nWhere is the dog?"},
@@ -35,8 +34,11 @@ def _write(path: Path, n: int) -> None:
                 fh.write(b'{"id": "caf\xe9"}\n')
 
 
-def _rows(batches) -> list[dict]:
-    table = pa.Table.from_batches(list(batches), schema=FACTS_SCHEMA)
+def _rows(files: list[tuple[Path, str, bool]], folder: Path, **kwargs) -> list[dict]:
+    """The facts ``spool_record_facts`` writes to ``folder``, read back in file and line order."""
+    n = spool_record_facts(files, folder, **kwargs)
+    table = pa.concat_tables(pq.read_table(p, schema=FACTS_SCHEMA) for p in sorted(folder.glob("*.parquet")))
+    assert table.num_rows == n  # the count it returns is the rows it wrote
     return sorted(table.to_pylist(), key=lambda r: (r["file_no"], r["line_no"]))
 
 
@@ -52,10 +54,10 @@ def test_segments_cut_at_line_ends_keep_every_record_and_its_line(tmp_path: Path
     assert all(data[s.end - 1:s.end] == b"\n" for s in cut[:-1])
     assert [s.first_line for s in cut] == [data[:s.start].count(b"\n") + 1 for s in cut]
 
-    whole = _rows(record_facts([(path, "qwen25vl/train.jsonl", True)], target_bytes=1 << 30,
-                               executor="inprocess"))
-    split = _rows(record_facts([(path, "qwen25vl/train.jsonl", True)], target_bytes=500,
-                               executor="inprocess"))
+    whole = _rows([(path, "qwen25vl/train.jsonl", True)], tmp_path / "whole", target_bytes=1 << 30,
+                  executor="inprocess")
+    split = _rows([(path, "qwen25vl/train.jsonl", True)], tmp_path / "split", target_bytes=500,
+                  executor="inprocess")
     assert split == whole
     assert len(whole) == 202  # 200 records and the two bad lines
     lines = data.split(b"\n")
@@ -64,31 +66,21 @@ def test_segments_cut_at_line_ends_keep_every_record_and_its_line(tmp_path: Path
 
 
 def test_the_pool_gives_the_rows_of_one_read(tmp_path: Path) -> None:
-    files = []
-    for rel in ("train.jsonl", "qwen25vl/val.jsonl"):
-        path = tmp_path / rel
-        path.parent.mkdir(exist_ok=True)
-        _write(path, 300)
-        files.append((path, rel, "/" in rel))
-    here = _rows(record_facts(files, target_bytes=1 << 30, executor="inprocess"))
-    pooled = _rows(record_facts(files, target_bytes=2_000, executor="pool"))
-    assert pooled == here and len(here) == 604
-
-
-def test_spooled_facts_are_the_rows_of_one_read(tmp_path: Path) -> None:
-    """The workers write the facts to Parquet themselves: the folder holds the same rows
-    (and an empty file, so a view over it never fails for want of files)."""
+    """The pool's workers write the facts to Parquet themselves: the same rows as one
+    in-process read."""
     files = []
     for rel in ("train.jsonl", "qwen25vl/val.jsonl"):
         path = tmp_path / "exports" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         _write(path, 300)
         files.append((path, rel, "/" in rel))
-    here = _rows(record_facts(files, target_bytes=1 << 30, executor="inprocess"))
-    spool = tmp_path / "spool"
-    assert spool_record_facts(files, spool, target_bytes=2_000, executor="pool") == 604
-    spooled = pq.read_table(sorted(spool.glob("*.parquet")), schema=FACTS_SCHEMA)
-    assert _rows(spooled.to_batches()) == here
+    here = _rows(files, tmp_path / "here", target_bytes=1 << 30, executor="inprocess")
+    pooled = _rows(files, tmp_path / "pooled", target_bytes=2_000, executor="pool")
+    assert pooled == here and len(here) == 604
+
+
+def test_no_files_leave_an_empty_facts_file(tmp_path: Path) -> None:
+    """A view over the folder never fails for want of files."""
     assert spool_record_facts([], tmp_path / "empty") == 0
     assert pq.read_table(tmp_path / "empty" / "facts-empty.parquet").num_rows == 0
 
@@ -97,7 +89,7 @@ def test_what_each_record_says(tmp_path: Path) -> None:
     path = tmp_path / "qwen25vl" / "train.jsonl"
     path.parent.mkdir()
     _write(path, 30)
-    rows = {r["record_key"]: r for r in _rows(record_facts([(path, "qwen25vl/train.jsonl", True)]))}
+    rows = {r["record_key"]: r for r in _rows([(path, "qwen25vl/train.jsonl", True)], tmp_path / "facts")}
     good, bad = rows["qwen25vl/train.jsonl:s1"], rows["qwen25vl/train.jsonl:s2"]
     assert (good["n_boxes"], good["box"]) == (1, [10.0, 20.0, 110.0, 220.0])
     assert good["first_turn_image_tokens"] == good["image_count"] == 1

@@ -461,12 +461,12 @@ class _Handler(BaseHTTPRequestHandler):
         srv = self.server_ref
         with srv._lock:  # admit atomically: two racing requests cannot both be the k-th
             hold = srv._hold_after is not None and srv._admitted >= srv._hold_after
-            if not hold:
+            if hold:
+                srv._held += 1
+            else:
                 srv._admitted += 1
         if not hold:
             return True
-        with srv._lock:
-            srv._held += 1
         srv.holding.set()
         srv._release.wait()
         with srv._lock:
