@@ -49,12 +49,14 @@ from ingest.documents.char_recall import recall_scores
 from ingest.documents.reasons import DocumentReason
 from ingest.documents.report import DocumentLandingReport
 from ingest.image_files import ASSETS_TABLE
+from ingest.ocr_policy import DEFAULT_DRAWN_CHARTS_PER_KIND, plan_reads
 from lakehouse.commit import WouldShrink, shrink_problems
 from lakehouse.landing import land_table, landed_files, new_run_id, table_dir, table_of, utc_now, write_atomic
 from lakehouse.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reason, Reject, rejects_table
 from lakehouse.settings import Warehouse
 from lakehouse.sources import ASSET_SOURCES_TABLE, resolve_root
 from lakehouse.stages import default_executor, run_stage
+from lakehouse.tables.renders import ASSET_LINEAGE_TABLE
 from lakehouse.tables.ocr import (
     CHART_OCR_CHECKS_TABLE,
     LANDED_TABLES,
@@ -256,9 +258,15 @@ def run_ocr(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     replace: bool = False,
     executor: str | None = None,
+    drawn_charts_per_kind: int | None = DEFAULT_DRAWN_CHARTS_PER_KIND,
 ) -> DocumentLandingReport:
-    """OCR every landed document and chart image of ``sources`` (default: every source that
+    """OCR the landed document and chart images of ``sources`` (default: every source that
     has such assets) and land the OCR tables, one file per asset source (replaced).
+
+    Which images are read is ``ingest.ocr_policy.plan_reads``: every document and every
+    real chart; of the charts mmfactory drew (those with lineage), the first
+    ``drawn_charts_per_kind`` of each chart kind (None: all). Unread images land no OCR
+    rows; the report says how many were left unread and why.
 
     Files are found under each source's images root from ``asset_sources`` (or
     ``images_roots[source]``); a file that is missing, unreadable or no longer hashes to
@@ -295,15 +303,18 @@ def run_ocr(
         if a["asset_type"] in OCR_ASSET_TYPES and (wanted is None or a["source"] in wanted)
     ]
     assets.sort(key=lambda a: (a["source"], a["relative_path"]))
+    drawn = {r["asset_id"] for r in _read_table(wh, ASSET_LINEAGE_TABLE, ["asset_id"])}
+    chart_rows = _read_table(wh, "charts", ["asset_id", "chart_type", "chart_text", "chart_text_kind"])
+    plan = plan_reads(assets, {r["asset_id"]: r["chart_type"] for r in chart_rows
+                               if r["asset_id"] in drawn}, drawn_charts_per_kind)
+    assets = list(plan.read)
     roots = _roots(wh, images_roots)
     doc_text = {
         r["asset_id"]: r["full_text"]
         for r in _read_table(wh, "document_texts", ["asset_id", "full_text"])
     }
     chart_text = {
-        r["asset_id"]: (r["chart_text"], r["chart_text_kind"])
-        for r in _read_table(wh, "charts", ["asset_id", "chart_text", "chart_text_kind"])
-        if r["chart_text"]
+        r["asset_id"]: (r["chart_text"], r["chart_text_kind"]) for r in chart_rows if r["chart_text"]
     }
     table_values: dict[str, list[float]] = {}
     for r in _read_table(wh, "chart_tables", ["asset_id", "value"]):
@@ -325,6 +336,7 @@ def run_ocr(
             else:
                 todo.append(item)
     todo = largest_first(todo)
+    reused = sum(1 for a in assets if a["asset_id"] in cached)
     if progress is not None:
         progress("ocr", len(results), len(assets))
     if engine is None:
@@ -344,9 +356,9 @@ def run_ocr(
         if progress is not None:
             progress("ocr", len(results), len(assets))
     report.notes.append(
-        f"OCR: {len(todo)} image(s) read ({len(cached)} reused from landed rows or "
+        f"OCR: {len(todo)} image(s) read ({reused} reused from landed rows or "
         f"checkpoints), chunks of {chunk_size}, "
-        f"executor {chosen}")
+        f"executor {chosen}; {plan.summary()}")
 
     by_source: dict[str, dict[str, list]] = {}
     for asset in assets:
@@ -387,7 +399,8 @@ def run_ocr(
         )
         if src in roots:
             report.images_roots[src] = roots[src]
-    _remove_checkpoints(checkpoints, {a["asset_id"] for a in assets})
+    # a checkpointed read the plan no longer wants is dropped with the landed ones
+    _remove_checkpoints(checkpoints, {a["asset_id"] for a in assets} | set(plan.unread))
     return report
 
 

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from generation.cli import generate_app
 from ingest.coco import DEFAULT_BBOX_TOLERANCE_PX, CocoFileError, land_coco
+from ingest.ocr_policy import DEFAULT_DRAWN_CHARTS_PER_KIND
 from lakehouse.catalog import ensure_landing
 from lakehouse.dbt import run_dbt
 from lakehouse.landing import LandingError
@@ -190,6 +191,12 @@ def render(
                                                        progress=p, scan_noise=scan_noise))
 
 
+DrawnChartsOption = Annotated[int | None, typer.Option(
+    "--drawn-charts-per-kind",
+    help="OCR this many of the charts mmfactory drew per chart kind (default 8; a large "
+         "number reads all). Documents and real charts are always read.")]
+
+
 @app.command()
 def ocr(
     sources: Annotated[list[str] | None, typer.Option("--source", help="Only these sources.")] = None,
@@ -200,15 +207,17 @@ def ocr(
         help="Land even when a source's OCR tables would go to zero rows or lose more than half.")] = False,
     executor: ExecutorOption = None,
     ray_address: RayAddressOption = None,
+    drawn_charts_per_kind: DrawnChartsOption = DEFAULT_DRAWN_CHARTS_PER_KIND,
 ) -> None:
-    """OCR every document and chart image in a process pool, in-process or on Ray
-    (already-read images are not read again; a killed run resumes from its checkpoint
-    chunks)."""
+    """OCR every document and real chart image, and a sample of the drawn charts per kind,
+    in a process pool, in-process or on Ray (already-read images are not read again; a
+    killed run resumes from its checkpoint chunks)."""
     from ingest.ocr import run_ocr
 
     with stage_executor(executor, ray_address):
         _landing("OCR", lambda p: run_ocr(warehouse(), sources, progress=p, workers=workers,
-                                          chunk_size=chunk_size, replace=replace))
+                                          chunk_size=chunk_size, replace=replace,
+                                          drawn_charts_per_kind=drawn_charts_per_kind))
 
 
 @contextmanager
@@ -222,7 +231,8 @@ def _stage(name: str) -> Iterator[None]:
         console.print(f"stage {name}: {time.perf_counter() - started:.1f} s")
 
 
-def _land_defaults(coco_images: Path, coco_annotations: Path, source: str, per_type: int | None) -> None:
+def _land_defaults(coco_images: Path, coco_annotations: Path, source: str, per_type: int | None,
+                   drawn_charts_per_kind: int | None) -> None:
     from ingest.chartqa import land_chartqa
     from ingest.funsd import land_funsd
     from ingest.ocr import run_ocr
@@ -251,7 +261,7 @@ def _land_defaults(coco_images: Path, coco_annotations: Path, source: str, per_t
     with _stage("perceptual_hashes"):  # every landed and rendered asset, for near-duplicates
         land_perceptual_hashes(wh)
     with _stage("ocr"):
-        _landing("OCR", lambda p: run_ocr(wh, progress=p))
+        _landing("OCR", lambda p: run_ocr(wh, progress=p, drawn_charts_per_kind=drawn_charts_per_kind))
     with _stage("landing_chair"):
         _landing("landing CHAIR synonyms", lambda p: land_chair_synonyms(wh))
 
@@ -268,6 +278,7 @@ def build(
     ray_address: RayAddressOption = None,
     full: Annotated[bool, typer.Option(
         "--full", help="Run the whole dbt build and every later stage even when nothing changed.")] = False,
+    drawn_charts_per_kind: DrawnChartsOption = DEFAULT_DRAWN_CHARTS_PER_KIND,
 ) -> None:
     """Land the default inputs, render, OCR, run `dbt build`, draw the visual audit, write
     the report and run the data contracts (exit 1 when one fails). The per-image stages run
@@ -278,7 +289,7 @@ def build(
 
     with stage_executor(executor, ray_address):  # one Ray start for every stage
         if land:
-            _land_defaults(coco_images, coco_annotations, source, per_type)
+            _land_defaults(coco_images, coco_annotations, source, per_type, drawn_charts_per_kind)
         wh = warehouse()
         inputs, plan = plan_build(wh, console, full)
         if plan.action == "skip":
