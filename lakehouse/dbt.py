@@ -38,6 +38,15 @@ def dbt_env(wh: Warehouse) -> dict[str, str]:
     return env
 
 
+# What the product's builds run: every model and data test, without the SQL unit tests.
+# A unit test checks a model's SQL on fixed rows, not the data, so its result cannot change
+# from one build to the next (dbt's own advice is to run them in development and CI only);
+# the 36 cost 9-11 s of every COCO128 build (`dbt build` with and without
+# `--exclude-resource-type unit_test`, BENCHMARKS.md). CI runs them on the built lakehouse
+# (tests/lakehouse/test_dbt_unit_tests.py), and a plain `dbt build` still does.
+BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")
+
+
 def run_dbt(wh: Warehouse, args: list[str]) -> int:
     """Run ``dbt <args>`` in the project directory; return its exit code.
 

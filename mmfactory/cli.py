@@ -23,7 +23,7 @@ from generation.cli import generate_app
 from ingest.coco import DEFAULT_BBOX_TOLERANCE_PX, CocoFileError, land_coco
 from ingest.ocr_policy import DEFAULT_DRAWN_CHARTS_PER_KIND
 from lakehouse.catalog import ensure_landing
-from lakehouse.dbt import run_dbt
+from lakehouse.dbt import BUILD_ARGS, run_dbt
 from lakehouse.landing import LandingError
 from lakehouse.report import LandingReport
 from lakehouse.settings import PROJECT_ROOT, warehouse
@@ -295,7 +295,7 @@ def build(
         if plan.action == "skip":
             raise typer.Exit(finish_unchanged(wh, console, inputs, plan))
         with _stage("dbt"):
-            code = run_dbt(wh, ["build", *(["--select", *plan.select] if plan.select else [])])
+            code = run_dbt(wh, [*BUILD_ARGS, *(["--select", *plan.select] if plan.select else [])])
         if code != 0:
             raise _fail(f"dbt build failed (exit {code}); see its output above")
         with _stage("visual_audit"):  # the review sample's boxes drawn on their images

@@ -27,7 +27,7 @@ import duckdb
 import typer
 from rich.console import Console
 
-from lakehouse.dbt import run_dbt
+from lakehouse.dbt import BUILD_ARGS, run_dbt
 from lakehouse.settings import Warehouse, warehouse
 
 console = Console()
@@ -111,7 +111,7 @@ def release(
     if not wh.database.is_file():
         raise _fail(f"no lakehouse at {wh.database}: run `mmfactory build` first")
     if rebuild:
-        if run_dbt(wh, ["build"]) != 0:
+        if run_dbt(wh, list(BUILD_ARGS)) != 0:
             raise _fail("dbt build failed; see its output above")
         from quality.failure_library import record_failures
 

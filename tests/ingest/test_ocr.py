@@ -20,6 +20,7 @@ from ingest.documents.char_recall import char_recall, normalise, recall_scores
 from ingest.funsd import land_funsd
 from ingest.ocr import (
     ENGINE_REQUIREMENT,
+    ENGINE_SETTINGS,
     OcrEngineUnavailable,
     RapidOcrEngine,
     load_engine,
@@ -218,3 +219,19 @@ def test_an_ocr_run_that_would_drop_most_rows_is_refused_unless_replace(small_la
     report = run_ocr(wh, sources=["chartqa"], engine=_Upgraded(engine), replace=True)
     assert report.rows_landed["ocr_usability"] == 0
     assert sorted(str(r.reason) for r in report.rejects) == ["missing_file", "missing_file"]
+
+
+def test_the_memory_arena_changes_no_line_box_or_score(engine) -> None:
+    """The engine opens its ONNX sessions with the CPU memory arena on; RapidOCR's own
+    sessions (arena off) read a real FUNSD form to exactly the same lines."""
+    from rapidocr_onnxruntime import RapidOCR
+    from rapidocr_onnxruntime.utils.infer_engine import OrtInferSession
+
+    sessions = (engine._ocr.text_det.infer.session, engine._ocr.text_rec.session.session)
+    assert all(s.get_session_options().enable_cpu_mem_arena for s in sessions)
+    assert OrtInferSession._init_sess_opts({}).enable_cpu_mem_arena is False  # restored
+    plain = RapidOCR(**ENGINE_SETTINGS)  # the same threads as load_engine()'s
+    form = sorted((SHARED_DATASETS / "funsd").rglob("*.png"))[0]
+    image = Image.open(form).convert("RGB")
+    ours = engine._ocr(image)[0]
+    assert ours and ours == plain(image)[0]
