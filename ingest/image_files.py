@@ -82,6 +82,24 @@ def walk_images(root: Path) -> list[str]:
     return sorted(found)
 
 
+_REAL_ROOTS: dict[Path, Path] = {}
+
+
+def _real_root(root: Path) -> Path:
+    """``root`` resolved, once per process while it is a directory: a stage locates every
+    asset of a source under the same root, and resolving it again per asset was over half
+    of locating one (20,000 files: 6.1 s against 2.6 s for their own paths alone, at load
+    ~2). A root that is not (yet) a directory is resolved again on every call."""
+    real = _REAL_ROOTS.get(root)
+    if real is None:
+        real = root.resolve()
+        if real.is_dir():
+            if len(_REAL_ROOTS) >= 256:
+                _REAL_ROOTS.clear()
+            _REAL_ROOTS[root] = real
+    return real
+
+
 def resolve_inside(root: Path, relative_path: str) -> Path | Reject:
     """The real path of ``relative_path`` under ``root``, or a reject when it is absolute,
     climbs out with ``..``, or is a symlink whose target lies outside the root."""
@@ -89,7 +107,7 @@ def resolve_inside(root: Path, relative_path: str) -> Path | Reject:
     if pure.is_absolute() or Path(relative_path).is_absolute():
         return Reject(ASSETS_TABLE, relative_path, Reason.PATH_ESCAPES_ROOT,
                       f"{relative_path}: absolute paths are not allowed; paths are relative to the images root")
-    real_root = root.resolve()
+    real_root = _real_root(root)
     try:
         real = (real_root / relative_path).resolve()
     except (RuntimeError, OSError) as exc:  # a symlink loop (RuntimeError before Python 3.13)

@@ -164,7 +164,8 @@ def _memory_arena() -> Iterator[None]:
     arena on (RapidOCR 1.4 turns it off and exposes no setting for it). The arena only
     changes how tensors are allocated: the same lines, boxes and scores come out (30 pages
     and charts compared), 8-12% faster, most of it in detection, for ~280 MB more per
-    engine (BENCHMARKS.md, "OCR settings"). The session code is restored on leaving."""
+    engine (BENCHMARKS.md, "Which charts are read, the ONNX memory arena ..."). The
+    session code is restored on leaving."""
     from rapidocr_onnxruntime.utils import infer_engine
 
     session = infer_engine.OrtInferSession
