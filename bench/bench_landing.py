@@ -52,13 +52,15 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
+from lakehouse.dbt import BUILD_ARGS  # noqa: E402 (after the project is on the path)
+
 DEFAULT_DATA_DIR = Path(tempfile.gettempdir()) / "mmfactory-bench"
 COCO128_IMAGES = PROJECT_ROOT.parent / "shared" / "datasets" / "coco128" / "train2017"
 # the normalized table, everything upstream of it, and the staging models its upstream's
 # tests point at; tests only when all their models are selected (dbt's default would also
 # pick tests of other engineers' models that merely reference these)
 SELECT_NORMALIZED = [
-    "build",
+    *BUILD_ARGS,  # as `mmfactory build` runs dbt: without the SQL unit tests
     "--select",
     "+int_annotations_normalized",
     "stg_landing__assets",
