@@ -332,8 +332,9 @@ def run_ocr(
     assets.sort(key=lambda a: (a["source"], a["relative_path"]))
     drawn = {r["asset_id"] for r in _read_table(wh, ASSET_LINEAGE_TABLE, ["asset_id"])}
     chart_rows = _read_table(wh, "charts", ["asset_id", "chart_type", "chart_text", "chart_text_kind"])
-    plan = plan_reads(assets, {r["asset_id"]: r["chart_type"] for r in chart_rows
-                               if r["asset_id"] in drawn}, drawn_charts_per_kind)
+    candidates = assets
+    plan = plan_reads(candidates, {r["asset_id"]: r["chart_type"] for r in chart_rows
+                                   if r["asset_id"] in drawn}, drawn_charts_per_kind)
     assets = list(plan.read)
     roots = _roots(wh, images_roots)
     doc_text = {
@@ -387,7 +388,11 @@ def run_ocr(
         f"checkpoints), chunks of {chunk_size}, "
         f"executor {chosen}; {plan.summary()}")
 
-    by_source: dict[str, dict[str, list]] = {}
+    # every source with candidates lands its files, also one whose candidates all went
+    # unread (its earlier reads must not stay landed beside a plan that no longer has them)
+    by_source: dict[str, dict[str, list]] = {
+        src: {"lines": [], "usability": [], "checks": [], "rejects": []}
+        for src in sorted({a["source"] for a in candidates})}
     for asset in assets:
         src = asset["source"]
         out = by_source.setdefault(src, {"lines": [], "usability": [], "checks": [], "rejects": []})

@@ -6,6 +6,7 @@ once per session and each test OCRs only the few images it needs.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
 import sys
@@ -235,3 +236,39 @@ def test_the_memory_arena_changes_no_line_box_or_score(engine) -> None:
     image = Image.open(SHARED_DATASETS / "chartqa" / "png" / "10095.png").convert("RGB")
     ours = engine._ocr(image)[0]
     assert ours and ours == plain(image)[0]
+
+
+def _mark_as_drawn(wh: Warehouse, chart_ids: list[str]) -> None:
+    """Land lineage rows for ``chart_ids``, as render.derive does for the charts it draws
+    (the OCR stage tells a drawn chart from a real one by its lineage)."""
+    from lakehouse.landing import land_table, new_run_id, table_of, utc_now
+    from lakehouse.tables.renders import ASSET_LINEAGE_SCHEMA, ASSET_LINEAGE_TABLE
+
+    rows = [{"asset_id": aid, "parent_asset_id": "0" * 64, "parent_order": 0,
+             "parent_source": "coco128", "generator": "test", "generator_version": "1",
+             "params_json": "{}", "seed": 0, "library_versions_json": "{}",
+             "license_rule": "test"} for aid in chart_ids]
+    stamp = {"source": "chartqa", "ingested_at": utc_now(), "ingest_run_id": new_run_id()}
+    land_table(wh, ASSET_LINEAGE_TABLE, "chartqa",
+               table_of(rows, ASSET_LINEAGE_SCHEMA, stamp), ASSET_LINEAGE_SCHEMA)
+
+
+def test_drawn_charts_are_read_as_a_sample_and_unread_ones_keep_no_rows(small_lake, engine) -> None:
+    wh, _ = small_lake
+    charts = sorted(r["asset_id"] for r in pq.read_table(wh.landing / "charts" / "chartqa.parquet").to_pylist())
+    _mark_as_drawn(wh, charts)  # the two ChartQA charts, both of unknown kind (no chart_type)
+
+    def read_ids() -> set[str]:
+        return set(pq.read_table(wh.landing / "ocr_usability" / "chartqa.parquet").column("asset_id").to_pylist())
+
+    run_ocr(wh, engine=engine, drawn_charts_per_kind=None)
+    assert read_ids() == set(charts)
+    report = run_ocr(wh, engine=engine, drawn_charts_per_kind=1)
+    first = min(charts, key=lambda a: hashlib.sha256(a.encode()).hexdigest())
+    assert read_ids() == {first}
+    assert "1 unread (drawn_chart_beyond_kind_sample)" in " ".join(report.notes)
+    # none: the source's earlier reads do not stay landed; the form is still read
+    run_ocr(wh, engine=engine, drawn_charts_per_kind=0)
+    assert read_ids() == set()
+    assert pq.read_table(wh.landing / "ocr_lines" / "chartqa.parquet").num_rows == 0
+    assert pq.read_table(wh.landing / "ocr_usability" / "funsd.parquet").num_rows == 1
