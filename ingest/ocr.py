@@ -354,9 +354,11 @@ def run_ocr(
     cached.update(_checkpointed_lines(checkpoints))
     results: dict[str, tuple[list[OcrLine], float] | Reject] = {}
     todo: list[dict] = []
+    reused = 0
     for asset in assets:
         if asset["asset_id"] in cached:
             results[asset["asset_id"]] = cached[asset["asset_id"]]
+            reused += 1
         else:
             item = _work_item(asset, roots)
             if isinstance(item, Reject):
@@ -364,7 +366,6 @@ def run_ocr(
             else:
                 todo.append(item)
     todo = largest_first(todo)
-    reused = sum(1 for a in assets if a["asset_id"] in cached)
     if progress is not None:
         progress("ocr", len(results), len(assets))
     if engine is None:
@@ -395,7 +396,7 @@ def run_ocr(
         for src in sorted({a["source"] for a in candidates})}
     for asset in assets:
         src = asset["source"]
-        out = by_source.setdefault(src, {"lines": [], "usability": [], "checks": [], "rejects": []})
+        out = by_source[src]
         found = results.get(asset["asset_id"])
         if isinstance(found, Reject):
             out["rejects"].append(found)
