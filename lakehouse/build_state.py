@@ -52,23 +52,24 @@ _CODE_FILES = ("dbt_project.yml", "profiles.yml", "pyproject.toml", "requirement
                "requirements-consumers.txt")
 _ENV_IGNORED = frozenset({"MMFACTORY_EXECUTOR", "MMFACTORY_RAY_ADDRESS", "MMFACTORY_WAREHOUSE"})
 """Environment variables that change where stages run, never what they make. The
-warehouse's path is recorded on its own (``path``): a warehouse copied or moved elsewhere
-rebuilds only its views, which name the landing by absolute path."""
-MOVED_SELECTION = "config.materialized:view"
-"""What a moved warehouse rebuilds: the views (staging) read the landing by absolute path;
-tables hold rows and the Python models find the warehouse when they run."""
+warehouse's path is recorded on its own (``path``): in a warehouse copied or moved
+elsewhere the build re-points the views, which name the landing by absolute path, at the
+new landing (lakehouse.relocate) and rebuilds nothing for the move."""
 
 
 @dataclass(frozen=True)
 class Plan:
     """What the next build has to do: ``action`` is "skip", "select" or "full"; ``reason``
     one line for the user; ``select`` the dbt node selection of a "select" build;
-    ``previous`` the recorded state ("skip" and "select")."""
+    ``previous`` the recorded state ("skip" and "select"); ``moved_from`` the folder the
+    recorded build ran in, when the warehouse has moved since ("skip" and "select": its
+    views must be re-pointed before anything reads them)."""
 
     action: str
     reason: str
     select: list[str] = field(default_factory=list)
     previous: dict[str, Any] = field(default_factory=dict)
+    moved_from: str | None = None
 
 
 def state_dir(wh: Warehouse) -> Path:
@@ -268,18 +269,15 @@ def plan(wh: Warehouse, inputs: dict[str, Any], full: bool = False) -> Plan:
     if previous.get("environment") != inputs["environment"]:
         return Plan("full", "installed packages, Python or MMFACTORY_/DBT_ variables changed")
     changed = changed_tables(previous.get("landing", {}), inputs["landing"])
-    moved = previous.get("path") != inputs["path"]
-    if not changed and not moved:
-        return Plan("skip", "nothing changed", previous=previous)
+    moved_from = previous.get("path") if previous.get("path") != inputs["path"] else None
+    if not changed:
+        return Plan("skip", "nothing changed", previous=previous, moved_from=moved_from)
     sources = landed_sources(state_dir(wh) / "manifest.json")
     unknown = [t for t in changed if t not in sources]
     if unknown:
         return Plan("full", f"landed table(s) no dbt source names changed: {', '.join(unknown)}")
-    reasons = [f"landed table(s) changed: {', '.join(changed)}"] if changed else []
-    if moved:
-        reasons.append(f"the warehouse moved from {previous.get('path')} (its views name the landing's path)")
-    return Plan("select", "; ".join(reasons), previous=previous,
-                select=[f"{sources[t]}+" for t in changed] + ([MOVED_SELECTION] if moved else []))
+    return Plan("select", f"landed table(s) changed: {', '.join(changed)}", previous=previous,
+                select=[f"{sources[t]}+" for t in changed], moved_from=moved_from)
 
 
 _RUN_KEYS = frozenset({"generated_at", "built_at", "dbt_invocation_id", "duration_s"})

@@ -4,6 +4,7 @@
 with the last complete build: nothing changed -> ``finish_unchanged`` skips dbt and every
 later stage and reuses that build's contract results; only landed tables changed -> dbt
 rebuilds the models downstream of those tables' sources; anything else -> a full build.
+A warehouse copied or moved since has its views re-pointed at its own landing first.
 ``record_build`` runs once every stage has finished.
 """
 
@@ -16,6 +17,7 @@ from rich.console import Console
 
 from lakehouse import build_state
 from lakehouse.build_state import Plan
+from lakehouse.relocate import repoint_views
 from lakehouse.settings import Warehouse
 from mmfactory.check_cli import finish_build, results_of_this_build
 
@@ -26,6 +28,10 @@ def plan_build(wh: Warehouse, out: Console, full: bool = False) -> tuple[dict[st
     started = time.perf_counter()
     inputs = build_state.current_inputs(wh, build_state.read_state(wh))
     plan = build_state.plan(wh, inputs, full)
+    if plan.moved_from:
+        views = repoint_views(wh, plan.moved_from)
+        out.print(f"the warehouse moved from {plan.moved_from}: {len(views)} view(s) now read its own "
+                  "landing (same landed files, nothing rebuilt for the move)", soft_wrap=True)
     took = time.perf_counter() - started
     if plan.action == "skip":
         run = str(plan.previous.get("dbt_invocation_id"))[:8]
@@ -33,8 +39,7 @@ def plan_build(wh: Warehouse, out: Console, full: bool = False) -> tuple[dict[st
                   soft_wrap=True)
     else:
         build_state.forget(wh)
-        what = ("everything" if plan.action == "full" else "its views"
-                if plan.select == [build_state.MOVED_SELECTION] else "only what reads them")
+        what = "everything" if plan.action == "full" else "only what reads them"
         out.print(f"dbt: {plan.reason}; rebuilding {what} (checked in {took:.1f} s)", soft_wrap=True)
     return inputs, plan
 

@@ -91,7 +91,7 @@ def test_a_table_no_source_reads_outputs_touched_or_env_changed_rebuild_everythi
     assert build_state.plan(built, build_state.current_inputs(built)).action == "full"
 
 
-def test_a_moved_warehouse_rebuilds_only_its_views(built, tmp_path, monkeypatch):
+def test_a_moved_warehouse_rebuilds_nothing_for_the_move(built, tmp_path, monkeypatch):
     import shutil
 
     moved = tmp_path / "elsewhere" / "warehouse"
@@ -101,7 +101,11 @@ def test_a_moved_warehouse_rebuilds_only_its_views(built, tmp_path, monkeypatch)
 
     wh = warehouse()
     plan = build_state.plan(wh, build_state.current_inputs(wh))
-    assert (plan.action, plan.select) == ("select", [build_state.MOVED_SELECTION])
+    assert (plan.action, plan.moved_from) == ("skip", str(built.root))
+    _land(wh, "gadgets", "b", ["g2"], "run2")
+    plan = build_state.plan(wh, build_state.current_inputs(wh))
+    assert (plan.action, plan.select, plan.moved_from) == ("select", ["source:landing.gadgets+"], str(built.root))
+    assert build_state.plan(built, build_state.current_inputs(built)).moved_from is None
 
 
 def test_an_edited_model_changes_the_code_fingerprint(tmp_path):

@@ -1,0 +1,53 @@
+"""A warehouse copied or moved to another folder: point its views at its own landing.
+
+dbt creates the staging models as views over the landed Parquet files, and a view names
+them by absolute path (``read_parquet('<warehouse>/landing/<table>/*.parquet', ...)``), so
+that plain SQL against lakehouse.duckdb works from any folder. In a copy, those views
+still read the original warehouse's landing. Tables hold rows and the Python models find
+the warehouse when they run, so the views are all that has to change.
+
+In: the warehouse as it is now and the folder it was built in (the recorded build's
+``path``, lakehouse.build_state). Out: every view whose definition names
+``<old>/landing/`` re-created in place with this warehouse's landing instead, in one
+transaction; nothing else in the database changes, and no dbt run is needed. The build
+plan only skips or narrows dbt when the landed files are the ones the recorded build
+read (same fingerprints), so the re-pointed views return the rows they returned there.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from lakehouse.settings import Warehouse
+
+_CREATE_VIEW = "CREATE VIEW "
+
+
+def _sql_literal_prefix(root: str) -> str:
+    """How ``<root>/landing/`` opens a single-quoted SQL string (quotes doubled)."""
+    return "'" + f"{root}/landing/".replace("'", "''")
+
+
+def repoint_views(wh: Warehouse, old_root: str) -> list[str]:
+    """Re-create the views of ``wh``'s database that read ``<old_root>/landing/`` so that
+    they read ``<wh.root>/landing/``; returns their names, sorted. Raises ValueError when
+    a view to change is not a plain ``CREATE VIEW`` statement (nothing is changed then)."""
+    old, new = _sql_literal_prefix(old_root), _sql_literal_prefix(str(wh.root))
+    if old == new:
+        return []
+    with duckdb.connect(str(wh.database)) as con:
+        views = con.execute(
+            "select schema_name, view_name, sql from duckdb_views() "
+            "where not internal and contains(sql, ?) order by all", [old]).fetchall()
+        statements = []
+        for schema, name, sql in views:
+            if not sql.startswith(_CREATE_VIEW):
+                raise ValueError(f"view {schema}.{name} in {wh.database} is not a plain CREATE VIEW "
+                                 f"statement; run `mmfactory build --full` to rebuild it")
+            statements.append(f"set schema = '{schema}'; CREATE OR REPLACE VIEW "
+                              + sql[len(_CREATE_VIEW):].replace(old, new))
+        con.execute("begin transaction")
+        for statement in statements:
+            con.execute(statement)
+        con.execute("commit")
+    return sorted(f"{schema}.{name}" for schema, name, _ in views)
