@@ -125,7 +125,10 @@ class RunResult:
 
 
 class _Validator:
-    """One ephemeral GX context and one pandas data source for a run."""
+    """One ephemeral GX context, one pandas data source and one whole-dataframe batch
+    definition for a run. Each frame is validated as a batch against a suite that is never
+    saved: no suite, validation definition or result goes through the context's stores
+    (their serialisation took 0.6 s of a 3.2 s run of every check on COCO128)."""
 
     def __init__(self) -> None:
         gx = gx_module()
@@ -134,22 +137,14 @@ class _Validator:
         self.gx = gx
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-        self.source = self.context.data_sources.add_pandas("mmfactory_checks")
+        asset = self.context.data_sources.add_pandas("mmfactory_checks").add_dataframe_asset("frames")
+        self.batches = asset.add_batch_definition_whole_dataframe("frame")
 
     def validate(self, check: str, frame: Frame) -> Any:
-        gx = self.gx
-        name = f"{check}.{frame.name}"
-        asset = self.source.add_dataframe_asset(name)
-        batch = asset.add_batch_definition_whole_dataframe(name)
-        suite = self.context.suites.add(gx.ExpectationSuite(name=name))
-        for expectation in frame.expectations:
-            suite.add_expectation(expectation)
-        definition = self.context.validation_definitions.add(
-            gx.ValidationDefinition(name=name, data=batch, suite=suite))
-        return definition.run(
-            batch_parameters={"dataframe": frame.df},
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [frame.id_column]},
-        )
+        suite = self.gx.ExpectationSuite(name=f"{check}.{frame.name}", expectations=list(frame.expectations))
+        batch = self.batches.get_batch(batch_parameters={"dataframe": frame.df})
+        return batch.validate(
+            suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [frame.id_column]})
 
 
 def _py(value: Any) -> Any:
