@@ -37,8 +37,9 @@ run: setup
 # PYTHONDONTWRITEBYTECODE set (this sandbox sets it) each compiled dbt, duckdb's and our
 # imports from source again (~3 s of CPU per dbt process); unset, the first writes the cache.
 # Every core (tests/conftest.py): the session build starts in the background while the
-# tests that need no build run; each test module runs whole on one worker, in the order
-# tests/conftest.py gives. PYTEST_WORKERS="-n 0" runs it in one process.
+# tests that need no build run below its priority (nice 10); each test module runs whole
+# on one worker, in the order tests/conftest.py gives. PYTEST_WORKERS="-n 0" runs it in
+# one process.
 PYTEST_WORKERS ?= -n auto --dist loadscope --no-loadscope-reorder
 test: setup browser
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest $(PYTEST_WORKERS)

@@ -34,6 +34,10 @@ def wh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
     return warehouse()
 
 
+TEST_NICENESS = 10
+"""How far below the session build the test workers run (``os.nice``) once it has started."""
+
+
 def run_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The temporary folder every pytest-xdist worker of this run shares (a worker's own
     basetemp is ``<run's basetemp>/popen-gwN``); the basetemp itself without xdist."""
@@ -72,7 +76,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session", autouse=True)
 def _session_build(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """Starts the session build in the background at the start of the session, when a
-    collected test needs it and no build is reused (tests/session_build.py)."""
+    collected test needs it and no build is reused (tests/session_build.py), then lowers
+    this worker's priority below the build's."""
     from tests.session_build import finish, start_once
     from tests.warehouses import REUSE_BUILD_ENV
 
@@ -80,6 +85,9 @@ def _session_build(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
         yield
         return
     build = start_once(run_tmp(tmp_path_factory))
+    # the build is what the longest tests wait for: it keeps the normal priority, this
+    # worker (and every process a test starts) runs below it and takes the cores it leaves
+    os.nice(TEST_NICENESS)
     yield
     finish(build, interrupted=request.session.shouldstop is not False
            or getattr(request.session, "exitstatus", None) == pytest.ExitCode.INTERRUPTED)

@@ -15,24 +15,20 @@ from generation.config import config_from_env
 from generation.stages.compare import run_compare, select_compare_items
 from generation.stages.judge import run_judge, select_judge_items
 from generation.stages.recaption import run_recaption, select_recaption_items
-from ingest.coco import land_coco
 from lakehouse.dbt import run_dbt
-from tests.conftest import COCO128_ANNOTATIONS, COCO128_IMAGES
+from lakehouse.settings import WAREHOUSE_ENV, Warehouse
 from tests.generation.fake_server import ChatCall, FakeChatServer
+from tests.warehouses import scratch_copy
 
 FAITHFUL = "A photograph taken outdoors."
 HALLUCINATED = "A giraffe and a zebra stand next to a surfboard."
 DIMENSIONS = ["image_text_consistency", "task_following", "detail_completeness",
               "reasoning_reliability", "safety_compliance", "language_quality"]
-# dbt builds only what the test reads: every seed, the marts below and everything they are
-# built from (with the relations the generation stages pick their items from), in ONE dbt
-# process (seeds and models, no data tests: each dbt process parses the project anew, about
-# 13 s of CPU); then, after each round of model calls, only those downstream of the calls
+# The calls are made on a scratch copy of the session build (which has every sample, the
+# relations the generation stages pick their items from, and the audits); after each
+# round of model calls dbt runs only the models downstream of the calls that the marts
+# below read (models only, in one dbt process per round: each parses the project anew)
 READ = ["samples", "low_quality_flags", "report_model_call_costs"]
-PICKED_FROM = ["stg_landing__asset_sources", "stg_landing__assets", "stg_coco__images",
-               "stg_coco__annotations", "stg_coco__categories", "int_image_pairs_selected"]
-FIRST_RUN = ["build", "--quiet", "--exclude-resource-type", "test", "unit_test", "--select",
-             "resource_type:seed", *(f"+{m}" for m in READ + PICKED_FROM)]
 AFTER_CALLS = ["run", "--quiet", "--select", *(f"source:generation+,+{m}" for m in READ)]
 
 
@@ -60,9 +56,15 @@ def server(monkeypatch):
         yield srv
 
 
-def test_model_answers_are_audited_judged_and_costed(shared_datasets, wh, server, tmp_path) -> None:
-    land_coco(wh, COCO128_IMAGES, COCO128_ANNOTATIONS, "coco128")
-    assert run_dbt(wh, FIRST_RUN) == 0
+@pytest.fixture()
+def wh(built_warehouse, tmp_path, monkeypatch) -> Warehouse:
+    """A scratch copy of the session build (MMFACTORY_WAREHOUSE points at it)."""
+    copy = scratch_copy(built_warehouse, tmp_path / "warehouse")
+    monkeypatch.setenv(WAREHOUSE_ENV, str(copy.root))
+    return copy
+
+
+def test_model_answers_are_audited_judged_and_costed(wh, server, tmp_path) -> None:
     prices = tmp_path / "prices.csv"
     prices.write_text("model,provider,prompt_usd_per_1m_tokens,completion_usd_per_1m_tokens,valid_from,note\n"
                       "fake-vlm,test,1.0,2.0,2020-01-01,test price\n")
