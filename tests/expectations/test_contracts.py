@@ -13,11 +13,21 @@ from expectations.suites import CHECK_COUNT, CHECK_NAMES
 
 
 @pytest.fixture(scope="module")
-def real_result(reported_warehouse):
+def contracts_copy(reported_warehouse, tmp_path_factory):
+    """A copy of the real build to write this run's results into: the build is shared by
+    every worker and never written to (its recorded outputs are what the next build of a
+    copy compares with)."""
+    from tests.expectations.corrupt import copy_warehouse
+
+    return copy_warehouse(reported_warehouse, tmp_path_factory.mktemp("contracts") / "warehouse")
+
+
+@pytest.fixture(scope="module")
+def real_result(contracts_copy):
     from mmfactory import checks
 
-    result = checks.run(reported_warehouse)
-    checks.write_results(reported_warehouse, result)
+    result = checks.run(contracts_copy)
+    checks.write_results(contracts_copy, result)
     return result
 
 
@@ -28,8 +38,8 @@ def test_contract_holds_on_the_real_build(name, real_result) -> None:
     assert check.success, f"{name} FAILS: {check.observed}\nproblems: {problems[:10]}"
 
 
-def test_results_files_describe_the_run(real_result, reported_warehouse) -> None:
-    data = json.loads((reported_warehouse.exports / TEST_RESULTS_FILE).read_text(encoding="utf-8"))
+def test_results_files_describe_the_run(real_result, contracts_copy) -> None:
+    data = json.loads((contracts_copy.exports / TEST_RESULTS_FILE).read_text(encoding="utf-8"))
     assert [c["name"] for c in data["checks"]] == list(CHECK_NAMES)
     assert data["summary"]["passed"] == real_result.passed
     assert data["summary"]["total"] == CHECK_COUNT == 12
@@ -39,9 +49,9 @@ def test_results_files_describe_the_run(real_result, reported_warehouse) -> None
         assert c["status"] in ("PASS", "FAIL") and c["observed"] and c["expectations"]
         if c["status"] == "FAIL":
             assert c["first_offending"]
-    manifest = json.loads((reported_warehouse.exports / "training_manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((contracts_copy.exports / "training_manifest.json").read_text(encoding="utf-8"))
     assert data["dbt_invocation_id"] == manifest["dbt_invocation_id"]
-    md = (reported_warehouse.exports / TEST_REPORT_FILE).read_text(encoding="utf-8")
+    md = (contracts_copy.exports / TEST_REPORT_FILE).read_text(encoding="utf-8")
     assert md.startswith(f"# P3 test report: {data['summary']['line']}")
     for name in CHECK_NAMES:
         assert f"| {name} |" in md

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lakehouse.build_state import STATE_DIR, export_digests, read_state
+from lakehouse.build_state import STATE_DIR, export_digests, outputs_fingerprint, read_state
 from lakehouse.settings import Warehouse
 from tests.warehouses import REUSE_BUILD_ENV, run_mmfactory
 
@@ -24,6 +24,10 @@ VERDICTS_HEADER = "sample_id,reviewer,role,verdict,error_type,note,time\n"
 def copied(built_warehouse, tmp_path_factory) -> Warehouse:
     """A copy of the session build with its recorded build state (the copy's first build
     re-points its views at the copy's own landing)."""
+    state = read_state(built_warehouse)
+    if state is not None:  # the session build is shared and never written to after it ended
+        changed = sorted(k for k, v in outputs_fingerprint(built_warehouse).items() if state["outputs"].get(k) != v)
+        assert not changed, f"a test wrote into the session build: {changed[:5]}"
     wh = Warehouse(tmp_path_factory.mktemp("incremental") / "warehouse")
     shutil.copytree(built_warehouse.root, wh.root, symlinks=True)
     reused = os.environ.get(REUSE_BUILD_ENV)
