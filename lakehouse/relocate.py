@@ -23,9 +23,14 @@ from lakehouse.settings import Warehouse
 _CREATE_VIEW = "CREATE VIEW "
 
 
+def _escaped(text: str) -> str:
+    """``text`` inside a single-quoted SQL string (quotes doubled)."""
+    return text.replace("'", "''")
+
+
 def _sql_literal_prefix(root: str) -> str:
-    """How ``<root>/landing/`` opens a single-quoted SQL string (quotes doubled)."""
-    return "'" + f"{root}/landing/".replace("'", "''")
+    """How ``<root>/landing/`` opens a single-quoted SQL string."""
+    return "'" + _escaped(f"{root}/landing/")
 
 
 def repoint_views(wh: Warehouse, old_root: str) -> list[str]:
@@ -44,7 +49,7 @@ def repoint_views(wh: Warehouse, old_root: str) -> list[str]:
             if not sql.startswith(_CREATE_VIEW):
                 raise ValueError(f"view {schema}.{name} in {wh.database} is not a plain CREATE VIEW "
                                  f"statement; run `mmfactory build --full` to rebuild it")
-            statements.append(f"set schema = '{schema}'; CREATE OR REPLACE VIEW "
+            statements.append(f"set schema = '{_escaped(schema)}'; CREATE OR REPLACE VIEW "
                               + sql[len(_CREATE_VIEW):].replace(old, new))
         con.execute("begin transaction")
         for statement in statements:
