@@ -19,9 +19,7 @@ import typer
 from rich.console import Console
 
 from lakehouse.settings import Warehouse, warehouse
-
-console = Console()
-err = Console(stderr=True)
+from mmfactory.consoles import console, err
 
 
 def _require_lakehouse(wh: Warehouse) -> None:

@@ -14,7 +14,6 @@ from contextlib import ExitStack, contextmanager
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from lakehouse.stages import (
     EXECUTOR_ENV,
@@ -23,8 +22,7 @@ from lakehouse.stages import (
     StageConfigError,
     executor_session,
 )
-
-err = Console(stderr=True)
+from mmfactory.consoles import err
 
 ExecutorOption = Annotated[str | None, typer.Option(
     "--executor", metavar="|".join(EXECUTORS),

@@ -16,16 +16,14 @@ import os
 import sys
 
 import typer
-from rich.console import Console
 
 from lakehouse.lock import WarehouseBusy, acquire_writer, check_readable, release_writer
 from lakehouse.settings import warehouse
+from mmfactory.consoles import err
 
 READERS = frozenset({"check", "summary", "review export"})
 UNLOCKED = frozenset({"review serve"})
 READ_WAIT_ENV = "MMFACTORY_READ_WAIT_S"
-
-err = Console(stderr=True)
 
 
 def _command_path(command: str) -> str:

@@ -11,14 +11,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from lakehouse.catalog import ensure_landing
 from lakehouse.report import LandingReport
 from lakehouse.settings import Warehouse, warehouse
-
-console = Console()
-err = Console(stderr=True)
+from mmfactory.consoles import console, err
 
 
 def land_perceptual_hashes(wh: Warehouse, workers: int | None = None,

@@ -24,25 +24,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from lakehouse.landing import LandingError, ensure_tables
 from lakehouse.settings import warehouse
+from mmfactory.consoles import console, err
 from mmfactory.reporting import print_landing
 from quality.review_verdicts import LANDED_TABLES, ReviewFileError, import_verdicts, land_records
 
 review_app = typer.Typer(help="Manual review: the review page, verdict import and Label Studio export.",
                          no_args_is_help=True)
 
-console = Console(stderr=False)
-
 
 @review_app.callback()
 def review() -> None:
     """Manual review: the review page, verdict import and Label Studio export."""
-
-
-err = Console(stderr=True)
 
 
 @review_app.command("import")

@@ -11,13 +11,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from lakehouse.settings import Warehouse, warehouse
+from mmfactory.consoles import console, err
 from mmfactory.executor_cli import ExecutorOption, RayAddressOption, stage_executor
-
-console = Console()
-err = Console(stderr=True)
 
 
 def draw_visual_audit(wh: Warehouse, workers: int | None = None,

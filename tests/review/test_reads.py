@@ -26,7 +26,11 @@ def test_commands_refuse_bad_input_in_one_line(wh):
     assert result.exit_code == 2 and "reviewer name" in result.stderr
     result = _run("review", "export", "--format", "csv")
     assert result.exit_code == 2 and "unknown export format 'csv'" in result.stderr
-    bad = wh.root.parent / "export.json"
+    # a path longer than a terminal line: the error is still one line that names it whole
+    bad = wh.root.parent / ("label-studio-exports-" * 4) / "export.json"
+    bad.parent.mkdir()
     bad.write_text("[1, 2]", encoding="utf-8")
     result = _run("review", "import", str(bad))
     assert result.exit_code == 2 and "not a Label Studio JSON export" in result.stderr
+    assert f"{bad} is not a Label Studio JSON export" in result.stderr
+    assert result.stderr.strip().count("\n") == 0, result.stderr
