@@ -8,7 +8,6 @@ charts, OCR every document and chart image, then ``dbt build``.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -16,27 +15,28 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from generation.cli import generate_app
 from ingest.coco import DEFAULT_BBOX_TOLERANCE_PX, CocoFileError, land_coco
 from ingest.ocr_policy import DEFAULT_DRAWN_CHARTS_PER_KIND
 from lakehouse.catalog import ensure_landing
-from lakehouse.dbt import BUILD_ARGS, run_dbt
+from lakehouse.dbt import run_dbt
 from lakehouse.landing import LandingError
 from lakehouse.report import LandingReport
 from lakehouse.settings import PROJECT_ROOT, warehouse
 from lakehouse.stages import StageConfigError
-from mmfactory.check_cli import check, finish_build, report
+from mmfactory.check_cli import check, report
+from mmfactory.consoles import console, err
 from mmfactory.executor_cli import ExecutorOption, RayAddressOption, stage_executor
 from mmfactory.lock_cli import guard
 from mmfactory.phash_cli import land_perceptual_hashes, phash
+from mmfactory.rebuild import DbtBuildFailed, build_landed, stage
 from mmfactory.reporting import print_landing
 from mmfactory.release_cli import register as register_release_commands
 from mmfactory.review_cli import review_app
 from mmfactory.summary import print_summary
-from mmfactory.visual_audit_cli import draw_visual_audit, visual_audit
+from mmfactory.visual_audit_cli import visual_audit
 
 app = typer.Typer(help="mmfactory: image assets in, trainer-ready VLM samples out.", no_args_is_help=True)
 land_app = typer.Typer(help="Land an input as Parquet tables under warehouse/landing/.", no_args_is_help=True)
@@ -49,9 +49,6 @@ app.command()(phash)
 app.command("visual-audit")(visual_audit)
 register_release_commands(app)
 app.callback()(guard)  # the warehouse lock: one writer at a time (mmfactory/lock_cli.py)
-
-console = Console()
-err = Console(stderr=True)
 
 SHARED = PROJECT_ROOT.parent / "shared" / "datasets"
 DEFAULT_COCO_IMAGES = SHARED / "coco128" / "train2017"
@@ -220,17 +217,6 @@ def ocr(
                                           drawn_charts_per_kind=drawn_charts_per_kind))
 
 
-@contextmanager
-def _stage(name: str) -> Iterator[None]:
-    """Time one stage of a build and print ``stage <name>: <seconds> s`` when it ends
-    (the scale benchmark reads these lines)."""
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        console.print(f"stage {name}: {time.perf_counter() - started:.1f} s")
-
-
 def _land_defaults(coco_images: Path, coco_annotations: Path, source: str, per_type: int | None,
                    drawn_charts_per_kind: int | None) -> None:
     from ingest.chartqa import land_chartqa
@@ -247,7 +233,7 @@ def _land_defaults(coco_images: Path, coco_annotations: Path, source: str, per_t
             "  make run COCO_IMAGES=/path/to/images COCO_ANNOTATIONS=/path/to/instances.json"
         )
     wh = warehouse()
-    with _stage("landing"):
+    with stage("landing"):
         _landing(f"landing {source}", lambda p: land_coco(wh, coco_images, coco_annotations, source,
                                                           DEFAULT_BBOX_TOLERANCE_PX, False, p))
         for name, folder, land in (("funsd", DEFAULT_FUNSD, land_funsd), ("sroie", DEFAULT_SROIE, land_sroie),
@@ -256,13 +242,13 @@ def _land_defaults(coco_images: Path, coco_annotations: Path, source: str, per_t
                 _landing(f"landing {name}", lambda p, land=land, folder=folder: land(wh, folder))
             else:
                 console.print(f"[yellow]skipped {name}:[/] {folder} not found")
-    with _stage("render"):
+    with stage("render"):
         _landing("rendering", lambda p: render_derived(wh, source, per_type, progress=p))
-    with _stage("perceptual_hashes"):  # every landed and rendered asset, for near-duplicates
+    with stage("perceptual_hashes"):  # every landed and rendered asset, for near-duplicates
         land_perceptual_hashes(wh)
-    with _stage("ocr"):
+    with stage("ocr"):
         _landing("OCR", lambda p: run_ocr(wh, progress=p, drawn_charts_per_kind=drawn_charts_per_kind))
-    with _stage("landing_chair"):
+    with stage("landing_chair"):
         _landing("landing CHAIR synonyms", lambda p: land_chair_synonyms(wh))
 
 
@@ -285,29 +271,13 @@ def build(
     on ``--executor``. When nothing dbt reads changed since the last complete build, dbt and
     every later stage are skipped (their recorded results reused); when only landed tables
     changed, dbt rebuilds only what reads them (mmfactory/incremental.py)."""
-    from mmfactory.incremental import finish_unchanged, plan_build, record_build
-
     with stage_executor(executor, ray_address):  # one Ray start for every stage
         if land:
             _land_defaults(coco_images, coco_annotations, source, per_type, drawn_charts_per_kind)
-        wh = warehouse()
-        inputs, plan = plan_build(wh, console, full)
-        if plan.action == "skip":
-            raise typer.Exit(finish_unchanged(wh, console, inputs, plan))
-        with _stage("dbt"):
-            code = run_dbt(wh, [*BUILD_ARGS, *(["--select", *plan.select] if plan.select else [])])
-        if code != 0:
-            raise _fail(f"dbt build failed (exit {code}); see its output above")
-        with _stage("visual_audit"):  # the review sample's boxes drawn on their images
-            draw_visual_audit(wh)
-    from quality.failure_library import record_failures
-
-    with _stage("summary"):
-        console.print(f"failure library: {record_failures(wh)} new failure(s) recorded")
-        print_summary(wh, console)
-    with _stage("report_and_check"):
-        code = finish_build(wh, console)  # the report, then the data contracts
-    record_build(wh, inputs)  # every stage finished: the next build may skip what did not change
+        try:
+            code = build_landed(warehouse(), full)  # mmfactory/rebuild.py
+        except DbtBuildFailed as exc:
+            raise _fail(str(exc)) from None
     if code:
         raise typer.Exit(code)
 

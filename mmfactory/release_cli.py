@@ -10,9 +10,10 @@ asset, every asset derived from it and every sample using any of them are gone. 
 ``mmfactory release --profile NAME [--version X.Y.Z] [--rebuild]`` writes
 ``<warehouse>/releases/<profile>-<version>/`` (releases/writer.py): only the samples whose
 every image passes the profile's license gate, with the card, changelog and checksums.
-It reuses the build and the build's contract results (``--rebuild``: run the whole
-``dbt build`` and the contracts first); the changelog models are views over the landed
-release manifests, so nothing else needs rebuilding between two releases. It is refused
+It reuses the build and the build's contract results (``--rebuild``: first build the
+lakehouse from what has landed, exactly as ``mmfactory build --no-land`` does,
+mmfactory/rebuild.py); the changelog models are views over the landed release
+manifests, so nothing else needs rebuilding between two releases. It is refused
 (exit 1, nothing written) when a data contract fails, and
 (exit 2) for an unknown profile, a bad or taken version, or a takedown landed after the
 last build.
@@ -25,13 +26,10 @@ from typing import Annotated
 
 import duckdb
 import typer
-from rich.console import Console
 
-from lakehouse.dbt import BUILD_ARGS, run_dbt
 from lakehouse.settings import Warehouse, warehouse
+from mmfactory.consoles import console, err
 
-console = Console()
-err = Console(stderr=True)
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
     err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
@@ -96,12 +94,12 @@ def release(
     profile: Annotated[str, typer.Option(help="A release profile of seeds/release_profiles.csv.")],
     version: Annotated[str | None, typer.Option(
         help="X.Y.Z (default: 1.0.0, or the previous release's patch + 1).")] = None,
-    rebuild: Annotated[bool, typer.Option(help="Run the whole dbt build first.")] = False,
+    rebuild: Annotated[bool, typer.Option(
+        help="Build from what has landed first, as `mmfactory build --no-land` does.")] = False,
 ) -> None:
     """Write releases/<profile>-<version>/: the samples whose every image passes the
     profile's license gate, each trainer's files, asset manifest, attributions, dataset
     card, changelog against the previous release, checksums."""
-    from mmfactory.check_cli import finish_build
     from releases.card import card_text
     from releases.changelog import changelog, write_changelog
     from releases.writer import ReleaseError, discard, publish, stage_release, write_checksums
@@ -110,13 +108,15 @@ def release(
     wh = warehouse()
     if not wh.database.is_file():
         raise _fail(f"no lakehouse at {wh.database}: run `mmfactory build` first")
-    if rebuild:
-        if run_dbt(wh, list(BUILD_ARGS)) != 0:
-            raise _fail("dbt build failed; see its output above")
-        from quality.failure_library import record_failures
+    if rebuild:  # a failed contract refuses the release below, from the results written
+        from mmfactory.executor_cli import stage_executor
+        from mmfactory.rebuild import DbtBuildFailed, build_landed
 
-        console.print(f"failure library: {record_failures(wh)} new failure(s) recorded")
-        finish_build(wh, console)  # the report, then the data contracts (results reused below)
+        try:
+            with stage_executor(None, None):
+                build_landed(wh)
+        except DbtBuildFailed as exc:
+            raise _fail(str(exc)) from None
     stale = _stale_takedowns(wh)
     if stale:
         what = ("the lakehouse was built without the release models" if stale < 0

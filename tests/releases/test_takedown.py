@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import duckdb
 import pytest
 
 from lakehouse.landing import landed_files
-from lakehouse.settings import Warehouse
+from lakehouse.settings import PROJECT_ROOT, WAREHOUSE_ENV, Warehouse
 from tests.conftest import COCO128_ANNOTATIONS, COCO128_IMAGES
 from tests.releases.conftest import ok, record_ids, scratch_copy
 from tests.warehouses import run_mmfactory
@@ -34,6 +36,7 @@ class Cascade:
     before: dict[str, list[str]]    # sample id -> its source assets, before
     affected: set[str]              # samples using any asset of the closure, before
     takedown_proc: object
+    release_proc: object            # `mmfactory release --rebuild` after the takedown
 
 
 def _pick_photo(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
@@ -101,9 +104,9 @@ def cascade(release_source: Warehouse, tmp_path_factory: pytest.TempPathFactory)
     images, annotations = _reland_inputs(tmp / "reland", photo_file)
     ok(run_mmfactory(wh, "land", "coco", "--images", str(images), "--annotations", str(annotations),
                      "--source", "coco_reland"))
-    ok(run_mmfactory(wh, "build", "--no-land", timeout=1200))
-    ok(run_mmfactory(wh, "release", "--profile", "research"))
-    return Cascade(wh, photo, photo_file, closure, before, affected, takedown)
+    # the release's own rebuild: what `mmfactory build --no-land` runs, then the release
+    rebuilt = ok(run_mmfactory(wh, "release", "--profile", "research", "--rebuild", timeout=1200))
+    return Cascade(wh, photo, photo_file, closure, before, affected, takedown, rebuilt)
 
 
 def test_the_photo_has_derived_charts_documents_and_pairs(cascade: Cascade) -> None:
@@ -111,6 +114,24 @@ def test_the_photo_has_derived_charts_documents_and_pairs(cascade: Cascade) -> N
     tasks = {s.split(":")[0] for s in cascade.affected}
     assert cascade.affected and tasks
     assert cascade.photo in cascade.takedown_proc.stdout.replace("\n", "")
+
+
+def test_release_rebuild_builds_what_changed_as_a_build_does(cascade: Cascade) -> None:
+    out = cascade.release_proc.stdout
+    dbt_line = next(line for line in out.splitlines() if line.startswith("dbt:"))
+    assert dbt_line.startswith("dbt: landed table(s) changed: ") and "takedowns" in dbt_line, dbt_line
+    for step in ("dbt", "visual_audit", "summary", "report_and_check"):
+        assert f"stage {step}: " in out
+    assert "release research-1.0.1: " in out
+    # the build state is recorded: the next build (planned in a process of its own, as
+    # `mmfactory build` plans it) rebuilds only what reads the release's own manifest rows
+    planned = subprocess.run(
+        [sys.executable, "-c", "from lakehouse.build_state import current_inputs, plan, read_state; "
+                               "from lakehouse.settings import warehouse; wh = warehouse(); "
+                               "print(plan(wh, current_inputs(wh, read_state(wh))).reason)"],
+        env={**os.environ, WAREHOUSE_ENV: str(cascade.wh.root)}, capture_output=True, text=True,
+        cwd=PROJECT_ROOT, timeout=120)
+    assert planned.stdout.strip() == "landed table(s) changed: release_manifests", planned.stderr
 
 
 def test_no_table_and_no_file_references_the_taken_down_assets(cascade: Cascade) -> None:

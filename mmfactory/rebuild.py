@@ -1,0 +1,68 @@
+"""Building the lakehouse from what has landed: what `mmfactory build` runs once its
+inputs are landed, rendered and read, and what `mmfactory release --rebuild` runs before
+it releases. One path, so a release's rebuild leaves the warehouse exactly as a build does.
+
+In: a warehouse; ``full`` (rebuild everything even when nothing changed). Out: the data
+contracts' exit code (0 when every one passes, 1 when one fails). Written on the way: dbt's
+models and exports (only what reads the landed tables that changed since the last complete
+build, or nothing, mmfactory/incremental.py), the visual audit's PNGs, the failure library's
+new rows, the report and the contract results, then the build state the next build is
+planned from. Each step prints ``stage <name>: <seconds> s`` (the scale benchmark reads
+these lines). The per-image steps run on the current executor (``stage_executor``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from lakehouse.dbt import BUILD_ARGS, run_dbt
+from lakehouse.settings import Warehouse
+from mmfactory.check_cli import finish_build
+from mmfactory.consoles import console
+from mmfactory.summary import print_summary
+from mmfactory.visual_audit_cli import draw_visual_audit
+
+
+class DbtBuildFailed(RuntimeError):
+    """`dbt build` exited non-zero; dbt's own output above names the failing node."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"dbt build failed (exit {code}); see its output above")
+        self.code = code
+
+
+@contextmanager
+def stage(name: str) -> Iterator[None]:
+    """Time one stage of a build and print ``stage <name>: <seconds> s`` when it ends."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        console.print(f"stage {name}: {time.perf_counter() - started:.1f} s")
+
+
+def build_landed(wh: Warehouse, full: bool = False) -> int:
+    """Build ``wh`` from its landing (see the module doc); returns the contracts' exit code.
+    Raises ``DbtBuildFailed`` when dbt fails (nothing after dbt runs, no state is recorded,
+    so the next build plans from the last complete one)."""
+    from mmfactory.incremental import finish_unchanged, plan_build, record_build
+    from quality.failure_library import record_failures
+
+    inputs, plan = plan_build(wh, console, full)
+    if plan.action == "skip":
+        return finish_unchanged(wh, console, inputs, plan)
+    with stage("dbt"):
+        code = run_dbt(wh, [*BUILD_ARGS, *(["--select", *plan.select] if plan.select else [])])
+    if code != 0:
+        raise DbtBuildFailed(code)
+    with stage("visual_audit"):  # the review sample's boxes drawn on their images
+        draw_visual_audit(wh)
+    with stage("summary"):
+        console.print(f"failure library: {record_failures(wh)} new failure(s) recorded")
+        print_summary(wh, console)
+    with stage("report_and_check"):
+        code = finish_build(wh, console)  # the report, then the data contracts
+    record_build(wh, inputs)  # every stage finished: the next build may skip what did not change
+    return code
