@@ -47,6 +47,29 @@ def engine() -> RapidOcrEngine:
     return load_engine()
 
 
+class _Remembered:
+    """The real engine, each image's read remembered by its pixels. The stage tests below
+    land the same form and charts again and again to check what the stage lands, reuses
+    and refuses, not what the engine reads (the same pixels give the same lines:
+    test_the_memory_arena_changes_no_line_box_or_score), so the engine reads each image
+    once (the module took ~31 s of CPU when it read each one in every test)."""
+
+    def __init__(self, real: RapidOcrEngine) -> None:
+        self.name, self.version, self.real = real.name, real.version, real
+        self.reads: dict[str, list] = {}
+
+    def read(self, image):  # noqa: ANN001
+        key = hashlib.sha256(f"{image.mode} {image.size} ".encode() + image.tobytes()).hexdigest()
+        if key not in self.reads:
+            self.reads[key] = self.real.read(image)
+        return list(self.reads[key])
+
+
+@pytest.fixture(scope="session")
+def remembered(engine: RapidOcrEngine) -> _Remembered:
+    return _Remembered(engine)
+
+
 def test_char_recall_on_hand_made_strings() -> None:
     assert char_recall("Hello World", "hello world") == 1.0
     assert char_recall("Hello World", "HelloWorld") == 1.0  # whitespace does not count
@@ -126,9 +149,9 @@ def small_lake(tmp_path: Path, shared_datasets) -> tuple[Warehouse, Path]:
     return wh, chartqa
 
 
-def test_run_ocr_lands_lines_usability_and_chart_value_checks(small_lake, engine) -> None:
+def test_run_ocr_lands_lines_usability_and_chart_value_checks(small_lake, remembered) -> None:
     wh, chartqa = small_lake
-    report = run_ocr(wh, engine=engine)
+    report = run_ocr(wh, engine=remembered)
     assert report.rejects == [] and report.unbalanced_tables() == []
     assert report.rows_landed["ocr_usability"] == 3 and report.rows_landed["chart_ocr_checks"] == 2
 
@@ -158,12 +181,12 @@ def test_run_ocr_lands_lines_usability_and_chart_value_checks(small_lake, engine
     assert checks[12]["values_found_count"] >= 8
 
 
-def test_a_changed_or_missing_file_is_rejected(small_lake, engine) -> None:
+def test_a_changed_or_missing_file_is_rejected(small_lake, remembered) -> None:
     wh, chartqa = small_lake
     png = chartqa / "png" / "10095.png"
     png.write_bytes(png.read_bytes() + b"\0")
     (chartqa / "png" / "10149.png").unlink()
-    report = run_ocr(wh, sources=["chartqa"], engine=engine)
+    report = run_ocr(wh, sources=["chartqa"], engine=remembered)
     reasons = sorted(str(r.reason) for r in report.rejects)
     assert reasons == ["content_changed", "missing_file"]
     assert report.rows_landed["ocr_usability"] == 0 and report.unbalanced_tables() == []
@@ -183,12 +206,12 @@ class _NeverCalled:
         raise AssertionError("an image already read was OCR'd again")
 
 
-def test_a_rerun_reads_no_image_twice_and_lands_the_same_rows(small_lake, engine) -> None:
+def test_a_rerun_reads_no_image_twice_and_lands_the_same_rows(small_lake, remembered) -> None:
     wh, _ = small_lake
-    run_ocr(wh, engine=engine)
+    run_ocr(wh, engine=remembered)
     before = {t: pq.read_table(wh.landing / t / "funsd.parquet").drop(["ingested_at", "ingest_run_id"])
               for t in ("ocr_lines", "ocr_usability")}
-    report = run_ocr(wh, engine=_NeverCalled(engine))
+    report = run_ocr(wh, engine=_NeverCalled(remembered))
     assert report.rejects == []
     for table, rows in before.items():
         after = pq.read_table(wh.landing / table / "funsd.parquet").drop(["ingested_at", "ingest_run_id"])
@@ -205,19 +228,19 @@ class _Upgraded:
         return self.real.read(image)
 
 
-def test_an_ocr_run_that_would_drop_most_rows_is_refused_unless_replace(small_lake, engine) -> None:
+def test_an_ocr_run_that_would_drop_most_rows_is_refused_unless_replace(small_lake, remembered) -> None:
     from lakehouse.commit import WouldShrink
     from tests.ingest.landing_cases import snapshot
 
     wh, chartqa = small_lake
-    run_ocr(wh, sources=["chartqa"], engine=engine)
+    run_ocr(wh, sources=["chartqa"], engine=remembered)
     before = snapshot(wh)
     # the engine is upgraded while the chart files are away: every read fails
     shutil.move(chartqa / "png", chartqa.parent / "png-away")
     with pytest.raises(WouldShrink, match=r"ocr_usability/chartqa: 2 -> 0 rows"):
-        run_ocr(wh, sources=["chartqa"], engine=_Upgraded(engine))
+        run_ocr(wh, sources=["chartqa"], engine=_Upgraded(remembered))
     assert snapshot(wh) == before
-    report = run_ocr(wh, sources=["chartqa"], engine=_Upgraded(engine), replace=True)
+    report = run_ocr(wh, sources=["chartqa"], engine=_Upgraded(remembered), replace=True)
     assert report.rows_landed["ocr_usability"] == 0
     assert sorted(str(r.reason) for r in report.rejects) == ["missing_file", "missing_file"]
 
@@ -253,7 +276,7 @@ def _mark_as_drawn(wh: Warehouse, chart_ids: list[str]) -> None:
                table_of(rows, ASSET_LINEAGE_SCHEMA, stamp), ASSET_LINEAGE_SCHEMA)
 
 
-def test_drawn_charts_are_read_as_a_sample_and_unread_ones_keep_no_rows(small_lake, engine) -> None:
+def test_drawn_charts_are_read_as_a_sample_and_unread_ones_keep_no_rows(small_lake, remembered) -> None:
     wh, _ = small_lake
     charts = sorted(r["asset_id"] for r in pq.read_table(wh.landing / "charts" / "chartqa.parquet").to_pylist())
     _mark_as_drawn(wh, charts)  # the two ChartQA charts, both of unknown kind (no chart_type)
@@ -261,14 +284,14 @@ def test_drawn_charts_are_read_as_a_sample_and_unread_ones_keep_no_rows(small_la
     def read_ids() -> set[str]:
         return set(pq.read_table(wh.landing / "ocr_usability" / "chartqa.parquet").column("asset_id").to_pylist())
 
-    run_ocr(wh, engine=engine, drawn_charts_per_kind=None)
+    run_ocr(wh, engine=remembered, drawn_charts_per_kind=None)
     assert read_ids() == set(charts)
-    report = run_ocr(wh, engine=engine, drawn_charts_per_kind=1)
+    report = run_ocr(wh, engine=remembered, drawn_charts_per_kind=1)
     first = min(charts, key=lambda a: hashlib.sha256(a.encode()).hexdigest())
     assert read_ids() == {first}
     assert "1 unread (drawn_chart_beyond_kind_sample)" in " ".join(report.notes)
     # none: the source's earlier reads do not stay landed; the form is still read
-    run_ocr(wh, engine=engine, drawn_charts_per_kind=0)
+    run_ocr(wh, engine=remembered, drawn_charts_per_kind=0)
     assert read_ids() == set()
     assert pq.read_table(wh.landing / "ocr_lines" / "chartqa.parquet").num_rows == 0
     assert pq.read_table(wh.landing / "ocr_usability" / "funsd.parquet").num_rows == 1

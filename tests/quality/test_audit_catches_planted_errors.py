@@ -44,8 +44,10 @@ def _mmfactory(wh: Warehouse, tmp: Path, *args: str) -> None:
 
 def _dbt_build(wh: Warehouse, tmp: Path, *selectors: str) -> None:
     # a target and log folder of our own: other builds may run in the project at the same
-    # time; only the tests of selected models (the others' parents may not be built)
-    _mmfactory(wh, tmp, "dbt", "build", "--indirect-selection", "cautious", "--select", *selectors,
+    # time; only the data tests of selected models (the others' parents may not be built;
+    # the SQL unit tests run in tests/lakehouse/test_dbt_unit_tests.py)
+    _mmfactory(wh, tmp, "dbt", "build", "--indirect-selection", "cautious",
+               "--exclude-resource-type", "unit_test", "--select", *selectors,
                "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"))
 
 
