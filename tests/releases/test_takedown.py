@@ -36,6 +36,7 @@ class Cascade:
     before: dict[str, list[str]]    # sample id -> its source assets, before
     affected: set[str]              # samples using any asset of the closure, before
     takedown_proc: object
+    stale_release_proc: object      # `mmfactory release` after the takedown, before a build
     release_proc: object            # `mmfactory release --rebuild` after the takedown
 
 
@@ -104,9 +105,12 @@ def cascade(release_source: Warehouse, tmp_path_factory: pytest.TempPathFactory)
     images, annotations = _reland_inputs(tmp / "reland", photo_file)
     ok(run_mmfactory(wh, "land", "coco", "--images", str(images), "--annotations", str(annotations),
                      "--source", "coco_reland"))
+    # not applied yet: refused (the copy's views still read the session build's landing,
+    # which holds no takedown; the check reads the copy's own landed rows)
+    stale = run_mmfactory(wh, "release", "--profile", "research")
     # the release's own rebuild: what `mmfactory build --no-land` runs, then the release
     rebuilt = ok(run_mmfactory(wh, "release", "--profile", "research", "--rebuild", timeout=1200))
-    return Cascade(wh, photo, photo_file, closure, before, affected, takedown, rebuilt)
+    return Cascade(wh, photo, photo_file, closure, before, affected, takedown, stale, rebuilt)
 
 
 def test_the_photo_has_derived_charts_documents_and_pairs(cascade: Cascade) -> None:
@@ -114,6 +118,14 @@ def test_the_photo_has_derived_charts_documents_and_pairs(cascade: Cascade) -> N
     tasks = {s.split(":")[0] for s in cascade.affected}
     assert cascade.affected and tasks
     assert cascade.photo in cascade.takedown_proc.stdout.replace("\n", "")
+
+
+def test_a_release_before_the_takedown_is_built_is_refused(cascade: Cascade) -> None:
+    proc = cascade.stale_release_proc
+    assert proc.returncode == 2, proc.stdout[-2000:]
+    assert "1 takedown(s) landed after the last build" in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "written:" not in proc.stdout  # research-1.0.1 is the --rebuild run's
 
 
 def test_release_rebuild_builds_what_changed_as_a_build_does(cascade: Cascade) -> None:
