@@ -6,16 +6,14 @@ dbt and every later stage."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from lakehouse.build_state import STATE_DIR, export_digests, outputs_fingerprint, read_state
+from lakehouse.build_state import export_digests, outputs_fingerprint, read_state
 from lakehouse.settings import Warehouse
-from tests.warehouses import REUSE_BUILD_ENV, run_mmfactory
+from tests.warehouses import run_mmfactory
 
 VERDICTS_HEADER = "sample_id,reviewer,role,verdict,error_type,note,time\n"
 
@@ -30,9 +28,6 @@ def copied(built_warehouse, tmp_path_factory) -> Warehouse:
         assert not changed, f"a test wrote into the session build: {changed[:5]}"
     wh = Warehouse(tmp_path_factory.mktemp("incremental") / "warehouse")
     shutil.copytree(built_warehouse.root, wh.root, symlinks=True)
-    reused = os.environ.get(REUSE_BUILD_ENV)
-    if reused and (Path(reused) / STATE_DIR).is_dir():  # the session copied a build, not its state
-        shutil.copytree(Path(reused) / STATE_DIR, wh.root / STATE_DIR, dirs_exist_ok=True)
     return wh
 
 
