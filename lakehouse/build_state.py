@@ -61,15 +61,14 @@ new landing (lakehouse.relocate) and rebuilds nothing for the move."""
 class Plan:
     """What the next build has to do: ``action`` is "skip", "select" or "full"; ``reason``
     one line for the user; ``select`` the dbt node selection of a "select" build;
-    ``previous`` the recorded state ("skip" and "select"); ``moved_from`` the folder the
-    recorded build ran in, when the warehouse has moved since ("skip" and "select": its
-    views must be re-pointed before anything reads them)."""
+    ``previous`` the recorded state ("skip" and "select"). A warehouse copied or moved
+    since its last build has its views re-pointed before anything plans or reads it
+    (``lakehouse.relocate.follow_move``)."""
 
     action: str
     reason: str
     select: list[str] = field(default_factory=list)
     previous: dict[str, Any] = field(default_factory=dict)
-    moved_from: str | None = None
 
 
 def state_dir(wh: Warehouse) -> Path:
@@ -222,7 +221,13 @@ def record(wh: Warehouse, inputs: dict[str, Any], previous: dict[str, Any] | Non
             invocation = results["metadata"]["invocation_id"]
         except (OSError, ValueError, KeyError):
             pass
-    state = {**inputs, "dbt_invocation_id": invocation, "outputs": outputs_fingerprint(wh)}
+    return write_state(wh, {**inputs, "dbt_invocation_id": invocation, "outputs": outputs_fingerprint(wh)})
+
+
+def write_state(wh: Warehouse, state: dict[str, Any]) -> Path:
+    """Write ``state`` as the recorded state of ``wh`` (atomically); returns the file."""
+    folder = state_dir(wh)
+    folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{STATE_FILE}.tmp"
     tmp.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
     os.replace(tmp, folder / STATE_FILE)
@@ -269,15 +274,14 @@ def plan(wh: Warehouse, inputs: dict[str, Any], full: bool = False) -> Plan:
     if previous.get("environment") != inputs["environment"]:
         return Plan("full", "installed packages, Python or MMFACTORY_/DBT_ variables changed")
     changed = changed_tables(previous.get("landing", {}), inputs["landing"])
-    moved_from = previous.get("path") if previous.get("path") != inputs["path"] else None
     if not changed:
-        return Plan("skip", "nothing changed", previous=previous, moved_from=moved_from)
+        return Plan("skip", "nothing changed", previous=previous)
     sources = landed_sources(state_dir(wh) / "manifest.json")
     unknown = [t for t in changed if t not in sources]
     if unknown:
         return Plan("full", f"landed table(s) no dbt source names changed: {', '.join(unknown)}")
     return Plan("select", f"landed table(s) changed: {', '.join(changed)}", previous=previous,
-                select=[f"{sources[t]}+" for t in changed], moved_from=moved_from)
+                select=[f"{sources[t]}+" for t in changed])
 
 
 _RUN_KEYS = frozenset({"generated_at", "built_at", "dbt_invocation_id", "duration_s"})

@@ -9,15 +9,22 @@ the warehouse when they run, so the views are all that has to change.
 In: the warehouse as it is now and the folder it was built in (the recorded build's
 ``path``, lakehouse.build_state). Out: every view whose definition names
 ``<old>/landing/`` re-created in place with this warehouse's landing instead, in one
-transaction; nothing else in the database changes, and no dbt run is needed. The build
-plan only skips or narrows dbt when the landed files are the ones the recorded build
-read (same fingerprints), so the re-pointed views return the rows they returned there.
+transaction; nothing else in the database changes, and no dbt run is needed.
+
+``follow_move`` does that as soon as a command takes the warehouse's writer lock
+(mmfactory/lock_cli.py) and at the start of a build, and records the new folder: a
+release, a takedown, a review import or a landing in a copy reads the copy's own landed
+rows, not only the next build. The build plan then compares the landed files with the
+ones the recorded build read, as anywhere else.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 
+from lakehouse import build_state
 from lakehouse.settings import Warehouse
 
 _CREATE_VIEW = "CREATE VIEW "
@@ -56,3 +63,37 @@ def repoint_views(wh: Warehouse, old_root: str) -> list[str]:
             con.execute(statement)
         con.execute("commit")
     return sorted(f"{schema}.{name}" for schema, name, _ in views)
+
+
+@dataclass(frozen=True)
+class Move:
+    """The folder a warehouse's last build ran in, and the views re-pointed from it."""
+
+    old_root: str
+    views: list[str]
+
+    def line(self) -> str:
+        """One line for the user."""
+        return (f"the warehouse moved from {self.old_root}: {len(self.views)} view(s) now read its "
+                "own landing (nothing rebuilt for the move)")
+
+
+def follow_move(wh: Warehouse) -> Move | None:
+    """When the last build of ``wh`` ran in another folder (the warehouse was copied or
+    moved since), re-point its views at its own landing and record this folder as the
+    build's; None when it was built here, or never built. Call it holding the writer lock.
+
+    The recorded outputs (lakehouse.duckdb's size and time among them, which the
+    re-pointing changes) are refreshed only when they were still the recorded build's:
+    a lakehouse changed since its build still makes the next build a full one."""
+    state = build_state.read_state(wh)
+    old_root = (state or {}).get("path")
+    if not old_root or old_root == str(wh.root) or not wh.database.is_file():
+        return None
+    as_built = state.get("outputs") == build_state.outputs_fingerprint(wh)
+    views = repoint_views(wh, old_root)
+    state["path"] = str(wh.root)
+    if as_built:
+        state["outputs"] = build_state.outputs_fingerprint(wh)
+    build_state.write_state(wh, state)
+    return Move(old_root, views)

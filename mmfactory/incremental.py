@@ -17,7 +17,7 @@ from rich.console import Console
 
 from lakehouse import build_state
 from lakehouse.build_state import Plan
-from lakehouse.relocate import repoint_views
+from lakehouse.relocate import follow_move
 from lakehouse.settings import Warehouse
 from mmfactory.check_cli import finish_build, results_of_this_build
 
@@ -26,12 +26,11 @@ def plan_build(wh: Warehouse, out: Console, full: bool = False) -> tuple[dict[st
     """The inputs as they are now and what the build has to do; prints one line. Unless
     the build is skipped, the recorded state is dropped here, before dbt changes anything."""
     started = time.perf_counter()
+    moved = follow_move(wh)  # already done by the writer lock when run as `mmfactory build`
+    if moved:
+        out.print(moved.line(), soft_wrap=True)
     inputs = build_state.current_inputs(wh, build_state.read_state(wh))
     plan = build_state.plan(wh, inputs, full)
-    if plan.moved_from:
-        views = repoint_views(wh, plan.moved_from)
-        out.print(f"the warehouse moved from {plan.moved_from}: {len(views)} view(s) now read its own "
-                  "landing (same landed files, nothing rebuilt for the move)", soft_wrap=True)
     took = time.perf_counter() - started
     if plan.action == "skip":
         run = str(plan.previous.get("dbt_invocation_id"))[:8]

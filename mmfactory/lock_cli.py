@@ -8,6 +8,10 @@ finish, else exit 2 saying the warehouse is busy. ``review serve`` takes no lock
 for hours while builds come and go, reads through short read-only connections, and lands
 each verdict as a new file of its own that no other writer replaces; ``review export`` is
 a reader. See ``lakehouse/lock.py``.
+
+A writer in a warehouse copied or moved since its last build first re-points the views at
+its own landing and says so (``lakehouse.relocate.follow_move``): what it reads from then
+on is the copy's own landed rows.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ import sys
 import typer
 
 from lakehouse.lock import WarehouseBusy, acquire_writer, check_readable, release_writer
+from lakehouse.relocate import follow_move
 from lakehouse.settings import warehouse
-from mmfactory.consoles import err
+from mmfactory.consoles import console, err
 
 READERS = frozenset({"check", "summary", "review export"})
 UNLOCKED = frozenset({"review serve"})
@@ -53,3 +58,7 @@ def guard(ctx: typer.Context) -> None:
     except WarehouseBusy as exc:
         err.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=2) from None
+    if command not in READERS:  # a copied or moved warehouse reads its own landing from now on
+        moved = follow_move(wh)
+        if moved:
+            console.print(moved.line())

@@ -13,7 +13,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from lakehouse.relocate import repoint_views
+from lakehouse import build_state
+from lakehouse.relocate import follow_move, repoint_views
 from lakehouse.settings import Warehouse
 
 
@@ -51,3 +52,41 @@ def test_the_copy_reads_its_own_landing_and_nothing_else_changes(tmp_path, folde
     assert _rows(original, "select name from stg_widgets order by 1") == [("a",), ("b",)]
     assert repoint_views(copy, str(original.root)) == []  # nothing left to re-point
     assert repoint_views(copy, str(copy.root)) == []
+
+
+def _built(root) -> Warehouse:
+    """A warehouse as a build leaves it: views, tables and a recorded build state."""
+    wh = _warehouse(root, ["a", "b"])
+    build_state.record(wh, build_state.current_inputs(wh), keep_dbt_artifacts=False)
+    return wh
+
+
+def test_a_copy_follows_its_move_once_and_keeps_its_plan(tmp_path):
+    original = _built(tmp_path / "first" / "warehouse")
+    copy = Warehouse(tmp_path / "second" / "warehouse")
+    shutil.copytree(original.root, copy.root)
+
+    moved = follow_move(copy)
+
+    assert moved is not None and (moved.old_root, moved.views) == (str(original.root), ["main.stg_widgets"])
+    assert moved.line().startswith(f"the warehouse moved from {original.root}: 1 view(s) now read its own landing")
+    state = build_state.read_state(copy)
+    assert state["path"] == str(copy.root) and state["outputs"] == build_state.outputs_fingerprint(copy)
+    assert build_state.plan(copy, build_state.current_inputs(copy)).action == "skip"  # nothing rebuilt
+    pq.write_table(pa.table({"name": ["c"]}), copy.landing / "widgets" / "a.parquet")
+    assert _rows(copy, "select name from stg_widgets") == [("c",)]
+    assert follow_move(copy) is None and follow_move(original) is None
+    assert _rows(original, "select name from stg_widgets order by 1") == [("a",), ("b",)]
+
+
+def test_a_copy_whose_lakehouse_changed_still_rebuilds_everything(tmp_path):
+    original = _built(tmp_path / "first" / "warehouse")
+    copy = Warehouse(tmp_path / "second" / "warehouse")
+    shutil.copytree(original.root, copy.root)
+    with duckdb.connect(str(copy.database)) as con:  # changed by hand since its build
+        con.execute("create table notes as select 1 as note")
+
+    assert follow_move(copy) is not None
+
+    plan = build_state.plan(copy, build_state.current_inputs(copy))
+    assert (plan.action, plan.reason) == ("full", "the lakehouse or its exports changed since the last build")
