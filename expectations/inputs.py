@@ -248,4 +248,4 @@ class CheckInputs:
         self._sha.update(sha256_files(todo))
 
     def registered_root(self, images_root: str) -> Path:
-        return resolve_root(images_root)
+        return resolve_root(images_root, self.wh)

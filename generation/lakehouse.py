@@ -73,9 +73,9 @@ def require_relation(
     return have
 
 
-def resolve_image_path(images_root: str, relative_path: str) -> Path:
-    """``images_root`` as stored in ``asset_sources`` joined with ``relative_path``."""
-    return resolve_root(images_root) / relative_path
+def resolve_image_path(images_root: str, relative_path: str, wh: Warehouse) -> Path:
+    """``images_root`` as stored in ``asset_sources`` of ``wh`` joined with ``relative_path``."""
+    return resolve_root(images_root, wh) / relative_path
 
 
 def _qualified(conn: duckdb.DuckDBPyConnection, name: str) -> str:
@@ -109,6 +109,7 @@ def select_annotated_images(
 
     ``source`` keeps one source; ``limit`` keeps the first N images.
     """
+    wh = wh or warehouse()
     with connect(wh) as conn:
         require_relation(conn, "stg_landing__assets", ["asset_id", "source", "relative_path"])
         require_relation(conn, "stg_landing__asset_sources", ["source", "images_root"])
@@ -170,7 +171,7 @@ def select_annotated_images(
         out.append(
             AnnotatedImage(
                 asset_id=asset_id,
-                path=resolve_image_path(root, rel),
+                path=resolve_image_path(root, rel, wh),
                 width_px=int(width),
                 height_px=int(height),
                 annotations=tuple(by_image.get((src, img_id), [])),
@@ -183,7 +184,8 @@ def select_annotated_images(
 _IMAGE_PATH_COLUMNS = ("image_paths", "images", "image_path", "image")
 
 
-def _asset_files(conn: duckdb.DuckDBPyConnection, asset_ids: set[str]) -> dict[str, Path]:
+def _asset_files(conn: duckdb.DuckDBPyConnection, asset_ids: set[str],
+                 wh: Warehouse) -> dict[str, Path]:
     """asset id -> image file (images root of its source + relative path), for those found."""
     if not asset_ids or relation_columns(conn, "stg_landing__assets") is None:
         return {}
@@ -201,7 +203,7 @@ def _asset_files(conn: duckdb.DuckDBPyConnection, asset_ids: set[str]) -> dict[s
     ).fetchall()
     out: dict[str, Path] = {}
     for asset_id, root, rel in rows:
-        out.setdefault(asset_id, resolve_image_path(root, rel))
+        out.setdefault(asset_id, resolve_image_path(root, rel, wh))
     return out
 
 
@@ -217,6 +219,7 @@ def select_samples(
     ``images``, ``image_path``, ``image``), relative paths taken from the project root.
     Raises ``LakehouseInputError`` when the mart is absent (not built yet).
     """
+    wh = wh or warehouse()
     with connect(wh) as conn:
         have = relation_columns(conn, SAMPLES_RELATION)
         if have is None:
@@ -249,7 +252,7 @@ def select_samples(
             """,
             params,
         ).fetchall()
-        files = _asset_files(conn, {a for r in rows for a in (r[5] or [])})
+        files = _asset_files(conn, {a for r in rows for a in (r[5] or [])}, wh)
     out = []
     for sample_id, task_type, lang, convs, images, asset_ids in rows:
         turns = tuple((str(t["from"]), str(t["value"])) for t in (convs or []))

@@ -831,7 +831,8 @@ def write_coco_landing(wh: Warehouse, landing: CocoLanding, source: str, images_
                                          REJECTS_SCHEMA))
         report.files.append(commit.stage(
             ASSET_SOURCES_TABLE,
-            source_row(source, SOURCE_KIND, "general_image", images_root, annotations_path, run_id, at),
+            source_row(wh, source, SOURCE_KIND, "general_image", images_root, annotations_path,
+                       run_id, at),
             ASSET_SOURCES_SCHEMA))
         if len(names) > 1:
             # derived from this landing's own input: the guard on its image records suffices
@@ -841,7 +842,8 @@ def write_coco_landing(wh: Warehouse, landing: CocoLanding, source: str, images_
                                              name=upright, guard=False))
             report.files.append(commit.stage(
                 ASSET_SOURCES_TABLE,
-                source_row(upright, UPRIGHT_KIND, "general_image", wh.derived, None, run_id, at),
+                source_row(wh, upright, UPRIGHT_KIND, "general_image", wh.derived, None, run_id,
+                           at),
                 ASSET_SOURCES_SCHEMA, name=upright))
         commit.commit()
     if len(names) > 1:

@@ -233,7 +233,7 @@ def _read_table(wh: Warehouse, table: str, columns: list[str]) -> list[dict]:
 
 def _roots(wh: Warehouse, overrides: Mapping[str, Path] | None) -> dict[str, Path]:
     roots = {
-        r["source"]: resolve_root(r["images_root"])
+        r["source"]: resolve_root(r["images_root"], wh)
         for r in _read_table(wh, ASSET_SOURCES_TABLE, ["source", "images_root"])
     }
     roots.update({k: Path(v) for k, v in (overrides or {}).items()})

@@ -161,7 +161,7 @@ def _work_items(wh: Warehouse, done: set[str],
     """(work items for assets not hashed yet, rejects of assets whose file cannot be
     located, number of distinct landed assets). An asset under several sources is hashed
     once, from its first location by (source, path)."""
-    roots = {r["source"]: resolve_root(r["images_root"])
+    roots = {r["source"]: resolve_root(r["images_root"], wh)
              for r in _read(wh, ASSET_SOURCES_TABLE, ["source", "images_root"])}
     roots.update({k: Path(v) for k, v in (roots_override or {}).items()})
     first: dict[str, dict] = {}

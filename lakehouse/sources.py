@@ -1,9 +1,17 @@
 """The ``asset_sources`` table: one row per landed source, naming its images root.
 
 Asset rows carry paths relative to their source's images root; this table says where that
-root is. The root is stored relative to the project directory when it lies below the
-project's parent (``../shared/datasets/coco128/train2017``), so a clone on another machine
-with the same layout finds the files; otherwise it is stored as given.
+root is, stored (``portable_path``) as:
+
+- ``@warehouse/<path>`` when it lies inside the warehouse (the renders and upright copies
+  under ``derived/``): relative to the warehouse folder, so a copied or moved warehouse
+  reads its own renders;
+- a path relative to the project directory when it lies below the project's parent
+  (``../shared/datasets/coco128/train2017``), so a clone on another machine with the same
+  layout finds the files;
+- else the absolute path.
+
+``resolve_root`` turns a stored root back into an absolute path for a given warehouse.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from lakehouse.settings import PROJECT_ROOT
+from lakehouse.settings import PROJECT_ROOT, Warehouse
 
 ASSET_SOURCES_TABLE = "asset_sources"
 
@@ -31,29 +39,41 @@ ASSET_SOURCES_SCHEMA = pa.schema(
 )
 
 
-def portable_path(path: Path) -> str:
-    """``path`` relative to the project root when it lies under the project's parent
-    directory, else the absolute path."""
+WAREHOUSE_PREFIX = "@warehouse/"
+"""How a stored path inside the warehouse begins; what follows is relative to its folder."""
+
+
+def portable_path(path: Path, wh: Warehouse) -> str:
+    """``path`` as ``asset_sources`` stores it (see the module doc): relative to ``wh``'s
+    folder behind ``WAREHOUSE_PREFIX`` when it lies inside it, else relative to the
+    project root when it lies under the project's parent directory, else absolute."""
     absolute = path.resolve()
+    inside = wh.root.resolve()
+    if absolute == inside or inside in absolute.parents:
+        return WAREHOUSE_PREFIX + absolute.relative_to(inside).as_posix()
     if PROJECT_ROOT.parent in absolute.parents:
         return os.path.relpath(absolute, PROJECT_ROOT)
     return str(absolute)
 
 
-def resolve_root(stored: str) -> Path:
-    """The absolute path of a stored ``images_root`` (the inverse of ``portable_path``)."""
+def resolve_root(stored: str, wh: Warehouse) -> Path:
+    """The absolute path of a stored ``images_root`` (or of a stored root joined with a
+    relative path) in warehouse ``wh``: the inverse of ``portable_path``."""
+    if stored.startswith(WAREHOUSE_PREFIX):
+        return (wh.root / stored[len(WAREHOUSE_PREFIX):]).resolve()
     path = Path(stored)
     return path if path.is_absolute() else (PROJECT_ROOT / path).resolve()
 
 
-def source_row(source: str, source_kind: str, asset_type: str, images_root: Path,
+def source_row(wh: Warehouse, source: str, source_kind: str, asset_type: str, images_root: Path,
                annotations_path: Path | None, run_id: str, at: datetime) -> pa.Table:
-    """The one-row ``asset_sources`` table of a landing."""
+    """The one-row ``asset_sources`` table of a landing into ``wh``."""
     return pa.Table.from_pylist(
         [{
             "source": source, "source_kind": source_kind, "asset_type": asset_type,
-            "images_root": portable_path(images_root),
-            "annotations_path": None if annotations_path is None else portable_path(annotations_path),
+            "images_root": portable_path(images_root, wh),
+            "annotations_path": (None if annotations_path is None
+                                 else portable_path(annotations_path, wh)),
             "landed_at": at, "ingest_run_id": run_id,
         }],
         schema=ASSET_SOURCES_SCHEMA,

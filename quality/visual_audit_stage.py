@@ -95,13 +95,13 @@ def read_plan(wh: Warehouse) -> list[dict[str, Any]]:
         return relation.to_arrow_table().to_pylist()
 
 
-def draw_item(row: dict[str, Any], staging: Path) -> dict[str, Any]:
-    """One work item: a ``qa_visual_audit`` row's drawing inputs, the resolved image path
-    and the PNG's path in ``staging`` (plain values: picklable for any executor)."""
+def draw_item(row: dict[str, Any], staging: Path, wh: Warehouse) -> dict[str, Any]:
+    """One work item: a ``qa_visual_audit`` row's drawing inputs, the image path resolved
+    in ``wh`` and the PNG's path in ``staging`` (plain values: picklable for any executor)."""
     def corners(box: dict[str, float]) -> tuple[float, float, float, float]:
         return box["x1"], box["y1"], box["x2"], box["y2"]
 
-    return {"sample_id": row["sample_id"], "image_path": str(resolve_root(row["image_path"])),
+    return {"sample_id": row["sample_id"], "image_path": str(resolve_root(row["image_path"], wh)),
             "source": corners(row["source_box_px"]), "answer": corners(row["recovered_box_px"]),
             "label": row["label"], "captions": list(row["caption_lines"]),
             "target": str(staging / f"{row['sample_id']}.png")}
@@ -177,7 +177,7 @@ def run_visual_audit(wh: Warehouse, executor: str | None = None, workers: int | 
                                              "render_error": None}
                 reused += 1
             else:
-                items.append(draw_item(row, staging))
+                items.append(draw_item(row, staging, wh))
         if chunk_size is None:
             chunk_size = split_chunk_size(len(items), DEFAULT_CHUNK_SIZE)
         for _, batch in run_stage(draw_chunk, items, chunk_size=chunk_size, workers=workers,

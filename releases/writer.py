@@ -124,7 +124,8 @@ def _create_views(con: duckdb.DuckDBPyConnection, profile: str) -> dict[str, str
     return views
 
 
-def _copy_images(con: duckdb.DuckDBPyConnection, profile: str, images_dir: Path) -> int:
+def _copy_images(wh: Warehouse, con: duckdb.DuckDBPyConnection, profile: str,
+                 images_dir: Path) -> int:
     """Copy every image the release uses to images/<source>/<relative path> (the paths the
     records name); returns how many files were copied."""
     rows = con.execute(
@@ -136,7 +137,7 @@ def _copy_images(con: duckdb.DuckDBPyConnection, profile: str, images_dir: Path)
     for source, relative_path, root in rows:
         target = images_dir / source / relative_path
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(resolve_root(root) / relative_path, target)
+        shutil.copyfile(resolve_root(root, wh) / relative_path, target)
     return len(rows)
 
 
@@ -188,7 +189,7 @@ def stage_release(wh: Warehouse, con: duckdb.DuckDBPyConnection, profile: str, v
         path = staging / spec.rel_path
         staged.files[spec.rel_path] = write_file(con, views[spec.relation], spec.columns, spec.where,
                                                  path, spec.is_json_array)
-    staged.asset_count = _copy_images(con, profile, staging / "images")
+    staged.asset_count = _copy_images(wh, con, profile, staging / "images")
     for p in profiles:
         if not p.is_llamafactory_dataset:
             continue

@@ -30,7 +30,7 @@ def asset_file(wh: Warehouse, asset_id: str) -> tuple[Path, str] | None:
     asset = registered_asset(wh, asset_id)
     if asset is None:
         return None
-    root = resolve_root(asset["images_root"]).resolve()
+    root = resolve_root(asset["images_root"], wh).resolve()
     path = (root / asset["relative_path"]).resolve()
     if root not in path.parents or not path.is_file():
         return None

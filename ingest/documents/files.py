@@ -166,6 +166,7 @@ class Landing:
             self.commit.stage(
                 ASSET_SOURCES_TABLE,
                 source_row(
+                    self.wh,
                     self.source,
                     source_kind,
                     asset_type,

@@ -17,7 +17,7 @@ from render.derive import render_derived
 # differ between any two runs of the same input, whatever the executor
 RUN_COLUMNS = frozenset({"ingest_run_id", "ingested_at", "landed_at", "rejected_at"})
 # the images root is the warehouse's own derived folder: compared relative to it (stored
-# relative to the project when the project's parent holds it, so resolved first)
+# as `@warehouse/...`, so resolved first)
 ROOT_COLUMNS = frozenset({"images_root"})
 
 
@@ -36,7 +36,7 @@ def landed_derived(wh: Warehouse) -> dict[str, list[str]]:
         rows = []
         for r in table.select(keep).to_pylist():
             for c in ROOT_COLUMNS & r.keys():
-                r[c] = str(resolve_root(r[c]).relative_to(wh.root.resolve()))
+                r[c] = str(resolve_root(r[c], wh).relative_to(wh.root.resolve()))
             rows.append(repr(sorted(r.items())))
         tables[folder.name] = sorted(rows)
     return tables

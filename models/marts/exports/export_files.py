@@ -33,7 +33,7 @@ from lakehouse.sources import resolve_root
 from lakehouse.taxonomy import export_profiles
 
 
-def _place_images(session, assets_view, sources_view, images_dir):
+def _place_images(session, assets_view, sources_view, images_dir, wh):
     """Every image of the asset manifest as a real file at images/<source>/<path>: a hard
     link to the registered file (no copy of the bytes), or a copy where a link cannot be
     made (another file system). Unlike symlinks, these survive moving or copying the
@@ -47,7 +47,7 @@ def _place_images(session, assets_view, sources_view, images_dir):
     roots, made = {}, set()
     for image, root, relative_path in rows:
         if root not in roots:
-            roots[root] = resolve_root(root)
+            roots[root] = resolve_root(root, wh)
         target = os.path.join(roots[root], relative_path)
         dest = os.path.join(images_dir, image)
         parent = os.path.dirname(dest)
@@ -113,7 +113,8 @@ def model(dbt, session):
         views[name] = f"export_view_{name}"
         relation.to_view(views[name], replace=True)
 
-    exports = warehouse().exports
+    wh = warehouse()
+    exports = wh.exports
     staging = exports.with_name(f".exports-{uuid.uuid4().hex[:8]}")
     rows = []
     for spec in file_specs(profiles):
@@ -136,7 +137,7 @@ def model(dbt, session):
         rows.append({"file_path": f"{p.export_profile}/dataset_info.json", "profile": p.export_profile,
                      "split": "all", "row_count": len(entries),
                      "sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data)})
-    _place_images(session, views["asset_records"], views["asset_sources"], staging / "images")
+    _place_images(session, views["asset_records"], views["asset_sources"], staging / "images", wh)
     _link_sources(staging / "images", dataset_dirs)
 
     previous = exports.with_name(f".exports-old-{uuid.uuid4().hex[:8]}")

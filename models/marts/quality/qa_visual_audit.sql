@@ -68,7 +68,8 @@ located as (
                 then coalesce(chosen.question_category, '?')
             else chosen.question_referent_kind || ' ' || coalesce(chosen.question_category, '?')
         end as label,
-        -- as stored: absolute, or relative to the project (lakehouse.sources.resolve_root)
+        -- as stored: inside the warehouse, relative to the project, or absolute
+        -- (lakehouse.sources.resolve_root)
         asset_sources.images_root || '/' || assets.relative_path as image_path,
         chosen.source_x1_px is not null and chosen.recovered_x1_px is not null as has_boxes
 
