@@ -37,7 +37,8 @@ def scratch_copy(src: Warehouse, root: Path, drop_tables: Sequence[str] = ()) ->
     equal to a full rebuild)."""
     wh = copy_warehouse(src, root)
     shutil.copytree(src.landing, wh.landing, symlinks=True)
-    if src.derived.exists():
+    if src.derived.exists():  # its own, not copy_warehouse's link to the original's
+        wh.derived.unlink()
         shutil.copytree(src.derived, wh.derived, symlinks=True)
     if (src.root / STATE_DIR).is_dir():
         shutil.copytree(src.root / STATE_DIR, wh.root / STATE_DIR, symlinks=True)

@@ -33,9 +33,14 @@ METRICS = "p3_metrics.json"
 
 
 def copy_warehouse(src: Warehouse, dst_root: Path) -> Warehouse:
+    """A copy of ``src`` that the checks can read and corrupt: its DuckDB file and exports
+    copied, its ``derived/`` folder (renders, found relative to the warehouse) a link to the
+    original's, which nothing here changes."""
     dst = Warehouse(dst_root)
     dst_root.mkdir(parents=True, exist_ok=True)
     shutil.copy2(src.database, dst.database)
+    if src.derived.exists():
+        dst.derived.symlink_to(src.derived.resolve(), target_is_directory=True)
     shutil.copytree(src.exports, dst.exports, symlinks=True)
     for root, _dirs, files in os.walk(dst.exports):
         for name in [*files, *_dirs]:

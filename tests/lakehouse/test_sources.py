@@ -25,12 +25,12 @@ def test_a_root_inside_the_warehouse_is_found_in_a_copy_of_it(tmp_path):
     assert resolve_root(f"{stored}/documents/d1.png", copy).read_bytes() == b"png"
 
 
-def test_a_root_beside_the_project_stays_relative_to_the_project(tmp_path):
+def test_a_root_under_the_projects_parent_stays_relative_to_the_project(tmp_path):
     wh = Warehouse(tmp_path / "warehouse")
-    shared = PROJECT_ROOT.parent / "shared" / "datasets" / "coco128" / "train2017"
-    stored = portable_path(shared, wh)
-    assert stored == "../shared/datasets/coco128/train2017"
-    assert resolve_root(stored, wh) == shared.resolve()
+    seeds = PROJECT_ROOT / "seeds"  # under the project's parent, as ../shared is in a clone
+    stored = portable_path(seeds, wh)
+    assert stored == "seeds"
+    assert resolve_root(stored, wh) == seeds.resolve()
 
 
 def test_the_source_row_stores_both_paths_portably(tmp_path):
