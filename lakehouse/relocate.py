@@ -11,10 +11,11 @@ In: the warehouse as it is now and the folder it was built in (the recorded buil
 ``<old>/landing/`` re-created in place with this warehouse's landing instead, in one
 transaction; nothing else in the database changes, and no dbt run is needed.
 
-``follow_move`` does that as soon as a command takes the warehouse's writer lock
-(mmfactory/lock_cli.py) and at the start of a build, and records the new folder: a
-release, a takedown, a review import or a landing in a copy reads the copy's own landed
-rows, not only the next build. The build plan then compares the landed files with the
+``follow_move`` does that, and records the new folder, as soon as any command starts in
+the warehouse (mmfactory/lock_cli.py: a writer under its lock; a reader or the review
+server taking the lock for that moment when no writer holds it) and at the start of a
+build: a release, a takedown, a review import, a check or a landing in a copy reads the
+copy's own landed rows, not only the next build. The build plan then compares the landed files with the
 ones the recorded build read, as anywhere else.
 """
 
@@ -78,6 +79,16 @@ class Move:
                 "own landing (nothing rebuilt for the move)")
 
 
+def moved_from(wh: Warehouse) -> str | None:
+    """The folder the last build of ``wh`` ran in, when that is another folder and ``wh``
+    has a lakehouse file (a copied or moved warehouse whose views may name it); else None."""
+    state = build_state.read_state(wh)
+    old_root = (state or {}).get("path")
+    if not old_root or old_root == str(wh.root) or not wh.database.is_file():
+        return None
+    return old_root
+
+
 def follow_move(wh: Warehouse) -> Move | None:
     """When the last build of ``wh`` ran in another folder (the warehouse was copied or
     moved since), re-point its views at its own landing and record this folder as the
@@ -86,10 +97,10 @@ def follow_move(wh: Warehouse) -> Move | None:
     The recorded outputs (lakehouse.duckdb's size and time among them, which the
     re-pointing changes) are refreshed only when they were still the recorded build's:
     a lakehouse changed since its build still makes the next build a full one."""
-    state = build_state.read_state(wh)
-    old_root = (state or {}).get("path")
-    if not old_root or old_root == str(wh.root) or not wh.database.is_file():
+    old_root = moved_from(wh)
+    if old_root is None:
         return None
+    state = build_state.read_state(wh)
     as_built = state.get("outputs") == build_state.outputs_fingerprint(wh)
     views = repoint_views(wh, old_root)
     state["path"] = str(wh.root)

@@ -9,9 +9,11 @@ for hours while builds come and go, reads through short read-only connections, a
 each verdict as a new file of its own that no other writer replaces; ``review export`` is
 a reader. See ``lakehouse/lock.py``.
 
-A writer in a warehouse copied or moved since its last build first re-points the views at
-its own landing and says so (``lakehouse.relocate.follow_move``): what it reads from then
-on is the copy's own landed rows.
+Any command in a warehouse copied or moved since its last build first re-points the views
+at its own landing and says so (``lakehouse.relocate.follow_move``): a writer under its
+lock; a reader, or ``review serve``, takes the lock for that moment only, when no writer
+holds it (one that does re-points them itself). From then on every command reads the
+copy's own landed rows.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ import sys
 import typer
 
 from lakehouse.lock import WarehouseBusy, acquire_writer, check_readable, release_writer
-from lakehouse.relocate import follow_move
-from lakehouse.settings import warehouse
+from lakehouse.relocate import follow_move, moved_from
+from lakehouse.settings import Warehouse, warehouse
 from mmfactory.consoles import console, err
 
 READERS = frozenset({"check", "summary", "review export"})
@@ -46,9 +48,10 @@ def guard(ctx: typer.Context) -> None:
     if command is None or ctx.resilient_parsing or "--help" in sys.argv[1:]:
         return
     command = _command_path(command)
-    if command in UNLOCKED:
-        return
     wh = warehouse()
+    if command in UNLOCKED:
+        _follow_move_briefly(wh, command)
+        return
     try:
         if command in READERS:
             check_readable(wh, float(os.environ.get(READ_WAIT_ENV, "0") or 0))
@@ -58,7 +61,27 @@ def guard(ctx: typer.Context) -> None:
     except WarehouseBusy as exc:
         err.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=2) from None
-    if command not in READERS:  # a copied or moved warehouse reads its own landing from now on
+    if command in READERS:
+        _follow_move_briefly(wh, command)
+        return
+    moved = follow_move(wh)  # a copied or moved warehouse reads its own landing from now on
+    if moved:
+        console.print(moved.line())
+
+
+def _follow_move_briefly(wh: Warehouse, command: str) -> None:
+    """For a command that writes nothing: re-point a copied or moved warehouse's views
+    under the writer lock, taken for that moment only; nothing when a writer holds it
+    (it re-points them itself). Says so on stderr (a reader's stdout may be its data)."""
+    if moved_from(wh) is None:
+        return
+    try:
+        acquire_writer(wh, command)
+    except WarehouseBusy:
+        return
+    try:
         moved = follow_move(wh)
-        if moved:
-            console.print(moved.line())
+    finally:
+        release_writer(wh)
+    if moved:
+        err.print(moved.line(), soft_wrap=True)

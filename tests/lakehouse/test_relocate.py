@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from lakehouse import build_state
+from lakehouse.lock import HOLDER_NAME
 from lakehouse.relocate import follow_move, repoint_views
 from lakehouse.settings import Warehouse
 
@@ -90,3 +91,23 @@ def test_a_copy_whose_lakehouse_changed_still_rebuilds_everything(tmp_path):
 
     plan = build_state.plan(copy, build_state.current_inputs(copy))
     assert (plan.action, plan.reason) == ("full", "the lakehouse or its exports changed since the last build")
+
+
+def test_a_reader_in_a_copy_re_points_it_and_says_so_on_stderr(tmp_path):
+    from lakehouse.catalog import ensure_landing
+    from tests.ingest.landing_cases import cli
+
+    original = _built(tmp_path / "first" / "warehouse")
+    ensure_landing(original)  # every landed table readable, as in a real warehouse
+    copy = Warehouse(tmp_path / "second" / "warehouse")
+    shutil.copytree(original.root, copy.root)
+    pq.write_table(pa.table({"name": ["c"]}), copy.landing / "widgets" / "a.parquet")
+
+    proc = cli(copy, "summary")  # a reader: it takes the writer lock for the moment only
+
+    assert proc.returncode == 0, proc.stderr
+    assert f"the warehouse moved from {original.root}: 1 view(s)" in proc.stderr
+    assert "moved" not in proc.stdout
+    assert _rows(copy, "select name from stg_widgets") == [("c",)]
+    assert build_state.read_state(copy)["path"] == str(copy.root)
+    assert not (copy.root / HOLDER_NAME).exists()  # the lock was given back
