@@ -15,8 +15,8 @@ transaction; nothing else in the database changes, and no dbt run is needed.
 the warehouse (mmfactory/lock_cli.py: a writer under its lock; a reader or the review
 server taking the lock for that moment when no writer holds it) and at the start of a
 build: a release, a takedown, a review import, a check or a landing in a copy reads the
-copy's own landed rows, not only the next build. The build plan then compares the landed files with the
-ones the recorded build read, as anywhere else.
+copy's own landed rows, not only the next build. The build plan then compares the landed
+files with the ones the recorded build read, as anywhere else.
 """
 
 from __future__ import annotations
@@ -82,7 +82,10 @@ class Move:
 def moved_from(wh: Warehouse) -> str | None:
     """The folder the last build of ``wh`` ran in, when that is another folder and ``wh``
     has a lakehouse file (a copied or moved warehouse whose views may name it); else None."""
-    state = build_state.read_state(wh)
+    return _old_root(wh, build_state.read_state(wh))
+
+
+def _old_root(wh: Warehouse, state: dict | None) -> str | None:
     old_root = (state or {}).get("path")
     if not old_root or old_root == str(wh.root) or not wh.database.is_file():
         return None
@@ -97,10 +100,10 @@ def follow_move(wh: Warehouse) -> Move | None:
     The recorded outputs (lakehouse.duckdb's size and time among them, which the
     re-pointing changes) are refreshed only when they were still the recorded build's:
     a lakehouse changed since its build still makes the next build a full one."""
-    old_root = moved_from(wh)
+    state = build_state.read_state(wh)
+    old_root = _old_root(wh, state)
     if old_root is None:
         return None
-    state = build_state.read_state(wh)
     as_built = state.get("outputs") == build_state.outputs_fingerprint(wh)
     views = repoint_views(wh, old_root)
     state["path"] = str(wh.root)

@@ -59,24 +59,17 @@ def takedown(
 
 def _stale_takedowns(wh: Warehouse) -> int:
     """Takedowns landed that the last build has not applied (-1: no release models built).
-    The landed rows are read from this warehouse's landing files, not through the staging
-    view: in a copied or moved warehouse the views name the old landing until the next
-    build re-points them, and a takedown landed into the copy would go unseen."""
-    from lakehouse.landing import landed_files
-    from lakehouse.tables.releases import TAKEDOWNS_TABLE
-
-    files = [str(p) for p in landed_files(wh, TAKEDOWNS_TABLE)]
+    In a copied or moved warehouse the staging view reads the copy's own landing: the
+    command's writer lock re-pointed it first (mmfactory/lock_cli.py)."""
     con = duckdb.connect(str(wh.database), read_only=True)
     try:
         tables = {r[0] for r in con.execute(
             "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
-        if "int_assets_taken_down" not in tables:
+        if "int_assets_taken_down" not in tables or "stg_landing__takedowns" not in tables:
             return -1
-        if not files:
-            return 0
         return con.execute(
-            "select count(distinct asset_id) from read_parquet(?, union_by_name = true) where asset_id "
-            "not in (select asset_id from int_assets_taken_down)", [files]).fetchone()[0]
+            "select count(distinct asset_id) from stg_landing__takedowns where asset_id not in "
+            "(select asset_id from int_assets_taken_down)").fetchone()[0]
     finally:
         con.close()
 

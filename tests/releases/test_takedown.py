@@ -105,8 +105,8 @@ def cascade(release_source: Warehouse, tmp_path_factory: pytest.TempPathFactory)
     images, annotations = _reland_inputs(tmp / "reland", photo_file)
     ok(run_mmfactory(wh, "land", "coco", "--images", str(images), "--annotations", str(annotations),
                      "--source", "coco_reland"))
-    # not applied yet: refused (the copy's views still read the session build's landing,
-    # which holds no takedown; the check reads the copy's own landed rows)
+    # not applied yet: refused (the copy's views were made to read its own landing by its
+    # first command; before that they read the session build's, which holds no takedown)
     stale = run_mmfactory(wh, "release", "--profile", "research")
     # the release's own rebuild: what `mmfactory build --no-land` runs, then the release
     rebuilt = ok(run_mmfactory(wh, "release", "--profile", "research", "--rebuild", timeout=1200))
