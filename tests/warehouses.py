@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lakehouse.build_state import STATE_DIR
+from lakehouse.dbt import PARTIAL_PARSE_FILE
 from lakehouse.settings import WAREHOUSE_ENV, Warehouse
 from tests.expectations.corrupt import copy_warehouse
 
@@ -30,11 +31,12 @@ def run_mmfactory(wh: Warehouse, *args: str, timeout: float = 900) -> subprocess
 
 def scratch_copy(src: Warehouse, root: Path, drop_tables: Sequence[str] = ()) -> Warehouse:
     """A copy of a built warehouse that can be landed into and rebuilt on its own: the
-    DuckDB file and exports (``copy_warehouse``), the landing zone, the derived files and
-    the recorded build state, without the landed files of ``drop_tables`` (their schema
-    files stay). As in a user's copy, its next `mmfactory build` rebuilds only what reads
-    the tables landed into it since (tests/mmfactory/test_incremental_build.py shows that
-    equal to a full rebuild)."""
+    DuckDB file and exports (``copy_warehouse``), the landing zone, the derived files, the
+    recorded build state and dbt's saved parse, without the landed files of ``drop_tables``
+    (their schema files stay). As in a user's copy, its next `mmfactory build` rebuilds
+    only what reads the tables landed into it since (tests/mmfactory/test_incremental_build.py
+    shows that equal to a full rebuild), and its dbt parses only the files that name the
+    warehouse's folder again (lakehouse.dbt.run_dbt)."""
     wh = copy_warehouse(src, root)
     shutil.copytree(src.landing, wh.landing, symlinks=True)
     if src.derived.exists():  # its own, not copy_warehouse's link to the original's
@@ -42,6 +44,10 @@ def scratch_copy(src: Warehouse, root: Path, drop_tables: Sequence[str] = ()) ->
         shutil.copytree(src.derived, wh.derived, symlinks=True)
     if (src.root / STATE_DIR).is_dir():
         shutil.copytree(src.root / STATE_DIR, wh.root / STATE_DIR, symlinks=True)
+    saved_parse = src.dbt_target / PARTIAL_PARSE_FILE
+    if saved_parse.is_file():
+        wh.dbt_target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(saved_parse, wh.dbt_target / PARTIAL_PARSE_FILE)
     for table in drop_tables:
         for path in (wh.landing / table).glob("*.parquet"):
             if path.name != "_schema.parquet":
