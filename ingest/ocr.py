@@ -1,4 +1,5 @@
-"""OCR evidence: a real OCR engine run offline on every document and chart image.
+"""OCR evidence: a real OCR engine run offline on the document and chart images (every real
+one, a sample per layout and kind of those mmfactory drew: ``ingest.ocr_policy``).
 
 In: the landed ``assets`` of type ``document_image`` / ``chart_image`` (all sources, or the
 ones named), their files (found through ``asset_sources`` or given roots), and their
@@ -50,7 +51,11 @@ from ingest.documents.char_recall import recall_scores
 from ingest.documents.reasons import DocumentReason
 from ingest.documents.report import DocumentLandingReport
 from ingest.image_files import ASSETS_TABLE
-from ingest.ocr_policy import DEFAULT_DRAWN_CHARTS_PER_KIND, plan_reads
+from ingest.ocr_policy import (
+    DEFAULT_DRAWN_CHARTS_PER_KIND,
+    DEFAULT_DRAWN_DOCUMENTS_PER_LAYOUT,
+    plan_reads,
+)
 from lakehouse.commit import WouldShrink, shrink_problems
 from lakehouse.landing import land_table, landed_files, new_run_id, table_dir, table_of, utc_now, write_atomic
 from lakehouse.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reason, Reject, rejects_table
@@ -286,14 +291,16 @@ def run_ocr(
     replace: bool = False,
     executor: str | None = None,
     drawn_charts_per_kind: int | None = DEFAULT_DRAWN_CHARTS_PER_KIND,
+    drawn_documents_per_layout: int | None = DEFAULT_DRAWN_DOCUMENTS_PER_LAYOUT,
 ) -> DocumentLandingReport:
     """OCR the landed document and chart images of ``sources`` (default: every source that
     has such assets) and land the OCR tables, one file per asset source (replaced).
 
-    Which images are read is ``ingest.ocr_policy.plan_reads``: every document and every
-    real chart; of the charts mmfactory drew (those with lineage), the first
-    ``drawn_charts_per_kind`` of each chart kind (None: all). Unread images land no OCR
-    rows; the report says how many were left unread and why.
+    Which images are read is ``ingest.ocr_policy.plan_reads``: every real document and
+    chart; of the images mmfactory drew (those with lineage), the first
+    ``drawn_documents_per_layout`` of each document layout and ``drawn_charts_per_kind`` of
+    each chart kind (None: all). Unread images land no OCR rows; the report says how many
+    were left unread and why.
 
     Files are found under each source's images root from ``asset_sources`` (or
     ``images_roots[source]``); a file that is missing, unreadable or no longer hashes to
@@ -333,14 +340,17 @@ def run_ocr(
     drawn = {r["asset_id"] for r in _read_table(wh, ASSET_LINEAGE_TABLE, ["asset_id"])}
     chart_rows = _read_table(wh, "charts", ["asset_id", "chart_type", "chart_text", "chart_text_kind"])
     candidates = assets
-    plan = plan_reads(candidates, {r["asset_id"]: r["chart_type"] for r in chart_rows
-                                   if r["asset_id"] in drawn}, drawn_charts_per_kind)
+    text_rows = _read_table(wh, "document_texts", ["asset_id", "layout", "full_text"])
+    plan = plan_reads(
+        candidates,
+        {r["asset_id"]: r["chart_type"] for r in chart_rows if r["asset_id"] in drawn},
+        drawn_charts_per_kind,
+        {r["asset_id"]: r["layout"] for r in text_rows if r["asset_id"] in drawn},
+        drawn_documents_per_layout,
+    )
     assets = list(plan.read)
     roots = _roots(wh, images_roots)
-    doc_text = {
-        r["asset_id"]: r["full_text"]
-        for r in _read_table(wh, "document_texts", ["asset_id", "full_text"])
-    }
+    doc_text = {r["asset_id"]: r["full_text"] for r in text_rows}
     chart_text = {
         r["asset_id"]: (r["chart_text"], r["chart_text_kind"]) for r in chart_rows if r["chart_text"]
     }

@@ -3,7 +3,8 @@ lakehouse, and call models (optional).
 
 ``mmfactory build`` is what ``make run`` calls: land the default inputs (COCO128, FUNSD,
 SROIE, ChartQA from ../shared/datasets), render the balanced pool's derived documents and
-charts, OCR every document and chart image, then ``dbt build``.
+charts, OCR every real document and chart image and a sample of the drawn ones, then
+``dbt build``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from generation.cli import generate_app
 from ingest.coco import DEFAULT_BBOX_TOLERANCE_PX, CocoFileError, land_coco
-from ingest.ocr_policy import DEFAULT_DRAWN_CHARTS_PER_KIND
+from ingest.ocr_policy import DEFAULT_DRAWN_CHARTS_PER_KIND, DEFAULT_DRAWN_DOCUMENTS_PER_LAYOUT
 from lakehouse.catalog import ensure_landing
 from lakehouse.dbt import run_dbt
 from lakehouse.landing import LandingError
@@ -191,7 +192,11 @@ def render(
 DrawnChartsOption = Annotated[int | None, typer.Option(
     "--drawn-charts-per-kind",
     help="OCR this many of the charts mmfactory drew per chart kind (default 8; a large "
-         "number reads all). Documents and real charts are always read.")]
+         "number reads all). Real documents and charts are always read.")]
+DrawnDocumentsOption = Annotated[int | None, typer.Option(
+    "--drawn-documents-per-layout",
+    help="OCR this many of the documents mmfactory drew per layout (default 4; a large "
+         "number reads all); the others take their layout's verdict and printed text.")]
 
 
 @app.command()
@@ -205,20 +210,22 @@ def ocr(
     executor: ExecutorOption = None,
     ray_address: RayAddressOption = None,
     drawn_charts_per_kind: DrawnChartsOption = DEFAULT_DRAWN_CHARTS_PER_KIND,
+    drawn_documents_per_layout: DrawnDocumentsOption = DEFAULT_DRAWN_DOCUMENTS_PER_LAYOUT,
 ) -> None:
-    """OCR every document and real chart image, and a sample of the drawn charts per kind,
-    in a process pool, in-process or on Ray (already-read images are not read again; a
-    killed run resumes from its checkpoint chunks)."""
+    """OCR every real document and chart image, and a sample of the drawn ones per layout
+    and chart kind, in a process pool, in-process or on Ray (already-read images are not
+    read again; a killed run resumes from its checkpoint chunks)."""
     from ingest.ocr import run_ocr
 
     with stage_executor(executor, ray_address):
         _landing("OCR", lambda p: run_ocr(warehouse(), sources, progress=p, workers=workers,
                                           chunk_size=chunk_size, replace=replace,
-                                          drawn_charts_per_kind=drawn_charts_per_kind))
+                                          drawn_charts_per_kind=drawn_charts_per_kind,
+                                          drawn_documents_per_layout=drawn_documents_per_layout))
 
 
 def _land_defaults(coco_images: Path, coco_annotations: Path, source: str, per_type: int | None,
-                   drawn_charts_per_kind: int | None) -> None:
+                   drawn_charts_per_kind: int | None, drawn_documents_per_layout: int | None) -> None:
     from ingest.chartqa import land_chartqa
     from ingest.funsd import land_funsd
     from ingest.ocr import run_ocr
@@ -247,7 +254,8 @@ def _land_defaults(coco_images: Path, coco_annotations: Path, source: str, per_t
     with stage("perceptual_hashes"):  # every landed and rendered asset, for near-duplicates
         land_perceptual_hashes(wh)
     with stage("ocr"):
-        _landing("OCR", lambda p: run_ocr(wh, progress=p, drawn_charts_per_kind=drawn_charts_per_kind))
+        _landing("OCR", lambda p: run_ocr(wh, progress=p, drawn_charts_per_kind=drawn_charts_per_kind,
+                                          drawn_documents_per_layout=drawn_documents_per_layout))
     with stage("landing_chair"):
         _landing("landing CHAIR synonyms", lambda p: land_chair_synonyms(wh))
 
@@ -265,6 +273,7 @@ def build(
     full: Annotated[bool, typer.Option(
         "--full", help="Run the whole dbt build and every later stage even when nothing changed.")] = False,
     drawn_charts_per_kind: DrawnChartsOption = DEFAULT_DRAWN_CHARTS_PER_KIND,
+    drawn_documents_per_layout: DrawnDocumentsOption = DEFAULT_DRAWN_DOCUMENTS_PER_LAYOUT,
 ) -> None:
     """Land the default inputs, render, OCR, run `dbt build`, draw the visual audit, write
     the report and run the data contracts (exit 1 when one fails). The per-image stages run
@@ -273,7 +282,8 @@ def build(
     changed, dbt rebuilds only what reads them (mmfactory/incremental.py)."""
     with stage_executor(executor, ray_address):  # one Ray start for every stage
         if land:
-            _land_defaults(coco_images, coco_annotations, source, per_type, drawn_charts_per_kind)
+            _land_defaults(coco_images, coco_annotations, source, per_type, drawn_charts_per_kind,
+                           drawn_documents_per_layout)
         try:
             code = build_landed(warehouse(), full)  # mmfactory/rebuild.py
         except DbtBuildFailed as exc:

@@ -64,7 +64,7 @@ def _rows(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None
 
 _QUEUE = """
 with ocr as (
-    select asset_id, min(char_recall) as char_recall from stg_ocr__usability group by asset_id
+    select asset_id, char_recall from int_ocr_usability_resolved
 )
 select
     m.sample_id, m.task_type, m.asset_type, m.language, m.selection_reason, m.stratum_size,
@@ -153,8 +153,9 @@ def sample_from(con: duckdb.DuckDBPyConnection, sample_id: str) -> dict[str, Any
     tables = _rows(con, "select asset_id, series, category, value_text, unit from stg_charts__tables "
                         "where asset_id in (select unnest(?::varchar[])) "
                         "order by asset_id, series_index, category_index", [asset_ids])
-    usability = _rows(con, "select asset_id, char_recall, usable_recall_threshold, is_ocr_usable "
-                           "from stg_ocr__usability where asset_id in (select unnest(?::varchar[]))",
+    usability = _rows(con, "select asset_id, char_recall, usable_recall_threshold, is_ocr_usable, "
+                           "usability_basis, layout_read_count from int_ocr_usability_resolved "
+                           "where asset_id in (select unnest(?::varchar[]))",
                       [asset_ids])
     answer_boxes = answer_boxes_grid(row["answer_text"]) if len(asset_ids) == 1 else []
     images = []

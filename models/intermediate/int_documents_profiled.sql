@@ -1,6 +1,7 @@
 -- Every document image of the balanced pool with its ground-truth text, its kind, its
--- first line, and whether OCR could read it (ocr_usability.is_ocr_usable: the character
--- recall of the ground truth by the OCR output is above the landing's threshold).
+-- first line, and whether OCR could read it (int_ocr_usability_resolved.is_ocr_usable: the
+-- character recall of the ground truth by the OCR output is above the landing's threshold,
+-- for an unread drawn page that of its layout's sample).
 -- Only readable documents become OCR supervision. printed_text is the text as the page
 -- prints it (form entities rebuilt from their words' boxes, else the landed full text);
 -- title is a form's top-most header of two or more words that reads as a label and is not
@@ -28,7 +29,7 @@ lines as (
 
 usability as (
 
-    select * from {{ ref('stg_ocr__usability') }}
+    select * from {{ ref('int_ocr_usability_resolved') }}
 
 ),
 

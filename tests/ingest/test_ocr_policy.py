@@ -1,5 +1,6 @@
-"""Which images the OCR stage reads: every document and real chart, a sample per kind of the
-charts mmfactory drew; checked on the rule and on the real session build."""
+"""Which images the OCR stage reads: every real document and chart, a sample per layout of
+the documents and per kind of the charts mmfactory drew; checked on the rule, and on the
+real session build together with what the models make of the pages left unread."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ import random
 import duckdb
 import pytest
 
-from ingest.ocr_policy import BEYOND_KIND_SAMPLE, DEFAULT_DRAWN_CHARTS_PER_KIND, plan_reads
+from ingest.ocr_policy import (
+    BEYOND_KIND_SAMPLE,
+    BEYOND_LAYOUT_SAMPLE,
+    DEFAULT_DRAWN_CHARTS_PER_KIND,
+    DEFAULT_DRAWN_DOCUMENTS_PER_LAYOUT,
+    plan_reads,
+)
 
 
 def _candidates() -> tuple[list[dict], dict[str, str | None]]:
@@ -53,6 +60,40 @@ def test_the_choice_does_not_depend_on_the_order_rows_come_in() -> None:
     assert {r["asset_id"] for r in plan_reads(shuffled, drawn, per_kind=3).read} == first
 
 
+def _drawn_documents() -> tuple[list[dict], dict[str, str | None]]:
+    """3 real documents, drawn documents: 7 invoices, 2 receipts, 3 of unknown layout."""
+    rows = [{"asset_id": f"form{i}", "asset_type": "document_image"} for i in range(3)]
+    drawn: dict[str, str | None] = {}
+    for layout, n in (("invoice", 7), ("receipt", 2), (None, 3)):
+        for i in range(n):
+            aid = f"{layout}-page{i}"
+            rows.append({"asset_id": aid, "asset_type": "document_image"})
+            drawn[aid] = layout
+    return rows, drawn
+
+
+def test_real_documents_are_always_read_drawn_ones_by_layout() -> None:
+    charts, drawn_charts = _candidates()
+    documents, drawn_documents = _drawn_documents()
+    plan = plan_reads(charts + documents, drawn_charts, 2, drawn_documents, per_layout=2)
+    read = {r["asset_id"] for r in plan.read}
+    assert {"form0", "form1", "form2"} <= read
+    for layout in ("invoice", "receipt", None):
+        ids = sorted((a for a, k in drawn_documents.items() if k == layout), key=_rank)
+        assert set(ids[:2]) <= read and not set(ids[2:]) & read
+        assert {plan.unread[a] for a in ids[2:]} <= {BEYOND_LAYOUT_SAMPLE}
+    # a drawn chart's sample and a drawn document's are counted apart
+    assert sum(r == BEYOND_LAYOUT_SAMPLE for r in plan.unread.values()) == (7 - 2) + 0 + (3 - 2)
+    assert plan.summary() == (f"{sum(r == BEYOND_KIND_SAMPLE for r in plan.unread.values())} unread "
+                              f"({BEYOND_KIND_SAMPLE}), 6 unread ({BEYOND_LAYOUT_SAMPLE})")
+    every = plan_reads(documents, {}, drawn_documents=drawn_documents, per_layout=None)
+    assert len(every.read) == len(documents)
+    none = plan_reads(documents, {}, drawn_documents=drawn_documents, per_layout=0)
+    assert {r["asset_id"] for r in none.read} == {"form0", "form1", "form2"}
+    with pytest.raises(ValueError, match="per_layout must be >= 0"):
+        plan_reads(documents, {}, drawn_documents=drawn_documents, per_layout=-1)
+
+
 def test_none_reads_every_chart_and_zero_reads_no_drawn_chart() -> None:
     rows, drawn = _candidates()
     every = plan_reads(rows, drawn, per_kind=None)
@@ -64,7 +105,7 @@ def test_none_reads_every_chart_and_zero_reads_no_drawn_chart() -> None:
         plan_reads(rows, drawn, per_kind=-1)
 
 
-def test_the_built_lakehouse_read_every_document_every_real_chart_and_a_sample_per_kind(
+def test_the_built_lakehouse_read_every_real_page_and_a_sample_per_layout_and_kind(
         built_warehouse) -> None:
     """The real `mmfactory build` on COCO128, FUNSD, SROIE and ChartQA: the OCR rows are
     exactly what the rule asks for."""
@@ -76,10 +117,22 @@ def test_the_built_lakehouse_read_every_document_every_real_chart_and_a_sample_p
         create view charts as select asset_id, chart_type from read_parquet('{landing}/charts/*.parquet', union_by_name = true);
         create view usability as select asset_id from read_parquet('{landing}/ocr_usability/*.parquet', union_by_name = true);
     """)
-    unread_documents = con.execute("""
+    unread_real_documents = con.execute("""
         select count(*) from assets where asset_type = 'document_image'
+        and asset_id not in (select asset_id from lineage)
         and asset_id not in (select asset_id from usability)""").fetchone()[0]
-    assert unread_documents == 0
+    assert unread_real_documents == 0
+    con.execute(f"""create view layouts as select asset_id, layout
+        from read_parquet('{landing}/document_texts/*.parquet', union_by_name = true)""")
+    pages = con.execute("""
+        select asset_id, layout, asset_id in (select asset_id from usability)
+        from layouts join lineage using (asset_id)""").fetchall()
+    layouts = {k for _, k, _ in pages}
+    assert len(layouts) >= 4 and len(pages) > DEFAULT_DRAWN_DOCUMENTS_PER_LAYOUT * len(layouts)
+    for layout in layouts:
+        ranked = sorted((a for a, k, _ in pages if k == layout), key=_rank)
+        read = {a for a, k, was_read in pages if k == layout and was_read}
+        assert read == set(ranked[:DEFAULT_DRAWN_DOCUMENTS_PER_LAYOUT]), layout
     unread_real_charts = con.execute("""
         select count(*) from assets where asset_type = 'chart_image'
         and asset_id not in (select asset_id from lineage)
@@ -95,3 +148,34 @@ def test_the_built_lakehouse_read_every_document_every_real_chart_and_a_sample_p
         ranked = sorted((a for a, k, _ in drawn if k == kind), key=_rank)
         read = {a for a, k, was_read in drawn if k == kind and was_read}
         assert read == set(ranked[:DEFAULT_DRAWN_CHARTS_PER_KIND]), kind
+
+
+def test_an_unread_drawn_page_takes_its_layouts_verdict_and_its_printed_text(built_warehouse) -> None:
+    """In the built lakehouse: every drawn document left unread has its layout sample's
+    lowest recall and verdict, and the lines it printed as its OCR text; every page that was
+    read keeps its own."""
+    with duckdb.connect(str(built_warehouse.database), read_only=True) as con:
+        resolved = con.execute("""
+            select u.asset_id, t.layout, u.usability_basis, u.char_recall, u.is_ocr_usable,
+                   u.layout_read_count, x.text_basis
+            from int_ocr_usability_resolved u
+            left join stg_documents__texts t using (asset_id)
+            left join int_ocr_texts_assembled x using (asset_id)""").fetchall()
+        reads = con.execute("""
+            select asset_id, char_recall, is_ocr_usable from stg_ocr__usability""").fetchall()
+        printed = dict(con.execute("""
+            select asset_id, string_agg(text, ' ' order by line_index)
+            from stg_documents__lines group by asset_id""").fetchall())
+        texts = dict(con.execute("select asset_id, ocr_text from int_ocr_texts_assembled").fetchall())
+    own = {a: (r, u) for a, r, u in reads}
+    sampled = [row for row in resolved if row[2] == "layout_sample"]
+    assert sampled and {row[0] for row in sampled}.isdisjoint(own)
+    for asset_id, layout, _, recall, usable, count, text_basis in sampled:
+        layout_reads = [own[a] for a, k, basis, *_ in resolved if k == layout and basis == "read"]
+        assert count == len(layout_reads) == DEFAULT_DRAWN_DOCUMENTS_PER_LAYOUT
+        assert recall == min(r for r, _ in layout_reads)
+        assert usable == all(u for _, u in layout_reads)
+        assert text_basis == "printed" and texts[asset_id] == printed[asset_id]
+    for asset_id, _, basis, recall, usable, count, text_basis in resolved:
+        if basis == "read":
+            assert (recall, usable) == own[asset_id] and count is None

@@ -14,7 +14,8 @@ from lakehouse.settings import PROJECT_ROOT
 from tests.warehouses import scratch_copy
 
 
-def test_a_copy_reuses_the_saved_parse_and_names_its_own_landing(built_warehouse, tmp_path: Path) -> None:
+def test_a_copy_reuses_the_saved_parse_and_names_its_own_landing(
+        built_warehouse, tmp_path: Path) -> None:
     wh = scratch_copy(built_warehouse, tmp_path / "copy" / "warehouse")
     assert (dbt_target_path(wh) / PARTIAL_PARSE_FILE).is_file()
     env = dbt_env(wh)

@@ -404,6 +404,26 @@ def test_a_note_with_markup_is_stored_and_shown_as_text(browser, server, groundi
     assert stored == [note]
 
 
+def test_a_document_page_shows_its_ocr_read_or_the_layout_sample_it_was_judged_by(server, review_warehouse):
+    rows = _sql(review_warehouse, """
+        select u.usability_basis, any_value(m.sample_id), any_value(u.layout_read_count)
+        from manual_review_samples m
+        join samples s using (sample_id)
+        join int_ocr_usability_resolved u on u.asset_id = s.source_asset_ids[1]
+        where m.task_type in ('document_qa', 'ocr_summary')
+        group by u.usability_basis""")
+    shown = {basis: (sample_id, reads) for basis, sample_id, reads in rows}
+    assert set(shown) == {"read", "layout_sample"}, shown
+    with urllib.request.urlopen(f"{server}/samples/{shown['read'][0]}", timeout=30) as response:
+        read_page = response.read().decode()
+    assert "OCR text <small>(char recall" in read_page and "ocr-sampled" not in read_page
+    with urllib.request.urlopen(f"{server}/samples/{shown['layout_sample'][0]}", timeout=30) as response:
+        sampled_page = " ".join(response.read().decode().split())
+    assert "Not read: a drawn page, judged by its layout's sample of" in sampled_page
+    assert f"sample of {shown['layout_sample'][1]} read(s)" in sampled_page
+    assert 'class="ocr-text"' not in sampled_page
+
+
 def test_assets_only_by_registered_id(server, review_warehouse):
     (asset_id,) = _sql(review_warehouse, "select asset_id from stg_landing__assets order by asset_id limit 1")[0]
     with urllib.request.urlopen(f"{server}/assets/{asset_id}", timeout=30) as response:

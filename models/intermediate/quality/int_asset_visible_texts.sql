@@ -25,7 +25,9 @@ chart_elements as (
 
 ocr as (
 
+    -- a page's own read (an unread drawn page's printed text is its ground truth above)
     select * from {{ ref('int_ocr_texts_assembled') }}
+    where text_basis = 'ocr'
 
 ),
 

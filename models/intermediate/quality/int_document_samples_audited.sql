@@ -22,8 +22,10 @@
 --     the landed links joined that way as the truth (so naming only some answers fails),
 --     and document_answer, value_spacing, value_case and value_degenerate check each part
 --     (answer_parts) against the page, value_degenerate the whole value too;
---   * both: the page is readable by OCR (ocr_usability.char_recall at least its
---     usable_recall_threshold). threshold_margin = char_recall - threshold.
+--   * both: the page is readable by OCR (int_ocr_usability_resolved.char_recall at
+--     least its usable_recall_threshold: the page's own read, or for a drawn page left
+--     unread its layout sample's lowest). threshold_margin = char_recall - threshold.
+-- A drawn page left unread is checked against the text it printed (int_ocr_texts_assembled).
 with
 
 samples as (
@@ -109,9 +111,8 @@ ocr as (
 
 usability as (
 
-    -- the latest OCR run per asset
-    select * from {{ ref('stg_ocr__usability') }}
-    qualify row_number() over (partition by asset_id order by ingested_at desc, engine asc) = 1
+    -- the latest OCR run per asset, or an unread drawn page's layout sample
+    select * from {{ ref('int_ocr_usability_resolved') }}
 
 ),
 
