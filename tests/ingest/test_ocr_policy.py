@@ -19,17 +19,25 @@ from ingest.ocr_policy import (
 )
 
 
+def _drawn(asset_type: str, counts: dict[str | None, int], suffix: str = ""
+           ) -> tuple[list[dict], dict[str, str | None]]:
+    """Candidate rows of images mmfactory drew, ``counts[kind]`` of each kind, and their kinds."""
+    rows: list[dict] = []
+    drawn: dict[str, str | None] = {}
+    for kind, n in counts.items():
+        for i in range(n):
+            aid = f"{kind}{suffix}{i}"
+            rows.append({"asset_id": aid, "asset_type": asset_type})
+            drawn[aid] = kind
+    return rows, drawn
+
+
 def _candidates() -> tuple[list[dict], dict[str, str | None]]:
     """5 documents, 2 real charts, drawn charts: 12 bar, 3 pie, 4 of unknown kind."""
     rows = [{"asset_id": f"doc{i}", "asset_type": "document_image"} for i in range(5)]
     rows += [{"asset_id": f"real{i}", "asset_type": "chart_image"} for i in range(2)]
-    drawn: dict[str, str | None] = {}
-    for kind, n in (("bar", 12), ("pie", 3), (None, 4)):
-        for i in range(n):
-            aid = f"{kind}{i}"
-            rows.append({"asset_id": aid, "asset_type": "chart_image"})
-            drawn[aid] = kind
-    return rows, drawn
+    drawn_rows, drawn = _drawn("chart_image", {"bar": 12, "pie": 3, None: 4})
+    return rows + drawn_rows, drawn
 
 
 def _rank(aid: str) -> str:
@@ -63,13 +71,8 @@ def test_the_choice_does_not_depend_on_the_order_rows_come_in() -> None:
 def _drawn_documents() -> tuple[list[dict], dict[str, str | None]]:
     """3 real documents, drawn documents: 7 invoices, 2 receipts, 3 of unknown layout."""
     rows = [{"asset_id": f"form{i}", "asset_type": "document_image"} for i in range(3)]
-    drawn: dict[str, str | None] = {}
-    for layout, n in (("invoice", 7), ("receipt", 2), (None, 3)):
-        for i in range(n):
-            aid = f"{layout}-page{i}"
-            rows.append({"asset_id": aid, "asset_type": "document_image"})
-            drawn[aid] = layout
-    return rows, drawn
+    drawn_rows, drawn = _drawn("document_image", {"invoice": 7, "receipt": 2, None: 3}, "-page")
+    return rows + drawn_rows, drawn
 
 
 def test_real_documents_are_always_read_drawn_ones_by_layout() -> None:
@@ -84,8 +87,9 @@ def test_real_documents_are_always_read_drawn_ones_by_layout() -> None:
         assert {plan.unread[a] for a in ids[2:]} <= {BEYOND_LAYOUT_SAMPLE}
     # a drawn chart's sample and a drawn document's are counted apart
     assert sum(r == BEYOND_LAYOUT_SAMPLE for r in plan.unread.values()) == (7 - 2) + 0 + (3 - 2)
-    assert plan.summary() == (f"{sum(r == BEYOND_KIND_SAMPLE for r in plan.unread.values())} unread "
-                              f"({BEYOND_KIND_SAMPLE}), 6 unread ({BEYOND_LAYOUT_SAMPLE})")
+    charts_unread = sum(r == BEYOND_KIND_SAMPLE for r in plan.unread.values())
+    assert plan.summary() == (f"{charts_unread} unread ({BEYOND_KIND_SAMPLE}), "
+                              f"6 unread ({BEYOND_LAYOUT_SAMPLE})")
     every = plan_reads(documents, {}, drawn_documents=drawn_documents, per_layout=None)
     assert len(every.read) == len(documents)
     none = plan_reads(documents, {}, drawn_documents=drawn_documents, per_layout=0)
@@ -117,40 +121,31 @@ def test_the_built_lakehouse_read_every_real_page_and_a_sample_per_layout_and_ki
         create view charts as select asset_id, chart_type from read_parquet('{landing}/charts/*.parquet', union_by_name = true);
         create view usability as select asset_id from read_parquet('{landing}/ocr_usability/*.parquet', union_by_name = true);
     """)
-    unread_real_documents = con.execute("""
-        select count(*) from assets where asset_type = 'document_image'
-        and asset_id not in (select asset_id from lineage)
-        and asset_id not in (select asset_id from usability)""").fetchone()[0]
-    assert unread_real_documents == 0
     con.execute(f"""create view layouts as select asset_id, layout
         from read_parquet('{landing}/document_texts/*.parquet', union_by_name = true)""")
-    pages = con.execute("""
-        select asset_id, layout, asset_id in (select asset_id from usability)
-        from layouts join lineage using (asset_id)""").fetchall()
-    layouts = {k for _, k, _ in pages}
-    assert len(layouts) >= 4 and len(pages) > DEFAULT_DRAWN_DOCUMENTS_PER_LAYOUT * len(layouts)
-    for layout in layouts:
-        ranked = sorted((a for a, k, _ in pages if k == layout), key=_rank)
-        read = {a for a, k, was_read in pages if k == layout and was_read}
-        assert read == set(ranked[:DEFAULT_DRAWN_DOCUMENTS_PER_LAYOUT]), layout
-    unread_real_charts = con.execute("""
-        select count(*) from assets where asset_type = 'chart_image'
-        and asset_id not in (select asset_id from lineage)
-        and asset_id not in (select asset_id from usability)""").fetchone()[0]
-    assert unread_real_charts == 0
-    drawn = con.execute("""
-        select a.asset_id, coalesce(c.chart_type, 'unknown'), a.asset_id in (select asset_id from usability)
-        from assets a join lineage using (asset_id) left join charts c using (asset_id)
-        where a.asset_type = 'chart_image'""").fetchall()
-    kinds = {k for _, k, _ in drawn}
-    assert len(kinds) >= 3 and len(drawn) > DEFAULT_DRAWN_CHARTS_PER_KIND * len(kinds)
-    for kind in kinds:
-        ranked = sorted((a for a, k, _ in drawn if k == kind), key=_rank)
-        read = {a for a, k, was_read in drawn if k == kind and was_read}
-        assert read == set(ranked[:DEFAULT_DRAWN_CHARTS_PER_KIND]), kind
+    for asset_type, kinds_view, column, per_kind, least_kinds in (
+            ("document_image", "layouts", "layout", DEFAULT_DRAWN_DOCUMENTS_PER_LAYOUT, 4),
+            ("chart_image", "charts", "chart_type", DEFAULT_DRAWN_CHARTS_PER_KIND, 3)):
+        unread_real = con.execute(f"""
+            select count(*) from assets where asset_type = '{asset_type}'
+            and asset_id not in (select asset_id from lineage)
+            and asset_id not in (select asset_id from usability)""").fetchone()[0]
+        assert unread_real == 0, asset_type
+        drawn = con.execute(f"""
+            select a.asset_id, coalesce(k.{column}, 'unknown'),
+                   a.asset_id in (select asset_id from usability)
+            from assets a join lineage using (asset_id) left join {kinds_view} k using (asset_id)
+            where a.asset_type = '{asset_type}'""").fetchall()
+        kinds = {k for _, k, _ in drawn}
+        assert len(kinds) >= least_kinds and len(drawn) > per_kind * len(kinds), asset_type
+        for kind in kinds:
+            ranked = sorted((a for a, k, _ in drawn if k == kind), key=_rank)
+            read = {a for a, k, was_read in drawn if k == kind and was_read}
+            assert read == set(ranked[:per_kind]), kind
 
 
-def test_an_unread_drawn_page_takes_its_layouts_verdict_and_its_printed_text(built_warehouse) -> None:
+def test_an_unread_drawn_page_takes_its_layouts_verdict_and_its_printed_text(
+        built_warehouse) -> None:
     """In the built lakehouse: every drawn document left unread has its layout sample's
     lowest recall and verdict, and the lines it printed as its OCR text; every page that was
     read keeps its own."""
@@ -166,7 +161,8 @@ def test_an_unread_drawn_page_takes_its_layouts_verdict_and_its_printed_text(bui
         printed = dict(con.execute("""
             select asset_id, string_agg(text, ' ' order by line_index)
             from stg_documents__lines group by asset_id""").fetchall())
-        texts = dict(con.execute("select asset_id, ocr_text from int_ocr_texts_assembled").fetchall())
+        texts = dict(con.execute(
+            "select asset_id, ocr_text from int_ocr_texts_assembled").fetchall())
     own = {a: (r, u) for a, r, u in reads}
     sampled = [row for row in resolved if row[2] == "layout_sample"]
     assert sampled and {row[0] for row in sampled}.isdisjoint(own)

@@ -404,7 +404,8 @@ def test_a_note_with_markup_is_stored_and_shown_as_text(browser, server, groundi
     assert stored == [note]
 
 
-def test_a_document_page_shows_its_ocr_read_or_the_layout_sample_it_was_judged_by(server, review_warehouse):
+def test_a_document_page_shows_its_ocr_read_or_the_layout_sample_it_was_judged_by(
+        server, review_warehouse):
     rows = _sql(review_warehouse, """
         select u.usability_basis, any_value(m.sample_id), any_value(u.layout_read_count)
         from manual_review_samples m
@@ -414,11 +415,12 @@ def test_a_document_page_shows_its_ocr_read_or_the_layout_sample_it_was_judged_b
         group by u.usability_basis""")
     shown = {basis: (sample_id, reads) for basis, sample_id, reads in rows}
     assert set(shown) == {"read", "layout_sample"}, shown
-    with urllib.request.urlopen(f"{server}/samples/{shown['read'][0]}", timeout=30) as response:
-        read_page = response.read().decode()
+    pages = {}
+    for basis, (sample_id, _) in shown.items():
+        with urllib.request.urlopen(f"{server}/samples/{sample_id}", timeout=30) as response:
+            pages[basis] = " ".join(response.read().decode().split())
+    read_page, sampled_page = pages["read"], pages["layout_sample"]
     assert "OCR text <small>(char recall" in read_page and "ocr-sampled" not in read_page
-    with urllib.request.urlopen(f"{server}/samples/{shown['layout_sample'][0]}", timeout=30) as response:
-        sampled_page = " ".join(response.read().decode().split())
     assert "Not read: a drawn page, judged by its layout's sample of" in sampled_page
     assert f"sample of {shown['layout_sample'][1]} read(s)" in sampled_page
     assert 'class="ocr-text"' not in sampled_page
