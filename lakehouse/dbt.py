@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from lakehouse.dbt_parse import share, start_from_shared
 from lakehouse.settings import PROJECT_ROOT, WAREHOUSE_ENV, Warehouse
 
 
@@ -28,9 +29,6 @@ def dbt_target_path(wh: Warehouse) -> Path:
 # The DuckDB file dbt opens, relative to the folder dbt runs in (profiles.yml; unset, as
 # in a plain `dbt build` from the project, it is $MMFACTORY_WAREHOUSE/lakehouse.duckdb).
 DATABASE_ENV = "MMFACTORY_DBT_DATABASE"
-# dbt's saved parse in its target folder, which it reuses when the project's files, the
-# profile and the variables it hashes are unchanged
-PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
 def dbt_env(wh: Warehouse) -> dict[str, str]:
@@ -70,7 +68,8 @@ def run_dbt(wh: Warehouse, args: list[str]) -> int:
     copied or moved warehouse parses only the files that read ``$MMFACTORY_WAREHOUSE``
     again (7.9 -> 3.1 s for a copy of the COCO128 build's, BENCHMARKS.md), where an
     absolute path in the profile made dbt parse the whole project. The views it writes
-    still name the landing zone by its absolute path.
+    still name the landing zone by its absolute path. A warehouse with no saved parse
+    starts from the last one a warehouse of this checkout saved (``lakehouse.dbt_parse``).
 
     dbt's own output goes straight to the terminal. Its logs and target folder are the
     warehouse's (``dbt/logs``, ``dbt/target``): builds of two warehouses at once from one
@@ -79,8 +78,12 @@ def run_dbt(wh: Warehouse, args: list[str]) -> int:
     from lakehouse.catalog import ensure_landing
 
     ensure_landing(wh)  # every landed table readable, even one no source has landed yet
+    target = dbt_target_path(wh)
+    start_from_shared(target)
     cmd = [dbt_executable(), *args]
-    return subprocess.call(cmd, cwd=wh.root, env=dbt_env(wh), preexec_fn=die_with_parent)
+    code = subprocess.call(cmd, cwd=wh.root, env=dbt_env(wh), preexec_fn=die_with_parent)
+    share(target)
+    return code
 
 
 _PR_SET_PDEATHSIG = 1

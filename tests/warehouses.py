@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lakehouse.build_state import STATE_DIR
-from lakehouse.dbt import PARTIAL_PARSE_FILE
+from lakehouse.dbt_parse import PARTIAL_PARSE_FILE
 from lakehouse.settings import WAREHOUSE_ENV, Warehouse
 from tests.expectations.corrupt import copy_warehouse
 
