@@ -3,6 +3,7 @@ and copy a built one so a test can land into it and rebuild it on its own."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lakehouse.build_state import STATE_DIR
+from lakehouse.dbt import dbt_target_path
 from lakehouse.dbt_parse import PARTIAL_PARSE_FILE
 from lakehouse.settings import WAREHOUSE_ENV, Warehouse
 from tests.expectations.corrupt import copy_warehouse
@@ -53,3 +55,16 @@ def scratch_copy(src: Warehouse, root: Path, drop_tables: Sequence[str] = ()) ->
             if path.name != "_schema.parquet":
                 path.unlink()
     return wh
+
+
+def assert_parsed_from_saved(wh: Warehouse, came_from: Warehouse) -> None:
+    """dbt parsed ``wh`` from a saved parse, and nothing it parsed names ``came_from``."""
+    log = (wh.dbt_logs / "dbt.log").read_text(encoding="utf-8")
+    assert "Unable to do partial parsing" not in log, log[-3000:]
+    manifest = json.loads((dbt_target_path(wh) / "manifest.json").read_text(encoding="utf-8"))
+    sources = [json.dumps(source) for source in manifest["sources"].values()]
+    assert len(sources) >= 20
+    assert all(f"{wh.root}/landing/" in source for source in sources)
+    original = f"{came_from.root}/"
+    assert not [name for name, node in {**manifest["sources"], **manifest["nodes"]}.items()
+                if original in json.dumps(node)]
