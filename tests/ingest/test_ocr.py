@@ -261,18 +261,19 @@ def test_the_memory_arena_changes_no_line_box_or_score(engine) -> None:
     assert ours and ours == plain(image)[0]
 
 
-def _mark_as_drawn(wh: Warehouse, chart_ids: list[str]) -> None:
-    """Land lineage rows for ``chart_ids``, as render.derive does for the charts it draws
-    (the OCR stage tells a drawn chart from a real one by its lineage)."""
+def _mark_as_drawn(wh: Warehouse, asset_ids: list[str], source: str = "chartqa") -> None:
+    """Land lineage rows for ``asset_ids`` (as ``source``'s lineage file), as render.derive
+    does for the charts and documents it draws (the OCR stage tells a drawn image from a
+    real one by its lineage)."""
     from lakehouse.landing import land_table, new_run_id, table_of, utc_now
     from lakehouse.tables.renders import ASSET_LINEAGE_SCHEMA, ASSET_LINEAGE_TABLE
 
     rows = [{"asset_id": aid, "parent_asset_id": "0" * 64, "parent_order": 0,
              "parent_source": "coco128", "generator": "test", "generator_version": "1",
              "params_json": "{}", "seed": 0, "library_versions_json": "{}",
-             "license_rule": "test"} for aid in chart_ids]
-    stamp = {"source": "chartqa", "ingested_at": utc_now(), "ingest_run_id": new_run_id()}
-    land_table(wh, ASSET_LINEAGE_TABLE, "chartqa",
+             "license_rule": "test"} for aid in asset_ids]
+    stamp = {"source": source, "ingested_at": utc_now(), "ingest_run_id": new_run_id()}
+    land_table(wh, ASSET_LINEAGE_TABLE, source,
                table_of(rows, ASSET_LINEAGE_SCHEMA, stamp), ASSET_LINEAGE_SCHEMA)
 
 
@@ -295,3 +296,19 @@ def test_drawn_charts_are_read_as_a_sample_and_unread_ones_keep_no_rows(small_la
     assert read_ids() == set()
     assert pq.read_table(wh.landing / "ocr_lines" / "chartqa.parquet").num_rows == 0
     assert pq.read_table(wh.landing / "ocr_usability" / "funsd.parquet").num_rows == 1
+
+
+def test_drawn_documents_are_read_as_a_sample_per_layout(small_lake, remembered) -> None:
+    wh, _ = small_lake
+    (form,) = pq.read_table(wh.landing / "document_texts" / "funsd.parquet").column("asset_id").to_pylist()
+    _mark_as_drawn(wh, [form], source="funsd")  # the FUNSD form as if mmfactory had drawn it
+
+    def read_ids() -> set[str]:
+        return set(pq.read_table(wh.landing / "ocr_usability" / "funsd.parquet").column("asset_id").to_pylist())
+
+    run_ocr(wh, engine=remembered)  # the first of its layout: read
+    assert read_ids() == {form}
+    report = run_ocr(wh, engine=remembered, drawn_documents_per_layout=0)
+    assert read_ids() == set()
+    assert "1 unread (drawn_document_beyond_layout_sample)" in " ".join(report.notes)
+    assert pq.read_table(wh.landing / "ocr_usability" / "chartqa.parquet").num_rows == 2  # charts: real
