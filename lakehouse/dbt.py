@@ -66,7 +66,7 @@ def run_dbt(wh: Warehouse, args: list[str]) -> int:
     profile then reads the same for every warehouse, and dbt hashes the profile to decide
     whether it may reuse its saved parse (``dbt/target/partial_parse.msgpack``). So a
     copied or moved warehouse parses only the files that read ``$MMFACTORY_WAREHOUSE``
-    again (7.9 -> 3.1 s for a copy of the COCO128 build's, BENCHMARKS.md), where an
+    again (7.9 -> 3.2 s for a copy of the COCO128 build's, BENCHMARKS.md), where an
     absolute path in the profile made dbt parse the whole project. The views it writes
     still name the landing zone by its absolute path. A warehouse with no saved parse
     starts from the last one a warehouse of this checkout saved (``lakehouse.dbt_parse``).
