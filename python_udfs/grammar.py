@@ -31,15 +31,42 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from types import ModuleType
 from typing import Any, TypeAlias
 
-import inflect
 import pyarrow as pa
+import typeguard
 
 Column: TypeAlias = pa.Array | pa.ChunkedArray | Sequence[Any]
 """A column of values; ``None`` (or an arrow NULL) is a NULL."""
 
-_ENGINE = inflect.engine()
+
+def _unchecked(target: Any = None, **_options: Any) -> Any:
+    """``typeguard.typechecked`` as it is under ``python -O``: returns what it decorates."""
+    return target if target is not None else _unchecked
+
+
+def _import_inflect() -> ModuleType:
+    """``import inflect``, with typeguard's ``@typechecked`` a no-op while it loads.
+
+    inflect decorates 23 of its methods with ``@typechecked``, and typeguard instruments
+    each one by parsing inflect's whole source (4,000 lines) again: 1.8 s of CPU in every
+    process that loads these functions, and every ``dbt`` run loads them (the plugin),
+    where the rest of the import takes 0.1 s (BENCHMARKS.md). The checks it would add
+    only validate that a word is a non-empty ``str`` and a number a number, which the
+    functions below guarantee before they call inflect; typeguard itself skips them the
+    same way under ``python -O``. Where inflect is already imported, it is reused as is.
+    """
+    checked = typeguard.typechecked
+    typeguard.typechecked = _unchecked
+    try:
+        import inflect
+    finally:
+        typeguard.typechecked = checked
+    return inflect
+
+
+_ENGINE = _import_inflect().engine()
 NUMBER_WORDS_UP_TO = 20
 """Counts up to this are written as words by :func:`number_word`; larger ones as digits."""
 
