@@ -22,8 +22,9 @@ exchanged between systems. ``encoding_problem`` judges a file's first bytes and
 goes through one of them, and a file that breaks the rule is a reject (or, for an input
 that is one file, a refusal) naming its encoding, never a silently different reading.
 
-The scan is vectorized (see ``scan_bounds``), about 225 MB per CPU second on a synthetic
-COCO file (BENCHMARKS.md), and holds one chunk at a time.
+The scan is vectorized (see ``scan_bounds``), about 600 MB per CPU second on a synthetic
+COCO file (225 MB/s before its byte classes became a ``bytes.translate`` table;
+BENCHMARKS.md), and holds one chunk at a time.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ _KIND = np.zeros(256, dtype=np.uint8)
 _KIND[ord('"')] = _QUOTE
 _KIND[[ord("["), ord("{")]] = _OPEN_BRACKET
 _KIND[[ord("]"), ord("}")]] = _CLOSE_BRACKET
+# the same classes as a ``bytes.translate`` table giving 1 for a quote or bracket, else 0:
+# a chunk is translated and read as booleans, whose positions numpy finds ~4x faster than
+# those of the nonzero bytes of ``_KIND[data]`` (1.0 against 4.3 ms per MiB of COCO text)
+_IS_SPECIAL = bytes(int(kind != 0) for kind in _KIND.tolist())
 
 _BOMS = (
     (b"\x00\x00\xfe\xff", "UTF-32 (big-endian, with a byte-order mark)"),
@@ -136,10 +141,8 @@ def scan_bounds(path: Path, max_depth: int | None = None, max_record_bytes: int 
             open_quote = chunk.find(b'"')
             if open_quote >= 0:  # a string that goes on in the next chunk
                 chunk, in_string = chunk[:open_quote] + b"0", True
-        data = np.frombuffer(chunk, dtype=np.uint8)
-        kinds = _KIND[data]
-        where = np.flatnonzero(kinds)
-        kinds = kinds[where]
+        where = np.flatnonzero(np.frombuffer(chunk.translate(_IS_SPECIAL), dtype=np.bool_))
+        kinds = _KIND[np.frombuffer(chunk, dtype=np.uint8)[where]]
         quotes = kinds == _QUOTE
         if blanked:  # no string left in the chunk: every bracket counts
             outside = np.ones(len(kinds), dtype=bool)
