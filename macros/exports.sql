@@ -1,6 +1,6 @@
 {#- Where exports go: <warehouse>/exports (the same place export_files.py writes). -#}
 {% macro exports_dir() -%}
-{{ env_var('MMFACTORY_WAREHOUSE', 'warehouse') }}/exports
+{{ warehouse_root() }}/exports
 {%- endmacro %}
 
 

@@ -37,8 +37,8 @@ def scratch_copy(src: Warehouse, root: Path, drop_tables: Sequence[str] = ()) ->
     recorded build state and dbt's saved parse, without the landed files of ``drop_tables``
     (their schema files stay). As in a user's copy, its next `mmfactory build` rebuilds
     only what reads the tables landed into it since (tests/mmfactory/test_incremental_build.py
-    shows that equal to a full rebuild), and its dbt parses only the files that name the
-    warehouse's folder again (lakehouse.dbt.run_dbt)."""
+    shows that equal to a full rebuild), and its dbt reuses the saved parse as it is (nothing
+    dbt parses names the warehouse's folder: macros/warehouse.sql)."""
     wh = copy_warehouse(src, root)
     shutil.copytree(src.landing, wh.landing, symlinks=True)
     if src.derived.exists():  # its own, not copy_warehouse's link to the original's
@@ -58,13 +58,17 @@ def scratch_copy(src: Warehouse, root: Path, drop_tables: Sequence[str] = ()) ->
 
 
 def assert_parsed_from_saved(wh: Warehouse, came_from: Warehouse) -> None:
-    """dbt parsed ``wh`` from a saved parse, and nothing it parsed names ``came_from``."""
+    """dbt's last command in ``wh`` (a ``dbt parse``) reused a saved parse without parsing any
+    file again, and nothing it parsed names a warehouse folder: the sources read
+    ``'@warehouse/landing/...'``, which macros/warehouse.sql resolves when dbt runs."""
     log = (wh.dbt_logs / "dbt.log").read_text(encoding="utf-8")
     assert "Unable to do partial parsing" not in log, log[-3000:]
+    perf = json.loads((dbt_target_path(wh) / "perf_info.json").read_text(encoding="utf-8"))
+    assert perf["is_partial_parse_enabled"] and perf["parsed_path_count"] == 0, perf
     manifest = json.loads((dbt_target_path(wh) / "manifest.json").read_text(encoding="utf-8"))
     sources = [json.dumps(source) for source in manifest["sources"].values()]
     assert len(sources) >= 20
-    assert all(f"{wh.root}/landing/" in source for source in sources)
-    original = f"{came_from.root}/"
-    assert not [name for name, node in {**manifest["sources"], **manifest["nodes"]}.items()
-                if original in json.dumps(node)]
+    assert all("'@warehouse/landing/" in source for source in sources)
+    for root in (came_from.root, wh.root):
+        assert not [name for name, node in {**manifest["sources"], **manifest["nodes"]}.items()
+                    if f"{root}/" in json.dumps(node)], root

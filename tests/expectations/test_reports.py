@@ -113,7 +113,7 @@ def _scratch_project(dest: Path) -> Path:
     if not list((dest / "models").rglob("stg_generation__generations.sql")):
         stand_in = dest / "models" / "staging" / "generation_stand_in" / "stg_generation__generations.sql"
         stand_in.parent.mkdir(parents=True)
-        stand_in.write_text("select * from read_parquet('{{ env_var('MMFACTORY_WAREHOUSE') }}"
+        stand_in.write_text("select * from read_parquet('{{ warehouse_root() }}"
                             "/landing/generations/*.parquet', union_by_name = true)\n", encoding="utf-8")
     return dest
 

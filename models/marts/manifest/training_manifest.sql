@@ -3,7 +3,7 @@
 -- sha256; the factory version, template hashes and dbt invocation id; and the result of
 -- the train/val overlap check. Written to <warehouse>/exports/training_manifest.json by
 -- the post-hook.
-{{ config(post_hook=write_json_object(this, 'training_manifest.json')) }}
+{{ config(post_hook="{{ write_json_object(this, 'training_manifest.json') }}") }}
 
 with
 

@@ -1,10 +1,7 @@
 -- The CHAIR synonym list, one row per (COCO category, synonym); the category name itself
 -- is position 0. Until a landing has written the table's files the model is empty (the
 -- glob check below), so a build never fails on a warehouse that predates the table.
-{%- set landing_glob = env_var('MMFACTORY_WAREHOUSE', 'warehouse')
-    ~ '/landing/chair_synonyms/*.parquet' -%}
-{%- set is_landed = not execute
-    or run_query("select count(*) from glob('" ~ landing_glob ~ "')").columns[0].values()[0] > 0 %}
+{%- set is_landed = has_landed_files('chair_synonyms') %}
 
 with
 

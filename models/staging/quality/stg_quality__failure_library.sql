@@ -1,10 +1,7 @@
 -- The failure library: every failure ever recorded, once (failure_key = sample, error type
 -- and answer hash), with when and in which run it was first seen. Append-only: rebuilds
 -- never remove rows. Empty until quality.failure_library.record_failures has run.
-{%- set landing_glob = env_var('MMFACTORY_WAREHOUSE', 'warehouse')
-    ~ '/landing/failure_library/*.parquet' -%}
-{%- set is_landed = not execute
-    or run_query("select count(*) from glob('" ~ landing_glob ~ "')").columns[0].values()[0] > 0 %}
+{%- set is_landed = has_landed_files('failure_library') %}
 
 with
 

@@ -1,10 +1,7 @@
 -- Manual review verdicts, one row per distinct verdict: the same verdict imported from two
 -- files (same sample, reviewer, role, verdict and time) is kept once, from the latest
 -- import. Empty until `mmfactory review import` has landed a file.
-{%- set landing_glob = env_var('MMFACTORY_WAREHOUSE', 'warehouse')
-    ~ '/landing/review_verdicts/*.parquet' -%}
-{%- set is_landed = not execute
-    or run_query("select count(*) from glob('" ~ landing_glob ~ "')").columns[0].values()[0] > 0 %}
+{%- set is_landed = has_landed_files('review_verdicts') %}
 
 with
 
