@@ -32,8 +32,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -48,6 +46,7 @@ import PIL
 from PIL import Image, ImageOps, features
 
 from ingest.image_files import ImageFile, inspect_image, resolve_inside
+from lakehouse.atomic import write_bytes
 from lakehouse.landing import table_dir
 from lakehouse.rejects import Reject
 from lakehouse.settings import Warehouse
@@ -168,15 +167,11 @@ def upright_png(data: bytes) -> bytes:
 
 
 def _write_atomic(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """``data`` as ``target`` (whole or not at all), unless a file of its size is there: the
+    name is the content's hash."""
     if target.is_file() and target.stat().st_size == len(data):
         return
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_bytes(target, data)
 
 
 @dataclass

@@ -25,7 +25,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import sys
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -35,6 +34,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from lakehouse.atomic import copy_file, write_text
 from lakehouse.dbt import dbt_target_path
 from lakehouse.hashing import sha256_file
 from lakehouse.settings import PROJECT_ROOT, Warehouse
@@ -214,8 +214,7 @@ def record(wh: Warehouse, inputs: dict[str, Any], previous: dict[str, Any] | Non
     if previous is None and keep_dbt_artifacts:
         for name in ("manifest.json", "run_results.json"):
             if (dbt_target / name).is_file():
-                shutil.copyfile(dbt_target / name, folder / f".{name}.tmp")
-                os.replace(folder / f".{name}.tmp", folder / name)
+                copy_file(dbt_target / name, folder / name)
         try:
             results = json.loads((folder / "run_results.json").read_text(encoding="utf-8"))
             invocation = results["metadata"]["invocation_id"]
@@ -226,12 +225,7 @@ def record(wh: Warehouse, inputs: dict[str, Any], previous: dict[str, Any] | Non
 
 def write_state(wh: Warehouse, state: dict[str, Any]) -> Path:
     """Write ``state`` as the recorded state of ``wh`` (atomically); returns the file."""
-    folder = state_dir(wh)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{STATE_FILE}.tmp"
-    tmp.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, folder / STATE_FILE)
-    return folder / STATE_FILE
+    return write_text(state_dir(wh) / STATE_FILE, json.dumps(state, sort_keys=True))
 
 
 _LOCATION = re.compile(r"/landing/([^/'\"]+)/")

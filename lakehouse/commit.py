@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from lakehouse.atomic import replacing, temporary_sibling, write_text
 from lakehouse.landing import LandingError, check_source_name, table_dir, utc_now
 from lakehouse.settings import Warehouse
 
@@ -130,17 +131,8 @@ def write_claim(wh: Warehouse, claim: Claim) -> None:
     table = pa.Table.from_pylist(
         [{"source": claim.source, "source_kind": claim.source_kind, "origin": claim.origin,
           "claimed_at": utc_now()}], schema=CLAIMS_SCHEMA)
-    target = folder / f"{claim.source}.parquet"
-    tmp = _tmp_name(target)
-    try:
+    with replacing(folder / f"{claim.source}.parquet") as tmp:
         pq.write_table(table, tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _tmp_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
 
 
 def journal_dir(wh: Warehouse) -> Path:
@@ -152,10 +144,7 @@ def write_journal(wh: Warehouse, source: str, moves: list[tuple[Path, Path]]) ->
     folder = journal_dir(wh)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{source}.{os.getpid()}.{uuid.uuid4().hex[:6]}.json"
-    tmp = _tmp_name(path)
-    tmp.write_text(json.dumps([[str(a), str(b)] for a, b in moves]))
-    os.replace(tmp, path)
-    return path
+    return write_text(path, json.dumps([[str(a), str(b)] for a, b in moves]))
 
 
 def roll_forward(wh: Warehouse) -> list[Path]:
@@ -245,7 +234,7 @@ class SourceCommit:
         key = f"{table_name}/{stem}"
         if key in self.staged:
             self.staged.pop(key)[1].unlink(missing_ok=True)
-        tmp = _tmp_name(target)
+        tmp = temporary_sibling(target)
         try:
             pq.write_table(rows, tmp, compression="zstd")
         except BaseException:

@@ -11,37 +11,20 @@ In: a warehouse's dbt target folder. Out: the same folder started from the last 
 warehouse of this checkout saved (``start_from_shared``, before dbt runs), and that
 warehouse's parse offered to the next one (``share``, after). The shared copy lives in
 the checkout's git-ignored ``target/`` folder (``SHARED_PARSE``), so a fresh clone starts
-without one. dbt itself decides whether what it finds is still valid; a copy from another
-warehouse differs in ``$MMFACTORY_WAREHOUSE``, so dbt parses again the few files that read
-it (tests/lakehouse/test_dbt.py).
+without one. dbt itself decides whether what it finds is still valid; nothing it parses names the
+warehouse folder (macros/warehouse.sql), so a parse saved in one warehouse is valid as it
+is in another (tests/lakehouse/test_dbt_parse.py).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
+from lakehouse.atomic import copy_file
 from lakehouse.settings import PROJECT_ROOT
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 SHARED_PARSE = PROJECT_ROOT / "target" / "shared_parse" / PARTIAL_PARSE_FILE
-
-
-def _copy_atomically(src: Path, dst: Path) -> None:
-    """``src`` to ``dst`` through a temporary file beside it, so that a reader never sees
-    half a file and two writers at once leave one whole copy."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        shutil.copyfile(src, tmp)
-        shutil.copymode(src, tmp)  # not mkstemp's owner-only mode
-        os.replace(tmp, dst)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def start_from_shared(target: Path, shared: Path = SHARED_PARSE) -> bool:
@@ -50,7 +33,7 @@ def start_from_shared(target: Path, shared: Path = SHARED_PARSE) -> bool:
     if own.exists() or not shared.is_file():
         return False
     try:
-        _copy_atomically(shared, own)
+        copy_file(shared, own)
     except OSError:  # a read-only checkout or target: dbt parses in full, as before
         return False
     return True
@@ -62,7 +45,7 @@ def share(target: Path, shared: Path = SHARED_PARSE) -> bool:
     if not own.is_file():
         return False
     try:
-        _copy_atomically(own, shared)
+        copy_file(own, shared)
     except OSError:
         return False
     return True

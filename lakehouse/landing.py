@@ -11,7 +11,6 @@ a killed run leaves either the old file or the new one, never half of one.
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from lakehouse.atomic import replacing
 from lakehouse.settings import Warehouse
 
 SCHEMA_FILE = "_schema.parquet"
@@ -56,14 +56,8 @@ def table_dir(wh: Warehouse, table: str) -> Path:
 
 def write_atomic(table: pa.Table, path: Path) -> Path:
     """Write ``table`` as Parquet at ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
-    try:
+    with replacing(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return path
 
 

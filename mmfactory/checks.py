@@ -20,7 +20,8 @@ from rich.table import Table
 
 from expectations.config import DEFAULT_CONFIG, TEST_REPORT_FILE, TEST_RESULTS_FILE, CheckConfig
 from lakehouse.settings import Warehouse
-from mmfactory.reports import atomic_write_json, atomic_write_text
+from lakehouse.atomic import write_text
+from mmfactory.reports import atomic_write_json
 
 if TYPE_CHECKING:
     from expectations.runner import RunResult
@@ -94,5 +95,5 @@ def render_markdown(result: RunResult) -> str:
 def write_results(wh: Warehouse, result: RunResult) -> tuple[Path, Path]:
     """p3_test_results.json and p3_test_report.md under ``wh.exports``."""
     json_path = atomic_write_json(wh.exports / TEST_RESULTS_FILE, result.to_dict())
-    md_path = atomic_write_text(wh.exports / TEST_REPORT_FILE, render_markdown(result))
+    md_path = write_text(wh.exports / TEST_REPORT_FILE, render_markdown(result))
     return json_path, md_path

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -36,6 +34,7 @@ from expectations.config import (
     TEST_REPORT_FILE,
     TEST_RESULTS_FILE,
 )
+from lakehouse.atomic import replacing, write_text
 from lakehouse.settings import Warehouse
 
 REPORT_TABLES: tuple[str, ...] = (
@@ -67,25 +66,9 @@ MAX_TASK_SHARE = DEFAULT_CONFIG.max_task_type_share
 
 
 # ---- atomic writes ----------------------------------------------------------------------
-def _tmp_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
-
-
-def atomic_write_text(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp_path(path)
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
-
-
 def atomic_write_json(path: Path, data: Any) -> Path:
-    return atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    """``data`` as indented JSON, written whole (``lakehouse.atomic``)."""
+    return write_text(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
 # ---- reading the report tables ----------------------------------------------------------
@@ -207,14 +190,8 @@ def build_metrics(wh: Warehouse, data: ReportData, generated_at: datetime) -> di
 
 # ---- plots ------------------------------------------------------------------------------
 def _save(fig: Any, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp_path(path).with_suffix(".png")
-    try:
+    with replacing(path) as tmp:
         fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def write_plots(exports: Path, data: ReportData) -> list[Path]:
@@ -453,5 +430,5 @@ def write_report(wh: Warehouse, plots: bool = True) -> ReportOutputs:
     exports = wh.exports
     plot_paths = write_plots(exports, data) if plots else [exports / p for p in PLOTS.values()]
     metrics_path = atomic_write_json(exports / METRICS_FILE, metrics)
-    report_path = atomic_write_text(exports / REPORT_FILE, render_markdown(wh, metrics, data))
+    report_path = write_text(exports / REPORT_FILE, render_markdown(wh, metrics, data))
     return ReportOutputs(metrics_path, report_path, plot_paths, metrics)

@@ -19,14 +19,13 @@ tag is black and white), so a test can read the drawn box back from the PNG.
 
 from __future__ import annotations
 
-import os
-import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
 from PIL import Image, ImageDraw, ImageFont
+from lakehouse.atomic import replacing
 
 SOURCE_COLOR = (0, 200, 0)
 ANSWER_COLOR = (255, 0, 0)
@@ -124,13 +123,7 @@ def render_box_audit(image_path: Path, source_box: PixelBox, answer_box: PixelBo
 
 
 def save_png(image: Image.Image, path: Path) -> Path:
-    """Write ``image`` as PNG at ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
-    try:
+    """Write ``image`` as PNG at ``path``, whole or not at all (``lakehouse.atomic``)."""
+    with replacing(path) as tmp:
         image.save(tmp, format="PNG")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return path

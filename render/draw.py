@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 import pickle
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ import pyarrow as pa
 
 from render import charts as chart_gen
 from render import documents as doc_gen
+from lakehouse.atomic import write_bytes
 
 DOCUMENTS_DIR = "documents"
 CHARTS_DIR = "charts"
@@ -38,16 +37,13 @@ DRAWN_SCHEMA = pa.schema([
 
 
 def write_png(folder: Path, data: bytes) -> str:
-    """Write ``data`` as ``<sha256>.png`` in ``folder`` (atomically: a temporary file named
-    by pid and a random tag, then ``os.replace``); return the hash. A file already there
-    with the same size is kept (its name is its content's hash)."""
+    """Write ``data`` as ``<sha256>.png`` in ``folder``, whole or not at all
+    (``lakehouse.atomic``); return the hash. A file already there with the same size is
+    kept (its name is its content's hash)."""
     digest = hashlib.sha256(data).hexdigest()
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{digest}.png"
     if not (target.is_file() and target.stat().st_size == len(data)):
-        tmp = folder / f".{digest}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp"
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        write_bytes(target, data)
     return digest
 
 
