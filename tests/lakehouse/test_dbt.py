@@ -7,6 +7,7 @@ absolute path, never the original's."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -42,3 +43,25 @@ def test_views_built_in_a_copy_read_its_own_landing_by_absolute_path(
     assert not [name for name, text in sql.items()
                 if "@warehouse" in text or f"{built_warehouse.root}/" in text], sql
     assert landed > 100
+
+
+def test_not_null_columns_fails_with_each_column_that_has_nulls(built_warehouse, tmp_path: Path) -> None:
+    """The model-level NOT NULL test (macros/tests/not_null_columns.sql) on a copy whose
+    export_files has one NULL sha256 and two NULL profiles: it fails with one row per
+    column, saying how many rows are NULL (on the untouched model the session build ran it
+    and passed)."""
+    wh = scratch_copy(built_warehouse, tmp_path / "copy" / "warehouse")
+    select = ["--select", "export_files,test_name:not_null_columns"]
+    with duckdb.connect(str(wh.database)) as con:
+        paths = [r[0] for r in con.execute("select file_path from export_files order by file_path limit 3").fetchall()]
+        con.execute("update export_files set sha256 = null where file_path = ?", [paths[0]])
+        con.execute("update export_files set profile = null where file_path in (?, ?)", paths[1:])
+
+    assert run_dbt(wh, ["test", "--quiet", "--store-failures", *select]) == 1
+
+    results = json.loads((dbt_target_path(wh) / "run_results.json").read_text(encoding="utf-8"))["results"]
+    assert [(r["status"], r["failures"]) for r in results] == [("fail", 2)]
+    with duckdb.connect(str(wh.database), read_only=True) as con:
+        failed = con.execute(f"select column_name, null_rows from {results[0]['relation_name']} "
+                             "order by column_name").fetchall()
+    assert failed == [("profile", 2), ("sha256", 1)]
