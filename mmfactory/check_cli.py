@@ -72,6 +72,17 @@ def results_of_this_build(wh: Warehouse) -> dict | None:
     return None
 
 
+def import_ahead() -> None:
+    """Import what ``finish_build`` needs and is slow to import: Great Expectations (2.6 s
+    of CPU, ``expectations.parts.gx_module``) and matplotlib (0.4 s). A build calls it on a
+    thread while dbt runs in its own process (mmfactory/rebuild.py)."""
+    from expectations.parts import gx_module
+    from mmfactory.reports import pyplot
+
+    gx_module()
+    pyplot()
+
+
 def finish_build(wh: Warehouse, out: Console | None = None) -> int:
     """What `mmfactory build` ends with after dbt: the report (metrics, Markdown, plots),
     all the checks (results written), then the report's check line refreshed.

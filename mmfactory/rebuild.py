@@ -13,13 +13,14 @@ these lines). The per-image steps run on the current executor (``stage_executor`
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from lakehouse.dbt import BUILD_ARGS, run_dbt
 from lakehouse.settings import Warehouse
-from mmfactory.check_cli import finish_build
+from mmfactory.check_cli import finish_build, import_ahead
 from mmfactory.consoles import console
 from mmfactory.summary import print_summary
 from mmfactory.visual_audit_cli import draw_visual_audit
@@ -43,6 +44,27 @@ def stage(name: str) -> Iterator[None]:
         console.print(f"stage {name}: {time.perf_counter() - started:.1f} s")
 
 
+@contextmanager
+def importing_ahead() -> Iterator[None]:
+    """Run ``check_cli.import_ahead`` on a thread for the duration of the block, and wait
+    for it at the end. The block is dbt, a process of its own: this process only waits for
+    it, and dbt's Python keeps about one core busy, so on a second core the report's and
+    the contracts' imports (~3 s) are done by the time dbt is, instead of after it
+    (BENCHMARKS.md, issue 12 session 13). Nothing else imports while the block runs; an
+    import that fails here fails again, with its message, where the stage needs it."""
+
+    def run() -> None:
+        with suppress(Exception):
+            import_ahead()
+
+    thread = threading.Thread(target=run, name="import-ahead", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+
+
 def build_landed(wh: Warehouse, full: bool = False) -> int:
     """Build ``wh`` from its landing (see the module doc); returns the contracts' exit code.
     Raises ``DbtBuildFailed`` when dbt fails (nothing after dbt runs, no state is recorded,
@@ -53,7 +75,7 @@ def build_landed(wh: Warehouse, full: bool = False) -> int:
     inputs, plan = plan_build(wh, console, full)
     if plan.action == "skip":
         return finish_unchanged(wh, console, inputs, plan)
-    with stage("dbt"):
+    with importing_ahead(), stage("dbt"):
         code = run_dbt(wh, [*BUILD_ARGS, *(["--select", *plan.select] if plan.select else [])])
     if code != 0:
         raise DbtBuildFailed(code)

@@ -194,12 +194,18 @@ def _save(fig: Any, path: Path) -> None:
         fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
 
 
-def write_plots(exports: Path, data: ReportData) -> list[Path]:
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` on the Agg backend (files only, no display), imported once."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def write_plots(exports: Path, data: ReportData) -> list[Path]:
+    plt = pyplot()
     written = []
     # task distribution: records per task type, with the largest share allowed
     rows = sorted(data.rows("report_task_type_distribution"), key=lambda r: (r["record_count"], r["task_type"]))
