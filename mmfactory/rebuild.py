@@ -13,6 +13,7 @@ these lines). The per-image steps run on the current executor (``stage_executor`
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -48,12 +49,15 @@ def stage(name: str) -> Iterator[None]:
 def importing_ahead() -> Iterator[None]:
     """Run ``check_cli.import_ahead`` on a thread for the duration of the block, and wait
     for it at the end. The block is dbt, a process of its own: this process only waits for
-    it, and dbt's Python keeps about one core busy, so on a second core the report's and
-    the contracts' imports (~3 s) are done by the time dbt is, instead of after it
+    it, and dbt keeps about one core busy, so on the other core the report's and the
+    contracts' imports (~3 s) are done by the time dbt is, instead of after it; the thread
+    runs below dbt's priority (nice 10) so that it takes only what dbt leaves idle
     (BENCHMARKS.md, issue 12 session 13). Nothing else imports while the block runs; an
     import that fails here fails again, with its message, where the stage needs it."""
 
     def run() -> None:
+        with suppress(OSError, AttributeError):  # below dbt's priority (Linux: per thread)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
         with suppress(Exception):
             import_ahead()
 
