@@ -46,7 +46,7 @@ import PIL
 from PIL import Image, ImageOps, features
 
 from ingest.image_files import ImageFile, inspect_image, resolve_inside
-from lakehouse.atomic import write_bytes
+from lakehouse.atomic import write_content_named
 from lakehouse.landing import table_dir
 from lakehouse.rejects import Reject
 from lakehouse.settings import Warehouse
@@ -166,14 +166,6 @@ def upright_png(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
-    """``data`` as ``target`` (whole or not at all), unless a file of its size is there: the
-    name is the content's hash."""
-    if target.is_file() and target.stat().st_size == len(data):
-        return
-    write_bytes(target, data)
-
-
 @dataclass
 class UprightCopies:
     """What ``make_upright_copies`` made: the rows to land for ``upright_source(source)``,
@@ -243,7 +235,7 @@ def make_upright_copies(wh: Warehouse, source: str, images_root: Path, originals
                 continue
             digest = hashlib.sha256(data).hexdigest()
             rel = f"{UPRIGHT_DIR}/{source}/{digest}.png"
-            _write_atomic(root / rel, data)
+            write_content_named(root / rel, data)
             found = inspect_image(root, rel)
         if not isinstance(found, ImageFile):
             made.failed[parent] = f"{row['relative_path']}: its upright copy cannot be read ({found.message})"

@@ -51,6 +51,14 @@ def write_text(path: Path, text: str) -> Path:
     return path
 
 
+def write_content_named(path: Path, data: bytes) -> Path:
+    """``data`` at ``path``, whose name is derived from the data's own hash: a file of that
+    size already there holds these bytes and is kept; else ``write_bytes``. Returns ``path``."""
+    if not (path.is_file() and path.stat().st_size == len(data)):
+        write_bytes(path, data)
+    return path
+
+
 def copy_file(src: Path, dst: Path) -> Path:
     """A copy of ``src`` (content and permission bits) as ``dst``; returns ``dst``."""
     with replacing(dst) as tmp:

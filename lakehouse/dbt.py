@@ -64,11 +64,11 @@ def run_dbt(wh: Warehouse, args: list[str]) -> int:
 
     dbt runs in ``wh.root`` and opens ``lakehouse.duckdb`` by that relative name: the
     profile then reads the same for every warehouse, and dbt hashes the profile to decide
-    whether it may reuse its saved parse (``dbt/target/partial_parse.msgpack``). So a
-    copied or moved warehouse parses only the files that read ``$MMFACTORY_WAREHOUSE``
-    again (7.9 -> 3.2 s for a copy of the COCO128 build's, BENCHMARKS.md), where an
-    absolute path in the profile made dbt parse the whole project. The views it writes
-    still name the landing zone by its absolute path. A warehouse with no saved parse
+    whether it may reuse its saved parse (``dbt/target/partial_parse.msgpack``), where an
+    absolute path in the profile made dbt parse the whole project. Nothing dbt parses names
+    the warehouse either (``macros/warehouse.sql`` puts its folder in when dbt runs), so a
+    copied or moved warehouse reuses its saved parse as it is (BENCHMARKS.md, issue 12
+    session 13). The views it writes still name the landing zone by its absolute path. A warehouse with no saved parse
     starts from the last one a warehouse of this checkout saved (``lakehouse.dbt_parse``).
 
     dbt's own output goes straight to the terminal. Its logs and target folder are the

@@ -19,8 +19,8 @@ from rich.console import Console
 from rich.table import Table
 
 from expectations.config import DEFAULT_CONFIG, TEST_REPORT_FILE, TEST_RESULTS_FILE, CheckConfig
-from lakehouse.settings import Warehouse
 from lakehouse.atomic import write_text
+from lakehouse.settings import Warehouse
 from mmfactory.reports import atomic_write_json
 
 if TYPE_CHECKING:

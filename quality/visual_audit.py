@@ -25,6 +25,7 @@ from pathlib import Path
 
 import matplotlib
 from PIL import Image, ImageDraw, ImageFont
+
 from lakehouse.atomic import replacing
 
 SOURCE_COLOR = (0, 200, 0)

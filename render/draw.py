@@ -21,9 +21,9 @@ from typing import Any
 
 import pyarrow as pa
 
+from lakehouse.atomic import write_content_named
 from render import charts as chart_gen
 from render import documents as doc_gen
-from lakehouse.atomic import write_bytes
 
 DOCUMENTS_DIR = "documents"
 CHARTS_DIR = "charts"
@@ -41,9 +41,7 @@ def write_png(folder: Path, data: bytes) -> str:
     (``lakehouse.atomic``); return the hash. A file already there with the same size is
     kept (its name is its content's hash)."""
     digest = hashlib.sha256(data).hexdigest()
-    target = folder / f"{digest}.png"
-    if not (target.is_file() and target.stat().st_size == len(data)):
-        write_bytes(target, data)
+    write_content_named(folder / f"{digest}.png", data)
     return digest
 
 

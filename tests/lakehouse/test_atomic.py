@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.atomic import copy_file, replacing, temporary_sibling, write_bytes, write_text
+from lakehouse.atomic import (
+    copy_file,
+    replacing,
+    temporary_sibling,
+    write_bytes,
+    write_content_named,
+    write_text,
+)
 
 
 def test_a_block_that_fails_keeps_the_old_file_and_leaves_nothing(tmp_path: Path) -> None:
@@ -39,3 +46,12 @@ def test_temporary_names_are_hidden_unique_and_end_in_tmp(tmp_path: Path) -> Non
     names = {temporary_sibling(tmp_path / "c.parquet").name for _ in range(50)}
     assert len(names) == 50
     assert all(n.startswith(".c.parquet.") and n.endswith(".tmp") for n in names)
+
+
+def test_a_content_named_file_of_the_same_size_is_kept(tmp_path: Path) -> None:
+    target = write_content_named(tmp_path / "d" / "ab12.png", b"first")
+    os.utime(target, (1, 1))
+    write_content_named(target, b"other")  # same size: these bytes are already there
+    assert target.read_bytes() == b"first" and target.stat().st_mtime == 1
+    write_content_named(target, b"longer bytes")
+    assert target.read_bytes() == b"longer bytes"
