@@ -1,7 +1,8 @@
 """``tests.sql_lint`` (sqlfluff with one reflow sequence per file) finds exactly what stock
 sqlfluff finds: both lint the same copies of models/ made messy on purpose (indents
 dropped, trailing spaces, commas without a space, upper-case keywords, lines joined), and
-every violation, with its rule, position and message, must be the same.
+every violation, with its rule, position and message, must be the same. Its depth map is
+sqlfluff's, raw segment for raw segment.
 
 The copies are linted with sqlfluff's jinja templater (the dbt one would need them inside
 the dbt project); the layout rules the shared sequence serves see the same parse trees
@@ -70,3 +71,25 @@ def test_it_refuses_to_fix() -> None:
     proc = subprocess.run([sys.executable, "-m", "tests.sql_lint", "fix", "models/"],
                           cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0 and "runs `sqlfluff lint` only" in proc.stderr
+
+
+def test_its_depth_map_equals_sqlfluffs_on_every_raw_segment() -> None:
+    """``tests.sql_lint.depth_map_from_parent`` gives each raw segment of a parsed model the
+    same depth information as sqlfluff's ``DepthMap.from_parent``, in the same order."""
+    from sqlfluff.core import FluffConfig, Linter
+    from sqlfluff.utils.reflow.depthmap import DepthMap
+
+    from tests.sql_lint import depth_map_from_parent
+
+    linter = Linter(config=FluffConfig(overrides={"dialect": "duckdb", "templater": "jinja"}))
+    models = sorted((PROJECT_DIR / "models").rglob("*.sql"))
+    raws = 0
+    for path in random.Random(3).sample(models, 6):
+        (parsed,) = linter.parse_path(str(path))
+        tree = parsed.parsed_variants[0].tree
+        stock = DepthMap.from_parent(tree).depth_info
+        ours = depth_map_from_parent(DepthMap, tree).depth_info
+        assert list(ours) == list(stock), path
+        assert ours == stock, path
+        raws += len(ours)
+    assert raws > 1000
