@@ -24,7 +24,7 @@ from __future__ import annotations
 import sys
 
 from sqlfluff.core.config import FluffConfig
-from sqlfluff.core.parser.segments.base import BaseSegment
+from sqlfluff.core.parser.segments.base import BaseSegment, PathStep
 from sqlfluff.utils.reflow.depthmap import DepthInfo, DepthMap, StackPosition
 from sqlfluff.utils.reflow.sequence import ReflowSequence
 
@@ -42,20 +42,6 @@ def _from_root(cls: type[ReflowSequence], root_segment: BaseSegment,
     sequence = _build_sequence(cls, root_segment, config)
     _last = (root_segment, config, sequence)
     return sequence
-
-
-def _position(idx: int, code_idxs: tuple[int, ...]) -> str:
-    """``StackPosition._stack_pos_interpreter`` of child ``idx`` of a segment whose code
-    children are at ``code_idxs``."""
-    if not code_idxs:
-        return ""
-    if len(code_idxs) == 1:
-        return "solo"
-    if idx == code_idxs[0]:
-        return "start"
-    if idx == code_idxs[-1]:
-        return "end"
-    return ""
 
 
 def depth_map_from_parent(cls: type[DepthMap], parent: BaseSegment) -> DepthMap:
@@ -81,8 +67,8 @@ def depth_map_from_parent(cls: type[DepthMap], parent: BaseSegment) -> DepthMap:
         types = (*types, segment.class_types)
         hash_set = frozenset(hashes)
         for idx, child in enumerate(children):
-            child_positions = {**positions, seg_hash: StackPosition(
-                idx, len(children), _position(idx, code_idxs))}
+            child_positions = {**positions, seg_hash: StackPosition.from_path_step(
+                PathStep(segment, idx, len(children), code_idxs))}
             if child.is_type("raw"):
                 depth_info[child.uuid] = DepthInfo(len(hashes), hashes, hash_set, types,
                                                    child_positions)
