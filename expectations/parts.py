@@ -70,8 +70,8 @@ _GX: Any = None
 
 
 def gx_module() -> Any:
-    """Import Great Expectations once (~2.6 s of CPU, 1.7 with scipy.stats deferred), with
-    analytics off and without the fingerprint it takes of every pandas batch.
+    """Import Great Expectations once, with analytics off, ``scipy.stats`` deferred and
+    without the fingerprint it takes of every pandas batch.
 
     GX hashes each dataframe it is handed as a batch (``pd.util.hash_pandas_object`` on
     every row, then MD5) to label the batch with a ``pandas_data_fingerprint`` marker;
@@ -98,8 +98,9 @@ def defer_scipy_stats() -> bool:
     when it did (False: already imported, or scipy is not installed).
 
     Importing GX imports every native expectation, and one of them (KL divergence, which
-    the checks never use) runs ``from scipy import stats`` at import: 1.0 of the 2.6 s of
-    CPU GX takes to import (``python -X importtime``). The module is put in
+    the checks never use) runs ``from scipy import stats`` at import: a process that
+    imports GX took 3.10 s of CPU, 2.21 with this (medians of 7 paired runs; BENCHMARKS.md,
+    issue 12 session 14). The module is put in
     ``sys.modules`` and on the ``scipy`` package as the standard library's lazy module
     (``importlib.util.LazyLoader``), so that import binds it without running it; the first
     attribute read (``stats.entropy``) loads it whole, as a plain import would have. It is

@@ -73,7 +73,7 @@ def results_of_this_build(wh: Warehouse) -> dict | None:
 
 
 def import_ahead() -> None:
-    """Import what ``finish_build`` needs and is slow to import: Great Expectations (2.6 s
+    """Import what ``finish_build`` needs and is slow to import: Great Expectations (~1.7 s
     of CPU, ``expectations.parts.gx_module``) and matplotlib (0.4 s). A build calls it on a
     thread while dbt runs in its own process (mmfactory/rebuild.py)."""
     from expectations.parts import gx_module

@@ -13,8 +13,9 @@ findings with stock sqlfluff's on models/ made messy on purpose.
 
 The sequence starts from the file's depth map (every raw segment's ancestors, their
 hashes, types and positions): ``depth_map_from_parent`` builds the same map top-down
-instead of bottom-up, 7.9x faster on models/ (6.6 -> 0.84 s summed over the files), which
-took the whole lint from ~55 to ~42 CPU-s (BENCHMARKS.md, issue 12 session 14).
+instead of bottom-up, ~7x faster on models/ (6.4-6.9 -> 0.9-1.0 s summed over the 140
+parsed files), which took the whole lint from 52.0 to 38.4 CPU-s and its peak memory from
+426 to 359 MiB (medians of 3 paired runs; BENCHMARKS.md, issue 12 session 14).
 
 Only ``lint`` may use it: ``fix`` changes the tree between rules.
 """
