@@ -100,13 +100,16 @@ def defer_scipy_stats() -> bool:
     Importing GX imports every native expectation, and one of them (KL divergence, which
     the checks never use) runs ``from scipy import stats`` at import: a process that
     imports GX took 3.10 s of CPU, 2.21 with this (medians of 7 paired runs; BENCHMARKS.md,
-    issue 12 session 14). The module is put in
-    ``sys.modules`` and on the ``scipy`` package as the standard library's lazy module
-    (``importlib.util.LazyLoader``), so that import binds it without running it; the first
-    attribute read (``stats.entropy``) loads it whole, as a plain import would have. It is
-    set on the package as well because ``from scipy import stats`` would otherwise reach
-    it through the import machinery, whose first look at a module (its ``__spec__``)
-    already loads a lazy one."""
+    issue 12 session 14).
+
+    The module is put in ``sys.modules`` and on the ``scipy`` package as the standard
+    library's lazy module (``importlib.util.LazyLoader``), so that import binds it without
+    running it; the first attribute read (``stats.entropy``) loads it whole, as a plain
+    import would have. It is set on the package as well because ``from scipy import
+    stats`` would otherwise reach it through the import machinery, whose first look at a
+    module (its ``__spec__``) already loads a lazy one. Python 3.11's lazy module does
+    not guard that first load against two threads at once; nothing in mmfactory reads
+    scipy.stats, so it is never loaded at all in a build."""
     if "scipy.stats" in sys.modules:
         return False
     try:
