@@ -68,8 +68,9 @@ def run_dbt(wh: Warehouse, args: list[str]) -> int:
     absolute path in the profile made dbt parse the whole project. Nothing dbt parses names
     the warehouse either (``macros/warehouse.sql`` puts its folder in when dbt runs), so a
     copied or moved warehouse reuses its saved parse as it is (BENCHMARKS.md, issue 12
-    session 13). The views it writes still name the landing zone by its absolute path. A warehouse with no saved parse
-    starts from the last one a warehouse of this checkout saved (``lakehouse.dbt_parse``).
+    session 13). The views it writes still name the landing zone by its absolute path. A
+    warehouse with no saved parse starts from the last one a warehouse of this checkout
+    saved (``lakehouse.dbt_parse``).
 
     dbt's own output goes straight to the terminal. Its logs and target folder are the
     warehouse's (``dbt/logs``, ``dbt/target``): builds of two warehouses at once from one

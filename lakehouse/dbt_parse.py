@@ -11,9 +11,9 @@ In: a warehouse's dbt target folder. Out: the same folder started from the last 
 warehouse of this checkout saved (``start_from_shared``, before dbt runs), and that
 warehouse's parse offered to the next one (``share``, after). The shared copy lives in
 the checkout's git-ignored ``target/`` folder (``SHARED_PARSE``), so a fresh clone starts
-without one. dbt itself decides whether what it finds is still valid; nothing it parses names the
-warehouse folder (macros/warehouse.sql), so a parse saved in one warehouse is valid as it
-is in another (tests/lakehouse/test_dbt_parse.py).
+without one. dbt itself decides whether what it finds is still valid; nothing it parses
+names the warehouse folder (macros/warehouse.sql), so a parse saved in one warehouse is
+valid as it is in another (tests/lakehouse/test_dbt_parse.py).
 """
 
 from __future__ import annotations
