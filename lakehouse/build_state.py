@@ -171,19 +171,31 @@ def outputs_fingerprint(wh: Warehouse) -> dict[str, list[int]]:
     return found
 
 
+def _digest_cache(previous: dict[str, Any] | None) -> dict[str, Any]:
+    """landing-relative path -> [size, mtime_ns, digest], for every file ``previous``
+    fingerprinted."""
+    cache: dict[str, Any] = {}
+    for rel, stat in ((previous or {}).get("landing_stats") or {}).items():
+        table, _, name = rel.partition("/")
+        digest = ((previous or {}).get("landing") or {}).get(table, {}).get(name)
+        if digest:
+            cache[rel] = [*stat, digest]
+    return cache
+
+
 def current_inputs(wh: Warehouse, previous: dict[str, Any] | None = None) -> dict[str, Any]:
     """The fingerprint of everything a build is made from, as it is now."""
-    cache: dict[str, Any] = {}
-    if previous:
-        for rel, stat in (previous.get("landing_stats") or {}).items():
-            table, _, name = rel.partition("/")
-            digest = (previous.get("landing") or {}).get(table, {}).get(name)
-            if digest:
-                cache[rel] = [*stat, digest]
-    landing, stats = landing_fingerprint(wh, cache)
+    landing, stats = landing_fingerprint(wh, _digest_cache(previous))
     return {"version": STATE_VERSION, "landing": landing, "landing_stats": stats,
             "code": code_fingerprint(skip=wh.root), "environment": environment_fingerprint(wh),
             "path": str(wh.root)}
+
+
+def with_landing_now(wh: Warehouse, inputs: dict[str, Any]) -> dict[str, Any]:
+    """``inputs`` with the landing fingerprinted again (a step of the build landed more;
+    files unchanged since ``inputs`` are not read again); code and environment as they were."""
+    landing, stats = landing_fingerprint(wh, _digest_cache(inputs))
+    return {**inputs, "landing": landing, "landing_stats": stats}
 
 
 def read_state(wh: Warehouse) -> dict[str, Any] | None:

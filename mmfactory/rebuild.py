@@ -6,9 +6,10 @@ In: a warehouse; ``full`` (rebuild everything even when nothing changed). Out: t
 contracts' exit code (0 when every one passes, 1 when one fails). Written on the way: dbt's
 models and exports (only what reads the landed tables that changed since the last complete
 build, or nothing, mmfactory/incremental.py), the visual audit's PNGs, the failure library's
-new rows, the report and the contract results, then the build state the next build is
-planned from. Each step prints ``stage <name>: <seconds> s`` (the scale benchmark reads
-these lines). The per-image steps run on the current executor (``stage_executor``).
+new rows (and what reads the library, rebuilt at once when it grew), the report and the
+contract results, then the build state the next build is planned from. Each step prints
+``stage <name>: <seconds> s`` (the scale benchmark reads these lines). The per-image steps
+run on the current executor (``stage_executor``).
 """
 
 from __future__ import annotations
@@ -73,8 +74,8 @@ def build_landed(wh: Warehouse, full: bool = False) -> int:
     """Build ``wh`` from its landing (see the module doc); returns the contracts' exit code.
     Raises ``DbtBuildFailed`` when dbt fails (nothing after dbt runs, no state is recorded,
     so the next build plans from the last complete one)."""
-    from mmfactory.incremental import finish_unchanged, plan_build, record_build
-    from quality.failure_library import record_failures
+    from mmfactory.incremental import finish_unchanged, plan_build, rebuild_readers, record_build
+    from quality.failure_library import FAILURE_LIBRARY_TABLE, record_failures
 
     inputs, plan = plan_build(wh, console, full)
     if plan.action == "skip":
@@ -85,8 +86,14 @@ def build_landed(wh: Warehouse, full: bool = False) -> int:
         raise DbtBuildFailed(code)
     with stage("visual_audit"):  # the review sample's boxes drawn on their images
         draw_visual_audit(wh)
+    with stage("failure_library"):  # this build's new failures, and what reads them rebuilt
+        recorded = record_failures(wh)
+        console.print(f"failure library: {recorded} new failure(s) recorded")
+        if recorded:
+            code, inputs = rebuild_readers(wh, FAILURE_LIBRARY_TABLE, inputs)
+            if code != 0:
+                raise DbtBuildFailed(code)
     with stage("summary"):
-        console.print(f"failure library: {record_failures(wh)} new failure(s) recorded")
         print_summary(wh, console)
     with stage("report_and_check"):
         code = finish_build(wh, console)  # the report, then the data contracts

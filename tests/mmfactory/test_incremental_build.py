@@ -1,7 +1,8 @@
-"""Incremental `mmfactory build` on a copy of the session's real build: a landed review
-verdict is not skipped and rebuilds only what reads it, and its exports equal, file for
-file (sha256), those of the full build run right after it; then an unchanged build skips
-dbt and every later stage."""
+"""Incremental `mmfactory build` on a copy of the session's real build: the build it was
+copied from left nothing for the next one (its new failures recorded and what reads them
+rebuilt), so building the copy again is a skip; a landed review verdict is not skipped and
+rebuilds only what reads it, and its exports equal, file for file (sha256), those of the
+full build run right after it; then an unchanged build skips dbt and every later stage."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from lakehouse.build_state import export_digests, outputs_fingerprint, read_state
 from lakehouse.settings import Warehouse
+from quality.failure_library import known_failure_keys
 from tests.warehouses import run_mmfactory
 
 VERDICTS_HEADER = "sample_id,reviewer,role,verdict,error_type,note,time\n"
@@ -29,6 +31,26 @@ def copied(built_warehouse, tmp_path_factory) -> Warehouse:
     wh = Warehouse(tmp_path_factory.mktemp("incremental") / "warehouse")
     shutil.copytree(built_warehouse.root, wh.root, symlinks=True)
     return wh
+
+
+def test_a_build_records_its_failures_and_leaves_nothing_for_the_next(built_warehouse, tmp_path):
+    """The session build (from an empty warehouse) found failures the library did not hold:
+    it recorded them and rebuilt what reads the library in the same build, so its
+    failure_replay has nothing left to record, its manifest counts every recorded failure,
+    and the same build again, on a copy, skips dbt."""
+    library = len(known_failure_keys(built_warehouse))
+    with duckdb.connect(str(built_warehouse.database), read_only=True) as con:
+        replay = con.execute("select sum(new_failures), sum(known_failures) from failure_replay").fetchone()
+        flags = con.execute("select count(distinct failure_key) from low_quality_flags").fetchone()[0]
+    assert library >= flags > 0 and replay == (0, library)
+    manifest = json.loads((built_warehouse.exports / "training_manifest.json").read_text(encoding="utf-8"))
+    assert sum(manifest["quality"]["known_failures_by_error_type"].values()) == library
+
+    wh = Warehouse(tmp_path / "warehouse")
+    shutil.copytree(built_warehouse.root, wh.root, symlinks=True)
+    proc = run_mmfactory(wh, "build", "--no-land")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "dbt: skipped, nothing changed" in proc.stdout, proc.stdout[-3000:]
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,12 @@
 -- failure_replay: per error type, the failures the landed library knows (every build that
 -- found them appended them; rebuilds never remove them) against this build's flags:
 -- still failing (the sample is flagged with that error type now), resolved (it is not, or
--- it is no longer a candidate) and new in this build (flagged now, not yet in the library;
--- quality.failure_library.record_failures appends them after dbt build). Whether a known
--- error type really went down is known_failures - still_failing over the builds.
+-- it is no longer a candidate) and new (flagged now, not yet in the library). `mmfactory
+-- build` appends the new ones after dbt (quality.failure_library.record_failures) and then
+-- rebuilds this model and what reads it, so after a build new_failures is 0 and the
+-- library holds this build's failures; a plain `dbt build` shows here what the next
+-- recording would add. Whether a known error type really went down is known_failures -
+-- still_failing over the builds.
 with
 
 library as (
