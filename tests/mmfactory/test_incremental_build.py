@@ -7,6 +7,7 @@ full build run right after it; then an unchanged build skips dbt and every later
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import duckdb
@@ -15,7 +16,7 @@ import pytest
 from lakehouse.build_state import export_digests, outputs_fingerprint, read_state
 from lakehouse.settings import Warehouse
 from quality.failure_library import known_failure_keys
-from tests.warehouses import run_mmfactory
+from tests.warehouses import REUSE_BUILD_ENV, run_mmfactory
 
 VERDICTS_HEADER = "sample_id,reviewer,role,verdict,error_type,note,time\n"
 
@@ -46,8 +47,8 @@ def test_a_build_records_its_failures_and_leaves_nothing_for_the_next(built_ware
     manifest = json.loads((built_warehouse.exports / "training_manifest.json").read_text(encoding="utf-8"))
     assert sum(manifest["quality"]["known_failures_by_error_type"].values()) == library
 
-    wh = Warehouse(tmp_path / "warehouse")
-    shutil.copytree(built_warehouse.root, wh.root, symlinks=True)
+    wh = Warehouse(tmp_path / "warehouse")  # a reused build's copy is not as built: its original
+    shutil.copytree(os.environ.get(REUSE_BUILD_ENV) or built_warehouse.root, wh.root, symlinks=True)
     proc = run_mmfactory(wh, "build", "--no-land")
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "dbt: skipped, nothing changed" in proc.stdout, proc.stdout[-3000:]
@@ -55,13 +56,14 @@ def test_a_build_records_its_failures_and_leaves_nothing_for_the_next(built_ware
 
 @pytest.fixture(scope="module")
 def verdict_then_full(copied, tmp_path_factory) -> dict:
-    """One first-review verdict landed in the copy, the incremental build it causes, then
-    a full build of the same inputs; the manifest before, the output and exports of each."""
+    """One first-review reject landed in the copy, the incremental build it causes (which
+    records the sample's failure and rebuilds what reads the library), then a full build of
+    the same inputs; the manifest before, the output and exports of each."""
     manifest = json.loads((copied.exports / "training_manifest.json").read_text(encoding="utf-8"))
     with duckdb.connect(str(copied.database), read_only=True) as con:
         sample = con.execute("select sample_id from manual_review_samples order by sample_id limit 1").fetchone()[0]
     verdicts = tmp_path_factory.mktemp("verdicts") / "round1.csv"
-    verdicts.write_text(VERDICTS_HEADER + f"{sample},ann,first_review,approve,,,2026-01-01T00:00:00Z\n",
+    verdicts.write_text(VERDICTS_HEADER + f"{sample},ann,first_review,reject,,,2026-01-01T00:00:00Z\n",
                         encoding="utf-8")
     landed = run_mmfactory(copied, "review", "import", str(verdicts))
     assert landed.returncode == 0, landed.stdout + landed.stderr
@@ -72,11 +74,11 @@ def verdict_then_full(copied, tmp_path_factory) -> dict:
     digests = export_digests(copied)
     full = run_mmfactory(copied, "build", "--no-land", "--full")
     assert full.returncode == 0, full.stdout[-3000:]
-    return {"before": manifest, "import": landed, "incremental": incremental, "after": after,
-            "digests": digests, "full": full, "rebuilt": export_digests(copied)}
+    return {"sample_id": sample, "before": manifest, "import": landed, "incremental": incremental,
+            "after": after, "digests": digests, "full": full, "rebuilt": export_digests(copied)}
 
 
-def test_a_review_verdict_rebuilds_what_reads_it_and_exports_equal_a_full_build(verdict_then_full):
+def test_a_review_verdict_rebuilds_what_reads_it_and_exports_equal_a_full_build(copied, verdict_then_full):
     incremental = verdict_then_full["incremental"].stdout
     # the import, the copy's first writer, re-pointed its views; the build had no move left
     imported = verdict_then_full["import"].stdout
@@ -89,6 +91,13 @@ def test_a_review_verdict_rebuilds_what_reads_it_and_exports_equal_a_full_build(
     before, after = verdict_then_full["before"], verdict_then_full["after"]
     assert after["quality"]["first_reviews"] == before["quality"]["first_reviews"] + 1
     assert after["dbt_invocation_id"] != before["dbt_invocation_id"]
+    # the reject is a new failure: recorded, and the manifest read it back in the same build
+    assert "failure library: 1 new failure(s) recorded" in incremental and "stage failure_library" in incremental
+    known = sum(after["quality"]["known_failures_by_error_type"].values())
+    assert known == sum(before["quality"]["known_failures_by_error_type"].values()) + 1
+    assert "failure library: 0 new failure(s) recorded" in verdict_then_full["full"].stdout
+    final = (copied.exports / "final_llava_dataset.jsonl").read_text(encoding="utf-8")
+    assert verdict_then_full["sample_id"] not in final  # rejected: out of the exports
 
     assert "rebuilding everything" in verdict_then_full["full"].stdout
     digests, rebuilt = verdict_then_full["digests"], verdict_then_full["rebuilt"]
