@@ -36,8 +36,8 @@ def scratch_copy(src: Warehouse, root: Path, drop_tables: Sequence[str] = ()) ->
     DuckDB file and exports (``copy_warehouse``), the landing zone, the derived files, the
     recorded build state and dbt's saved parse, without the landed files of ``drop_tables``
     (their schema files stay). As in a user's copy, its next `mmfactory build` rebuilds
-    only what reads the tables landed into it since (tests/mmfactory/test_incremental_build.py
-    shows that equal to a full rebuild), and its dbt reuses the saved parse as it is (nothing
+    only what reads the tables landed into it since (tests/review/test_review_page.py shows
+    that equal to a full rebuild), and its dbt reuses the saved parse as it is (nothing
     dbt parses names the warehouse's folder: macros/warehouse.sql)."""
     wh = copy_warehouse(src, root)
     shutil.copytree(src.landing, wh.landing, symlinks=True)

@@ -2,7 +2,7 @@
 
 Real Parquet files landed with lakehouse.landing into a throwaway warehouse; the "previous
 build" is a state written by ``record`` (dbt is not run here: tests/mmfactory/
-test_incremental_build.py runs the real builds)."""
+test_incremental_build.py and tests/review/test_review_page.py run the real builds)."""
 
 from __future__ import annotations
 

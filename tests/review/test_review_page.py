@@ -5,11 +5,13 @@ Reviewers open the queue and a grounding sample; the boxes drawn over the image 
 the source box and the answer's box are, scaled to the displayed image (at fit and when
 zoomed); `r`, an error type and submit land a reject at once. A second sample is approved
 by one reviewer and rejected blind by another: it shows in arbitration. A Label Studio
-export round-trips. Then ONE rebuild (`mmfactory build --no-land`): the rejected sample has
-left `samples` and every export and joined the failure library, the disagreement waits for
-an arbiter, and the page shows the new state. Refusals: a note with markup shows as text,
-a path traversal and an unknown asset id 404, a write without the session token (or from
-another origin) is refused, an invalid reviewer name too; two reviewers at once both land.
+export round-trips. Then ONE rebuild (`mmfactory build --no-land`): it rebuilds only what
+reads the verdicts, and its exports equal, file for file (sha256), those of the full build
+run right after it; the rejected sample has left `samples` and every export and joined the
+failure library, the disagreement waits for an arbiter, and the page shows the new state.
+Refusals: a note with markup shows as text, a path traversal and an unknown asset id 404, a
+write without the session token (or from another origin) is refused, an invalid reviewer
+name too; two reviewers at once both land.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from expectations.suites import CHECK_COUNT
+from lakehouse.build_state import export_digests
 from lakehouse.landing import landed_files
 from lakehouse.settings import WAREHOUSE_ENV, Warehouse
 from lakehouse.tables.quality import FAILURE_LIBRARY_TABLE, REVIEW_VERDICTS_TABLE
@@ -266,14 +269,19 @@ def label_studio(review_warehouse: Warehouse, grounding_ids: list[str], tmp_path
 
 @pytest.fixture(scope="module")
 def rebuilt(review_warehouse: Warehouse, rejected_in_browser, dual_review, label_studio) -> dict:
-    """ONE rebuild of the scratch lakehouse after every verdict above."""
+    """ONE rebuild of the scratch lakehouse after every verdict above (incremental: only
+    what reads the verdicts), then a full build of the same landing; the output and the
+    exports of each."""
     wh = review_warehouse
     sample_id = rejected_in_browser["sample_id"]
     before = {"final": sample_id in (wh.exports / "final_llava_dataset.jsonl").read_text(encoding="utf-8"),
               "samples": _sql(wh, "select count(*) from samples where sample_id = ?", [sample_id])[0][0]}
     proc = run_mmfactory(wh, "build", "--no-land", timeout=1500)
     assert proc.returncode == 0, f"rebuild failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-3000:]}"
-    return {"before": before, "build": proc}
+    digests = export_digests(wh)
+    full = run_mmfactory(wh, "build", "--no-land", "--full", timeout=1500)
+    assert full.returncode == 0, f"full build failed:\n{full.stdout[-4000:]}\n{full.stderr[-3000:]}"
+    return {"before": before, "build": proc, "digests": digests, "full": full, "full_digests": export_digests(wh)}
 
 
 # ---- the browser flow --------------------------------------------------------------------
@@ -339,6 +347,22 @@ def test_label_studio_export_and_import(label_studio, review_warehouse):
 
 
 # ---- after one rebuild -------------------------------------------------------------------
+def test_the_rebuild_reads_only_the_verdicts_and_its_exports_equal_a_full_builds(rebuilt):
+    build = rebuilt["build"].stdout
+    assert "the warehouse moved from " not in build  # the page's first verdict re-pointed the copy
+    dbt_line = next(line for line in build.splitlines() if line.startswith("dbt:"))
+    assert dbt_line.startswith("dbt: landed table(s) changed: ") and "review_verdicts" in dbt_line
+    assert "rebuilding only what reads them" in dbt_line and "stage dbt" in build
+    # the reject is a new failure: recorded, and what reads the library rebuilt in the same build
+    assert "failure library: 1 new failure(s) recorded" in build and "stage failure_library" in build
+    full = rebuilt["full"].stdout
+    assert "rebuilding everything" in full and "failure library: 0 new failure(s) recorded" in full
+    digests, full_digests = rebuilt["digests"], rebuilt["full_digests"]
+    assert len(full_digests) > 40
+    assert {k: v for k, v in digests.items() if full_digests.get(k) != v} == {}
+    assert digests == full_digests
+
+
 def test_rebuild_takes_the_rejected_sample_out_and_into_the_failure_library(rebuilt, rejected_in_browser,
                                                                           review_warehouse):
     wh = review_warehouse
