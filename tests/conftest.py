@@ -1,6 +1,6 @@
 """Shared fixtures: the real datasets beside the project, a throwaway warehouse, and the
 session's real build (started in the background, shared by every xdist worker); and the
-order the suite runs in (build-free modules first)."""
+order the suite runs in (build-free modules first, longest first)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from lakehouse.settings import PROJECT_ROOT, WAREHOUSE_ENV, Warehouse, warehouse
+from tests.schedule import RECORD_OPTION, DurationRecorder, expected_seconds, load_durations, module_of
 
 SHARED_DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
 COCO128 = SHARED_DATASETS / "coco128"
@@ -49,27 +50,31 @@ def _needs_build(item: pytest.Item) -> bool:
     return "built_warehouse" in getattr(item, "fixturenames", ())
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(RECORD_OPTION, action="store_true",
+                     help="write each test module's seconds to tests/module_durations.json "
+                          "(tests/schedule.py), which orders the next runs")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption(RECORD_OPTION) and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(DurationRecorder(), "module-durations")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Order the run for every core, one test module at a time (`make test` hands whole
     modules to the xdist workers, `--dist loadscope`, so a module-scoped fixture such as a
     scratch rebuild, a server or a browser is set up once): first the modules that need no
     build (the session build runs in the background meanwhile), then the ones that read
-    it; within each, the modules with a module-scoped fixture (the long ones) first."""
-    def module(item: pytest.Item) -> str:
-        return item.nodeid.split("::")[0]
-
-    def shares_module_fixture(item: pytest.Item) -> bool:
-        defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
-        return any(d.scope in ("module", "class", "package") for ds in defs.values() for d in ds)
-
+    it; within each, the longest first (tests/schedule.py)."""
+    durations = load_durations()
     needs_build: dict[str, bool] = {}
-    long_running: dict[str, bool] = {}
     for item in items:
-        needs_build[module(item)] = needs_build.get(module(item), False) or _needs_build(item)
-        long_running[module(item)] = (long_running.get(module(item), False)
-                                      or shares_module_fixture(item))
+        module = module_of(item.nodeid)
+        needs_build[module] = needs_build.get(module, False) or _needs_build(item)
     order = {item.nodeid: i for i, item in enumerate(items)}
-    items.sort(key=lambda item: (needs_build[module(item)], not long_running[module(item)],
+    items.sort(key=lambda item: (needs_build[module_of(item.nodeid)],
+                                 -expected_seconds(durations, module_of(item.nodeid)),
                                  order[item.nodeid]))
 
 
