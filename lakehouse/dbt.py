@@ -73,7 +73,7 @@ def run_dbt(wh: Warehouse, args: list[str]) -> int:
     copied or moved warehouse reuses its saved parse as it is (BENCHMARKS.md, issue 12
     session 13). The views it writes still name the landing zone by its absolute path. A
     warehouse with no saved parse starts from the last one a warehouse of this checkout
-    saved (``lakehouse.dbt_parse``).
+    saved, and a parse another checkout saved is dropped (``lakehouse.dbt_parse``).
 
     dbt's own output goes straight to the terminal. Its logs and target folder are the
     warehouse's (``dbt/logs``, ``dbt/target``): builds of two warehouses at once from one
@@ -83,7 +83,7 @@ def run_dbt(wh: Warehouse, args: list[str]) -> int:
 
     ensure_landing(wh)  # every landed table readable, even one no source has landed yet
     target = dbt_target_path(wh)
-    start_from_shared(target)
+    start_from_shared(target)  # and drops a parse another checkout saved
     cmd = [dbt_executable(), *args]
     code = subprocess.call(cmd, cwd=wh.root, env=dbt_env(wh), preexec_fn=die_with_parent)
     share(target)
