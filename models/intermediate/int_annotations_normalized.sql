@@ -3,6 +3,10 @@
 -- bbox_coco_to_grid UDF's twin, equal on every row: the UDF holds the GIL, so it runs on
 -- one thread while this expression uses every DuckDB thread), joined to its image, its
 -- asset and its category.
+-- The same photo landed under several COCO sources (COCO128 and then the train2017 it was
+-- cut from; a second annotation of the same photos) is one asset with ONE set of boxes:
+-- those of its first image record by source, then file name (the order in which
+-- stg_landing__assets picks an asset's location). Merging them counted every object twice.
 with
 
 annotations as (
@@ -20,6 +24,14 @@ images as (
 categories as (
 
     select * from {{ ref('stg_coco__categories') }}
+
+),
+
+first_image_of_asset as (
+
+    select *
+    from images
+    qualify row_number() over (partition by asset_id order by source, file_name) = 1
 
 ),
 
@@ -43,7 +55,8 @@ joined as (
         images.height_px as image_height_px
 
     from annotations
-    inner join images on images.coco_image_id = annotations.coco_image_id
+    inner join first_image_of_asset as images
+        on images.coco_image_id = annotations.coco_image_id
     inner join categories on categories.category_id = annotations.category_id
 
 ),

@@ -434,8 +434,9 @@ def test_land_refusals_are_landing_errors(shared_datasets, wh, tmp_path) -> None
 
 
 def test_the_same_bytes_under_two_sources_are_one_asset(shared_datasets, wh, tmp_path) -> None:
-    """A second COCO-style source sharing the first one's images (as RefCOCO shares COCO's):
-    one asset per content hash, both locations kept, the asset_id tests pass."""
+    """A second COCO-style source sharing the first one's images and boxes (as COCO128 and
+    the train2017 it was cut from): one asset per content hash, both locations kept, each
+    photo's boxes once (its first source's), the asset_id and annotation_id tests pass."""
     from lakehouse.dbt import run_dbt
 
     images, ann = small_coco(tmp_path / "coco")
@@ -444,14 +445,18 @@ def test_the_same_bytes_under_two_sources_are_one_asset(shared_datasets, wh, tmp
     shutil.copytree(images, second)
     land_coco(wh, second, ann, "b")
     code = run_dbt(wh, ["build", "--select", "+stg_landing__assets", "+stg_landing__asset_locations",
-                        "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test"])
+                        "+int_annotations_normalized", "--indirect-selection", "cautious",
+                        "--exclude-resource-type", "unit_test"])
     assert code == 0
     with duckdb.connect(str(wh.database), read_only=True) as con:
         assets = con.execute("select source, count(*) from stg_landing__assets group by all").fetchall()
         locations = con.execute("select source, count(*), count(*) filter (where is_primary_location) "
                                 "from stg_landing__asset_locations group by all order by source").fetchall()
+        boxes = con.execute("select source, count(*), count(distinct asset_id) "
+                            "from int_annotations_normalized group by all").fetchall()
     assert assets == [("a", len(GOOD))]
     assert locations == [("a", len(GOOD), len(GOOD)), ("b", len(GOOD), 0)]
+    assert boxes == [("a", len(json.loads(ann.read_text())["annotations"]), len(GOOD))]
 
 
 def test_a_deeply_nested_chartqa_file_is_a_reject(shared_datasets, wh, tmp_path) -> None:
