@@ -20,9 +20,9 @@ $(BIN)/python:
 $(VENV)/.installed: pyproject.toml requirements.lock requirements-consumers.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 	# no --compile-bytecode: compiling all of site-packages (~15,000 files) took ~18 s of the
-	# setup on one core, and the commands import under half of it. `make run` and `make test`
-	# unset PYTHONDONTWRITEBYTECODE, so each module is compiled once, on first import, and
-	# cached (BENCHMARKS.md, issue 12 session 16).
+	# setup on one core, and the commands import under half of it. Every target below that
+	# runs Python unsets PYTHONDONTWRITEBYTECODE (CACHED), so each module is compiled once,
+	# on first import, and cached (BENCHMARKS.md, issue 12 session 16).
 	$(BIN)/uv pip install --python $(BIN)/python --quiet -c requirements.lock -e '.[dev,ray]'
 	# real trainer code for the consumer tests, without its torch-sized dependencies
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -r requirements-consumers.txt

@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from lakehouse.settings import PROJECT_ROOT, WAREHOUSE_ENV, Warehouse, warehouse
-from tests.schedule import RECORD_OPTION, DurationRecorder, expected_seconds, load_durations, module_of
+from tests.schedule import (
+    RECORD_OPTION,
+    DurationRecorder,
+    expected_seconds,
+    load_durations,
+    module_of,
+)
 
 SHARED_DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
 COCO128 = SHARED_DATASETS / "coco128"
