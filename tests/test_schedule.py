@@ -31,7 +31,8 @@ def test_a_module_not_recorded_counts_as_the_longest() -> None:
     assert ordered == ["tests/new.py", "tests/a.py", "tests/b.py"]
 
 
-def test_the_recorder_adds_up_every_phase_and_writes_only_after_a_passing_run(tmp_path: Path) -> None:
+def test_the_recorder_adds_up_every_phase_and_writes_only_after_a_passing_run(
+        tmp_path: Path) -> None:
     path = tmp_path / "durations.json"
     recorder = DurationRecorder(path)
     for nodeid, when, s in [("tests/a.py::t1", "setup", 4.0), ("tests/a.py::t1", "call", 1.25),

@@ -35,8 +35,8 @@ def _as_saved_by(parse: bytes, root: Path, other: Path) -> bytes:
 
     def moved(value):
         if isinstance(value, dict):
-            return {k: (str(other) if k in ("project_root", "root_path") and v == str(root) else moved(v))
-                    for k, v in value.items()}
+            return {k: str(other) if k in ("project_root", "root_path") and v == str(root)
+                    else moved(v) for k, v in value.items()}
         if isinstance(value, list):
             return [moved(v) for v in value]
         return value
