@@ -5,8 +5,9 @@
 -- asset and its category.
 -- The same photo landed under several COCO sources (COCO128 and then the train2017 it was
 -- cut from; a second annotation of the same photos) is one asset with ONE set of boxes:
--- those of its first image record by source, then file name (the order in which
--- stg_landing__assets picks an asset's location). Merging them counted every object twice.
+-- those of its first image record that has any, by source, then file name (the order in
+-- which stg_landing__assets picks an asset's location). Merging them counted every object
+-- twice; a record without boxes (a background image in one source) never hides another's.
 with
 
 annotations as (
@@ -27,11 +28,22 @@ categories as (
 
 ),
 
+annotated_images as (
+
+    select distinct coco_image_id
+    from annotations
+
+),
+
 first_image_of_asset as (
 
-    select *
+    select images.*
     from images
-    qualify row_number() over (partition by asset_id order by source, file_name) = 1
+    left join annotated_images on annotated_images.coco_image_id = images.coco_image_id
+    qualify row_number() over (
+        partition by images.asset_id
+        order by annotated_images.coco_image_id is null, images.source, images.file_name
+    ) = 1
 
 ),
 
