@@ -459,6 +459,34 @@ def test_the_same_bytes_under_two_sources_are_one_asset(shared_datasets, wh, tmp
     assert boxes == [("a", len(json.loads(ann.read_text())["annotations"]), len(GOOD))]
 
 
+def test_the_same_pages_under_two_sources_say_one_thing(shared_datasets, wh) -> None:
+    """FUNSD and ChartQA landed twice, under two names each: one asset per page or chart,
+    and each staging table holds what its first source (by name) says of it, once; the
+    unique tests on (asset, index) pass (macros/shared_assets.sql)."""
+    from ingest.chartqa import land_chartqa
+    from lakehouse.dbt import run_dbt
+
+    for source in ("funsd_b", "funsd_a"):
+        land_funsd(wh, FUNSD, source=source)
+    for source in ("chartqa_b", "chartqa_a"):
+        land_chartqa(wh, SHARED_DATASETS / "chartqa", source=source)
+    models = ["stg_documents__texts", "stg_documents__fields", "stg_documents__lines",
+              "stg_documents__words", "stg_forms__entities", "stg_forms__links",
+              "stg_charts__charts", "stg_charts__tables", "stg_charts__qa_pairs"]
+    code = run_dbt(wh, ["build", "--select", *(f"+{m}" for m in models),
+                        "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test"])
+    assert code == 0
+    with duckdb.connect(str(wh.database), read_only=True) as con:
+        said = {m: con.execute(f"select source, count(distinct asset_id) from {m} group by all").fetchall()
+                for m in models}
+        landed = {m: con.execute(f"select count(*) from {m}").fetchone()[0] for m in models}
+    assert {m: rows for m, rows in said.items() if m.startswith("stg_charts")} == {
+        m: [("chartqa_a", 2)] for m in models if m.startswith("stg_charts")}
+    assert {m: rows for m, rows in said.items() if not m.startswith("stg_charts")} == {
+        m: [("funsd_a", 10)] for m in models if not m.startswith("stg_charts")}
+    assert landed["stg_documents__texts"] == 10 and landed["stg_charts__charts"] == 2
+
+
 def test_a_deeply_nested_chartqa_file_is_a_reject(shared_datasets, wh, tmp_path) -> None:
     from ingest.chartqa import land_chartqa
 

@@ -37,3 +37,4 @@ renamed as (
 
 select * from renamed
 where {{ not_taken_down('asset_id') }}
+{{ first_source_of_asset() }}
