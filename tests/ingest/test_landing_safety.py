@@ -433,10 +433,16 @@ def test_land_refusals_are_landing_errors(shared_datasets, wh, tmp_path) -> None
         land_sroie(wh, tmp_path / "empty_img")
 
 
-def test_the_same_bytes_under_two_sources_are_one_asset(shared_datasets, wh, tmp_path) -> None:
-    """A second COCO-style source sharing the first one's images and boxes (as COCO128 and
-    the train2017 it was cut from): one asset per content hash, both locations kept, each
-    photo's boxes once (its first source's), the asset_id and annotation_id tests pass."""
+def test_the_same_bytes_under_two_sources_are_one_asset_with_one_account(
+        shared_datasets, wh, tmp_path) -> None:
+    """The same files landed under two sources: COCO photos with their boxes (as COCO128 and
+    the train2017 it was cut from, or RefCOCO sharing COCO's photos), FUNSD pages and
+    ChartQA charts (landed again under another name). One asset per content hash, both
+    locations kept; each photo's boxes once (its first source's,
+    int_annotations_normalized) and each page's and chart's rows once (its first source's
+    by name, macros/shared_assets.sql); the unique tests on every key pass. One dbt build
+    for all of it."""
+    from ingest.chartqa import land_chartqa
     from lakehouse.dbt import run_dbt
 
     images, ann = small_coco(tmp_path / "coco")
@@ -444,47 +450,34 @@ def test_the_same_bytes_under_two_sources_are_one_asset(shared_datasets, wh, tmp
     second = tmp_path / "refcoco"
     shutil.copytree(images, second)
     land_coco(wh, second, ann, "b")
-    code = run_dbt(wh, ["build", "--select", "+stg_landing__assets", "+stg_landing__asset_locations",
-                        "+int_annotations_normalized", "--indirect-selection", "cautious",
-                        "--exclude-resource-type", "unit_test"])
-    assert code == 0
-    with duckdb.connect(str(wh.database), read_only=True) as con:
-        assets = con.execute("select source, count(*) from stg_landing__assets group by all").fetchall()
-        locations = con.execute("select source, count(*), count(*) filter (where is_primary_location) "
-                                "from stg_landing__asset_locations group by all order by source").fetchall()
-        boxes = con.execute("select source, count(*), count(distinct asset_id) "
-                            "from int_annotations_normalized group by all").fetchall()
-    assert assets == [("a", len(GOOD))]
-    assert locations == [("a", len(GOOD), len(GOOD)), ("b", len(GOOD), 0)]
-    assert boxes == [("a", len(json.loads(ann.read_text())["annotations"]), len(GOOD))]
-
-
-def test_the_same_pages_under_two_sources_say_one_thing(shared_datasets, wh) -> None:
-    """FUNSD and ChartQA landed twice, under two names each: one asset per page or chart,
-    and each staging table holds what its first source (by name) says of it, once; the
-    unique tests on (asset, index) pass (macros/shared_assets.sql)."""
-    from ingest.chartqa import land_chartqa
-    from lakehouse.dbt import run_dbt
-
     for source in ("funsd_b", "funsd_a"):
         land_funsd(wh, FUNSD, source=source)
     for source in ("chartqa_b", "chartqa_a"):
         land_chartqa(wh, SHARED_DATASETS / "chartqa", source=source)
-    models = ["stg_documents__texts", "stg_documents__fields", "stg_documents__lines",
-              "stg_documents__words", "stg_forms__entities", "stg_forms__links",
-              "stg_charts__charts", "stg_charts__tables", "stg_charts__qa_pairs"]
-    code = run_dbt(wh, ["build", "--select", *(f"+{m}" for m in models),
+    pages = ["stg_documents__texts", "stg_documents__fields", "stg_documents__lines",
+             "stg_documents__words", "stg_forms__entities", "stg_forms__links"]
+    charts = ["stg_charts__charts", "stg_charts__tables", "stg_charts__qa_pairs"]
+    selected = ["stg_landing__assets", "stg_landing__asset_locations", "int_annotations_normalized",
+                *pages, *charts]
+    code = run_dbt(wh, ["build", "--select", *(f"+{m}" for m in selected),
                         "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test"])
     assert code == 0
     with duckdb.connect(str(wh.database), read_only=True) as con:
+        photos = con.execute("select source, count(*) from stg_landing__assets "
+                             "where asset_type = 'general_image' group by all").fetchall()
+        locations = con.execute("select source, count(*), count(*) filter (where is_primary_location) "
+                                "from stg_landing__asset_locations where source in ('a', 'b') "
+                                "group by all order by source").fetchall()
+        boxes = con.execute("select source, count(*), count(distinct asset_id) "
+                            "from int_annotations_normalized group by all").fetchall()
         said = {m: con.execute(f"select source, count(distinct asset_id) from {m} group by all").fetchall()
-                for m in models}
-        landed = {m: con.execute(f"select count(*) from {m}").fetchone()[0] for m in models}
-    assert {m: rows for m, rows in said.items() if m.startswith("stg_charts")} == {
-        m: [("chartqa_a", 2)] for m in models if m.startswith("stg_charts")}
-    assert {m: rows for m, rows in said.items() if not m.startswith("stg_charts")} == {
-        m: [("funsd_a", 10)] for m in models if not m.startswith("stg_charts")}
-    assert landed["stg_documents__texts"] == 10 and landed["stg_charts__charts"] == 2
+                for m in pages + charts}
+        rows = {m: con.execute(f"select count(*) from {m}").fetchone()[0] for m in pages + charts}
+    assert photos == [("a", len(GOOD))]
+    assert locations == [("a", len(GOOD), len(GOOD)), ("b", len(GOOD), 0)]
+    assert boxes == [("a", len(json.loads(ann.read_text())["annotations"]), len(GOOD))]
+    assert said == {**{m: [("funsd_a", 10)] for m in pages}, **{m: [("chartqa_a", 2)] for m in charts}}
+    assert rows["stg_documents__texts"] == 10 and rows["stg_charts__charts"] == 2
 
 
 def test_a_deeply_nested_chartqa_file_is_a_reject(shared_datasets, wh, tmp_path) -> None:
