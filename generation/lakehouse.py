@@ -105,9 +105,11 @@ def _bbox_columns(have: set[str]) -> tuple[str, ...]:
 def select_annotated_images(
     wh: Warehouse | None = None, source: str | None = None, limit: int | None = None
 ) -> list[AnnotatedImage]:
-    """COCO images with their annotations and file paths, ordered by asset id.
+    """COCO images with their annotations and file paths, ordered by asset id: one per
+    asset, the record whose boxes the dataset uses (``stg_coco__images.is_primary_record``:
+    a photo landed under several COCO sources is described from that record only).
 
-    ``source`` keeps one source; ``limit`` keeps the first N images.
+    ``source`` keeps the photos whose record is that source's; ``limit`` keeps the first N.
     """
     wh = wh or warehouse()
     with connect(wh) as conn:
@@ -116,7 +118,7 @@ def select_annotated_images(
         require_relation(
             conn,
             "stg_coco__images",
-            ["coco_image_id", "source", "asset_id", "width_px", "height_px"],
+            ["coco_image_id", "source", "asset_id", "width_px", "height_px", "is_primary_record"],
         )
         have = require_relation(
             conn,
@@ -127,19 +129,19 @@ def select_annotated_images(
         require_relation(conn, "stg_coco__categories", ["category_id", "source", "category_name"])
         q = {n: _qualified(conn, n) for n in IMAGE_RELATIONS}
         params: list[Any] = []
-        where = ""
+        where = "where i.is_primary_record"
         if source is not None:
-            where = "where i.source = ?"
+            where += " and i.source = ?"
             params.append(source)
         limit_sql = f"limit {int(limit)}" if limit is not None else ""
         chosen = f"""
             select i.source, i.coco_image_id, i.asset_id, i.width_px, i.height_px,
                    a.relative_path, s.images_root
             from {q["stg_coco__images"]} i
-            join {q["stg_landing__assets"]} a on a.asset_id = i.asset_id and a.source = i.source
-            join {q["stg_landing__asset_sources"]} s on s.source = i.source
+            join {q["stg_landing__assets"]} a on a.asset_id = i.asset_id
+            join {q["stg_landing__asset_sources"]} s on s.source = a.source
             {where}
-            order by i.asset_id, i.source, i.coco_image_id
+            order by i.asset_id
             {limit_sql}
         """
         images = conn.execute(chosen, params).fetchall()
@@ -163,11 +165,7 @@ def select_annotated_images(
             Annotation(cat, (float(x), float(y), float(w), float(h)), bool(crowd))
         )
     out: list[AnnotatedImage] = []
-    seen: set[str] = set()
     for src, img_id, asset_id, width, height, rel, root in images:
-        if asset_id in seen:  # the same bytes under two COCO ids: describe once
-            continue
-        seen.add(asset_id)
         out.append(
             AnnotatedImage(
                 asset_id=asset_id,

@@ -4,7 +4,7 @@
     says about an asset (its text, fields, lines, chart table, OCR) keeps what the asset's
     first source by name says, in a `qualify` after the model's `where`: the same page's
     fields twice would be two answers to one question (and fail the unique tests).
-    int_annotations_normalized does the same for COCO boxes, per image record. -#}
+    For COCO boxes the same choice is stg_coco__images.is_primary_record. -#}
 
 {% macro first_source_of_asset(asset_column='asset_id') -%}
     qualify source = min(source) over (partition by {{ asset_column }})

@@ -3,11 +3,8 @@
 -- bbox_coco_to_grid UDF's twin, equal on every row: the UDF holds the GIL, so it runs on
 -- one thread while this expression uses every DuckDB thread), joined to its image, its
 -- asset and its category.
--- The same photo landed under several COCO sources (COCO128 and then the train2017 it was
--- cut from; a second annotation of the same photos) is one asset with ONE set of boxes:
--- those of its first image record that has any, by source, then file name (the order in
--- which stg_landing__assets picks an asset's location). Merging them counted every object
--- twice; a record without boxes (a background image in one source) never hides another's.
+-- A photo landed under several COCO sources keeps the boxes of one image record only, the
+-- one stg_coco__images marks is_primary_record.
 with
 
 annotations as (
@@ -19,31 +16,13 @@ annotations as (
 images as (
 
     select * from {{ ref('stg_coco__images') }}
+    where is_primary_record
 
 ),
 
 categories as (
 
     select * from {{ ref('stg_coco__categories') }}
-
-),
-
-annotated_images as (
-
-    select distinct coco_image_id
-    from annotations
-
-),
-
-first_image_of_asset as (
-
-    select images.*
-    from images
-    left join annotated_images on annotated_images.coco_image_id = images.coco_image_id
-    qualify row_number() over (
-        partition by images.asset_id
-        order by annotated_images.coco_image_id is null, images.source, images.file_name
-    ) = 1
 
 ),
 
@@ -67,8 +46,7 @@ joined as (
         images.height_px as image_height_px
 
     from annotations
-    inner join first_image_of_asset as images
-        on images.coco_image_id = annotations.coco_image_id
+    inner join images on images.coco_image_id = annotations.coco_image_id
     inner join categories on categories.category_id = annotations.category_id
 
 ),

@@ -32,7 +32,7 @@ def build_lakehouse(wh, images_root: Path, n_images: int = 6, with_samples: bool
         """create table stg_landing__assets (asset_id varchar, source varchar,
            relative_path varchar, asset_type varchar, width_px integer, height_px integer)""",
         """create table stg_coco__images (coco_image_id varchar, source varchar,
-           asset_id varchar, width_px integer, height_px integer)""",
+           asset_id varchar, width_px integer, height_px integer, is_primary_record boolean)""",
         """create table stg_coco__annotations (annotation_id varchar, source varchar,
            coco_image_id varchar, category_id varchar, bbox_x_px double, bbox_y_px double,
            bbox_w_px double, bbox_h_px double, is_crowd boolean)""",
@@ -54,9 +54,16 @@ def build_lakehouse(wh, images_root: Path, n_images: int = 6, with_samples: bool
                 [it.asset_id, it.path.name, it.width_px, it.height_px],
             )
             con.execute(
-                "insert into stg_coco__images values (?, 'coco128', ?, ?, ?)",
+                "insert into stg_coco__images values (?, 'coco128', ?, ?, ?, true)",
                 [f"coco128:{img['id']}", it.asset_id, it.width_px, it.height_px],
             )
+        # the first photo landed again under another source, whose record the dataset
+        # does not use (it has no boxes): described once, from coco128's record
+        first = items[0]
+        con.execute(
+            "insert into stg_coco__images values ('again:1', 'again', ?, ?, ?, false)",
+            [first.asset_id, first.width_px, first.height_px],
+        )
         con.executemany(
             "insert into stg_coco__annotations values (?, 'coco128', ?, ?, ?, ?, ?, ?, ?)",
             [
