@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import ctypes
-import json
 import os
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from lakehouse.atomic import write_text
 from lakehouse.dbt_parse import share, start_from_shared
 from lakehouse.settings import PROJECT_ROOT, WAREHOUSE_ENV, Warehouse
 
@@ -59,8 +57,9 @@ def dbt_env(wh: Warehouse) -> dict[str, str]:
 BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")
 
 
-def run_dbt(wh: Warehouse, args: list[str]) -> int:
+def run_dbt(wh: Warehouse, args: list[str], env: Mapping[str, str] | None = None) -> int:
     """Run ``dbt <args>`` on the project, in the warehouse folder; return its exit code.
+    ``env``: variables added to dbt's environment (``dbt_env``) for this run.
 
     First makes sure every landed table has its zero-row schema file, so that sources
     no landing has written yet still read as empty tables.
@@ -85,24 +84,9 @@ def run_dbt(wh: Warehouse, args: list[str]) -> int:
     target = dbt_target_path(wh)
     start_from_shared(target)  # and drops a parse another checkout saved
     cmd = [dbt_executable(), *args]
-    code = subprocess.call(cmd, cwd=wh.root, env=dbt_env(wh), preexec_fn=die_with_parent)
+    code = subprocess.call(cmd, cwd=wh.root, env={**dbt_env(wh), **(env or {})}, preexec_fn=die_with_parent)
     share(target)
     return code
-
-
-def merge_run_results(wh: Warehouse, earlier: dict[str, Any]) -> None:
-    """Fold ``earlier`` (the run_results.json of an earlier dbt run of the same build) into
-    the warehouse's run_results.json that a later run just wrote: every node keeps its
-    last result, the metadata (invocation id) is the later run's, the elapsed time is the
-    sum. Out: run_results.json rewritten in place (atomically), so that a build that ran
-    dbt twice keeps one record of every node it ran."""
-    path = dbt_target_path(wh) / "run_results.json"
-    later = json.loads(path.read_text(encoding="utf-8"))
-    ran = {r["unique_id"] for r in later["results"]}
-    kept = [r for r in earlier.get("results", []) if r["unique_id"] not in ran]
-    elapsed = earlier.get("elapsed_time", 0) + later.get("elapsed_time", 0)
-    merged = {**later, "results": kept + later["results"], "elapsed_time": elapsed}
-    write_text(path, json.dumps(merged))
 
 
 _PR_SET_PDEATHSIG = 1

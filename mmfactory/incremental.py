@@ -5,15 +5,12 @@ with the last complete build: nothing changed -> ``finish_unchanged`` skips dbt 
 later stage and reuses that build's contract results; only landed tables changed -> dbt
 rebuilds the models downstream of those tables' sources; anything else -> a full build.
 A warehouse copied or moved since has its views re-pointed at its own landing first.
-A step after dbt that lands rows dbt reads (the failure library) has what reads them
-rebuilt in the same build (``rebuild_readers``), so that the build is what a full build
-of its landing gives and the next unchanged build skips. ``record_build`` runs once every
-stage has finished.
+``record_build`` runs once every stage has finished (the failure library, landed after
+dbt, is fingerprinted as it is then: dbt already counted those rows, mmfactory/rebuild.py).
 """
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -21,7 +18,6 @@ from rich.console import Console
 
 from lakehouse import build_state
 from lakehouse.build_state import Plan
-from lakehouse.dbt import BUILD_ARGS, dbt_target_path, merge_run_results, run_dbt
 from lakehouse.relocate import follow_move
 from lakehouse.settings import Warehouse
 from mmfactory.check_cli import finish_build, results_of_this_build
@@ -61,22 +57,6 @@ def finish_unchanged(wh: Warehouse, out: Console, inputs: dict[str, Any], plan: 
     out.print(f"data contracts of that build (reused): {summary['line']}")
     build_state.record(wh, inputs, previous=plan.previous)  # new landed file times, same digests
     return 0 if summary["status"] == "PASS" else 1
-
-
-def rebuild_readers(wh: Warehouse, table: str, inputs: dict[str, Any]
-                    ) -> tuple[int, dict[str, Any]]:
-    """After dbt, a step landed new rows in ``table``: ``dbt build`` what reads that
-    table's source (``source:<source>.<table>+``, from the manifest dbt just wrote) and fold
-    this run's results into the build's run_results.json. Returns dbt's exit code and
-    ``inputs`` with the landing fingerprinted as it is now (what ``record_build`` keeps)."""
-    target = dbt_target_path(wh)
-    selector = build_state.landed_sources(target / "manifest.json").get(table)
-    if selector is None:  # no source reads it: nothing to rebuild
-        return 0, build_state.with_landing_now(wh, inputs)
-    earlier = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
-    code = run_dbt(wh, [*BUILD_ARGS, "--select", f"{selector}+"])
-    merge_run_results(wh, earlier)
-    return code, build_state.with_landing_now(wh, inputs)
 
 
 def record_build(wh: Warehouse, inputs: dict[str, Any]) -> None:

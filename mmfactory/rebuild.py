@@ -6,8 +6,9 @@ In: a warehouse; ``full`` (rebuild everything even when nothing changed). Out: t
 contracts' exit code (0 when every one passes, 1 when one fails). Written on the way: dbt's
 models and exports (only what reads the landed tables that changed since the last complete
 build, or nothing, mmfactory/incremental.py), the visual audit's PNGs, the failure library's
-new rows (and what reads the library, rebuilt at once when it grew), the report and the
-contract results, then the build state the next build is planned from. Each step prints
+new rows (which dbt's ``failure_replay`` already counted, under the run id and time given
+to it before it ran: quality/failure_library.py), the report and the contract results,
+then the build state the next build is planned from. Each step prints
 ``stage <name>: <seconds> s`` (the scale benchmark reads these lines). The per-image steps
 run on the current executor (``stage_executor``).
 """
@@ -74,25 +75,28 @@ def build_landed(wh: Warehouse, full: bool = False) -> int:
     """Build ``wh`` from its landing (see the module doc); returns the contracts' exit code.
     Raises ``DbtBuildFailed`` when dbt fails (nothing after dbt runs, no state is recorded,
     so the next build plans from the last complete one)."""
-    from mmfactory.incremental import finish_unchanged, plan_build, rebuild_readers, record_build
-    from quality.failure_library import FAILURE_LIBRARY_TABLE, record_failures
+    from lakehouse.build_state import with_landing_now
+    from lakehouse.landing import new_run_id, utc_now
+    from mmfactory.incremental import finish_unchanged, plan_build, record_build
+    from quality.failure_library import record_failures, recording_env
 
     inputs, plan = plan_build(wh, console, full)
     if plan.action == "skip":
         return finish_unchanged(wh, console, inputs, plan)
+    # the run id and time this build's new failures land under, known to dbt beforehand
+    recording = new_run_id(), utc_now()
     with importing_ahead(), stage("dbt"):
-        code = run_dbt(wh, [*BUILD_ARGS, *(["--select", *plan.select] if plan.select else [])])
+        code = run_dbt(wh, [*BUILD_ARGS, *(["--select", *plan.select] if plan.select else [])],
+                       env=recording_env(*recording))
     if code != 0:
         raise DbtBuildFailed(code)
     with stage("visual_audit"):  # the review sample's boxes drawn on their images
         draw_visual_audit(wh)
-    with stage("failure_library"):  # this build's new failures, and what reads them rebuilt
-        recorded = record_failures(wh)
+    with stage("failure_library"):  # this build's new failures, as failure_replay counted them
+        recorded = record_failures(wh, *recording)
         console.print(f"failure library: {recorded} new failure(s) recorded")
-        if recorded:
-            code, inputs = rebuild_readers(wh, FAILURE_LIBRARY_TABLE, inputs)
-            if code != 0:
-                raise DbtBuildFailed(code)
+        if recorded:  # what dbt read already counts them: the next build need not rebuild it
+            inputs = with_landing_now(wh, inputs)
     with stage("summary"):
         print_summary(wh, console)
     with stage("report_and_check"):

@@ -353,7 +353,7 @@ def test_the_rebuild_reads_only_the_verdicts_and_its_exports_equal_a_full_builds
     dbt_line = next(line for line in build.splitlines() if line.startswith("dbt:"))
     assert dbt_line.startswith("dbt: landed table(s) changed: ") and "review_verdicts" in dbt_line
     assert "rebuilding only what reads them" in dbt_line and "stage dbt" in build
-    # the reject is a new failure: recorded, and what reads the library rebuilt in the same build
+    # the reject is a new failure: counted by the one dbt run, then recorded
     assert "failure library: 1 new failure(s) recorded" in build and "stage failure_library" in build
     full = rebuilt["full"].stdout
     assert "rebuilding everything" in full and "failure library: 0 new failure(s) recorded" in full

@@ -1,15 +1,19 @@
--- failure_replay: per error type, the failures the landed library knows (every build that
+-- failure_replay: per error type, the failures the failure library knows (every build that
 -- found them appended them; rebuilds never remove them) against this build's flags:
 -- still failing (the sample is flagged with that error type now), resolved (it is not, or
--- it is no longer a candidate) and new (flagged now, not yet in the library). `mmfactory
--- build` appends the new ones after dbt (quality.failure_library.record_failures) and then
--- rebuilds this model and what reads it, so after a build new_failures is 0 and the
--- library holds this build's failures; a plain `dbt build` shows here what the next
--- recording would add. Whether a known error type really went down is known_failures -
--- still_failing over the builds.
+-- it is no longer a candidate) and new (flagged now, not yet in the library). Under
+-- `mmfactory build` the library here already holds this build's new failures, stamped with
+-- the run id and time the build lands them under right after dbt
+-- (quality.failure_library.record_failures, macros/failure_library.sql): new_failures is 0
+-- and the model is what a rebuild after the recording gives, in one dbt run. A plain
+-- `dbt build` records nothing: new_failures shows what the next recording would add.
+-- Whether a known error type really went down is known_failures - still_failing over the
+-- builds.
+{%- set recording = failure_recording() %}
+
 with
 
-library as (
+recorded as (
 
     select * from {{ ref('stg_quality__failure_library') }}
 
@@ -24,6 +28,47 @@ taxonomy as (
 flags as (
 
     select * from {{ ref('low_quality_flags') }}
+
+),
+
+additions as (
+
+    -- this build's flags the library does not hold: what `mmfactory build` lands right
+    -- after dbt, with this recording's stamps
+    select distinct
+        flags.failure_key,
+        flags.sample_id,
+        flags.error_type,
+        {% if recording -%}
+        '{{ recording.recorded_at }}'::timestamptz as first_seen_at,
+        '{{ recording.run_id }}' as first_seen_run_id
+        {%- else -%}
+        null::timestamptz as first_seen_at,
+        null::varchar as first_seen_run_id
+        {%- endif %}
+
+    from flags
+    anti join recorded on recorded.failure_key = flags.failure_key
+    {%- if not recording %}
+    where false
+    {%- endif %}
+
+),
+
+library as (
+
+    select
+        failure_key,
+        sample_id,
+        error_type,
+        first_seen_at,
+        first_seen_run_id
+
+    from recorded
+
+    union all
+
+    select * from additions
 
 ),
 
