@@ -141,14 +141,18 @@ def parsed_records(seg: Segment) -> Iterator[tuple[int, Any, str | None]]:
             yield i + 1, rec, None
         return
     for i, line in enumerate(data.split(b"\n")):
-        if not line.strip():
-            continue
-        try:
-            yield seg.first_line + i, json.loads(line), None
-        except json.JSONDecodeError as exc:
-            yield seg.first_line + i, None, f"line is not JSON ({exc.msg})"
-        except UnicodeDecodeError:
-            yield seg.first_line + i, None, "line is not UTF-8 text"
+        if line.strip():
+            yield seg.first_line + i, *parse_line(line)
+
+
+def parse_line(line: bytes) -> tuple[Any, str | None]:
+    """(record, None) for a JSONL line that parses, else (None, why not)."""
+    try:
+        return json.loads(line), None
+    except json.JSONDecodeError as exc:
+        return None, f"line is not JSON ({exc.msg})"
+    except UnicodeDecodeError:
+        return None, "line is not UTF-8 text"
 
 
 def _what_it_is(row: dict[str, Any], rec: dict[str, Any]) -> None:
@@ -270,7 +274,8 @@ def write_segment_facts(items: list[tuple[Segment, str]]) -> pa.RecordBatch:
 
 
 def spool_record_facts(files: list[tuple[Path, str, bool]], folder: Path,
-                       target_bytes: int = SEGMENT_BYTES, executor: str | None = None) -> int:
+                       target_bytes: int = SEGMENT_BYTES, executor: str | None = None,
+                       cache: Path | None = None) -> int:
     """The facts of every record of ``files`` (``(path, path relative to exports/, is a
     box profile's file)``) written to Parquet files in ``folder``: one per segment, written
     by the worker that parsed it, plus an empty one so the folder is never without a file
@@ -278,13 +283,22 @@ def spool_record_facts(files: list[tuple[Path, str, bool]], folder: Path,
     process, which shares the cores with the workers. Parsed in a process pool when the
     files hold ``POOL_MIN_BYTES`` or more (on the stages' executor: ``lakehouse.stages``),
     else here; ``executor`` set: on that one. Returns the number of records. Every worker
-    must see ``folder`` (the pool's processes, or a Ray cluster on this machine)."""
+    must see ``folder`` (the pool's processes, or a Ray cluster on this machine).
+
+    ``cache``: a folder of facts kept by line digest (``expectations.facts_cache``): the
+    JSONL lines it holds are digested, not parsed, and it gains the lines parsed here."""
     folder.mkdir(parents=True, exist_ok=True)
     pq.write_table(FACTS_SCHEMA.empty_table(), folder / "facts-empty.parquet")
     segs = _largest_first(files, target_bytes)
-    items = [(seg, str(folder / f"facts-{i:06d}.parquet")) for i, seg in enumerate(segs)]
+    whole = segs if cache is None else [s for s in segs if s.is_array]
+    items = [(seg, str(folder / f"facts-{i:06d}.parquet")) for i, seg in enumerate(whole)]
     rows = 0
     for _, batch in run_stage(write_segment_facts, items, chunk_size=1,
-                              executor=_executor_for(segs, executor)):
+                              executor=_executor_for(whole, executor)):
         rows += sum(batch.column("rows").to_pylist())
+    if cache is not None:
+        from expectations.facts_cache import spool_by_digest
+
+        jsonl = [s for s in segs if not s.is_array]
+        rows += spool_by_digest(jsonl, folder, cache, _executor_for(jsonl, executor), executor)
     return rows

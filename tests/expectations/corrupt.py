@@ -23,6 +23,7 @@ from typing import Any
 
 import duckdb
 
+from expectations.facts_cache import CACHE_ROOT as FACTS_CACHE
 from lakehouse.settings import Warehouse
 
 FINAL = "final_llava_dataset.jsonl"
@@ -33,8 +34,9 @@ METRICS = "p3_metrics.json"
 
 
 def copy_warehouse(src: Warehouse, dst_root: Path) -> Warehouse:
-    """A copy of ``src`` that the checks can read and corrupt: its DuckDB file and exports
-    copied, its ``derived/`` folder (renders, found relative to the warehouse) a link to the
+    """A copy of ``src`` that the checks can read and corrupt: its DuckDB file, exports and
+    the checks' facts cache copied (as in a user's copy: expectations/facts_cache.py), its
+    ``derived/`` folder (renders, found relative to the warehouse) a link to the
     original's, which nothing here changes."""
     dst = Warehouse(dst_root)
     dst_root.mkdir(parents=True, exist_ok=True)
@@ -42,6 +44,9 @@ def copy_warehouse(src: Warehouse, dst_root: Path) -> Warehouse:
     if src.derived.exists():
         dst.derived.symlink_to(src.derived.resolve(), target_is_directory=True)
     shutil.copytree(src.exports, dst.exports, symlinks=True)
+    facts = src.root / FACTS_CACHE
+    if facts.is_dir():
+        shutil.copytree(facts, dst.root / FACTS_CACHE, ignore=shutil.ignore_patterns(".lock"))
     for root, _dirs, files in os.walk(dst.exports):
         for name in [*files, *_dirs]:
             path = Path(root) / name

@@ -1,0 +1,329 @@
+"""What the checks read of a record, kept by the record's bytes: a build that adds 1% of
+the records parses 1% of them.
+
+A record's facts (``record_facts.FACTS_SCHEMA`` less where it is) depend only on its line,
+the trainer profile whose file holds it and whether that profile carries boxes, and on
+the code that reads it (record_facts.py and consumers/). So a JSONL line is parsed once
+per (variant, blake2b-128 digest of its bytes, code version). A run with a cache only
+digests the lines (``digest_lines``, on every core), parses the lines the cache lacks
+(``parse_lines``) and joins the two in DuckDB into the facts file the checks read; a
+run without one parses every line and digests it in the same pass.
+JSON array files (one document each) are parsed whole, as without a cache.
+
+In: the JSONL segments of the record files (``record_facts.segments``) and a cache folder
+``<warehouse>/checkpoints/record_facts/<code version>/`` (``cache_dir``). Out, in the spool
+folder: the ``FACTS_SCHEMA`` files the checks read (``facts-lines.parquet``, or one
+``facts-lines-*.parquet`` per segment from a run without a cache), and under ``by_digest/``
+the work files ``lines-*.parquet`` (``LINES_SCHEMA``) and ``parsed-*.parquet``
+(``CACHE_SCHEMA``, the cache's own schema). The cache gains this run's new entries as one
+more file, and is rewritten to the entries this run used when it holds more than twice as
+many; a run that found no cache it could read starts a new one. Runs read the cache under a shared lock and
+change it only under an exclusive one they do not wait for, so two checks of one
+warehouse at once never see a file half-written or removed, and no entry is held twice.
+The cache only saves work: a run that cannot read it parses every line, and one that
+cannot write it keeps nothing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import fcntl
+import hashlib
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from expectations.record_facts import (
+    FACTS_SCHEMA,
+    Segment,
+    parse_line,
+    profile_of,
+    record_row,
+    split_of,
+)
+from lakehouse.stages import run_stage
+
+POSITION_FIELDS = ("file_no", "file_path", "profile", "file_split", "line_no", "record_key")
+CONTENT_FIELDS = [f for f in FACTS_SCHEMA if f.name not in POSITION_FIELDS]
+DIGEST_BYTES = 16
+LINES_SCHEMA = pa.schema([pa.field("file_no", pa.int64()), pa.field("line_no", pa.int64()),
+                          pa.field("digest", pa.binary())])
+CACHE_SCHEMA = pa.schema([pa.field("variant", pa.string()), pa.field("digest", pa.binary()),
+                          *CONTENT_FIELDS])
+_WRITTEN = pa.schema([pa.field("path", pa.string()), pa.field("rows", pa.int64())])
+# the code a record's facts come from: a change to any of it starts a new cache
+_CODE = [Path(__file__).with_name("record_facts.py"),
+         *sorted((Path(__file__).resolve().parents[1] / "consumers").glob("*.py"))]
+# the caches' folder, relative to the warehouse (one subfolder per code version)
+CACHE_ROOT = Path("checkpoints") / "record_facts"
+# Fewer lines than this to parse are parsed here: a pool's start (~1 s a worker) costs more.
+PARSE_POOL_MIN_LINES = 20_000
+
+
+def code_version() -> str:
+    """A digest of the code that turns a record into its facts."""
+    h = hashlib.sha256()
+    for path in _CODE:
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def cache_dir(root: Path) -> Path:
+    """The cache of this code version under a warehouse folder ``root``."""
+    return root / CACHE_ROOT / code_version()
+
+
+def variant_of(seg: Segment) -> str:
+    """What besides its bytes a record's facts depend on: its profile and whether it is
+    read for boxes."""
+    return f"{profile_of(seg.rel)}|{int(seg.has_boxes)}"
+
+
+# ---- the two passes (stage work: importable, picklable items) -------------------------
+def _lines(seg: Segment) -> list[bytes]:
+    with open(seg.path, "rb") as fh:
+        fh.seek(seg.start)
+        return fh.read(seg.end - seg.start).split(b"\n")
+
+
+def _digest(line: bytes) -> bytes:
+    return hashlib.blake2b(line, digest_size=DIGEST_BYTES).digest()
+
+
+def _write_lines(path: str, file_no: int, line_nos: list[int], digests: list[bytes]) -> None:
+    pq.write_table(pa.table({"file_no": pa.array([file_no] * len(line_nos), pa.int64()),
+                             "line_no": pa.array(line_nos, pa.int64()),
+                             "digest": pa.array(digests, pa.binary())}, schema=LINES_SCHEMA), path)
+
+
+def digest_lines(items: list[tuple[Segment, str]]) -> pa.RecordBatch:
+    """(file_no, line_no, digest) of every non-empty line of each segment, written to its
+    Parquet path; returns (path, rows) per segment."""
+    out = []
+    for seg, path in items:
+        numbered = [(seg.first_line + i, line) for i, line in enumerate(_lines(seg)) if line.strip()]
+        _write_lines(path, seg.file_no, [n for n, _ in numbered], [_digest(line) for _, line in numbered])
+        out.append({"path": path, "rows": len(numbered)})
+    return pa.RecordBatch.from_pylist(out, schema=_WRITTEN)
+
+
+def parse_lines(items: list[tuple[Segment, list[int] | None, str, str | None]]) -> pa.RecordBatch:
+    """The ``CACHE_SCHEMA`` rows of the given lines of each segment, written to its Parquet
+    path; with None for the lines, every non-empty line, and their ``FACTS_SCHEMA`` rows
+    written to the last path as well (a run without a cache: no digest pass, no join).
+    Returns (path, rows) per segment."""
+    from consumers.registry import consumer
+
+    out = []
+    for seg, wanted, path, facts_path in items:
+        lines = _lines(seg)
+        if wanted is None:
+            wanted = [seg.first_line + i for i, line in enumerate(lines) if line.strip()]
+        profile = profile_of(seg.rel)
+        reader, file_split = consumer(profile), split_of(seg.rel)
+        rows = [record_row(seg, profile, file_split, reader, n, *parse_line(lines[n - seg.first_line]))
+                for n in wanted]
+        facts = pa.Table.from_pylist(rows, schema=FACTS_SCHEMA)
+        keyed = pa.Table.from_arrays(
+            [pa.array([variant_of(seg)] * len(rows), pa.string()),
+             pa.array([_digest(lines[n - seg.first_line]) for n in wanted], pa.binary()),
+             *(facts.column(f.name) for f in CONTENT_FIELDS)], schema=CACHE_SCHEMA)
+        pq.write_table(keyed, path)
+        if facts_path is not None:
+            pq.write_table(facts, facts_path)
+        out.append({"path": path, "rows": len(rows)})
+    return pa.RecordBatch.from_pylist(out, schema=_WRITTEN)
+
+
+# ---- the cache ------------------------------------------------------------------------
+@contextlib.contextmanager
+def _locked(cache: Path, mode: int) -> Iterator[bool]:
+    """Hold the lock of ``cache``'s parent (which also holds the other code versions'
+    caches) in ``mode``; yields False when a non-blocking mode could not get it."""
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with open(cache.parent / ".lock", "a+b") as fh:
+        try:
+            fcntl.flock(fh, mode)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _read(paths: list[Path]) -> str:
+    """DuckDB's read of exactly these Parquet files."""
+    return "read_parquet([" + ", ".join(f"'{_quoted(p)}'" for p in paths) + "])"
+
+
+def _register_files(con: duckdb.DuckDBPyConnection, segs: list[Segment]) -> None:
+    files = {s.file_no: (s.rel, profile_of(s.rel), split_of(s.rel), variant_of(s)) for s in segs}
+    con.register("x_files_arrow", pa.table({
+        "file_no": pa.array(list(files), pa.int64()),
+        "file_path": pa.array([v[0] for v in files.values()], pa.string()),
+        "profile": pa.array([v[1] for v in files.values()], pa.string()),
+        "file_split": pa.array([v[2] for v in files.values()], pa.string()),
+        "variant": pa.array([v[3] for v in files.values()], pa.string())}))
+    con.execute("create or replace temp table x_files as select * from x_files_arrow")
+    con.unregister("x_files_arrow")
+
+
+def _missing(con: duckdb.DuckDBPyConnection, cached: list[Path],
+             segs: list[Segment]) -> list[tuple[Segment, list[int]]]:
+    """The lines of ``segs`` (``x_lines``) whose (variant, digest) none of the files
+    ``cached`` holds, one line per (variant, digest), by segment."""
+    con.execute(f"create or replace temp view x_cached as select variant, digest from {_read(cached)}")
+    wanted = con.execute("""
+        select file_no, list(line_no order by line_no)
+        from (
+            select
+                l.file_no,
+                l.line_no,
+                row_number() over (partition by f.variant, l.digest order by l.file_no, l.line_no) as nth
+            from x_lines as l
+            inner join x_files as f on f.file_no = l.file_no
+            anti join x_cached as c on c.variant = f.variant and c.digest = l.digest
+        )
+        where nth = 1
+        group by file_no""").fetchall()
+    by_file: dict[int, list[Segment]] = {}
+    for seg in sorted(segs, key=lambda s: s.first_line):
+        by_file.setdefault(seg.file_no, []).append(seg)
+    out: dict[tuple[int, int], list[int]] = {}
+    for file_no, line_nos in wanted:
+        starts = [s.first_line for s in by_file[file_no]]
+        for line_no in line_nos:
+            out.setdefault((file_no, bisect.bisect_right(starts, line_no) - 1), []).append(line_no)
+    return [(by_file[f][i], line_nos) for (f, i), line_nos in sorted(out.items())]
+
+
+def _assemble(con: duckdb.DuckDBPyConnection, spool: Path, cached: list[Path]) -> int:
+    """``facts-lines.parquet`` in ``spool``: every digested line with its facts, from the
+    cache files ``cached`` or newly parsed, and its place; returns its rows."""
+    known = "select * from parsed"
+    if cached:
+        known += f" union all by name select * from {_read(cached)}"
+    content = ", ".join(f"c.{f.name}" for f in CONTENT_FIELDS)
+    out = _quoted(spool / "facts-lines.parquet")
+    con.execute(f"""
+        copy (
+            select
+                l.file_no, f.file_path, f.profile, f.file_split, l.line_no,
+                f.file_path || ':' || coalesce(c.id, 'line ' || l.line_no) as record_key,
+                {content}
+            from x_lines as l
+            inner join x_files as f on f.file_no = l.file_no
+            inner join ({known}) as c on c.variant = f.variant and c.digest = l.digest
+        ) to '{out}' (format parquet)""")
+    return con.execute(f"select count(*) from read_parquet('{out}')").fetchone()[0]
+
+
+def _write(con: duckdb.DuckDBPyConnection, query: str, cache: Path) -> Path:
+    """``query``'s rows as a new cache file, written under a temporary name and renamed."""
+    name = f"{uuid.uuid4().hex}.parquet"
+    con.execute(f"copy ({query}) to '{_quoted(cache / ('.' + name))}' (format parquet)")
+    (cache / f".{name}").rename(cache / name)
+    return cache / name
+
+
+def _keep(con: duckdb.DuckDBPyConnection, cache: Path, parsed: list[Path], cold: bool,
+          unique: bool) -> None:
+    """Under the exclusive lock: this run's parsed entries (the files ``parsed``; ``unique``:
+    no entry twice) that no cache file holds become one more file; a cache holding more
+    than twice the entries this run used (``x_lines``) is rewritten to those. ``cold``: the
+    run read no cache and parsed every line."""
+    for old in cache.parent.iterdir():  # caches of other code versions are of no use
+        if old != cache and old.is_dir():
+            for path in old.glob("*"):
+                path.unlink(missing_ok=True)
+            old.rmdir()
+    cache.mkdir(parents=True, exist_ok=True)
+    files = sorted(cache.glob("*.parquet"))
+    if cold:  # this run found no cache it could read: it starts a new one
+        for path in files:
+            path.unlink(missing_ok=True)
+        files = []
+    if cold and unique:  # the parsed files as they are
+        for path in parsed:
+            temporary = cache / f".{uuid.uuid4().hex}.parquet"
+            shutil.copyfile(path, temporary)
+            temporary.rename(cache / temporary.name[1:])
+        return
+    new = "select * from parsed"
+    if files:
+        new += f" anti join {_read(files)} as c using (variant, digest)"
+    if con.execute(f"select count(*) from ({new})").fetchone()[0]:
+        files.append(_write(con, new, cache))
+    if cold:  # every entry held was used this run
+        return
+    used = "select distinct f.variant, l.digest from x_lines as l inner join x_files as f on f.file_no = l.file_no"
+    held, in_use = con.execute(f"select (select count(*) from {_read(files)}), (select count(*) from ({used}))").fetchone()
+    if held > 2 * in_use:
+        _write(con, f"select c.* from {_read(files)} as c semi join ({used}) as u using (variant, digest)", cache)
+        for path in files:
+            path.unlink(missing_ok=True)
+
+
+def spool_by_digest(segs: list[Segment], folder: Path, cache: Path,
+                    executor: str | None, parse_executor: str | None) -> int:
+    """The facts of every record of the JSONL segments ``segs`` in ``folder``, from
+    ``cache`` where it holds their lines (see the module doc); ``executor`` runs the digests
+    (and a cold run's parse), ``parse_executor`` None picks this process for few lines.
+    Returns the rows written."""
+    scratch = folder / "by_digest"  # beside the facts files, which the checks read as *.parquet
+    scratch.mkdir(exist_ok=True)
+    pq.write_table(CACHE_SCHEMA.empty_table(), scratch / "parsed-empty.parquet")
+    pq.write_table(LINES_SCHEMA.empty_table(), scratch / "lines-empty.parquet")
+    parsed = [str(scratch / f"parsed-{i:06d}.parquet") for i in range(len(segs))]
+    with duckdb.connect() as con:
+        _register_files(con, segs)
+        with _locked(cache, fcntl.LOCK_SH):
+            cached = sorted(cache.glob("*.parquet")) if cache.is_dir() else []
+            missing = None
+            if cached:
+                lines = [str(scratch / f"lines-{i:06d}.parquet") for i in range(len(segs))]
+                for _ in run_stage(digest_lines, list(zip(segs, lines)), chunk_size=1, executor=executor):
+                    pass
+                con.execute(f"create or replace temp view x_lines as select * from "
+                            f"read_parquet('{_quoted(scratch / 'lines-*.parquet')}')")
+                with contextlib.suppress(duckdb.Error):  # an unreadable cache: parse every line
+                    missing = _missing(con, cached, segs)
+            if missing is None:  # no cache: parse every line, its facts written at once
+                cached = []
+                work = [(seg, None, parsed[i], str(folder / f"facts-lines-{i:06d}.parquet"))
+                        for i, seg in enumerate(segs)]
+                run_on = executor
+            else:
+                work = [(seg, wanted, parsed[i], None) for i, (seg, wanted) in enumerate(missing)]
+                few = sum(len(wanted) for _, wanted, _, _ in work) < PARSE_POOL_MIN_LINES
+                run_on = parse_executor or ("inprocess" if few else executor)
+            rows = 0
+            for _, batch in run_stage(parse_lines, work, chunk_size=1, executor=run_on):
+                rows += sum(batch.column("rows").to_pylist())
+            # one entry per (variant, digest): the same line twice in one run is parsed
+            # twice only when there was no cache to digest it against
+            parsed_glob = _quoted(scratch / "parsed-*.parquet")
+            twice = con.execute(f"select count(*) from (select 1 from read_parquet('{parsed_glob}') "
+                                "group by variant, digest having count(*) > 1)").fetchone()[0]
+            con.execute(f"create or replace temp view parsed as select * from read_parquet('{parsed_glob}')"
+                        + (" qualify row_number() over (partition by variant, digest) = 1" if twice else ""))
+            if missing is not None:
+                rows = _assemble(con, folder, cached)
+        with contextlib.suppress(OSError, duckdb.Error), _locked(cache, fcntl.LOCK_EX | fcntl.LOCK_NB) as locked:
+            if locked:  # else another run is reading or keeping: it keeps the same lines
+                _keep(con, cache, [Path(path) for _, _, path, _ in work],
+                      cold=missing is None, unique=not twice)
+    return rows

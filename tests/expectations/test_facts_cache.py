@@ -1,0 +1,118 @@
+"""The checks' cache of record facts by line digest (expectations/facts_cache.py): a run
+with the cache gives exactly the rows of a run without it, parses only the lines it
+lacks, survives a damaged cache, and forgets what no run reads any more."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from expectations import facts_cache
+from expectations.record_facts import FACTS_SCHEMA, spool_record_facts
+from tests.expectations.test_record_facts import _write
+
+FILES = ("train.jsonl", "final_llava_dataset.jsonl", "qwen25vl/train.jsonl", "llava/train.json")
+
+
+def _exports(root: Path, n: int = 40) -> list[tuple[Path, str, bool]]:
+    """Record files of three kinds: canonical JSONL (two holding the same records), a box
+    profile's JSONL and a JSON array, with blank, broken and non-UTF-8 lines."""
+    files = []
+    for rel in FILES:
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if rel.endswith(".json"):
+            path.write_text(json.dumps([{"id": f"a{i}", "image": "x.jpg", "conversations": []}
+                                        for i in range(5)]), encoding="utf-8")
+        else:
+            _write(path, n)
+        files.append((path, rel, "/" in rel))
+    return files
+
+
+def _spool(files, folder: Path, cache: Path | None, **kwargs) -> list[dict]:
+    n = spool_record_facts(files, folder, cache=cache, **kwargs)
+    table = pa.concat_tables(pq.read_table(p, schema=FACTS_SCHEMA) for p in sorted(folder.glob("facts-*.parquet")))
+    assert table.num_rows == n
+    return sorted(table.to_pylist(), key=lambda r: (r["file_no"], r["line_no"]))
+
+
+def _cached_rows(cache: Path) -> int:
+    return sum(pq.read_metadata(p).num_rows for p in cache.glob("*.parquet"))
+
+
+def test_a_cached_run_gives_the_rows_of_a_run_without_the_cache(tmp_path: Path) -> None:
+    files = _exports(tmp_path / "exports")
+    cache = tmp_path / "wh" / facts_cache.CACHE_ROOT / "v"
+    plain = _spool(files, tmp_path / "plain", None, executor="inprocess")
+    cold = _spool(files, tmp_path / "cold", cache, executor="inprocess")
+    warm = _spool(files, tmp_path / "warm", cache, executor="inprocess")
+    pooled = _spool(files, tmp_path / "pooled", cache, executor="pool", target_bytes=2_000)
+    assert cold == plain and warm == plain and pooled == plain
+    assert len(plain) == 3 * 42 + 5
+    # each distinct (profile, line) once: the two canonical files share their lines
+    assert _cached_rows(cache) == 2 * 42
+
+
+def test_a_warm_run_parses_only_the_lines_the_cache_lacks(tmp_path: Path, monkeypatch) -> None:
+    files = _exports(tmp_path / "exports")
+    cache = tmp_path / "cache" / "v"
+    _spool(files, tmp_path / "first", cache, executor="inprocess")
+    held = _cached_rows(cache)
+    with open(files[2][0], "a", encoding="utf-8") as fh:  # one record more in the box profile
+        fh.write(json.dumps({"id": "new", "image": ["n.jpg"], "conversations": [
+            {"from": "human", "value": "<image>\nWhere?"}, {"from": "gpt", "value": "there"}]}) + "\n")
+    parsed: list[int] = []
+    real = facts_cache.parse_lines
+
+    def counting(items):
+        parsed.extend(len(wanted) for _, wanted, _, _ in items)
+        return real(items)
+
+    monkeypatch.setattr(facts_cache, "parse_lines", counting)
+    rows = _spool(files, tmp_path / "second", cache, executor="inprocess")
+    assert parsed == [1]
+    assert _cached_rows(cache) == held + 1
+    assert [r["record_key"] for r in rows if r["id"] == "new"] == ["qwen25vl/train.jsonl:new"]
+    assert rows == _spool(files, tmp_path / "plain", None, executor="inprocess")
+
+
+def test_a_damaged_cache_costs_time_not_rows(tmp_path: Path) -> None:
+    files = _exports(tmp_path / "exports")
+    cache = tmp_path / "cache" / "v"
+    plain = _spool(files, tmp_path / "plain", None, executor="inprocess")
+    _spool(files, tmp_path / "first", cache, executor="inprocess")
+    for path in cache.glob("*.parquet"):
+        path.write_bytes(path.read_bytes()[:100])  # cut short: not Parquet any more
+    assert _spool(files, tmp_path / "second", cache, executor="inprocess") == plain
+
+
+def test_what_no_run_reads_is_forgotten(tmp_path: Path) -> None:
+    """The cache of another code version is removed; one holding over twice what a run
+    used is rewritten to what it used."""
+    files = _exports(tmp_path / "exports", n=200)
+    cache = tmp_path / "cache" / "v"
+    other = cache.parent / "older"
+    other.mkdir(parents=True)
+    (other / "x.parquet").write_bytes(b"old")
+    _spool(files, tmp_path / "first", cache, executor="inprocess")
+    assert not other.exists()
+    for path, rel, _ in files[:3]:  # every JSONL file down to its first 20 lines
+        path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[:20]))
+    rows = _spool(files, tmp_path / "second", cache, executor="inprocess")
+    assert len(list(cache.glob("*.parquet"))) == 1
+    per_file = sum(1 for r in rows if r["file_path"] == "train.jsonl")
+    assert 0 < per_file < 20 and _cached_rows(cache) == 2 * per_file  # canonical and qwen25vl
+
+
+def test_the_cache_is_per_code_version(tmp_path: Path, monkeypatch) -> None:
+    source = tmp_path / "rules.py"
+    source.write_text("# one version\n")
+    monkeypatch.setattr(facts_cache, "_CODE", [*facts_cache._CODE, source])
+    before = facts_cache.cache_dir(tmp_path)
+    source.write_text("# another\n")
+    assert facts_cache.cache_dir(tmp_path) != before
+    assert facts_cache.cache_dir(tmp_path).parent == before.parent == tmp_path / facts_cache.CACHE_ROOT
