@@ -269,10 +269,13 @@ def _keep(con: duckdb.DuckDBPyConnection, cache: Path, parsed: list[Path], cold:
         files.append(_write(con, new, cache))
     if cold:  # every entry held was used this run
         return
-    used = "select distinct f.variant, l.digest from x_lines as l inner join x_files as f on f.file_no = l.file_no"
-    held, in_use = con.execute(f"select (select count(*) from {_read(files)}), (select count(*) from ({used}))").fetchone()
+    used = ("select distinct f.variant, l.digest from x_lines as l "
+            "inner join x_files as f on f.file_no = l.file_no")
+    held, in_use = con.execute(f"select (select count(*) from {_read(files)}), "
+                               f"(select count(*) from ({used}))").fetchone()
     if held > 2 * in_use:
-        _write(con, f"select c.* from {_read(files)} as c semi join ({used}) as u using (variant, digest)", cache)
+        _write(con, f"select c.* from {_read(files)} as c "
+                    f"semi join ({used}) as u using (variant, digest)", cache)
         for path in files:
             path.unlink(missing_ok=True)
 

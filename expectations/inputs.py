@@ -180,8 +180,8 @@ class CheckInputs:
         """``x_records``: the facts of every record of every record file
         (``expectations.record_facts``), written as Parquet by the workers that parse them
         to a temporary folder (removed by ``close``), which the view reads; a record line
-        the warehouse's facts cache holds is digested, not parsed (``expectations.facts_cache``). Sending the
-        batches back to be inserted here cost 45 s of this process's CPU at 5M records
+        the warehouse's facts cache holds is digested, not parsed
+        (``expectations.facts_cache``). Sending the batches back to be inserted here cost 45 s of this process's CPU at 5M records
         (118k images), taken from the workers on a 2-core machine; holding them all in
         memory instead, ~1 KB a row."""
         self.record_files = self._record_file_paths()
