@@ -25,7 +25,7 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from expectations import config as C  # noqa: E402
-from expectations.facts_cache import CACHE_ROOT  # noqa: E402
+from expectations import facts_cache  # noqa: E402
 from expectations.inputs import CheckInputs  # noqa: E402
 from expectations.record_facts import FACTS_SCHEMA, profile_of, spool_record_facts  # noqa: E402
 from lakehouse.settings import PROJECT_ROOT, Warehouse  # noqa: E402
@@ -50,13 +50,14 @@ def main() -> None:
     args = parser.parse_args()
     files = record_files(Warehouse(args.warehouse.resolve()))
     with tempfile.TemporaryDirectory(prefix="bench-record-facts-") as tmp:
-        cache = Path(tmp) / CACHE_ROOT / "bench"
+        cache = Path(tmp) / "record_facts" / "bench"
         rows = {}
         for run, with_cache in (("without the cache", None), ("first, filling it", cache),
                                 ("second, reading it", cache)):
             folder = Path(tmp) / run.split(",")[0].replace(" ", "_")
             started = time.perf_counter()
-            n = spool_record_facts(files, folder, cache=with_cache)
+            n = (spool_record_facts(files, folder) if with_cache is None
+                 else facts_cache.spool_record_facts(files, folder, with_cache))
             print(f"{run}: {n} records in {time.perf_counter() - started:.2f} s", flush=True)
             rows[run] = spooled_rows(folder)
         first, *others = rows.values()

@@ -11,7 +11,8 @@ run without one parses every line and digests it in the same pass.
 JSON array files (one document each) are parsed whole, as without a cache.
 
 In: the JSONL segments of the record files (``record_facts.segments``) and a cache folder
-``<warehouse>/checkpoints/record_facts/<code version>/`` (``cache_dir``). Out, in the spool
+``<warehouse>/checkpoints/record_facts/<code version>/`` (``cache_dir``; a takedown
+removes it, releases/takedown.py). Out, in the spool
 folder: the ``FACTS_SCHEMA`` files the checks read (``facts-lines.parquet``, or one
 ``facts-lines-*.parquet`` per segment from a run without a cache), and under ``by_digest/``
 the work files ``lines-*.parquet`` (``LINES_SCHEMA``) and ``parsed-*.parquet``
@@ -42,12 +43,17 @@ import pyarrow.parquet as pq
 
 from expectations.record_facts import (
     FACTS_SCHEMA,
+    SEGMENT_BYTES,
     Segment,
+    executor_for,
+    largest_first,
     parse_line,
     profile_of,
     record_row,
     split_of,
+    spool_segments,
 )
+from lakehouse.settings import Warehouse
 from lakehouse.stages import run_stage
 
 POSITION_FIELDS = ("file_no", "file_path", "profile", "file_split", "line_no", "record_key")
@@ -61,8 +67,6 @@ _WRITTEN = pa.schema([pa.field("path", pa.string()), pa.field("rows", pa.int64()
 # the code a record's facts come from: a change to any of it starts a new cache
 _CODE = [Path(__file__).with_name("record_facts.py"),
          *sorted((Path(__file__).resolve().parents[1] / "consumers").glob("*.py"))]
-# the caches' folder, relative to the warehouse (one subfolder per code version)
-CACHE_ROOT = Path("checkpoints") / "record_facts"
 # Fewer lines than this to parse are parsed here: a pool's start (~1 s a worker) costs more.
 PARSE_POOL_MIN_LINES = 20_000
 
@@ -75,9 +79,9 @@ def code_version() -> str:
     return h.hexdigest()[:16]
 
 
-def cache_dir(root: Path) -> Path:
-    """The cache of this code version under a warehouse folder ``root``."""
-    return root / CACHE_ROOT / code_version()
+def cache_dir(wh: Warehouse) -> Path:
+    """The warehouse's cache for this code version (one subfolder per version)."""
+    return wh.record_facts_cache / code_version()
 
 
 def variant_of(seg: Segment) -> str:
@@ -330,3 +334,17 @@ def spool_by_digest(segs: list[Segment], folder: Path, cache: Path,
                 _keep(con, cache, [Path(path) for _, _, path, _ in work],
                       cold=missing is None, unique=not twice)
     return rows
+
+
+def spool_record_facts(files: list[tuple[Path, str, bool]], folder: Path, cache: Path,
+                       target_bytes: int = SEGMENT_BYTES, executor: str | None = None) -> int:
+    """``record_facts.spool_record_facts`` with ``cache``: the same Parquet files of
+    ``FACTS_SCHEMA`` rows in ``folder`` (JSON array files parsed whole, as there; JSONL
+    records from the cache where it holds their lines, see the module doc), and the cache
+    kept up to date. Returns the number of records."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(FACTS_SCHEMA.empty_table(), folder / "facts-empty.parquet")
+    segs = largest_first(files, target_bytes)
+    rows = spool_segments([s for s in segs if s.is_array], folder, executor)
+    jsonl = [s for s in segs if not s.is_array]
+    return rows + spool_by_digest(jsonl, folder, cache, executor_for(jsonl, executor), executor)

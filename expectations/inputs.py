@@ -25,8 +25,8 @@ import pandas as pd
 import pyarrow as pa
 
 from expectations import config as C
-from expectations.facts_cache import cache_dir
-from expectations.record_facts import parsed_records, profile_of, spool_record_facts, whole_file
+from expectations.facts_cache import cache_dir, spool_record_facts
+from expectations.record_facts import parsed_records, profile_of, whole_file
 from lakehouse.hashing import sha256_file, sha256_files
 from lakehouse.settings import PROJECT_ROOT, Warehouse
 from lakehouse.sources import resolve_root
@@ -187,7 +187,7 @@ class CheckInputs:
         self.record_files = self._record_file_paths()
         box_profiles = set(C.PROFILE_DIRS)
         files = [(self.exports / rel, rel, profile_of(rel) in box_profiles) for rel in self.record_files]
-        spool_record_facts(files, self._spool, cache=cache_dir(self.wh.root))
+        spool_record_facts(files, self._spool, cache_dir(self.wh))
         escaped = str(self._spool / "*.parquet").replace("'", "''")
         self.con.execute(f"create or replace temp view x_records as select * from read_parquet('{escaped}')")
         for rel, rows, whole_file_failed in self.con.execute(

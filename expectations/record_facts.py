@@ -243,7 +243,7 @@ def segment_facts(segs: list[Segment]) -> pa.RecordBatch:
     return pa.RecordBatch.from_pylist(rows, schema=FACTS_SCHEMA)
 
 
-def _largest_first(files: list[tuple[Path, str, bool]], target_bytes: int) -> list[Segment]:
+def largest_first(files: list[tuple[Path, str, bool]], target_bytes: int) -> list[Segment]:
     """The segments of ``files``, the largest first: a JSON array file is one segment, and
     the pool's last round short."""
     segs = [s for no, (path, rel, has_boxes) in enumerate(files)
@@ -252,7 +252,7 @@ def _largest_first(files: list[tuple[Path, str, bool]], target_bytes: int) -> li
     return segs
 
 
-def _executor_for(segs: list[Segment], executor: str | None) -> str | None:
+def executor_for(segs: list[Segment], executor: str | None) -> str | None:
     """``executor``; unset and fewer than ``POOL_MIN_BYTES`` in all: this process."""
     if executor is None and sum(s.end - s.start for s in segs) < POOL_MIN_BYTES:
         return "inprocess"
@@ -273,9 +273,19 @@ def write_segment_facts(items: list[tuple[Segment, str]]) -> pa.RecordBatch:
     return pa.RecordBatch.from_pylist(out, schema=SPOOLED_SCHEMA)
 
 
+def spool_segments(segs: list[Segment], folder: Path, executor: str | None = None) -> int:
+    """The facts of every record of ``segs`` written to ``folder``, one Parquet file per
+    segment, by the worker that parsed it (``executor_for``); returns the rows written."""
+    items = [(seg, str(folder / f"facts-{i:06d}.parquet")) for i, seg in enumerate(segs)]
+    rows = 0
+    for _, batch in run_stage(write_segment_facts, items, chunk_size=1,
+                              executor=executor_for(segs, executor)):
+        rows += sum(batch.column("rows").to_pylist())
+    return rows
+
+
 def spool_record_facts(files: list[tuple[Path, str, bool]], folder: Path,
-                       target_bytes: int = SEGMENT_BYTES, executor: str | None = None,
-                       cache: Path | None = None) -> int:
+                       target_bytes: int = SEGMENT_BYTES, executor: str | None = None) -> int:
     """The facts of every record of ``files`` (``(path, path relative to exports/, is a
     box profile's file)``) written to Parquet files in ``folder``: one per segment, written
     by the worker that parsed it, plus an empty one so the folder is never without a file
@@ -284,21 +294,7 @@ def spool_record_facts(files: list[tuple[Path, str, bool]], folder: Path,
     files hold ``POOL_MIN_BYTES`` or more (on the stages' executor: ``lakehouse.stages``),
     else here; ``executor`` set: on that one. Returns the number of records. Every worker
     must see ``folder`` (the pool's processes, or a Ray cluster on this machine).
-
-    ``cache``: a folder of facts kept by line digest (``expectations.facts_cache``): the
-    JSONL lines it holds are digested, not parsed, and it gains the lines parsed here."""
+    ``expectations.facts_cache`` does the same with a cache of what earlier runs parsed."""
     folder.mkdir(parents=True, exist_ok=True)
     pq.write_table(FACTS_SCHEMA.empty_table(), folder / "facts-empty.parquet")
-    segs = _largest_first(files, target_bytes)
-    whole = segs if cache is None else [s for s in segs if s.is_array]
-    items = [(seg, str(folder / f"facts-{i:06d}.parquet")) for i, seg in enumerate(whole)]
-    rows = 0
-    for _, batch in run_stage(write_segment_facts, items, chunk_size=1,
-                              executor=_executor_for(whole, executor)):
-        rows += sum(batch.column("rows").to_pylist())
-    if cache is not None:
-        from expectations.facts_cache import spool_by_digest
-
-        jsonl = [s for s in segs if not s.is_array]
-        rows += spool_by_digest(jsonl, folder, cache, _executor_for(jsonl, executor), executor)
-    return rows
+    return spool_segments(largest_first(files, target_bytes), folder, executor)

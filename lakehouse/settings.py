@@ -47,6 +47,12 @@ class Warehouse:
         return self.root / "releases"
 
     @property
+    def record_facts_cache(self) -> Path:
+        """What the data contracts read of each exported record, kept by the record's bytes
+        (expectations/facts_cache.py): derived from the exports, so a takedown drops it."""
+        return self.root / "checkpoints" / "record_facts"
+
+    @property
     def dbt_target(self) -> Path:
         """dbt's target folder for this warehouse's builds (manifest, run results, partial
         parse): one per warehouse, so that two warehouses built at the same time from one

@@ -2,7 +2,8 @@
 
 In: a warehouse, the asset to take down (its sha256, or ``SOURCE/PATH`` as landed), the
 reason and who asks. Out: ``landing/takedowns/<run id>.parquet`` (one file per request,
-never rewritten) and the ``Takedown`` that was landed. The next ``dbt build`` removes the
+never rewritten) and the ``Takedown`` that was landed; the contracts' cache of exported
+records (``Warehouse.record_facts_cache``) is removed. The next ``dbt build`` removes the
 asset, every asset derived from it and every sample using any of them.
 
 Refused (``TakedownError``) when the hash or path was never landed, the hash is not a
@@ -12,6 +13,7 @@ sha256, or the reason is empty; nothing is written then.
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -102,4 +104,7 @@ def land_takedown(wh: Warehouse, reason: str, requested_by: str, asset: str | No
     }
     stamp = {"source": source, "ingested_at": now, "ingest_run_id": run_id}
     land_table(wh, TAKEDOWNS_TABLE, source, table_of([row], TAKEDOWNS_SCHEMA, stamp), TAKEDOWNS_SCHEMA)
+    # what the contracts keep of the exported records (their text and image paths) goes
+    # now; the next check, on the rebuilt exports, keeps only what is left
+    shutil.rmtree(wh.record_facts_cache, ignore_errors=True)
     return Takedown(row["takedown_id"], asset_id, locations, row["reason"], row["requested_by"], now)

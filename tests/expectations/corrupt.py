@@ -23,7 +23,6 @@ from typing import Any
 
 import duckdb
 
-from expectations.facts_cache import CACHE_ROOT as FACTS_CACHE
 from lakehouse.settings import Warehouse
 
 FINAL = "final_llava_dataset.jsonl"
@@ -44,9 +43,8 @@ def copy_warehouse(src: Warehouse, dst_root: Path) -> Warehouse:
     if src.derived.exists():
         dst.derived.symlink_to(src.derived.resolve(), target_is_directory=True)
     shutil.copytree(src.exports, dst.exports, symlinks=True)
-    facts = src.root / FACTS_CACHE
-    if facts.is_dir():
-        shutil.copytree(facts, dst.root / FACTS_CACHE, ignore=shutil.ignore_patterns(".lock"))
+    if src.record_facts_cache.is_dir():
+        shutil.copytree(src.record_facts_cache, dst.record_facts_cache, ignore=shutil.ignore_patterns(".lock"))
     for root, _dirs, files in os.walk(dst.exports):
         for name in [*files, *_dirs]:
             path = Path(root) / name

@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 
 from expectations import facts_cache
 from expectations.record_facts import FACTS_SCHEMA, spool_record_facts
+from lakehouse.settings import Warehouse
 from tests.expectations.test_record_facts import _write
 
 FILES = ("train.jsonl", "final_llava_dataset.jsonl", "qwen25vl/train.jsonl", "llava/train.json")
@@ -34,7 +35,8 @@ def _exports(root: Path, n: int = 40) -> list[tuple[Path, str, bool]]:
 
 
 def _spool(files, folder: Path, cache: Path | None, **kwargs) -> list[dict]:
-    n = spool_record_facts(files, folder, cache=cache, **kwargs)
+    n = (spool_record_facts(files, folder, **kwargs) if cache is None
+         else facts_cache.spool_record_facts(files, folder, cache, **kwargs))
     table = pa.concat_tables(pq.read_table(p, schema=FACTS_SCHEMA) for p in sorted(folder.glob("facts-*.parquet")))
     assert table.num_rows == n
     return sorted(table.to_pylist(), key=lambda r: (r["file_no"], r["line_no"]))
@@ -46,7 +48,7 @@ def _cached_rows(cache: Path) -> int:
 
 def test_a_cached_run_gives_the_rows_of_a_run_without_the_cache(tmp_path: Path) -> None:
     files = _exports(tmp_path / "exports")
-    cache = tmp_path / "wh" / facts_cache.CACHE_ROOT / "v"
+    cache = tmp_path / "wh" / "record_facts" / "v"
     plain = _spool(files, tmp_path / "plain", None, executor="inprocess")
     cold = _spool(files, tmp_path / "cold", cache, executor="inprocess")
     warm = _spool(files, tmp_path / "warm", cache, executor="inprocess")
@@ -112,7 +114,8 @@ def test_the_cache_is_per_code_version(tmp_path: Path, monkeypatch) -> None:
     source = tmp_path / "rules.py"
     source.write_text("# one version\n")
     monkeypatch.setattr(facts_cache, "_CODE", [*facts_cache._CODE, source])
-    before = facts_cache.cache_dir(tmp_path)
+    wh = Warehouse(tmp_path)
+    before = facts_cache.cache_dir(wh)
     source.write_text("# another\n")
-    assert facts_cache.cache_dir(tmp_path) != before
-    assert facts_cache.cache_dir(tmp_path).parent == before.parent == tmp_path / facts_cache.CACHE_ROOT
+    assert facts_cache.cache_dir(wh) != before
+    assert facts_cache.cache_dir(wh).parent == before.parent == wh.record_facts_cache
