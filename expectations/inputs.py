@@ -105,6 +105,7 @@ class CheckInputs:
             self._columns.setdefault(table, {})[column] = dtype
         self._readable: dict[str, str | None] = {}
         self._json: dict[str, tuple[Any, str | None]] = {}
+        self._raw: dict[str, list[RawRecord]] = {}
         self._sha: dict[Path, str] = {}
         self.record_files: list[str] = []
         self._spool = Path(tempfile.mkdtemp(prefix="mmfactory-check-records-"))
@@ -222,6 +223,13 @@ class CheckInputs:
 
     def has_file(self, rel: str) -> bool:
         return (self.exports / rel).is_file()
+
+    def raw_records(self, rel: str) -> list[RawRecord]:
+        """The records of the record file ``exports/<rel>`` as parsed (``read_record_file``),
+        read once per run however many checks ask."""
+        if rel not in self._raw:
+            self._raw[rel] = read_record_file(self.exports / rel, rel)
+        return self._raw[rel]
 
     def json_file(self, rel: str) -> tuple[Any, str | None]:
         """(parsed JSON, None) or (None, why not) for a JSON document under exports/; a

@@ -16,7 +16,7 @@ import pandas as pd
 
 from consumers.common import IMAGE_TOKEN, check_turns, placeholder_counts
 from expectations.config import CheckConfig
-from expectations.inputs import CheckInputs, read_record_file
+from expectations.inputs import CheckInputs
 from expectations.parts import Frame, Missing, Part, Violations, gxe
 
 PACKED_DIR = "packed"
@@ -34,7 +34,7 @@ def _records(inp: CheckInputs) -> list[tuple[str, str, dict]]:
     out = []
     for rel in packed_files(inp):
         split = Path(rel).stem
-        for raw in read_record_file(inp.exports / rel, rel):
+        for raw in inp.raw_records(rel):  # parsed once for checks 5 and 11
             out.append((raw.key, split, raw.record if isinstance(raw.record, dict) else {}))
     return out
 
