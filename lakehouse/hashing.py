@@ -26,12 +26,26 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+# Files handed to a thread at a time: about this many batches per thread balance the
+# threads, where a task per file cost ~46 us of bookkeeping each (2.3 s for the 49,000
+# images of a 50,000-photo build's contracts, as much as hashing them).
+BATCHES_PER_THREAD = 4
+
+
+def _sha256_batch(paths: list[Path]) -> list[str]:
+    return [sha256_file(p) for p in paths]
+
+
 def sha256_files(paths: Iterable[Path], workers: int | None = None) -> dict[Path, str]:
     """Hex sha256 of every file in ``paths``, on ``workers`` threads (one per core by
-    default). A file that cannot be read raises, as ``sha256_file`` does."""
+    default), in batches of consecutive files. A file that cannot be read raises, as
+    ``sha256_file`` does."""
     unique = list(dict.fromkeys(paths))
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(unique) < 2:
         return {p: sha256_file(p) for p in unique}
-    with ThreadPoolExecutor(min(workers, len(unique))) as pool:
-        return dict(zip(unique, pool.map(sha256_file, unique), strict=True))
+    size = -(-len(unique) // (workers * BATCHES_PER_THREAD))
+    batches = [unique[i:i + size] for i in range(0, len(unique), size)]
+    with ThreadPoolExecutor(min(workers, len(batches))) as pool:
+        digests = [d for batch in pool.map(_sha256_batch, batches) for d in batch]
+    return dict(zip(unique, digests, strict=True))
