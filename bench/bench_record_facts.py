@@ -24,19 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
-from expectations import config as C  # noqa: E402
 from expectations import facts_cache  # noqa: E402
-from expectations.inputs import CheckInputs  # noqa: E402
-from expectations.record_facts import FACTS_SCHEMA, profile_of, spool_record_facts  # noqa: E402
+from expectations.inputs import list_record_files  # noqa: E402
+from expectations.record_facts import FACTS_SCHEMA, spool_record_facts  # noqa: E402
 from lakehouse.settings import PROJECT_ROOT, Warehouse  # noqa: E402
-
-
-def record_files(wh: Warehouse) -> list[tuple[Path, str, bool]]:
-    """The record files the checks read, as ``spool_record_facts`` takes them."""
-    inputs = CheckInputs.__new__(CheckInputs)  # only its file listing: nothing is opened
-    inputs.exports = wh.exports
-    boxes = set(C.PROFILE_DIRS)
-    return [(wh.exports / rel, rel, profile_of(rel) in boxes) for rel in inputs._record_file_paths()]
 
 
 def spooled_rows(folder: Path) -> list[dict]:
@@ -48,7 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warehouse", type=Path, default=PROJECT_ROOT / "warehouse")
     args = parser.parse_args()
-    files = record_files(Warehouse(args.warehouse.resolve()))
+    files = list_record_files(Warehouse(args.warehouse.resolve()).exports)
     with tempfile.TemporaryDirectory(prefix="bench-record-facts-") as tmp:
         cache = Path(tmp) / "record_facts" / "bench"
         rows = {}

@@ -87,6 +87,22 @@ def count_file_rows(path: Path) -> int:
         return sum(1 for line in fh if line.strip())
 
 
+def list_record_files(exports: Path) -> list[tuple[Path, str, bool]]:
+    """The record files under ``exports`` as (path, path relative to it, is a box profile's
+    file): the canonical ones at the top and every JSON / JSONL file in a trainer
+    profile's folder (other files are not records)."""
+    found = [rel for rel in C.CANONICAL_FILES if (exports / rel).is_file()]
+    for profile in C.PROFILE_DIRS:
+        folder = exports / profile
+        if folder.is_dir():
+            found += sorted(f"{profile}/{p.name}" for p in folder.iterdir()
+                            if p.is_file() and not p.name.startswith(".")
+                            and p.suffix in (".json", ".jsonl")
+                            and f"{profile}/{p.name}" not in C.NON_RECORD_FILES)
+    box_profiles = set(C.PROFILE_DIRS)
+    return [(exports / rel, rel, profile_of(rel) in box_profiles) for rel in found]
+
+
 class CheckInputs:
     """The lakehouse and the exports of one warehouse, opened read-only for one run."""
 
@@ -164,30 +180,16 @@ class CheckInputs:
         return plain(self.con.execute(sql, params or []).df())
 
     # ---- the exports ---------------------------------------------------------------
-    def _record_file_paths(self) -> list[str]:
-        """The record files: the canonical ones at the top of exports/ and every JSON /
-        JSONL file in a trainer profile's folder (other files are not records)."""
-        found = [rel for rel in C.CANONICAL_FILES if (self.exports / rel).is_file()]
-        for profile in C.PROFILE_DIRS:
-            folder = self.exports / profile
-            if folder.is_dir():
-                found += sorted(f"{profile}/{p.name}" for p in folder.iterdir()
-                                if p.is_file() and not p.name.startswith(".")
-                                and p.suffix in (".json", ".jsonl")
-                                and f"{profile}/{p.name}" not in C.NON_RECORD_FILES)
-        return found
-
     def _load_records(self) -> None:
         """``x_records``: the facts of every record of every record file
         (``expectations.record_facts``), written as Parquet by the workers that parse them
         to a temporary folder (removed by ``close``), which the view reads; a record line
         the warehouse's facts cache holds is digested, not parsed
-        (``expectations.facts_cache``). Sending the batches back to be inserted here cost 45 s of this process's CPU at 5M records
-        (118k images), taken from the workers on a 2-core machine; holding them all in
-        memory instead, ~1 KB a row."""
-        self.record_files = self._record_file_paths()
-        box_profiles = set(C.PROFILE_DIRS)
-        files = [(self.exports / rel, rel, profile_of(rel) in box_profiles) for rel in self.record_files]
+        (``expectations.facts_cache``). Sending the batches back to be inserted here cost
+        45 s of this process's CPU at 5M records (118k images), taken from the workers on a
+        2-core machine; holding them all in memory instead, ~1 KB a row."""
+        files = list_record_files(self.exports)
+        self.record_files = [rel for _, rel, _ in files]
         spool_record_facts(files, self._spool, cache_dir(self.wh))
         escaped = str(self._spool / "*.parquet").replace("'", "''")
         self.con.execute(f"create or replace temp view x_records as select * from read_parquet('{escaped}')")

@@ -84,7 +84,8 @@ def run_dbt(wh: Warehouse, args: list[str], env: Mapping[str, str] | None = None
     target = dbt_target_path(wh)
     start_from_shared(target)  # and drops a parse another checkout saved
     cmd = [dbt_executable(), *args]
-    code = subprocess.call(cmd, cwd=wh.root, env={**dbt_env(wh), **(env or {})}, preexec_fn=die_with_parent)
+    code = subprocess.call(cmd, cwd=wh.root, env={**dbt_env(wh), **(env or {})},
+                           preexec_fn=die_with_parent)
     share(target)
     return code
 
