@@ -107,9 +107,16 @@ class Vocabulary:
     zh_names: Mapping[str, str]
     max_phrase_words: int = field(init=False)
     _zh_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _multi_word_starts: frozenset[str] = field(init=False, repr=False, compare=False)
+    _single_words: dict[str, tuple[bool, str | None]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "max_phrase_words", max((len(p) for p in self.phrases), default=1))
+        # a phrase of two words or more keeps its first word as written (``lookup``
+        # singularises the last word only): a word outside this set starts none
+        object.__setattr__(self, "_multi_word_starts",
+                           frozenset(p[0] for p in self.phrases if len(p) > 1))
+        object.__setattr__(self, "_single_words", {})  # ``lookup`` of one word, as met
         names = sorted(self.zh_names, key=lambda n: (-len(n), n))
         pattern = re.compile("|".join(re.escape(n) for n in names)) if names else None
         object.__setattr__(self, "_zh_pattern", pattern)
@@ -122,6 +129,17 @@ class Vocabulary:
         if singular in self.phrases:
             return True, self.phrases[singular]
         return False, None
+
+    def lookup_word(self, word: str) -> tuple[bool, str | None]:
+        """``lookup((word,))``, kept for the next time the word is met."""
+        found = self._single_words.get(word)
+        if found is None:
+            found = self._single_words[word] = self.lookup((word,))
+        return found
+
+    def longest_phrase_from(self, word: str) -> int:
+        """The most words a phrase starting with ``word`` (as written) can have."""
+        return self.max_phrase_words if word in self._multi_word_starts else 1
 
 
 def build_vocabulary(synonyms: Iterable[tuple[str, str]],
@@ -162,10 +180,19 @@ def build_vocabulary(synonyms: Iterable[tuple[str, str]],
 def _english_mentions(text: str, vocabulary: Vocabulary) -> list[Mention]:
     words = tokenize(text)
     mentions: list[Mention] = []
-    i = 0
-    while i < len(words):
-        for n in range(min(vocabulary.max_phrase_words, len(words) - i), 0, -1):
-            found, category = vocabulary.lookup(tuple(words[i:i + n]))
+    lookup_word, longest_from = vocabulary.lookup_word, vocabulary.longest_phrase_from
+    i, count = 0, len(words)
+    while i < count:
+        longest = min(longest_from(words[i]), count - i)
+        if longest == 1:  # most words: one lookup, and the next word either way
+            found, category = lookup_word(words[i])
+            if found and category is not None:
+                mentions.append(Mention(category, words[i]))
+            i += 1
+            continue
+        for n in range(longest, 0, -1):
+            found, category = (vocabulary.lookup(tuple(words[i:i + n])) if n > 1
+                               else lookup_word(words[i]))
             if found:
                 if category is not None:
                     mentions.append(Mention(category, " ".join(words[i:i + n])))

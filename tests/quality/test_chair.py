@@ -110,3 +110,40 @@ def test_chair_of_nothing_is_undefined():
 def test_vocabulary_without_synonyms_uses_category_names():
     vocabulary = build_vocabulary([("dog", "dog"), ("person", "person")], ZH_NAMES)
     assert categories("two dogs and people", vocabulary) == ["dog", "person"]
+
+
+def _mentions_trying_every_length(text, vocabulary):
+    """The rule as the CHAIR reference states it, with no shortcut: at each word, the
+    longest phrase that matches (last word as written or singularised) is taken."""
+    from quality.chair import Mention, tokenize
+
+    words, found, i = tokenize(text), [], 0
+    while i < len(words):
+        for n in range(min(vocabulary.max_phrase_words, len(words) - i), 0, -1):
+            hit, category = vocabulary.lookup(tuple(words[i:i + n]))
+            if hit:
+                if category is not None:
+                    found.append(Mention(category, " ".join(words[i:i + n])))
+                i += n
+                break
+        else:
+            i += 1
+    return found
+
+
+def test_shortcut_finds_what_trying_every_length_finds(vocabulary):
+    """extract_mentions tries phrases longer than one word only from a word that starts
+    one; on texts mixing every synonym, plurals, special phrases and filler words it must
+    find exactly the mentions the exhaustive rule finds."""
+    import random
+
+    phrases = [" ".join(p) for p in vocabulary.phrases]
+    fillers = ["the", "a", "is", "left", "of", "2", "many", "and", "baby", "passenger", "seat",
+               "bow", "dogs", "hot", "train", "track", "glasses", "policemen", "ponies", "."]
+    rng = random.Random(12)
+    for _ in range(3000):
+        words = [rng.choice(phrases) if rng.random() < 0.4 else rng.choice(fillers)
+                 for _ in range(rng.randint(1, 25))]
+        text = " ".join(w + ("s" if rng.random() < 0.2 else "") for w in words)
+        expected = _mentions_trying_every_length(text, vocabulary)
+        assert extract_mentions(text, vocabulary) == expected, text

@@ -98,6 +98,27 @@ split_items as (
 
 ),
 
+item_names as (
+
+    -- the category an item's words name: the longest term, English whole, Chinese at the
+    -- end; the words repeat ("people", "cars"), so each is named once for every sample
+    select
+        item_words.rest,
+        terms.category_name
+
+    from (select distinct parts.rest from split_items) as item_words
+    left join terms
+        on case terms.term_language
+            when 'zh' then ends_with(item_words.rest, terms.term)
+            else lower(item_words.rest) = terms.term
+        end
+    qualify row_number() over (
+        partition by item_words.rest
+        order by terms.term_length desc nulls last, terms.category_name asc
+    ) = 1
+
+),
+
 named_items as (
 
     select
@@ -106,18 +127,10 @@ named_items as (
         split_items.item_position,
         split_items.item,
         nullif(split_items.parts.amount, '') as amount,
-        terms.category_name
+        item_names.category_name
 
     from split_items
-    left join terms
-        on case terms.term_language
-            when 'zh' then ends_with(split_items.parts.rest, terms.term)
-            else lower(split_items.parts.rest) = terms.term
-        end
-    qualify row_number() over (
-        partition by split_items.sample_id, split_items.item_position
-        order by terms.term_length desc nulls last, terms.category_name asc
-    ) = 1
+    left join item_names on item_names.rest = split_items.parts.rest
 
 ),
 

@@ -8,6 +8,8 @@
 -- candidates are equality-joined to the terms. Chinese candidates are cut only from
 -- questions with a non-ASCII character (unless a Chinese term is plain ASCII): a question
 -- in plain ASCII cannot contain a term that is not.
+-- The questions come from templates, so few texts repeat over many samples (826 texts for
+-- 153,750 samples at 50,000 images): each text is matched once, and the samples join it.
 with
 
 samples as (
@@ -20,6 +22,12 @@ samples as (
 terms as (
 
     select * from {{ ref('int_category_terms_listed') }}
+
+),
+
+questions as (
+
+    select distinct question_text from samples
 
 ),
 
@@ -41,18 +49,18 @@ term_limits as (
 english_positions as (
 
     select
-        sample_id,
+        question_text,
         lower(question_text) as text_lower,
         unnest(range(1, length(lower(question_text)) + 1)) as position
 
-    from samples
+    from questions
 
 ),
 
 english_characters as (
 
     select
-        sample_id,
+        question_text,
         text_lower,
         position,
         regexp_full_match(substring(text_lower, position, 1), '[0-9a-z_]') as is_word_character
@@ -64,7 +72,7 @@ english_characters as (
 english_bounds as (
 
     select
-        sample_id,
+        question_text,
         text_lower,
         position,
         is_word_character
@@ -73,21 +81,21 @@ english_bounds as (
         and not coalesce(lead(is_word_character) over by_position, false) as is_word_end
 
     from english_characters
-    window by_position as (partition by sample_id order by position)
+    window by_position as (partition by question_text order by position)
 
 ),
 
 english_candidates as (
 
     select
-        starts.sample_id,
+        starts.question_text,
         substring(
             starts.text_lower, starts.position, ends.position - starts.position + 1
         ) as candidate
 
     from english_bounds as starts
     inner join english_bounds as ends
-        on ends.sample_id = starts.sample_id
+        on ends.question_text = starts.question_text
         and ends.position >= starts.position
     cross join term_limits
     where
@@ -100,15 +108,14 @@ english_candidates as (
 chinese_positions as (
 
     select
-        samples.sample_id,
-        samples.question_text,
-        unnest(range(1, length(samples.question_text) + 1)) as position
+        questions.question_text,
+        unnest(range(1, length(questions.question_text) + 1)) as position
 
-    from samples
+    from questions
     cross join term_limits
     where
         term_limits.has_ascii_zh_term
-        or not regexp_full_match(samples.question_text, '[\x00-\x7f]*')
+        or not regexp_full_match(questions.question_text, '[\x00-\x7f]*')
 
 ),
 
@@ -122,7 +129,7 @@ candidate_lengths as (
 chinese_candidates as (
 
     select
-        chinese_positions.sample_id,
+        chinese_positions.question_text,
         substring(
             chinese_positions.question_text,
             chinese_positions.position,
@@ -140,7 +147,7 @@ chinese_candidates as (
 matched as (
 
     select
-        english_candidates.sample_id,
+        english_candidates.question_text,
         terms.category_name,
         terms.term_length
 
@@ -152,7 +159,7 @@ matched as (
     union all
 
     select
-        chinese_candidates.sample_id,
+        chinese_candidates.question_text,
         terms.category_name,
         terms.term_length
 
@@ -163,17 +170,29 @@ matched as (
 
 ),
 
-final as (
+question_categories as (
 
     select
-        sample_id,
+        question_text,
         category_name
 
     from matched
     qualify row_number() over (
-        partition by sample_id
+        partition by question_text
         order by term_length desc, category_name asc
     ) = 1
+
+),
+
+final as (
+
+    select
+        samples.sample_id,
+        question_categories.category_name
+
+    from samples
+    inner join question_categories
+        on question_categories.question_text = samples.question_text
 
 )
 

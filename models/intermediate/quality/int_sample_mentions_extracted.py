@@ -15,6 +15,9 @@ category). An answer without mentions has no row; CHAIR_s counts it all the same
 
 from collections import Counter
 
+SCHEMA_NAMES = ("sample_id", "task_type", "language", "generation_method", "category_name",
+                "mention_count", "mentioned_as", "is_hallucinated")
+
 
 def model(dbt, session):
     import pyarrow as pa
@@ -43,21 +46,21 @@ def model(dbt, session):
         synonyms = [(category, category) for category, _ in names]
     vocabulary = chair.build_vocabulary(synonyms, {zh: category for category, zh in names if zh})
 
-    rows = []
+    columns: dict[str, list] = {name: [] for name in SCHEMA_NAMES}
     for sample_id, task_type, language, generation_method, answer_text, asset_ids in answers:
         truth = set().union(*(held.get(a, set()) for a in asset_ids or []))
         mentions = chair.extract_mentions(answer_text or "", vocabulary)
+        surfaces: dict[str, set[str]] = {}
+        for mention in mentions:
+            surfaces.setdefault(mention.category, set()).add(mention.surface)
         counts = Counter(m.category for m in mentions)
         for category, count in sorted(counts.items()):
-            rows.append({
-                "sample_id": sample_id, "task_type": task_type, "language": language,
-                "generation_method": generation_method, "category_name": category,
-                "mention_count": count,
-                "mentioned_as": sorted({m.surface for m in mentions if m.category == category}),
-                "is_hallucinated": category not in truth,
-            })
+            for name, value in zip(SCHEMA_NAMES, (
+                    sample_id, task_type, language, generation_method, category, count,
+                    sorted(surfaces[category]), category not in truth)):
+                columns[name].append(value)
 
-    return pa.Table.from_pylist(rows, schema=pa.schema([
+    return pa.Table.from_pydict(columns, schema=pa.schema([
         ("sample_id", pa.string()), ("task_type", pa.string()), ("language", pa.string()),
         ("generation_method", pa.string()), ("category_name", pa.string()),
         ("mention_count", pa.int64()), ("mentioned_as", pa.list_(pa.string())),

@@ -27,44 +27,65 @@ def model(dbt, session):
     samples = dbt.ref("samples").filter("annotation_id is not null").project("sample_id, annotation_id")
     boxes = dbt.ref("int_annotations_normalized").project(
         "annotation_id, bbox_x_px, bbox_y_px, bbox_w_px, bbox_h_px, image_width_px, image_height_px")
-    joined = samples.join(boxes, "annotation_id").order("sample_id").fetchall()
-    ids = [r[0] for r in joined]
-    coco = [np.array([r[i] for r in joined], dtype=np.float64) for i in range(2, 8)]
+    joined = samples.join(boxes, "annotation_id").order("sample_id").fetch_arrow_table()
+    ids = joined.column("sample_id")
+    coco = [joined.column(name).cast(pa.float64()).to_numpy() for name in joined.column_names[2:8]]
     x, y, w, h, width, height = coco
-    source = np.stack([x, y, x + w, y + h], axis=1) if joined else np.empty((0, 4))
+    source = np.stack([x, y, x + w, y + h], axis=1)
+    count = len(ids)
 
-    rows = []
-    for profile in export_profiles():
+    tables = []
+    for profile in export_profiles() if count else []:
         convention = CONVENTIONS[profile.box_kind]
-        if not joined:
-            continue
-        forward = convention.forward(*coco)
-        values = np.array([v if v is not None else [np.nan] * 4 for v in forward.to_pylist()],
-                          dtype=np.float64).reshape(-1, 4)
+        values = _rows_of_four(convention.forward(*coco))
+        valid = np.isfinite(values).all(axis=1)
         pixels = convention.to_pixels(np.nan_to_num(values), width, height)
-        iou = np.asarray(iou_xyxy(*pixels.T, *source.T).to_numpy(zero_copy_only=False))
-        for i, sample_id in enumerate(ids):
-            valid = bool(np.isfinite(values[i]).all())
-            kept = valid and iou[i] >= min_iou
-            reason = None
-            if not valid:
-                reason = f"{profile.box_kind}: the box cannot be written in this convention"
-            elif not kept:
-                reason = (f"{profile.box_kind}: IoU {iou[i]:.3f} with the source box after the "
+        iou = np.asarray(iou_xyxy(*pixels.T, *source.T).to_numpy(zero_copy_only=False),
+                         dtype=np.float64)
+        kept = valid & (iou >= min_iou)
+        reasons = [None] * count
+        for i in np.flatnonzero(~kept):  # the few boxes a profile cannot keep, each with why
+            reasons[i] = (f"{profile.box_kind}: the box cannot be written in this convention"
+                          if not valid[i] else
+                          f"{profile.box_kind}: IoU {iou[i]:.3f} with the source box after the "
                           f"profile's rounding is below {min_iou}")
-            rows.append({
-                "export_profile": profile.export_profile, "sample_id": sample_id,
-                "box_kind": profile.box_kind,
-                "box_values": values[i].tolist() if valid else None,
-                "backmapped_box_px": pixels[i].tolist() if valid else None,
-                "source_box_px": source[i].tolist(),
-                "iou": float(iou[i]) if valid else None,
-                "is_kept": kept, "exclusion_reason": reason,
-            })
+        tables.append(pa.Table.from_arrays([
+            pa.array([profile.export_profile] * count, pa.string()), ids,
+            pa.array([profile.box_kind] * count, pa.string()),
+            _lists_of_four(values, valid), _lists_of_four(pixels, valid),
+            _lists_of_four(source, np.ones(count, dtype=bool)),
+            pa.array(iou, pa.float64(), mask=~valid), pa.array(kept, pa.bool_()),
+            pa.array(reasons, pa.string()),
+        ], schema=_schema()))
+    return pa.concat_tables(tables) if tables else _schema().empty_table()
 
-    return pa.Table.from_pylist(rows, schema=pa.schema([
+
+def _schema():
+    import pyarrow as pa
+
+    return pa.schema([
         ("export_profile", pa.string()), ("sample_id", pa.string()), ("box_kind", pa.string()),
         ("box_values", pa.list_(pa.float64())), ("backmapped_box_px", pa.list_(pa.float64())),
         ("source_box_px", pa.list_(pa.float64())), ("iou", pa.float64()),
         ("is_kept", pa.bool_()), ("exclusion_reason", pa.string()),
-    ]))
+    ])
+
+
+def _rows_of_four(boxes):
+    """A ``fixed_size_list[4]`` array as an (n, 4) float64 matrix, NaN rows where NULL."""
+    import numpy as np
+
+    flat = boxes.values.slice(boxes.offset * 4, len(boxes) * 4)
+    matrix = np.asarray(flat.to_numpy(zero_copy_only=False), dtype=np.float64).reshape(-1, 4).copy()
+    matrix[np.asarray(boxes.is_null().to_numpy(zero_copy_only=False), dtype=bool)] = np.nan
+    return matrix
+
+
+def _lists_of_four(matrix, valid):
+    """An (n, 4) matrix as ``list<float64>`` rows, NULL where ``valid`` is false."""
+    import numpy as np
+    import pyarrow as pa
+
+    offsets = pa.array(np.arange(0, 4 * len(matrix) + 1, 4, dtype=np.int32))
+    return pa.ListArray.from_arrays(offsets, pa.array(matrix.reshape(-1), pa.float64()),
+                                    mask=pa.array(~valid))
