@@ -583,6 +583,16 @@ class BoxConvention:
     scale: object
     is_y_first: bool = False
 
+    def forward_matrix(self, *coco: np.ndarray) -> np.ndarray:
+        """``forward`` of the COCO columns as an ``(n, 4)`` float64 matrix, a row of NaN
+        where the box cannot be written in this convention (``forward`` gives NULL)."""
+        boxes = self.forward(*coco)
+        flat = boxes.values.slice(boxes.offset * 4, len(boxes) * 4)
+        matrix = np.asarray(flat.to_numpy(zero_copy_only=False), dtype=np.float64).reshape(-1, 4).copy()
+        if boxes.null_count:
+            matrix[np.asarray(boxes.is_null().to_numpy(zero_copy_only=False), dtype=bool)] = np.nan
+        return matrix
+
     def to_pixels(self, values: np.ndarray, width: np.ndarray, height: np.ndarray) -> np.ndarray:
         """``(n, 4)`` numbers as the profile writes them -> ``(n, 4)`` ``[x1, y1, x2, y2]`` pixels."""
         v = np.asarray(values, dtype=np.float64).reshape(-1, 4)

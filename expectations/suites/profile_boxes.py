@@ -44,7 +44,8 @@ def _box_rows(inp: CheckInputs, kinds: dict[str, str]) -> pd.DataFrame:
             inner join {ANNOTATIONS} as a on a.annotation_id = s.annotation_id
             where t.task_type = {quote(C.GROUNDING_TASK)}
         )
-        select r.record_key, r.profile, r.id, r.n_boxes, r.box,
+        select r.record_key, r.profile, r.id, r.n_boxes, r.box is not null as has_box,
+               r.box[1] as box_1, r.box[2] as box_2, r.box[3] as box_3, r.box[4] as box_4,
                g.bbox_x_px, g.bbox_y_px, g.bbox_w_px, g.bbox_h_px, g.image_width_px, g.image_height_px
         from x_records as r
         inner join grounding as g on g.sample_id = r.id
@@ -53,19 +54,19 @@ def _box_rows(inp: CheckInputs, kinds: dict[str, str]) -> pd.DataFrame:
     """, [sorted(kinds)]).df()
     df["has_source"], df["values_match"], df["iou"] = True, False, None
     df = df.astype({"values_match": object, "iou": object})
-    for profile, group in df[df["box"].notna()].groupby("profile"):
+    for profile, group in df[df["has_box"]].groupby("profile"):
         convention = CONVENTIONS[kinds[profile]]
         x, y, w, h, width, height = (group[c].to_numpy(dtype=np.float64) for c in (
             "bbox_x_px", "bbox_y_px", "bbox_w_px", "bbox_h_px", "image_width_px", "image_height_px"))
-        expected = convention.forward(x, y, w, h, width, height).to_pylist()
-        known = np.array([e is not None for e in expected])
-        want = np.array([e if e is not None else [np.nan] * 4 for e in expected], dtype=np.float64)
-        got = np.array(group["box"].tolist(), dtype=np.float64)
-        matches = known & np.isclose(got, want, rtol=0, atol=1e-9).all(axis=1)
+        want = convention.forward_matrix(x, y, w, h, width, height)  # NaN: cannot be written
+        got = group[["box_1", "box_2", "box_3", "box_4"]].to_numpy(dtype=np.float64)
+        matches = np.isfinite(want).all(axis=1) & np.isclose(got, want, rtol=0, atol=1e-9).all(axis=1)
         px = convention.to_pixels(got, width, height)
-        ious = iou_xyxy(px[:, 0], px[:, 1], px[:, 2], px[:, 3], x, y, x + w, y + h).to_pylist()
-        df.loc[group.index, "values_match"] = [bool(m) for m in matches]
-        df.loc[group.index, "iou"] = [float(v or 0.0) for v in ious]
+        ious = iou_xyxy(px[:, 0], px[:, 1], px[:, 2], px[:, 3], x, y, x + w, y + h)
+        iou = np.where(np.asarray(ious.is_null().to_numpy(zero_copy_only=False), dtype=bool), 0.0,
+                       np.asarray(ious.to_numpy(zero_copy_only=False), dtype=np.float64))
+        df.loc[group.index, "values_match"] = pd.Series(matches.tolist(), index=group.index, dtype=object)
+        df.loc[group.index, "iou"] = pd.Series(iou.tolist(), index=group.index, dtype=object)
     return df
 
 

@@ -37,7 +37,7 @@ def model(dbt, session):
     tables = []
     for profile in export_profiles() if count else []:
         convention = CONVENTIONS[profile.box_kind]
-        values = _rows_of_four(convention.forward(*coco))
+        values = convention.forward_matrix(*coco)
         valid = np.isfinite(values).all(axis=1)
         pixels = convention.to_pixels(np.nan_to_num(values), width, height)
         iou = np.asarray(iou_xyxy(*pixels.T, *source.T).to_numpy(zero_copy_only=False),
@@ -69,16 +69,6 @@ def _schema():
         ("source_box_px", pa.list_(pa.float64())), ("iou", pa.float64()),
         ("is_kept", pa.bool_()), ("exclusion_reason", pa.string()),
     ])
-
-
-def _rows_of_four(boxes):
-    """A ``fixed_size_list[4]`` array as an (n, 4) float64 matrix, NaN rows where NULL."""
-    import numpy as np
-
-    flat = boxes.values.slice(boxes.offset * 4, len(boxes) * 4)
-    matrix = np.asarray(flat.to_numpy(zero_copy_only=False), dtype=np.float64).reshape(-1, 4).copy()
-    matrix[np.asarray(boxes.is_null().to_numpy(zero_copy_only=False), dtype=bool)] = np.nan
-    return matrix
 
 
 def _lists_of_four(matrix, valid):
