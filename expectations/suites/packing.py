@@ -10,9 +10,13 @@ and split: human first and alternating, one ``<image>`` in the first human turn 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from consumers.common import IMAGE_TOKEN, check_turns, placeholder_counts
 from expectations.config import CheckConfig
@@ -24,6 +28,15 @@ PACKED_SPLITS = ("train", "val")
 SAMPLES = "samples"
 COLUMNS = ["record_key", "file_split", "turn_problems", "image_count", "first_turn_image_tokens",
            "later_image_tokens", "turns_for_samples", "untraceable_turns", "max_turns_ok"]
+# the packed records as the trace reads them in DuckDB (``_packed_table``)
+_PACKED_SCHEMA = pa.schema([
+    ("record_no", pa.int64()), ("record_key", pa.string()), ("file_split", pa.string()),
+    ("turn_problems", pa.string()), ("image_count", pa.int64()),
+    ("first_turn_image_tokens", pa.int64()), ("later_image_tokens", pa.int64()),
+    ("turns_for_samples", pa.bool_()), ("max_turns_ok", pa.bool_()),
+    ("sample_ids", pa.list_(pa.string())), ("images", pa.list_(pa.string())),
+    ("turns", pa.list_(pa.struct([("from", pa.string()), ("value", pa.string())]))),
+])
 
 
 def packed_files(inp: CheckInputs) -> list[str]:
@@ -39,6 +52,97 @@ def _records(inp: CheckInputs) -> list[tuple[str, str, dict]]:
     return out
 
 
+_NOT_TEXT = "\x00json:"
+"""Prefix of a JSON value that is not a string (a number, a list, ...) where a string is
+expected, so that it never equals a string of the lakehouse and no information is lost."""
+
+
+def _text(value: object) -> str | None:
+    """``value`` as it compares with a lakehouse string: itself, None, or marked JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return _NOT_TEXT + json.dumps(value, sort_keys=True, default=str)
+
+
+def _list_of(value: object) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _packed_table(records: list[tuple[str, str, dict]], max_turns: object) -> pa.Table:
+    """One row per packed record: its own facts (turns, placeholders, sizes) and what the
+    trace needs (``sample_ids``, ``images``, ``turns``: a turn that is not an object is
+    NULL, and a pair takes only the turns that are)."""
+    names = _PACKED_SCHEMA.names
+    cols: dict[str, list] = {name: [] for name in names}
+    for record_no, (key, split, rec) in enumerate(records):
+        conv, ids, images = (_list_of(rec.get(k)) for k in ("conversations", "sample_ids", "image"))
+        first, later, answers = placeholder_counts(conv)
+        values = (record_no, key, split, "; ".join(check_turns(conv)) or None, len(images), first,
+                  later + answers, len(conv) == 2 * len(ids) and len(ids) > 0,
+                  max_turns is None or len(ids) <= int(max_turns), ids, images, conv)
+        for name, value in zip(names, values, strict=True):
+            cols[name].append(value)
+    arrays = [pa.array(cols[name], _PACKED_SCHEMA.field(name).type) for name in names[:-3]]
+    arrays.append(_as_array(cols["sample_ids"], lambda i: i if isinstance(i, str) else None, "sample_ids"))
+    arrays.append(_as_array(cols["images"], _text, "images"))
+    arrays.append(_as_array(cols["turns"], lambda t: {"from": _text(t.get("from")), "value": _text(t.get("value"))}
+                            if isinstance(t, dict) else None, "turns"))
+    return pa.Table.from_arrays(arrays, schema=_PACKED_SCHEMA)
+
+
+def _as_array(lists: list[list], item: Callable[[Any], Any], name: str) -> pa.Array:
+    """``lists`` as the list column ``name``: converted as they are when every item has
+    the column's type (the usual case, no Python per item), else item by item through
+    ``item``, which maps what does not fit to NULL or to marked JSON."""
+    kind = _PACKED_SCHEMA.field(name).type
+    try:
+        return pa.array(lists, kind)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, AttributeError):
+        return pa.array([[item(x) for x in xs] for xs in lists], kind)
+
+
+# turn pair i of a packed record (its turns 2i+1 and 2i+2 that are objects) against the
+# conversation of sample_ids[i]: same split and images, and the same turns, the first
+# human turn's placeholder line taken out after the first pair
+_TRACE = f"""
+    with pairs as (
+        select
+            r.record_no, r.file_split, r.images, p.sample_id, p.position,
+            list_filter(r.turns[2 * p.position - 1:2 * p.position], lambda t: t is not null) as pair
+        from x_packed as r, unnest(r.sample_ids) with ordinality as p (sample_id, position)
+    ),
+    expected as (
+        select
+            sample_id, split, image_paths, conversations,
+            case when len(conversations) = 0 then conversations else list_concat([{{
+                'from': conversations[1]."from",
+                'value': case when position(? in conversations[1]."value") > 0
+                    then substr(conversations[1]."value", 1, position(? in conversations[1]."value") - 1)
+                         || substr(conversations[1]."value", position(? in conversations[1]."value") + ?)
+                    else conversations[1]."value" end
+            }}], conversations[2:]) end as later_conversations
+        from {SAMPLES}
+        where sample_id in (select sample_id from pairs)
+    ),
+    traced as (
+        select
+            pairs.record_no,
+            coalesce(
+                e.sample_id is not null and e.split = pairs.file_split
+                and e.image_paths is not distinct from pairs.images
+                and pairs.pair is not distinct from
+                    case when pairs.position = 1 then e.conversations else e.later_conversations end,
+                false) as is_traced
+        from pairs left join expected as e on e.sample_id = pairs.sample_id
+    )
+    select r.* exclude (sample_ids, images, turns),
+           coalesce((select count(*) filter (where not t.is_traced) from traced as t
+                     where t.record_no = r.record_no), 0) as untraceable_turns
+    from x_packed as r
+    order by r.record_no
+"""
+
+
 def packed_conversation_parts(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
     """The packed records' conversations, traced turn by turn to their audited samples."""
     E = gxe()
@@ -49,33 +153,32 @@ def packed_conversation_parts(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
         return [Missing("packed_records", missing)]
     manifest, _ = inp.json_file("training_manifest.json")
     max_turns = manifest.get("packed_max_turns") if isinstance(manifest, dict) else None
-    samples = {sid: (split, list(images), [(t["from"], t["value"]) for t in conv]) for sid, split, images, conv in
-               inp.con.execute(f"select sample_id, split, image_paths, conversations from {SAMPLES}").fetchall()}
-    rows, packed_ids = [], []
-    for key, split, rec in _records(inp):
-        conv = rec.get("conversations") if isinstance(rec.get("conversations"), list) else []
-        ids = rec.get("sample_ids") if isinstance(rec.get("sample_ids"), list) else []
-        images = rec.get("image") if isinstance(rec.get("image"), list) else []
-        packed_ids += ids
-        first, later, answers = placeholder_counts(conv)
-        untraceable = 0
-        for i, sid in enumerate(ids):
-            pair = [(t.get("from"), t.get("value")) for t in conv[2 * i:2 * i + 2] if isinstance(t, dict)]
-            sample = samples.get(sid)
-            if sample is None or sample[0] != split or sample[1] != images:
-                untraceable += 1
-                continue
-            expected = list(sample[2])
-            if i > 0 and expected:
-                expected[0] = (expected[0][0], expected[0][1].replace(IMAGE_TOKEN + "\n", "", 1))
-            untraceable += pair != expected
-        rows.append({
-            "record_key": key, "file_split": split, "turn_problems": "; ".join(check_turns(conv)) or None,
-            "image_count": len(images), "first_turn_image_tokens": first, "later_image_tokens": later + answers,
-            "turns_for_samples": len(conv) == 2 * len(ids) and len(ids) > 0, "untraceable_turns": untraceable,
-            "max_turns_ok": max_turns is None or len(ids) <= int(max_turns),
-        })
-    df = pd.DataFrame(rows, columns=COLUMNS).astype(object)
+    token = IMAGE_TOKEN + "\n"
+    inp.con.register("x_packed", _packed_table(_records(inp), max_turns))
+    try:
+        df = inp.df(_TRACE, [token, token, token, len(token)])[COLUMNS]
+        packed_count = inp.con.execute("select coalesce(sum(len(sample_ids)), 0) from x_packed").fetchone()[0]
+        coverage = inp.df(f"""
+            with packable as (
+                select sample_id from {SAMPLES}
+                where image_count = 1 and len(conversations) = 2 and split in ('train', 'val')
+            ),
+            counted as (
+                select sample_id, count(*) as n
+                from (select unnest(sample_ids) as sample_id from x_packed)
+                where sample_id is not null
+                group by sample_id
+            )
+            select 'sample ' || coalesce(p.sample_id, c.sample_id) || ' packed '
+                   || coalesce(c.n, 0) || ' times' || case when p.sample_id is null
+                   then ' but not packable' else '' end as violation
+            from packable as p full outer join counted as c on c.sample_id = p.sample_id
+            where coalesce(c.n, 0) <> 1 or p.sample_id is null
+            order by 1
+        """)
+    finally:
+        inp.con.unregister("x_packed")
+    df = df.astype(object)
     frame = Frame("packed_records", df, [
         E.ExpectTableRowCountToBeBetween(min_value=1, description="the packed set holds records"),
         E.ExpectColumnValuesToBeNull(column="turn_problems",
@@ -91,24 +194,7 @@ def packed_conversation_parts(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
                                       description="every turn pair is its audited sample's, same split and image"),
         E.ExpectColumnValuesToBeInSet(column="max_turns_ok", value_set=[True],
                                       description="at most packed_max_turns turn pairs per record"),
-    ], "record_key", summary=f"{len(df)} packed records holding {len(packed_ids)} samples")
-    inp.con.register("x_packed_ids", pd.DataFrame({"sample_id": pd.Series(packed_ids, dtype=object)}))
-    try:
-        coverage = inp.df(f"""
-            with packable as (
-                select sample_id from {SAMPLES}
-                where image_count = 1 and len(conversations) = 2 and split in ('train', 'val')
-            ),
-            counted as (select sample_id, count(*) as n from x_packed_ids group by sample_id)
-            select 'sample ' || coalesce(p.sample_id, c.sample_id) || ' packed '
-                   || coalesce(c.n, 0) || ' times' || case when p.sample_id is null
-                   then ' but not packable' else '' end as violation
-            from packable as p full outer join counted as c on c.sample_id = p.sample_id
-            where coalesce(c.n, 0) <> 1 or p.sample_id is null
-            order by 1
-        """)
-    finally:
-        inp.con.unregister("x_packed_ids")
+    ], "record_key", summary=f"{len(df)} packed records holding {packed_count} samples")
     return [frame, Violations("packed_coverage", coverage, "violation",
                               "every packable single-image sample is packed exactly once",
                               summary="every packable sample packed once")]

@@ -57,6 +57,22 @@ def test_untraceable_packed_turn_fails_conversation_format(fresh_copy) -> None:
     assert any("audited sample" in key for key, _ in check.problems())
 
 
+def _write_a_numeric_answer_as_a_number(records):
+    """A counting answer "2" written as the JSON number 2: the same text once printed,
+    but not the string the sample holds."""
+    victim = next(r for r in records if r["conversations"][1]["value"].isdigit())
+    victim["conversations"][1]["value"] = int(victim["conversations"][1]["value"])
+    return records
+
+
+def test_a_packed_turn_that_is_not_text_is_untraceable(fresh_copy) -> None:
+    edit_jsonl(fresh_copy, PACKED, _write_a_numeric_answer_as_a_number)
+    reseal(fresh_copy)
+    check = run_checks(fresh_copy, only=["conversation_format"]).by_name()["conversation_format"]
+    assert not check.success
+    assert any("audited sample" in key for key, _ in check.problems())
+
+
 def test_wrong_packed_count_in_the_manifest_fails_check_11(fresh_copy) -> None:
     manifest = load_manifest(fresh_copy)
     manifest["packed_sample_count"] += 1
