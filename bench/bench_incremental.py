@@ -4,7 +4,8 @@ in full on the same scratch warehouse, with the exports of the two compared.
 In: a built warehouse (default: ./warehouse, after ``make run``); it is copied to
 ``--workdir`` and never modified. Out: one line per step (wall seconds, what dbt did,
 whether every export file of the incremental build equals the full build's), then the
-load average. Steps:
+load average. Each incremental build's line ends with its stages (``stage <name>: <s> s``
+as the build prints them). Steps:
 
 1. ``moved``: the first build of the copy (a moved warehouse rebuilds only its views);
 2. ``unchanged``: the same build again (dbt and every later stage skipped);
@@ -51,7 +52,10 @@ def mmfactory(wh: Warehouse, *args: str) -> tuple[float, str]:
                          f"\n{proc.stderr[-3000:]}")
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("dbt:")), "")
     done = re.search(r"Done\. PASS=(\d+)", proc.stdout)
-    return took, line + (f" [{done.group(1)} dbt nodes]" if done else "")
+    stages = ", ".join(f"{name} {seconds}" for name, seconds in re.findall(r"^stage (\w+): ([\d.]+) s$",
+                                                                          proc.stdout, re.MULTILINE))
+    return took, line + (f" [{done.group(1)} dbt nodes]" if done else "") + (f"; stages (s): {stages}"
+                                                                             if stages else "")
 
 
 def sample_id(wh: Warehouse) -> str:
