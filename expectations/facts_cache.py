@@ -8,7 +8,12 @@ per (variant, blake2b-128 digest of its bytes, code version). A run with a cache
 digests the lines (``digest_lines``, on every core), parses the lines the cache lacks
 (``parse_lines``) and joins the two in DuckDB into the facts file the checks read; a
 run without one parses every line and digests it in the same pass.
-JSON array files (one document each) are parsed whole, as without a cache.
+A JSON array file laid out as the exports write it (DuckDB's ``COPY ... (ARRAY true)``:
+``[``, then one element per line after a tab and, but for the last, before a comma, then
+``]``) is read the same way, an element for a line (``array_elements``): its elements are
+its records, in order. One that is not, or one with an element that does not parse by
+itself or is no object (a record with a ``parse_error``), is parsed whole, as without a
+cache (``spool_record_facts``), so its rows are always a whole parse's.
 
 In: the JSONL segments of the record files (``record_facts.segments``) and a cache folder
 ``<warehouse>/checkpoints/record_facts/<code version>/`` (``cache_dir``; a takedown
@@ -90,11 +95,51 @@ def variant_of(seg: Segment) -> str:
     return f"{profile_of(seg.rel)}|{int(seg.has_boxes)}"
 
 
+# ---- JSON array files read an element for a line -------------------------------------
+_NOT_AN_ELEMENT = b","
+"""What stands for a line out of the array layout: it never parses, so its file is parsed
+whole (``spool_record_facts``)."""
+
+
+def in_array_layout(seg: Segment) -> bool:
+    """Whether the JSON array file of ``seg`` (always whole) opens with ``[`` on a line of
+    its own and closes with ``]`` on a line of its own; the lines between are checked as
+    they are read (``array_elements``)."""
+    if seg.end - seg.start < 4:
+        return False
+    with open(seg.path, "rb") as fh:
+        head = fh.read(2)
+        fh.seek(seg.end - 3)
+        tail = fh.read(3)
+    return head == b"[\n" and (tail.endswith(b"\n]") or tail == b"\n]\n")
+
+
+def array_elements(data: bytes) -> list[bytes]:
+    """The element texts of a JSON array file in the exports' layout, one per line between
+    the ``[`` and ``]`` lines: the line less its leading tab and (but for the last) its
+    trailing comma. A line that does not have them, or holds only white space, gives
+    ``_NOT_AN_ELEMENT``."""
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    body = lines[1:-1]
+    out = []
+    for i, line in enumerate(body):
+        last = i == len(body) - 1
+        text = line[1:] if last else line[1:-1]
+        fits = line.startswith(b"\t") and line.endswith(b",") != last and text.strip()
+        out.append(text if fits else _NOT_AN_ELEMENT)
+    return out
+
+
 # ---- the two passes (stage work: importable, picklable items) -------------------------
 def _lines(seg: Segment) -> list[bytes]:
+    """The lines of a JSONL segment; the element texts of a JSON array file (its element
+    n is "line" n, its position)."""
     with open(seg.path, "rb") as fh:
         fh.seek(seg.start)
-        return fh.read(seg.end - seg.start).split(b"\n")
+        data = fh.read(seg.end - seg.start)
+    return array_elements(data) if seg.is_array else data.split(b"\n")
 
 
 def _digest(line: bytes) -> bytes:
@@ -339,12 +384,47 @@ def spool_by_digest(segs: list[Segment], folder: Path, cache: Path,
 def spool_record_facts(files: list[tuple[Path, str, bool]], folder: Path, cache: Path,
                        target_bytes: int = SEGMENT_BYTES, executor: str | None = None) -> int:
     """``record_facts.spool_record_facts`` with ``cache``: the same Parquet files of
-    ``FACTS_SCHEMA`` rows in ``folder`` (JSON array files parsed whole, as there; JSONL
-    records from the cache where it holds their lines, see the module doc), and the cache
-    kept up to date. Returns the number of records."""
+    ``FACTS_SCHEMA`` rows in ``folder`` (JSONL records, and the elements of JSON array
+    files in the exports' layout, from the cache where it holds their lines, see the module
+    doc; any other JSON array file parsed whole, as there), and the cache kept up to date.
+    Returns the number of records."""
     folder.mkdir(parents=True, exist_ok=True)
     pq.write_table(FACTS_SCHEMA.empty_table(), folder / "facts-empty.parquet")
     segs = largest_first(files, target_bytes)
-    rows = spool_segments([s for s in segs if s.is_array], folder, executor)
-    jsonl = [s for s in segs if not s.is_array]
-    return rows + spool_by_digest(jsonl, folder, cache, executor_for(jsonl, executor), executor)
+    whole = [s for s in segs if s.is_array and not in_array_layout(s)]
+    by_line = [s for s in segs if s not in whole]
+    rows = spool_by_digest(by_line, folder, cache, executor_for(by_line, executor), executor)
+    arrays = sorted({s.file_no for s in by_line if s.is_array})
+    unparsed = _files_with_unparsed_lines(folder, arrays) if arrays else []
+    if unparsed:  # an element that did not parse (or is no object): parse the file whole
+        rows -= _drop_files(folder, unparsed)
+        whole += [s for s in by_line if s.file_no in unparsed]
+    return rows + spool_segments(whole, folder, executor)
+
+
+def _files_with_unparsed_lines(folder: Path, file_nos: list[int]) -> list[int]:
+    """Which of the files ``file_nos`` have a record with a ``parse_error``."""
+    with duckdb.connect() as con:
+        found = con.execute(
+            f"select distinct file_no from read_parquet('{_quoted(folder / 'facts-*.parquet')}') "
+            "where parse_error is not null and file_no in (select unnest(?::bigint[])) order by 1",
+            [file_nos]).fetchall()
+    return [file_no for (file_no,) in found]
+
+
+def _drop_files(folder: Path, file_nos: list[int]) -> int:
+    """Take the rows of the files ``file_nos`` out of the facts files in ``folder``;
+    returns how many rows were taken out."""
+    dropped = 0
+    with duckdb.connect() as con:
+        for path in sorted(folder.glob("facts-*.parquet")):
+            source = f"read_parquet('{_quoted(path)}')"
+            where = "file_no in (select unnest(?::bigint[]))"
+            [(count,)] = con.execute(f"select count(*) from {source} where {where}", [file_nos]).fetchall()
+            if count:
+                kept = path.with_name(f".{path.name}")
+                con.execute(f"copy (select * from {source} where not ({where})) to '{_quoted(kept)}' "
+                            "(format parquet)", [file_nos])
+                kept.replace(path)
+                dropped += count
+    return dropped

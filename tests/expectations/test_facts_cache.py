@@ -119,3 +119,54 @@ def test_the_cache_is_per_code_version(tmp_path: Path, monkeypatch) -> None:
     source.write_text("# another\n")
     assert facts_cache.cache_dir(wh) != before
     assert facts_cache.cache_dir(wh).parent == before.parent == wh.record_facts_cache
+
+
+def _duckdb_array(path: Path, n: int = 6) -> bytes:
+    """A JSON array file as the exports write one (DuckDB's COPY ... ARRAY true)."""
+    import duckdb
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect() as con:
+        con.execute(f"""copy (select 'a' || i as id, 'x.jpg' as image,
+                                 [{{'from': 'human', 'value': '<image>\nQ' || i}},
+                                  {{'from': 'gpt', 'value': 'A' || i}}] as conversations
+                              from range({n}) as t (i) order by i)
+                        to '{path}' (format json, array true)""")
+    return path.read_bytes()
+
+
+def _lines_edited(data: bytes, edit) -> bytes:
+    lines = data.split(b"\n")
+    edit(lines)
+    return b"\n".join(lines)
+
+
+ARRAY_EDITS = {
+    "as written": lambda lines: None,
+    "a comma missing": lambda lines: lines.__setitem__(1, lines[1].rstrip(b",")),
+    "two elements on a line": lambda lines: lines.__setitem__(slice(1, 3), [lines[1] + lines[2].lstrip(b"\t")]),
+    "an element not an object": lambda lines: lines.__setitem__(2, b"\t[1, 2],"),
+    "a blank line between": lambda lines: lines.insert(2, b""),
+    "a trailing comma": lambda lines: lines.__setitem__(-2, lines[-2] + b","),
+}
+
+
+def test_an_array_file_in_the_exports_layout_is_read_by_element(tmp_path: Path) -> None:
+    """A JSON array file as DuckDB writes it is read element by element through the cache,
+    with the rows of a whole parse; one that breaks the layout, or is no array of
+    objects, gives exactly what parsing it whole gives (here checked per edit)."""
+    written = _duckdb_array(tmp_path / "template.json")
+    assert written.startswith(b"[\n\t{") and written.rstrip().endswith(b"}\n]")
+    for name, edit in ARRAY_EDITS.items():
+        root = tmp_path / name.replace(" ", "_")
+        path = root / "exports" / "llava" / "train.json"
+        path.parent.mkdir(parents=True)
+        path.write_bytes(_lines_edited(written, edit))
+        files = [(path, "llava/train.json", True)]
+        cache = root / "cache" / "v"
+        plain = _spool(files, root / "plain", None, executor="inprocess")
+        assert _spool(files, root / "cold", cache, executor="inprocess") == plain, name
+        assert _spool(files, root / "warm", cache, executor="inprocess") == plain, name
+        if name == "as written":
+            assert len(plain) == 6 and all(r["parse_error"] is None for r in plain)
+            assert _cached_rows(cache) == 6  # read by element: each kept by its digest
