@@ -328,42 +328,61 @@ scene_checked as (
 
 ),
 
+relation_results as (
+
+    select
+        sample_id,
+        count(*) filter (where relation <> 'larger than') as relation_statement_count,
+        count(*) filter (where relation = 'larger than') as size_statement_count,
+        list(sentence order by sentence_position) filter (
+            where not (is_resolved and coalesce(is_true, false))
+        ) as false_relation_sentences
+
+    from checked_statements
+    group by sample_id
+
+),
+
+largest_results as (
+
+    select
+        sample_id,
+        count(*) as largest_statement_count,
+        list(sentence) filter (where not is_true) as false_largest_sentences
+
+    from largest_checked
+    group by sample_id
+
+),
+
+scene_results as (
+
+    select
+        sample_id,
+        count(*) as scene_statement_count,
+        list(sentence) filter (where not coalesce(is_true, false)) as false_scene_sentences
+
+    from scene_checked
+    group by sample_id
+
+),
+
 per_sample as (
 
     select
         samples.sample_id,
-        (
-            select count(*) from checked_statements as s
-            where s.sample_id = samples.sample_id and s.relation <> 'larger than'
-        ) as relation_statement_count,
-        (
-            select count(*) from checked_statements as s
-            where s.sample_id = samples.sample_id and s.relation = 'larger than'
-        ) as size_statement_count,
-        (
-            select count(*) from largest_checked as s
-            where s.sample_id = samples.sample_id)
-            as largest_statement_count,
-        (
-            select count(*) from scene_checked as s
-            where s.sample_id = samples.sample_id)
-            as scene_statement_count,
-        coalesce((
-            select list(s.sentence order by s.sentence_position) from checked_statements as s
-            where
-                s.sample_id = samples.sample_id
-                and not (s.is_resolved and coalesce(s.is_true, false))
-        ), []) as false_relation_sentences,
-        coalesce((
-            select list(s.sentence) from largest_checked as s
-            where s.sample_id = samples.sample_id and not s.is_true
-        ), []) as false_largest_sentences,
-        coalesce((
-            select list(s.sentence) from scene_checked as s
-            where s.sample_id = samples.sample_id and not coalesce(s.is_true, false)
-        ), []) as false_scene_sentences
+        coalesce(relation_results.relation_statement_count, 0) as relation_statement_count,
+        coalesce(relation_results.size_statement_count, 0) as size_statement_count,
+        coalesce(largest_results.largest_statement_count, 0) as largest_statement_count,
+        coalesce(scene_results.scene_statement_count, 0) as scene_statement_count,
+        coalesce(relation_results.false_relation_sentences, []) as false_relation_sentences,
+        coalesce(largest_results.false_largest_sentences, []) as false_largest_sentences,
+        coalesce(scene_results.false_scene_sentences, []) as false_scene_sentences
 
     from samples
+    left join relation_results on relation_results.sample_id = samples.sample_id
+    left join largest_results on largest_results.sample_id = samples.sample_id
+    left join scene_results on scene_results.sample_id = samples.sample_id
 
 ),
 
