@@ -4,6 +4,7 @@ recorded sha256; every comparison record really holds several images, in order."
 from __future__ import annotations
 
 import os
+import stat
 
 from expectations import config as C
 from expectations.config import CheckConfig
@@ -16,6 +17,16 @@ ASSET_SOURCES = "stg_landing__asset_sources"
 
 
 # ---- 6. image_integrity -----------------------------------------------------------------
+def _regular_file(path: os.PathLike) -> os.stat_result | None:
+    """The status of the regular file at ``path`` (links followed), or None: one ``stat``
+    answers both whether it exists and which file it is."""
+    try:
+        status = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return status if stat.S_ISREG(status.st_mode) else None
+
+
 def image_integrity(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
     E = gxe()
     missing = inp.missing({ASSETS: ("asset_id", "source", "relative_path"),
@@ -43,16 +54,21 @@ def image_integrity(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
     images_dir = inp.exports / "images"
     inp.hash_ahead([images_dir / image for image in refs["image"]])
     exists, shas, resolves = [], [], []
+    roots: dict[str, object] = {}
     for image, rel, root in zip(refs["image"], refs["relative_path"], refs["images_root"], strict=True):
         path = images_dir / image
-        ok = path.is_file()
-        exists.append(ok)
-        shas.append(inp.sha256(path) if ok else None)
-        if ok and rel is not None and root is not None:
+        found = _regular_file(path)
+        exists.append(found is not None)
+        shas.append(inp.sha256(path) if found is not None else None)
+        if found is not None and rel is not None and root is not None:
             # a hard link of the registered file (the same inode), or a byte-identical copy
-            registered_file = inp.registered_root(root) / rel
-            resolves.append(registered_file.is_file() and (
-                os.path.samefile(path, registered_file) or inp.sha256(registered_file) == shas[-1]))
+            if root not in roots:
+                roots[root] = inp.registered_root(root)
+            registered_file = roots[root] / rel
+            registered = _regular_file(registered_file)
+            resolves.append(registered is not None and (
+                (found.st_dev, found.st_ino) == (registered.st_dev, registered.st_ino)
+                or inp.sha256(registered_file) == shas[-1]))
         else:
             resolves.append(False)
     refs["file_exists"], refs["file_sha256"], refs["resolves_to_registered_file"] = exists, shas, resolves
