@@ -25,6 +25,7 @@ every image path as written, and the links move with the exports folder.
 import hashlib
 import json
 import os
+import queue
 import shutil
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,11 @@ from lakehouse.export_layout import dataset_info, file_specs, write_file
 from lakehouse.hashing import sha256_file
 from lakehouse.sources import resolve_root
 from lakehouse.taxonomy import export_profiles
+
+WRITERS = 2
+"""Export files written at once, each by its own DuckDB cursor: DuckDB writes one JSON file
+on about one core (the 37 files of a 50,000-photo build: 4.1-5.8 s one at a time, 2.3-2.5 s
+two at a time)."""
 
 
 def _place_images(session, assets_view, sources_view, images_dir, wh):
@@ -119,25 +125,38 @@ def model(dbt, session):
     for name, relation in relations.items():
         views[name] = f"export_view_{name}"
         relation.to_view(views[name], replace=True)
+    # DuckDB writes one JSON file on about one core: the files are written on a cursor per
+    # core, each with the views of its own (a temporary view is its connection's alone)
+    writers = [session.cursor() for _ in range(max(1, min(WRITERS, os.cpu_count() or 1)))]
+    for cursor in writers:
+        for name, relation in relations.items():
+            cursor.execute(f"create or replace temp view {views[name]} as {relation.sql_query()}")
+    idle = queue.SimpleQueue()
+    for cursor in writers:
+        idle.put(cursor)
 
     wh = warehouse()
     exports = wh.exports
     staging = exports.with_name(f".exports-{uuid.uuid4().hex[:8]}")
-    rows = []
-    # each file is hashed on a thread while DuckDB writes the next (both release the GIL)
-    with ThreadPoolExecutor(1) as hasher:
-        digests = []
-        for spec in file_specs(profiles):
+
+    def write(spec):
+        """Write one file on an idle cursor; its sha256 is taken on a thread of its own
+        while the cursor goes on to the next file."""
+        cursor = idle.get()
+        try:
             path = staging / spec.rel_path
-            written = write_file(session, views[spec.relation], spec.columns, spec.where, path,
+            written = write_file(cursor, views[spec.relation], spec.columns, spec.where, path,
                                  spec.is_json_array)
-            digests.append(hasher.submit(sha256_file, path))
-            rows.append({
-                "file_path": spec.rel_path, "profile": spec.profile, "split": spec.split,
-                "row_count": written, "size_bytes": path.stat().st_size,
-            })
-        for row, digest in zip(rows, digests, strict=True):
-            row["sha256"] = digest.result()
+        finally:
+            idle.put(cursor)
+        return {"file_path": spec.rel_path, "profile": spec.profile, "split": spec.split,
+                "row_count": written, "size_bytes": path.stat().st_size}, hasher.submit(sha256_file, path)
+
+    with ThreadPoolExecutor(1) as hasher, ThreadPoolExecutor(len(writers)) as pool:
+        written_files = list(pool.map(write, file_specs(profiles)))
+        rows = [{**row, "sha256": digest.result()} for row, digest in written_files]
+    for cursor in writers:
+        cursor.close()
     dataset_dirs = []
     for p in profiles:
         if not p.is_llamafactory_dataset:
