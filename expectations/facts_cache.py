@@ -36,6 +36,7 @@ import bisect
 import contextlib
 import fcntl
 import hashlib
+import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -305,11 +306,14 @@ def _keep(con: duckdb.DuckDBPyConnection, cache: Path, parsed: list[Path], cold:
         for path in files:
             path.unlink(missing_ok=True)
         files = []
-    if cold and unique:  # the parsed files as they are
-        for path in parsed:
-            temporary = cache / f".{uuid.uuid4().hex}.parquet"
-            shutil.copyfile(path, temporary)
-            temporary.rename(cache / temporary.name[1:])
+    if cold and unique:  # the parsed files as they are: moved in (this run is done with
+        for path in parsed:  # them), copied where the cache is on another file system
+            name = f"{uuid.uuid4().hex}.parquet"
+            try:
+                os.replace(path, cache / name)
+            except OSError:
+                shutil.copyfile(path, cache / f".{name}")
+                (cache / f".{name}").rename(cache / name)
         return
     new = "select * from parsed"
     if files:
