@@ -283,6 +283,7 @@ largest_checked as (
     select
         classified.sample_id,
         classified.sentence,
+        classified.sentence_position,
         referent_boxes.category_name is not null as is_in_image,
         coalesce(referent_boxes.area_grid = image_largest.largest_area_grid, false) as is_true
 
@@ -318,6 +319,7 @@ scene_checked as (
     select
         classified.sample_id,
         classified.sentence,
+        classified.sentence_position,
         list_sort(string_split_regex(classified.scene_text, ', | and |、|和')) as stated_kinds,
         list_sort(string_split_regex(classified.scene_text, ', | and |、|和'))
         in (image_scenes.kinds_en, image_scenes.kinds_zh) as is_true
@@ -348,7 +350,8 @@ largest_results as (
     select
         sample_id,
         count(*) as largest_statement_count,
-        list(sentence) filter (where not is_true) as false_largest_sentences
+        list(sentence order by sentence_position) filter (where not is_true)
+            as false_largest_sentences
 
     from largest_checked
     group by sample_id
@@ -360,7 +363,8 @@ scene_results as (
     select
         sample_id,
         count(*) as scene_statement_count,
-        list(sentence) filter (where not coalesce(is_true, false)) as false_scene_sentences
+        list(sentence order by sentence_position) filter (where not coalesce(is_true, false))
+            as false_scene_sentences
 
     from scene_checked
     group by sample_id

@@ -51,9 +51,9 @@ members as (
             assets.source || '/' || assets.relative_path, '; '
             order by assets.source, assets.relative_path
         ) as locations,
-        string_agg(distinct assets.asset_type, ', ') as asset_types,
+        string_agg(distinct assets.asset_type, ', ' order by assets.asset_type) as asset_types,
         count(distinct groups.split) as split_count,
-        string_agg(distinct groups.split, ', ') as splits
+        string_agg(distinct groups.split, ', ' order by groups.split) as splits
 
     from clusters
     inner join assets on assets.asset_id = clusters.asset_id
