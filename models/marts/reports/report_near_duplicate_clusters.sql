@@ -51,9 +51,13 @@ members as (
             assets.source || '/' || assets.relative_path, '; '
             order by assets.source, assets.relative_path
         ) as locations,
-        string_agg(distinct assets.asset_type, ', ' order by assets.asset_type) as asset_types,
+        array_to_string(list_sort(
+            list(distinct assets.asset_type) filter (where assets.asset_type is not null)
+        ), ', ') as asset_types,
         count(distinct groups.split) as split_count,
-        string_agg(distinct groups.split, ', ' order by groups.split) as splits
+        array_to_string(list_sort(
+            list(distinct groups.split) filter (where groups.split is not null)
+        ), ', ') as splits
 
     from clusters
     inner join assets on assets.asset_id = clusters.asset_id
