@@ -178,28 +178,20 @@ def build_vocabulary(synonyms: Iterable[tuple[str, str]],
 
 
 def _english_mentions(text: str, vocabulary: Vocabulary) -> list[Mention]:
+    """At each word the longest phrase found is taken (one word when none is): phrases of
+    two words or more are tried only from a word that starts one."""
     words = tokenize(text)
     mentions: list[Mention] = []
-    lookup_word, longest_from = vocabulary.lookup_word, vocabulary.longest_phrase_from
-    i, count = 0, len(words)
-    while i < count:
-        longest = min(longest_from(words[i]), count - i)
-        if longest == 1:  # most words: one lookup, and the next word either way
-            found, category = lookup_word(words[i])
-            if found and category is not None:
-                mentions.append(Mention(category, words[i]))
-            i += 1
-            continue
-        for n in range(longest, 0, -1):
-            found, category = (vocabulary.lookup(tuple(words[i:i + n])) if n > 1
-                               else lookup_word(words[i]))
-            if found:
-                if category is not None:
-                    mentions.append(Mention(category, " ".join(words[i:i + n])))
-                i += n
-                break
-        else:
-            i += 1
+    lookup, lookup_word = vocabulary.lookup, vocabulary.lookup_word
+    i = 0
+    while i < len(words):
+        n = min(vocabulary.longest_phrase_from(words[i]), len(words) - i)
+        while n > 1 and not lookup(tuple(words[i:i + n]))[0]:
+            n -= 1
+        _, category = lookup(tuple(words[i:i + n])) if n > 1 else lookup_word(words[i])
+        if category is not None:
+            mentions.append(Mention(category, " ".join(words[i:i + n])))
+        i += n
     return mentions
 
 
