@@ -111,18 +111,25 @@ _TRACE = f"""
             list_filter(r.turns[2 * p.position - 1:2 * p.position], lambda t: t is not null) as pair
         from x_packed as r, unnest(r.sample_ids) with ordinality as p (sample_id, position)
     ),
+    first_turns as (
+        select
+            sample_id, split, image_paths, conversations,
+            position(placeholder.line in conversations[1]."value") as line_at, placeholder.line
+        from {SAMPLES}
+        cross join (select ?::varchar as line) as placeholder
+        where sample_id in (select sample_id from pairs)
+    ),
     expected as (
         select
             sample_id, split, image_paths, conversations,
             case when len(conversations) = 0 then conversations else list_concat([{{
                 'from': conversations[1]."from",
-                'value': case when position(? in conversations[1]."value") > 0
-                    then substr(conversations[1]."value", 1, position(? in conversations[1]."value") - 1)
-                         || substr(conversations[1]."value", position(? in conversations[1]."value") + ?)
+                'value': case when line_at > 0
+                    then substr(conversations[1]."value", 1, line_at - 1)
+                         || substr(conversations[1]."value", line_at + length(line))
                     else conversations[1]."value" end
             }}], conversations[2:]) end as later_conversations
-        from {SAMPLES}
-        where sample_id in (select sample_id from pairs)
+        from first_turns
     ),
     traced as (
         select
@@ -153,10 +160,9 @@ def packed_conversation_parts(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
         return [Missing("packed_records", missing)]
     manifest, _ = inp.json_file("training_manifest.json")
     max_turns = manifest.get("packed_max_turns") if isinstance(manifest, dict) else None
-    token = IMAGE_TOKEN + "\n"
     inp.con.register("x_packed", _packed_table(_records(inp), max_turns))
     try:
-        df = inp.df(_TRACE, [token, token, token, len(token)])[COLUMNS]
+        df = inp.df(_TRACE, [IMAGE_TOKEN + "\n"])[COLUMNS]
         packed_count = inp.con.execute("select coalesce(sum(len(sample_ids)), 0) from x_packed").fetchone()[0]
         coverage = inp.df(f"""
             with packable as (
