@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 from expectations import config as C
 from expectations.config import CheckConfig
@@ -54,7 +55,7 @@ def image_integrity(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
     images_dir = inp.exports / "images"
     inp.hash_ahead([images_dir / image for image in refs["image"]])
     exists, shas, resolves = [], [], []
-    roots: dict[str, object] = {}
+    roots: dict[str, Path] = {}
     for image, rel, root in zip(refs["image"], refs["relative_path"], refs["images_root"], strict=True):
         path = images_dir / image
         found = _regular_file(path)
