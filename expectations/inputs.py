@@ -8,6 +8,10 @@ helpers that say what is missing instead of raising: ``missing_relations``,
 ``missing_columns``, ``missing_files``. The checks turn those answers into failures
 with a clear observed value, so a relation that is not built yet fails its check rather
 than crashing the run.
+
+Both tables are views of Parquet files in a spool folder, so a helper process that runs
+some of the checks (expectations.sharing) opens the same inputs from that folder
+(``CheckInputs(wh, spool=...)``) without reading the exports again.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from expectations import config as C
 from expectations.facts_cache import cache_dir, spool_record_facts
@@ -39,6 +44,8 @@ ASSETS_SCHEMA = pa.schema([
     pa.field("asset_type", pa.string()),
     pa.field("source", pa.string()),
 ])
+ASSETS_FILE = "assets/x_assets.parquet"
+"""Where in the spool the asset manifest's rows are (out of the record facts' ``*.parquet``)."""
 
 
 @dataclass(frozen=True)
@@ -103,16 +110,27 @@ def list_record_files(exports: Path) -> list[tuple[Path, str, bool]]:
     return [(exports / rel, rel, profile_of(rel) in box_profiles) for rel in found]
 
 
-class CheckInputs:
-    """The lakehouse and the exports of one warehouse, opened read-only for one run."""
+def record_file_bytes(exports: Path) -> int:
+    """Bytes of the record files under ``exports`` (``list_record_files``): how much the
+    checks read."""
+    return sum(path.stat().st_size for path, _, _ in list_record_files(exports))
 
-    def __init__(self, wh: Warehouse) -> None:
+
+class CheckInputs:
+    """The lakehouse and the exports of one warehouse, opened read-only for one run.
+
+    Without ``spool``, the exports are read into a new spool folder, which ``close``
+    removes; with the ``spool`` folder of another ``CheckInputs`` of the same warehouse
+    (still open), its tables are opened as they are, and ``close`` leaves the folder."""
+
+    def __init__(self, wh: Warehouse, spool: Path | None = None) -> None:
         self.wh = wh
         self.exports = wh.exports
         self.has_database = wh.database.is_file()
         self.con = duckdb.connect(str(wh.database), read_only=True) if self.has_database else duckdb.connect()
         # staging views read landed Parquet by a path that may be relative to the project
         self.con.execute(f"SET file_search_path = '{str(PROJECT_ROOT).replace(chr(39), chr(39) * 2)}'")
+        self.con.execute("SET enable_progress_bar = false")  # a helper process's long query drew one
         self._columns: dict[str, dict[str, str]] = {}
         for table, column, dtype in self.con.execute(
             "select table_name, column_name, data_type from information_schema.columns "
@@ -123,19 +141,24 @@ class CheckInputs:
         self._json: dict[str, tuple[Any, str | None]] = {}
         self._raw: dict[str, list[RawRecord]] = {}
         self._sha: dict[Path, str] = {}
-        self.record_files: list[str] = []
-        self._spool = Path(tempfile.mkdtemp(prefix="mmfactory-check-records-"))
+        files = list_record_files(self.exports)
+        self.record_files = [rel for _, rel, _ in files]
+        self._owns_spool = spool is None
+        self.spool = Path(tempfile.mkdtemp(prefix="mmfactory-check-records-")) if spool is None else spool
         self._record_rows: dict[str, int | None] = {}
         try:
-            self._load_records()
-            self._load_assets()
+            if self._owns_spool:
+                spool_record_facts(files, self.spool, cache_dir(self.wh))
+                self._spool_assets()
+            self._open_spool()
         except BaseException:  # no caller holds these inputs yet to close them
             self.close()
             raise
 
     def close(self) -> None:
         self.con.close()
-        shutil.rmtree(self._spool, ignore_errors=True)
+        if self._owns_spool:
+            shutil.rmtree(self.spool, ignore_errors=True)
 
     # ---- the lakehouse -------------------------------------------------------------
     def columns(self, relation: str) -> dict[str, str] | None:
@@ -180,26 +203,26 @@ class CheckInputs:
         return plain(self.con.execute(sql, params or []).df())
 
     # ---- the exports ---------------------------------------------------------------
-    def _load_records(self) -> None:
+    def _open_spool(self) -> None:
         """``x_records``: the facts of every record of every record file
-        (``expectations.record_facts``), written as Parquet by the workers that parse them
-        to a temporary folder (removed by ``close``), which the view reads; a record line
-        the warehouse's facts cache holds is digested, not parsed
+        (``expectations.record_facts``), written as Parquet to the spool by the workers that
+        parse them; a record line the warehouse's facts cache holds is digested, not parsed
         (``expectations.facts_cache``). Sending the batches back to be inserted here cost
         45 s of this process's CPU at 5M records (118k images), taken from the workers on a
-        2-core machine; holding them all in memory instead, ~1 KB a row."""
-        files = list_record_files(self.exports)
-        self.record_files = [rel for _, rel, _ in files]
-        spool_record_facts(files, self._spool, cache_dir(self.wh))
-        escaped = str(self._spool / "*.parquet").replace("'", "''")
-        self.con.execute(f"create or replace temp view x_records as select * from read_parquet('{escaped}')")
+        2-core machine; holding them all in memory instead, ~1 KB a row. ``x_assets``: the
+        asset manifest's rows (``_spool_assets``)."""
+        records = str(self.spool / "*.parquet").replace("'", "''")
+        assets = str(self.spool / ASSETS_FILE).replace("'", "''")
+        self.con.execute(f"create or replace temp view x_records as select * from read_parquet('{records}')")
+        self.con.execute(f"create or replace temp view x_assets as select * from read_parquet('{assets}')")
         for rel, rows, whole_file_failed in self.con.execute(
             "select file_path, count(*), bool_or(line_no = 0) from x_records group by file_path"
         ).fetchall():
             self._record_rows[rel] = None if whole_file_failed else rows
         self._record_rows.update({rel: 0 for rel in self.record_files if rel not in self._record_rows})
 
-    def _load_assets(self) -> None:
+    def _spool_assets(self) -> None:
+        """The asset manifest's lines as ``ASSETS_SCHEMA`` rows, in the spool (``ASSETS_FILE``)."""
         rows = []
         path = self.exports / C.ASSET_MANIFEST_FILE
         if path.is_file():
@@ -208,9 +231,9 @@ class CheckInputs:
                 rows.append({"line_no": raw.line_no, "parse_error": raw.parse_error,
                              **{k: (None if rec.get(k) is None else str(rec.get(k)))
                                 for k in ("asset_id", "image", "asset_type", "source")}})
-        self.con.register("x_assets_arrow", pa.Table.from_pylist(rows, schema=ASSETS_SCHEMA))
-        self.con.execute("create or replace temp table x_assets as select * from x_assets_arrow")
-        self.con.unregister("x_assets_arrow")
+        target = self.spool / ASSETS_FILE
+        target.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.Table.from_pylist(rows, schema=ASSETS_SCHEMA), target)
 
     def file_rows(self, rel: str) -> int:
         """Rows as the manifest counts them (``count_file_rows``); a record file's from

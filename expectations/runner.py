@@ -1,88 +1,32 @@
-"""Running the checks: each check's frames validated by Great Expectations, results collected.
+"""Running the project checks: which to run, on every core, and the run's result.
 
-A check builds a list of parts from the inputs (``expectations.inputs.CheckInputs``):
-a ``Frame`` is a pandas DataFrame (one DuckDB query, or rows computed in Python) with
-its expectations and the column that names an offending row; a ``Violations`` frame is
-the result of a cross-table rule written as a query that returns the rows breaking it,
-expected to be empty (``ExpectTableRowCountToEqual(value=0)``: GX's custom-SQL
-expectation does not run on pandas); a ``Missing`` part says what the check could not
-read (a relation not built yet, a file not written), and fails the check with that as
-its observed value.
+``run_checks`` reads the inputs once (``expectations.inputs.CheckInputs``), then runs each
+selected check (``expectations.validation.run_check``: its parts validated by Great
+Expectations) in this process or, when the exports are large, shared with helper
+processes (``expectations.sharing``), and gathers the results in the checks' order.
 
-Great Expectations is imported once per process, and each run uses one ephemeral
+Great Expectations is imported once per process, and each process uses one ephemeral
 context (no ``gx/`` tree on disk): the suites are the Python code in
 ``expectations/suites/``.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from expectations.config import DEFAULT_CONFIG, CheckConfig
-from expectations.inputs import CheckInputs
-from expectations.parts import Check, Frame, Missing, Violations, gx_module, gxe
+from expectations.inputs import CheckInputs, record_file_bytes
+from expectations.parts import Check
+from expectations.record_facts import POOL_MIN_BYTES
+from expectations.sharing import SharedRun, longest_first, previous_durations
 from expectations.suites import CHECKS
+from expectations.validation import CheckResult, Validator
 from lakehouse.settings import Warehouse
-
-
-# ---- results ----------------------------------------------------------------------------
-@dataclass
-class ExpectationOutcome:
-    part: str
-    expectation: str
-    description: str
-    success: bool
-    observed: str
-    offending: list[str] = field(default_factory=list)
-    unexpected_count: int | None = None
-    error: str | None = None
-
-    @property
-    def key(self) -> str:
-        return f"{self.part}: {self.description}"
-
-
-@dataclass
-class CheckResult:
-    number: int
-    name: str
-    title: str
-    success: bool
-    observed: str
-    first_offending: list[str]
-    outcomes: list[ExpectationOutcome]
-    duration_s: float
-
-    @property
-    def status(self) -> str:
-        return "PASS" if self.success else "FAIL"
-
-    def problems(self) -> set[tuple[str, str]]:
-        """(expectation, offending item) for every failing expectation: what a negative
-        test compares between a clean and a corrupted copy."""
-        out = set()
-        for o in self.outcomes:
-            if not o.success:
-                items = o.offending or [o.observed]
-                out |= {(o.key, item) for item in items}
-        return out
-
-    def to_dict(self, max_offending: int = 50) -> dict[str, Any]:
-        return {
-            "number": self.number, "name": self.name, "title": self.title, "status": self.status,
-            "observed": self.observed, "first_offending": self.first_offending,
-            "duration_s": round(self.duration_s, 3),
-            "expectations": [
-                {**{k: v for k, v in asdict(o).items() if k != "offending"},
-                 "offending_count": len(o.offending), "offending": o.offending[:max_offending]}
-                for o in self.outcomes
-            ],
-        }
+from lakehouse.stage_config import default_executor, default_workers
 
 
 @dataclass
@@ -124,136 +68,6 @@ class RunResult:
         }
 
 
-class _Validator:
-    """One ephemeral GX context, one pandas data source and one whole-dataframe batch
-    definition for a run. Each frame is validated as a batch against a suite that is never
-    saved: no suite, validation definition or result goes through the context's stores
-    (their serialisation took 0.6 s of a 3.2 s run of every check on COCO128)."""
-
-    def __init__(self) -> None:
-        gx = gx_module()
-        from great_expectations.data_context.types.base import ProgressBarsConfig
-
-        self.gx = gx
-        self.context = gx.get_context(mode="ephemeral")
-        self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-        asset = self.context.data_sources.add_pandas("mmfactory_checks").add_dataframe_asset("frames")
-        self.batches = asset.add_batch_definition_whole_dataframe("frame")
-
-    def validate(self, check: str, frame: Frame) -> Any:
-        suite = self.gx.ExpectationSuite(name=f"{check}.{frame.name}", expectations=list(frame.expectations))
-        batch = self.batches.get_batch(batch_parameters={"dataframe": frame.df})
-        return batch.validate(
-            suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [frame.id_column]})
-
-
-def _py(value: Any) -> Any:
-    """numpy scalars as Python values, NaN as None."""
-    if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
-        try:
-            value = value.item()
-        except (ValueError, AttributeError):
-            pass
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
-def _short(values: Sequence[Any], n: int = 3) -> str:
-    shown = ", ".join(repr(_py(v)) if not isinstance(v, tuple) else repr(tuple(_py(x) for x in v))
-                      for v in list(values)[:n])
-    return f"[{shown}{', ...' if len(values) > n else ''}]"
-
-
-def _unique(items: list[str]) -> list[str]:
-    return list(dict.fromkeys(items))
-
-
-def _exception_message(info: Any) -> str | None:
-    if not info:
-        return None
-    if isinstance(info, dict) and "raised_exception" in info:
-        return info.get("exception_message") if info.get("raised_exception") else None
-    if isinstance(info, dict):
-        for value in info.values():
-            msg = _exception_message(value)
-            if msg:
-                return msg
-    return None
-
-
-def _outcomes_of_frame(frame: Frame, validation: Any) -> list[ExpectationOutcome]:
-    out = []
-    for r in validation.results:
-        cfg = r.expectation_config
-        result = dict(r.result or {})
-        error = _exception_message(r.exception_info)
-        offending: list[str] = []
-        if error:
-            observed = f"error: {error}"
-        elif "unexpected_index_list" in result:
-            index_list = result.get("unexpected_index_list") or []
-            offending = _unique([str(_py(d.get(frame.id_column))) for d in index_list if isinstance(d, dict)])
-            n = result.get("unexpected_count") or 0
-            values = result.get("partial_unexpected_list") or []
-            observed = f"{n} of {result.get('element_count', len(frame.df))} rows unexpected"
-            if n and not all(isinstance(_py(v), bool) for v in values):
-                observed += f", values {_short(values)}"
-        elif "missing_count" in result:
-            missing = [str(v) for v in result.get("partial_missing_list") or []]
-            offending = [f"missing {v}" for v in missing]
-            observed = f"missing {', '.join(missing)}" if missing else "none missing"
-        else:
-            observed = f"observed {_py(result.get('observed_value'))}"
-        success = bool(r.success) and not error
-        out.append(ExpectationOutcome(
-            part=frame.name, expectation=cfg.type, description=cfg.description or cfg.type,
-            success=success, observed=observed, offending=offending if not success else [],
-            unexpected_count=_py(result.get("unexpected_count")), error=error))
-    return out
-
-
-def _run_check(check: Check, inputs: CheckInputs, config: CheckConfig, validator: _Validator) -> CheckResult:
-    t0 = time.perf_counter()
-    try:
-        parts = check.build(inputs, config)
-    except Exception as exc:  # a crash in a check fails that check, with the error shown
-        parts = [Missing("build", [f"check raised {type(exc).__name__}: {str(exc).splitlines()[0]}"])]
-    outcomes: list[ExpectationOutcome] = []
-    summaries: list[str] = []
-    for part in parts:
-        if isinstance(part, Missing):
-            outcomes.append(ExpectationOutcome(
-                part=part.name, expectation="missing_input", description="inputs exist",
-                success=False, observed="; ".join(part.reasons), offending=[f"missing: {r}" for r in part.reasons]))
-            continue
-        if isinstance(part, Violations):
-            frame = Frame(part.name, part.df, [gxe().ExpectTableRowCountToEqual(
-                value=0, description=part.description)], part.id_column, part.summary)
-            [outcome] = _outcomes_of_frame(frame, validator.validate(check.name, frame))
-            if not outcome.success:
-                ids = [str(_py(v)) for v in part.df[part.id_column].tolist()]
-                outcome.offending = _unique(ids)
-                outcome.unexpected_count = len(part.df)
-                outcome.observed = f"{len(part.df)} violating rows: {_short(_unique(ids))}"
-            outcomes.append(outcome)
-        else:
-            outcomes += _outcomes_of_frame(part, validator.validate(check.name, part))
-        if part.summary:
-            summaries.append(part.summary)
-    failing = [o for o in outcomes if not o.success]
-    success = bool(outcomes) and not failing
-    if success:
-        observed = "; ".join(summaries) or f"{len(outcomes)} expectations met"
-    else:
-        observed = "; ".join(f"{o.key} -> {o.observed}" for o in failing[:2])
-        if len(failing) > 2:
-            observed += f" (+{len(failing) - 2} more failing)"
-    first = _unique([item for o in failing for item in o.offending])[: config.shown_offenders]
-    return CheckResult(check.number, check.name, check.title, success, observed, first, outcomes,
-                       time.perf_counter() - t0)
-
-
 class UnknownCheckError(ValueError):
     """A check name that is not one of the project checks."""
 
@@ -270,19 +84,32 @@ def select_checks(only: Sequence[str] | None) -> list[Check]:
     return [c for c in CHECKS if c.name in wanted]
 
 
+def helper_count(wh: Warehouse, checks: int) -> int:
+    """How many helper processes run the checks with this one: none when the executor is
+    ``inprocess``, when there are fewer than two checks, or when the record files hold
+    fewer than ``record_facts.POOL_MIN_BYTES`` (a helper's start, ~2.5 s of CPU, costs
+    more than it saves); else one per further core, at most one per further check."""
+    if default_executor() == "inprocess" or checks < 2 or record_file_bytes(wh.exports) < POOL_MIN_BYTES:
+        return 0
+    return max(0, min(default_workers() - 1, checks - 1))
+
+
 def run_checks(wh: Warehouse, only: Sequence[str] | None = None,
-               config: CheckConfig = DEFAULT_CONFIG) -> RunResult:
-    """Run the selected checks (all by default) on warehouse ``wh``."""
+               config: CheckConfig = DEFAULT_CONFIG, helpers: int | None = None) -> RunResult:
+    """Run the selected checks (all by default) on warehouse ``wh``, with ``helpers``
+    helper processes (None: ``helper_count``); the results in the checks' order."""
     selected = select_checks(only)
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    validator = _Validator()
-    inputs = CheckInputs(wh)
-    try:
-        manifest, _ = inputs.json_file("training_manifest.json")
-        invocation = manifest.get("dbt_invocation_id") if isinstance(manifest, dict) else None
-        results = [_run_check(check, inputs, config, validator) for check in selected]
-    finally:
-        inputs.close()
-    return RunResult(results, started, time.perf_counter() - t0, wh.root.name, invocation,
-                     list(only) if only else None, config)
+    with SharedRun(wh, helper_count(wh, len(selected)) if helpers is None else helpers) as shared:
+        validator = Validator()
+        inputs = CheckInputs(wh)
+        try:
+            manifest, _ = inputs.json_file("training_manifest.json")
+            invocation = manifest.get("dbt_invocation_id") if isinstance(manifest, dict) else None
+            by_name = {r.name: r for r in shared.run(longest_first(selected, previous_durations(wh)),
+                                                     inputs, config, validator)}
+        finally:
+            inputs.close()
+    return RunResult([by_name[c.name] for c in selected], started, time.perf_counter() - t0, wh.root.name,
+                     invocation, list(only) if only else None, config)
