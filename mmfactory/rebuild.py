@@ -86,7 +86,8 @@ def build_landed(wh: Warehouse, full: bool = False) -> int:
     # the run id and time this build's new failures land under, known to dbt beforehand
     recording = new_run_id(), utc_now()
     with importing_ahead(), stage("dbt"):
-        code = run_dbt(wh, [*BUILD_ARGS, *(["--select", *plan.select] if plan.select else [])],
+        code = run_dbt(wh, [*BUILD_ARGS, *(["--select", *plan.select] if plan.select else []),
+                            *(["--full-refresh"] if plan.action == "full" else [])],
                        env=recording_env(*recording))
     if code != 0:
         raise DbtBuildFailed(code)

@@ -1,3 +1,4 @@
+{{ per_sample_incremental() }}
 -- image_description statements beyond the object list, from the TEXT only, each re-derived
 -- from the annotations (English or Chinese; the object list is int_description_samples_
 -- audited's); likewise a multi_image_comparison's relation statements about one image
@@ -22,7 +23,7 @@
 -- object-list audit are added by int_description_samples_audited).
 with
 
-samples as (
+templated as (
 
     select * from {{ ref('int_samples_templated') }}
     where task_type in ('image_description', 'multi_image_comparison')
@@ -35,7 +36,7 @@ terms as (
 
 ),
 
-annotations as (
+landed_annotations as (
 
     select * from {{ ref('int_annotations_normalized') }}
 
@@ -44,6 +45,92 @@ annotations as (
 supercategory_names as (
 
     select * from {{ ref('stg_seeds__coco_supercategory_names') }}
+
+),
+
+vocabulary_digest as (
+
+    -- the terms and the supercategory names, read in full by every sample's audit
+    select md5(to_json({
+        'terms': (select list_sort(list(to_json(terms))) from terms),
+        'supercategory_names': (
+            select list_sort(list(to_json(supercategory_names))) from supercategory_names
+        )
+    })) as digest
+
+),
+
+asset_digests as (
+
+    -- what the audit reads of an image's annotations
+    select
+        asset_id,
+        md5(to_json(list({
+            'annotation_id': annotation_id,
+            'category_name': category_name,
+            'supercategory': supercategory,
+            'is_crowd': is_crowd,
+            'grid': [grid_ymin, grid_xmin, grid_ymax, grid_xmax],
+            'bbox_w_px': bbox_w_px,
+            'bbox_h_px': bbox_h_px
+        } order by annotation_id))) as digest
+
+    from landed_annotations
+    group by asset_id
+
+),
+
+sample_asset_digests as (
+
+    select
+        templated.sample_id,
+        list(asset_digests.digest order by source_asset.position) as digests
+
+    from templated,
+        unnest(templated.source_asset_ids) with ordinality as source_asset (asset_id, position)
+    left join asset_digests on asset_digests.asset_id = source_asset.asset_id
+    group by templated.sample_id
+
+),
+
+hashed as (
+
+    -- everything a sample's audit reads: its answer, its images' annotations and the
+    -- vocabulary
+    select
+        templated.*,
+        md5(to_json({
+            'task_type': templated.task_type,
+            'answer_text': templated.answer_text,
+            'source_asset_ids': templated.source_asset_ids,
+            'annotations': sample_asset_digests.digests,
+            'vocabulary': vocabulary_digest.digest
+        })) as inputs_hash
+
+    from templated
+    left join sample_asset_digests on sample_asset_digests.sample_id = templated.sample_id
+    cross join vocabulary_digest
+
+),
+
+samples as (
+
+    select * from hashed
+    {% if is_incremental() %}
+        -- only the samples whose inputs differ from those of the rows already built
+        where not exists (
+            select 1 from {{ this }} as built
+            where built.sample_id = hashed.sample_id and built.inputs_hash = hashed.inputs_hash
+        )
+    {% endif %}
+
+),
+
+annotations as (
+
+    -- the annotations of the images of the samples audited in this run
+    select * from landed_annotations
+    where asset_id in (select unnest(samples.source_asset_ids) from samples)
 
 ),
 
@@ -375,6 +462,7 @@ per_sample as (
 
     select
         samples.sample_id,
+        samples.inputs_hash,
         coalesce(relation_results.relation_statement_count, 0) as relation_statement_count,
         coalesce(relation_results.size_statement_count, 0) as size_statement_count,
         coalesce(largest_results.largest_statement_count, 0) as largest_statement_count,

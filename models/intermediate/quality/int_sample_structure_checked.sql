@@ -1,3 +1,4 @@
+{{ per_sample_incremental() }}
 -- Structural checks of every candidate sample, whatever its task: required fields, no
 -- unfilled {placeholder}, a two-turn human -> gpt conversation whose gpt turn is the
 -- answer and whose human turn ends with the question, one <image> token per image (none
@@ -7,7 +8,7 @@
 -- except image paths out of order in a multi-image sample (multi_image_confusion).
 with
 
-samples as (
+templated as (
 
     select * from {{ ref('int_samples_templated') }}
 
@@ -22,14 +23,53 @@ assets as (
 expected_paths as (
 
     select
-        samples.sample_id,
+        templated.sample_id,
         list(assets.source || '/' || assets.relative_path order by source_asset.position)
             as expected_image_paths
 
-    from samples,
-        unnest(samples.source_asset_ids) with ordinality as source_asset (asset_id, position)
+    from templated,
+        unnest(templated.source_asset_ids) with ordinality as source_asset (asset_id, position)
     left join assets on assets.asset_id = source_asset.asset_id
-    group by samples.sample_id
+    group by templated.sample_id
+
+),
+
+hashed as (
+
+    -- everything a sample's checks read: the sample's own columns below and the paths
+    -- of its assets
+    select
+        templated.*,
+        expected_paths.expected_image_paths,
+        md5(to_json({
+            'task_type': templated.task_type,
+            'asset_type': templated.asset_type,
+            'language': templated.language,
+            'template_id': templated.template_id,
+            'question_text': templated.question_text,
+            'answer_text': templated.answer_text,
+            'source_asset_ids': templated.source_asset_ids,
+            'image_paths': templated.image_paths,
+            'image_count': templated.image_count,
+            'conversations': templated.conversations,
+            'expected_image_paths': expected_paths.expected_image_paths
+        })) as inputs_hash
+
+    from templated
+    left join expected_paths on expected_paths.sample_id = templated.sample_id
+
+),
+
+samples as (
+
+    select * from hashed
+    {% if is_incremental() %}
+        -- only the samples whose inputs differ from those of the rows already built
+        where not exists (
+            select 1 from {{ this }} as built
+            where built.sample_id = hashed.sample_id and built.inputs_hash = hashed.inputs_hash
+        )
+    {% endif %}
 
 ),
 
@@ -37,14 +77,12 @@ turns as (
 
     select
         samples.*,
-        expected_paths.expected_image_paths,
         samples.conversations[1]['from'] as first_turn_from,
         samples.conversations[1]['value'] as human_turn,
         samples.conversations[2]['from'] as second_turn_from,
         samples.conversations[2]['value'] as gpt_turn
 
     from samples
-    left join expected_paths on expected_paths.sample_id = samples.sample_id
 
 ),
 
@@ -95,7 +133,8 @@ checked as (
         ) as is_language_consistent,
         image_count,
         image_paths,
-        expected_image_paths
+        expected_image_paths,
+        inputs_hash
 
     from turns
 

@@ -1,0 +1,29 @@
+{#-
+  per_sample_incremental(samples_model='int_samples_templated')
+
+  The config of a per-sample audit model built incrementally: one that turns each sample
+  of `samples_model` into rows of its own (sample_id the key) from what that sample's
+  `inputs_hash` covers, so that a build after new photos audits only the new samples.
+
+  The model computes, for every sample, `inputs_hash`: md5 of everything its rows are
+  made from (the sample's columns it reads, its images' rows in the tables it joins, the
+  global tables it reads in full), and keeps that column in its rows. In an incremental
+  run (`is_incremental()`) it audits only the samples with no row of the same sample_id
+  and inputs_hash; dbt deletes their old rows and inserts the new (`delete+insert` on
+  sample_id), and the post-hook deletes the rows of samples `samples_model` no longer
+  holds (a takedown, a changed annotation that drops a sample). A model that can give a
+  sample no row audits that sample again in every incremental run: cheap when rare.
+
+  A build whose code or environment changed runs dbt with `--full-refresh`
+  (mmfactory/rebuild.py): every row is built again, as on the first build.
+-#}
+{%- macro per_sample_incremental(samples_model='int_samples_templated') -%}
+{{ config(
+    materialized='incremental',
+    unique_key='sample_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook="delete from {{ this }} where sample_id not in (select sample_id from {{ ref('"
+        ~ samples_model ~ "') }})"
+) }}
+{%- endmacro -%}
