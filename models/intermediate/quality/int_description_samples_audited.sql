@@ -1,3 +1,4 @@
+{{ per_sample_incremental() }}
 -- image_description against the annotations, from the TEXT only: the object list (opened
 -- by any of the six sentence plans' openings)
 -- ("The image shows 3 suitcases, 2 people and many cars." / 图中有3个行李箱、2个人和许多汽车。)
@@ -14,9 +15,11 @@
 -- not a format_error, and only the items that parse are checked.
 {%- set sample_columns = adapter.get_columns_in_relation(ref('int_samples_templated'))
     | map(attribute='name') | list if execute else [] %}
+{%- set generation_method = 'generation_method' if 'generation_method' in sample_columns
+    else "'template'" %}
 with
 
-samples as (
+templated as (
 
     select * from {{ ref('int_samples_templated') }}
     where task_type = 'image_description'
@@ -42,12 +45,69 @@ statements as (
 
 ),
 
+terms_digest as (
+
+    select md5(to_json(list_sort(list(to_json(terms))))) as digest from terms
+
+),
+
+asset_digests as (
+
+    -- what the audit reads of the objects an image holds
+    select
+        asset_id,
+        md5(to_json(list({
+            'category_name': category_name,
+            'instance_count': instance_count,
+            'has_crowd_region': has_crowd_region
+        } order by category_name))) as digest
+
+    from objects
+    group by asset_id
+
+),
+
+hashed as (
+
+    -- everything a sample's audit reads: its answer, its image's objects, the terms and
+    -- its statements' audit (whose own inputs_hash covers what that read)
+    select
+        templated.*,
+        md5(to_json({
+            'answer_text': templated.answer_text,
+            'generation_method': {{ generation_method }},
+            'asset_id': templated.source_asset_ids[1],
+            'objects': asset_digests.digest,
+            'statements': statements.inputs_hash,
+            'terms': terms_digest.digest
+        })) as inputs_hash
+
+    from templated
+    left join asset_digests on asset_digests.asset_id = templated.source_asset_ids[1]
+    left join statements on statements.sample_id = templated.sample_id
+    cross join terms_digest
+
+),
+
+samples as (
+
+    select * from hashed
+    {% if is_incremental() %}
+        -- only the samples whose inputs differ from those of the rows already built
+        where not exists (
+            select 1 from {{ this }} as built
+            where built.sample_id = hashed.sample_id and built.inputs_hash = hashed.inputs_hash
+        )
+    {% endif %}
+
+),
+
 parsed as (
 
     select
         sample_id,
-        {{ 'generation_method' if 'generation_method' in sample_columns else "'template'" }}
-            as generation_method,
+        inputs_hash,
+        {{ generation_method }} as generation_method,
         source_asset_ids[1] as asset_id,
         coalesce(
             nullif(
@@ -203,6 +263,7 @@ flagged as (
 
     select
         parsed.sample_id,
+        parsed.inputs_hash,
         parsed.asset_id,
         parsed.generation_method,
         parsed.object_list_text is not null as has_object_list,
