@@ -5,7 +5,11 @@
 - ``expectations.inputs``: the lakehouse (read-only) and the exported files, loaded once.
 - ``expectations.suites``: all the checks, each a function building DataFrames with
   native expectations, and violation queries that must return no row.
-- ``expectations.runner``: runs them in one ephemeral GX context; ``run_checks``.
+- ``expectations.validation``: one check run, its parts validated by Great Expectations
+  in one ephemeral GX context per process.
+- ``expectations.sharing``: the checks of one run shared with helper processes, on every
+  core, when the exports are large.
+- ``expectations.runner``: which checks run, and how; ``run_checks``.
 
 Importing this package does not import Great Expectations (3-6 s); running checks does.
 """

@@ -16,6 +16,10 @@
 
   A build whose code or environment changed runs dbt with `--full-refresh`
   (mmfactory/rebuild.py): every row is built again, as on the first build.
+
+  with_changed_inputs(relation): the rows of `relation` (a CTE holding sample_id and
+  inputs_hash) to audit in this run: all of them, or in an incremental run those whose
+  sample_id and inputs_hash no row already built holds.
 -#}
 {%- macro per_sample_incremental(samples_model='int_samples_templated') -%}
 {{ config(
@@ -26,4 +30,17 @@
     post_hook="delete from {{ this }} where sample_id not in (select sample_id from {{ ref('"
         ~ samples_model ~ "') }})"
 ) }}
+{%- endmacro -%}
+
+
+{%- macro with_changed_inputs(relation) -%}
+select * from {{ relation }}
+{%- if is_incremental() %}
+    where not exists (
+        select 1 from {{ this }} as built
+        where
+            built.sample_id = {{ relation }}.sample_id
+            and built.inputs_hash = {{ relation }}.inputs_hash
+    )
+{%- endif -%}
 {%- endmacro -%}

@@ -5,7 +5,9 @@ it releases. One path, so a release's rebuild leaves the warehouse exactly as a 
 In: a warehouse; ``full`` (rebuild everything even when nothing changed). Out: the data
 contracts' exit code (0 when every one passes, 1 when one fails). Written on the way: dbt's
 models and exports (only what reads the landed tables that changed since the last complete
-build, or nothing, mmfactory/incremental.py), the visual audit's PNGs, the failure library's
+build, or nothing, mmfactory/incremental.py; a full build runs dbt with ``--full-refresh``,
+so the incremental models, macros/incremental.sql, are built again whole), the visual
+audit's PNGs, the failure library's
 new rows (which dbt's ``failure_replay`` already counted, under the run id and time given
 to it before it ran: quality/failure_library.py), the report and the contract results,
 then the build state the next build is planned from. Each step prints

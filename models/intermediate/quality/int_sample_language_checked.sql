@@ -99,14 +99,7 @@ hashed as (
 
 samples as (
 
-    select * from hashed
-    {% if is_incremental() %}
-        -- only the samples whose inputs differ from those of the rows already built
-        where not exists (
-            select 1 from {{ this }} as built
-            where built.sample_id = hashed.sample_id and built.inputs_hash = hashed.inputs_hash
-        )
-    {% endif %}
+    {{ with_changed_inputs('hashed') }}
 
 ),
 
