@@ -14,7 +14,10 @@
   holds (a takedown, a changed annotation that drops a sample). A model that can give a
   sample no row audits that sample again in every incremental run: cheap when rare.
 
-  A build whose code or environment changed runs dbt with `--full-refresh`
+  The hash also holds the model file's checksum (dbt's `model.checksum`), so a plain
+  `dbt build` after the model was edited audits every sample again. A macro or Python
+  module the model calls is not in it: after editing one, run `dbt build --full-refresh`.
+  `mmfactory build` does that after any change of code or environment
   (mmfactory/rebuild.py): every row is built again, as on the first build.
 
   with_changed_inputs(relation): the rows of `relation` (a CTE holding sample_id and

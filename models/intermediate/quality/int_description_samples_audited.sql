@@ -79,7 +79,8 @@ hashed as (
             'asset_id': templated.source_asset_ids[1],
             'objects': asset_digests.digest,
             'statements': statements.inputs_hash,
-            'terms': terms_digest.digest
+            'terms': terms_digest.digest,
+            'code': '{{ model.checksum.checksum }}'
         })) as inputs_hash
 
     from templated

@@ -104,7 +104,8 @@ hashed as (
             'answer_text': templated.answer_text,
             'source_asset_ids': templated.source_asset_ids,
             'annotations': sample_asset_digests.digests,
-            'vocabulary': vocabulary_digest.digest
+            'vocabulary': vocabulary_digest.digest,
+            'code': '{{ model.checksum.checksum }}'
         })) as inputs_hash
 
     from templated

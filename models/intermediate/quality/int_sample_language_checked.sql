@@ -88,7 +88,8 @@ hashed as (
             'question_text': templated.question_text,
             'answer_text': templated.answer_text,
             'visible_key': coalesce(sample_visible.visible_key, ''),
-            'patterns': patterns_digest.digest
+            'patterns': patterns_digest.digest,
+            'code': '{{ model.checksum.checksum }}'
         })) as inputs_hash
 
     from templated

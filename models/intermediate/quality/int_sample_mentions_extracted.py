@@ -15,13 +15,14 @@ category). An answer without mentions has no row; CHAIR_s counts it all the same
 Built incrementally (macros/incremental.sql says how; the config is in
 _quality__models.yml): each row
 carries the ``inputs_hash`` of its sample (md5 of the sample's columns above, the
-categories its images hold and the vocabulary), and a run after the first reads only the
-answers whose hash no row holds.
+categories its images hold, the vocabulary and quality/chair.py's source), and a run
+after the first reads only the answers whose hash no row holds.
 """
 
 import hashlib
 import json
 from collections import Counter
+from pathlib import Path
 
 SCHEMA_NAMES = ("sample_id", "task_type", "language", "generation_method", "category_name",
                 "mention_count", "mentioned_as", "is_hallucinated", "inputs_hash")
@@ -48,6 +49,8 @@ def model(dbt, session):
     if not synonyms:
         synonyms = [(category, category) for category, _ in names]
     vocabulary = chair.build_vocabulary(synonyms, {zh: category for category, zh in names if zh})
+
+    vocabulary_digest = _md5([sorted(synonyms), sorted(names), _md5(Path(chair.__file__).read_text())])
 
     # the answers (of the samples whose inputs no row holds yet, in an incremental run),
     # each with the categories its images hold and the hash of everything it is read with
@@ -83,7 +86,7 @@ def model(dbt, session):
         )
         select sample_id, task_type, language, generation_method, answer_text, held, inputs_hash
         from hashed {built if dbt.is_incremental else ""}
-    """, {"vocabulary": _md5([sorted(synonyms), sorted(names)])}).fetchall()
+    """, {"vocabulary": vocabulary_digest}).fetchall()
     session.execute("drop view mentions_samples")
     session.execute("drop view mentions_objects")
 

@@ -52,7 +52,8 @@ hashed as (
             'image_paths': templated.image_paths,
             'image_count': templated.image_count,
             'conversations': templated.conversations,
-            'expected_image_paths': expected_paths.expected_image_paths
+            'expected_image_paths': expected_paths.expected_image_paths,
+            'code': '{{ model.checksum.checksum }}'
         })) as inputs_hash
 
     from templated
