@@ -6,8 +6,8 @@ Each input an audit's ``inputs_hash`` covers is changed for one sample in the co
 tables (the upstream models are not rebuilt): a sample's answer (every audit), an image's
 annotations (the description statements), the objects an image holds (CHAIR mentions
 and the object list),
-a chart's visible text (the language audit of a Chinese answer quoting its title), and
-one sample removed. One row of a sample nothing changed is marked beforehand: the
+a chart's visible text (the language audit of a Chinese answer quoting its title), one
+sample removed, and one answer made to mention nothing (CHAIR then has no row for it). One row of a sample nothing changed is marked beforehand: the
 incremental run must keep it (it audits only what changed), the full refresh replaces it.
 The audits are first rebuilt in full on the copy, so that their hashes are this code's.
 """
@@ -60,8 +60,10 @@ def _change_inputs(wh: Warehouse) -> dict[str, str]:
             where s.language = 'zh' and regexp_matches(s.answer_text, '「[^」]*[A-Za-z]')
               and len(l.failed_checks) = 0
             order by l.sample_id limit 1""")
+        silent = _one(con, f"select sample_id {english} and sample_id not in "
+                           f"('{text}', '{boxes}', '{objects}', '{gone}') order by sample_id limit 1")
         kept = _one(con, f"select sample_id {english} and sample_id not in "
-                         f"('{text}', '{boxes}', '{objects}', '{gone}') order by sample_id limit 1")
+                         f"('{text}', '{boxes}', '{objects}', '{gone}', '{silent}') order by sample_id limit 1")
         con.execute("update int_samples_templated set answer_text = 'There is 1 objects. The image shows "
                     f"1 giraffe.' where sample_id = '{text}'")
         con.execute(f"""update int_annotations_normalized
@@ -72,9 +74,11 @@ def _change_inputs(wh: Warehouse) -> dict[str, str]:
         con.execute(f"""delete from int_asset_visible_texts where asset_id in
             (select unnest(source_asset_ids) from int_samples_templated where sample_id = '{quoted}')""")
         con.execute(f"delete from int_samples_templated where sample_id = '{gone}'")
+        con.execute(f"update int_samples_templated set answer_text = 'It is a photo.' where sample_id = '{silent}'")
         con.execute(f"update int_sample_language_checked set failed_error_types = '{MARK}' "
                     f"where sample_id = '{kept}'")
-    return {"text": text, "boxes": boxes, "objects": objects, "gone": gone, "quoted": quoted, "kept": kept}
+    return {"text": text, "boxes": boxes, "objects": objects, "gone": gone, "silent": silent,
+            "quoted": quoted, "kept": kept}
 
 
 def _without(rows: dict[str, list[tuple[str, str]]], sample_id: str) -> dict[str, list[tuple[str, str]]]:
@@ -102,5 +106,8 @@ def test_incremental_audits_equal_a_full_refresh_after_their_inputs_change(built
         assert not any(r[0] == chosen["gone"] for r in full[model]), model
         assert set(full[model]) - set(before[model]), f"no change reached {model}"
     changed = {r[0] for m in MODELS for r in set(full[m]) ^ set(before[m])}
-    assert {chosen[k] for k in ("text", "boxes", "objects", "gone", "quoted")} <= changed
+    assert {chosen[k] for k in ("text", "boxes", "objects", "gone", "silent", "quoted")} <= changed
+    mentions = "int_sample_mentions_extracted"  # an answer that now mentions nothing: no row
+    assert any(r[0] == chosen["silent"] for r in before[mentions])
+    assert not any(r[0] == chosen["silent"] for r in incremental[mentions])
 

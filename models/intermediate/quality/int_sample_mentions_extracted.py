@@ -16,7 +16,9 @@ Built incrementally (macros/incremental.sql says how; the config is in
 _quality__models.yml): each row
 carries the ``inputs_hash`` of its sample (md5 of the sample's columns above, the
 categories its images hold, the vocabulary and quality/chair.py's source), and a run
-after the first reads only the answers whose hash no row holds.
+after the first reads only the answers whose hash no row holds. An answer without
+mentions is returned as one row without a category: it takes the place of the sample's
+old rows, and the post-hook deletes it (so that answer is read again in every run).
 """
 
 import hashlib
@@ -98,10 +100,13 @@ def model(dbt, session):
         for mention in mentions:
             surfaces.setdefault(mention.category, set()).add(mention.surface)
         counts = Counter(m.category for m in mentions)
-        for category, count in sorted(counts.items()):
+        # an answer without mentions gets one row without a category, which replaces the
+        # sample's old rows (delete+insert by sample_id) and is then deleted (post-hook)
+        for category, count in sorted(counts.items()) or [(None, 0)]:
             for name, value in zip(SCHEMA_NAMES, (
                     sample_id, task_type, language, generation_method, category, count,
-                    sorted(surfaces[category]), category not in truth, inputs_hash)):
+                    sorted(surfaces.get(category, ())), category is not None and category not in truth,
+                    inputs_hash)):
                 columns[name].append(value)
 
     return pa.Table.from_pydict(columns, schema=pa.schema([
