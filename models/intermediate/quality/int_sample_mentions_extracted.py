@@ -41,7 +41,6 @@ def model(dbt, session):
     from quality import chair
 
     # incremental, by sample_id: the config is in _quality__models.yml (it holds Jinja)
-
     samples = dbt.ref("int_samples_templated")
     method = "generation_method" if "generation_method" in samples.columns else "'template'"
     task_list = ", ".join(f"'{t.task_type}'" for t in task_types() if t.is_chair_checked)
@@ -51,7 +50,7 @@ def model(dbt, session):
     if not synonyms:
         synonyms = [(category, category) for category, _ in names]
     vocabulary = chair.build_vocabulary(synonyms, {zh: category for category, zh in names if zh})
-
+    # with CHAIR's own code: a dbt build after an edit of quality/chair.py reads every answer again
     vocabulary_digest = _md5([sorted(synonyms), sorted(names), _md5(Path(chair.__file__).read_text())])
 
     # the answers (of the samples whose inputs no row holds yet, in an incremental run),
