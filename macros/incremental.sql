@@ -23,6 +23,10 @@
   with_changed_inputs(relation): the rows of `relation` (a CTE holding sample_id and
   inputs_hash) to audit in this run: all of them, or in an incremental run those whose
   sample_id and inputs_hash no row already built holds.
+
+  table_digest(relation): md5 of a whole small table (a CTE) that every sample's audit
+  reads in full, its rows in any order (the vocabulary, the grammar patterns): a scalar
+  subquery, for an entry of a sample's inputs_hash.
 -#}
 {%- macro per_sample_incremental(samples_model='int_samples_templated') -%}
 {{ config(
@@ -46,4 +50,9 @@ select * from {{ relation }}
             and built.inputs_hash = {{ relation }}.inputs_hash
     )
 {%- endif -%}
+{%- endmacro -%}
+
+
+{%- macro table_digest(relation) -%}
+(select md5(to_json(list_sort(list(to_json(whole))))) from {{ relation }} as whole)
 {%- endmacro -%}

@@ -45,12 +45,6 @@ statements as (
 
 ),
 
-terms_digest as (
-
-    select md5(to_json(list_sort(list(to_json(terms))))) as digest from terms
-
-),
-
 asset_digests as (
 
     -- what the audit reads of the objects an image holds
@@ -79,14 +73,13 @@ hashed as (
             'asset_id': templated.source_asset_ids[1],
             'objects': asset_digests.digest,
             'statements': statements.inputs_hash,
-            'terms': terms_digest.digest,
+            'terms': {{ table_digest('terms') }},
             'code': '{{ model.checksum.checksum }}'
         })) as inputs_hash
 
     from templated
     left join asset_digests on asset_digests.asset_id = templated.source_asset_ids[1]
     left join statements on statements.sample_id = templated.sample_id
-    cross join terms_digest
 
 ),
 

@@ -48,18 +48,6 @@ supercategory_names as (
 
 ),
 
-vocabulary_digest as (
-
-    -- the terms and the supercategory names, read in full by every sample's audit
-    select md5(to_json({
-        'terms': (select list_sort(list(to_json(terms))) from terms),
-        'supercategory_names': (
-            select list_sort(list(to_json(supercategory_names))) from supercategory_names
-        )
-    })) as digest
-
-),
-
 asset_digests as (
 
     -- what the audit reads of an image's annotations
@@ -104,13 +92,13 @@ hashed as (
             'answer_text': templated.answer_text,
             'source_asset_ids': templated.source_asset_ids,
             'annotations': sample_asset_digests.digests,
-            'vocabulary': vocabulary_digest.digest,
+            'terms': {{ table_digest('terms') }},
+            'supercategory_names': {{ table_digest('supercategory_names') }},
             'code': '{{ model.checksum.checksum }}'
         })) as inputs_hash
 
     from templated
     left join sample_asset_digests on sample_asset_digests.sample_id = templated.sample_id
-    cross join vocabulary_digest
 
 ),
 

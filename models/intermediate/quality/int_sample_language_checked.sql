@@ -70,12 +70,6 @@ sample_visible as (
 
 ),
 
-patterns_digest as (
-
-    select md5(to_json(patterns)) as digest from patterns
-
-),
-
 hashed as (
 
     -- everything a sample's audit reads: its texts and language, the visible texts of
@@ -88,13 +82,12 @@ hashed as (
             'question_text': templated.question_text,
             'answer_text': templated.answer_text,
             'visible_key': coalesce(sample_visible.visible_key, ''),
-            'patterns': patterns_digest.digest,
+            'patterns': {{ table_digest('patterns') }},
             'code': '{{ model.checksum.checksum }}'
         })) as inputs_hash
 
     from templated
     left join sample_visible on sample_visible.sample_id = templated.sample_id
-    cross join patterns_digest
 
 ),
 
