@@ -136,6 +136,10 @@ class CheckConfig:
     shippable_review_statuses: tuple[str, ...] = ("unreviewed", "approved")
     languages: tuple[str, ...] = LANGUAGES
     deliverables: tuple[Deliverable, ...] = DELIVERABLES
+    # Check 6 reads every exported image again; False: an image unchanged since the last
+    # check of this warehouse hashed it (same device, inode, size and modification time,
+    # lakehouse/file_digests.py) keeps that sha256 (`mmfactory check --hash-every-image`).
+    hash_every_image: bool = False
     # How many offending ids the table and the reports show per check.
     shown_offenders: int = 5
     # Sample id shape (stable_id('s_', ...) in macros/hashing.sql).

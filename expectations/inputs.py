@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 from expectations import config as C
 from expectations.facts_cache import cache_dir, spool_record_facts
 from expectations.record_facts import parsed_records, profile_of, whole_file
+from lakehouse.file_digests import sha256_files_kept
 from lakehouse.hashing import sha256_file, sha256_files
 from lakehouse.settings import PROJECT_ROOT, Warehouse
 from lakehouse.sources import resolve_root
@@ -276,11 +277,16 @@ class CheckInputs:
             self._sha[path] = sha256_file(path)
         return self._sha[path]
 
-    def hash_ahead(self, paths: list[Path]) -> None:
+    def hash_ahead(self, paths: list[Path], kept_in: Path | None = None) -> None:
         """Hash the existing files of ``paths`` on every core now, so that ``sha256``
-        answers them from memory."""
+        answers them from memory. With ``kept_in`` (a cache file), a file unchanged since
+        the run that last kept it there (same device, inode, size and modification time)
+        keeps that digest unread (``lakehouse.file_digests``)."""
         todo = [p for p in paths if p not in self._sha and p.is_file()]
-        self._sha.update(sha256_files(todo))
+        if kept_in is None:
+            self._sha.update(sha256_files(todo))
+        else:
+            self._sha.update(sha256_files_kept(todo, kept_in).by_path)
 
     def registered_root(self, images_root: str) -> Path:
         return resolve_root(images_root, self.wh)

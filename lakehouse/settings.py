@@ -53,6 +53,12 @@ class Warehouse:
         return self.root / "checkpoints" / "record_facts"
 
     @property
+    def image_digest_cache(self) -> Path:
+        """The sha256 of the exported images as the data contracts last read them, by
+        device, inode, size and modification time (lakehouse/file_digests.py)."""
+        return self.root / "checkpoints" / "image_sha256.parquet"
+
+    @property
     def dbt_target(self) -> Path:
         """dbt's target folder for this warehouse's builds (manifest, run results, partial
         parse): one per warehouse, so that two warehouses built at the same time from one

@@ -28,11 +28,15 @@ def _require_lakehouse(wh: Warehouse) -> None:
         raise typer.Exit(code=2)
 
 
-def run_and_write_checks(wh: Warehouse, out: Console, only: list[str] | None = None) -> int:
+def run_and_write_checks(wh: Warehouse, out: Console, only: list[str] | None = None,
+                         hash_every_image: bool = False) -> int:
     """Run the checks, print the table, write the results (full runs only); 0 or 1."""
+    from dataclasses import replace
+
+    from expectations.config import DEFAULT_CONFIG
     from mmfactory import checks
 
-    result = checks.run(wh, only=only)
+    result = checks.run(wh, only=only, config=replace(DEFAULT_CONFIG, hash_every_image=hash_every_image))
     checks.print_results(result, out)
     if not only:
         json_path, md_path = checks.write_results(wh, result)
@@ -100,6 +104,10 @@ def check(
     only: Annotated[list[str] | None, typer.Option(
         "--only", help="Run only this check (repeatable), e.g. --only split_no_overlap. "
                        "A partial run prints its table but does not overwrite p3_test_results.json.")] = None,
+    hash_every_image: Annotated[bool, typer.Option(
+        "--hash-every-image", help="Read every exported image to check its sha256, also those "
+                                   "unchanged (same inode, size and mtime) since the last check "
+                                   "hashed them.")] = False,
 ) -> None:
     """Run the project checks (Great Expectations data contracts) on the lakehouse and
     its exports; write p3_test_results.json and p3_test_report.md; exit 1 on any failure."""
@@ -109,7 +117,7 @@ def check(
     _require_lakehouse(wh)
     names = [n.strip() for item in (only or []) for n in item.split(",") if n.strip()] or None
     try:
-        code = run_and_write_checks(wh, console, names)
+        code = run_and_write_checks(wh, console, names, hash_every_image)
     except UnknownCheckError as exc:
         err.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=2) from None

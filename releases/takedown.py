@@ -2,8 +2,9 @@
 
 In: a warehouse, the asset to take down (its sha256, or ``SOURCE/PATH`` as landed), the
 reason and who asks. Out: ``landing/takedowns/<run id>.parquet`` (one file per request,
-never rewritten) and the ``Takedown`` that was landed; the contracts' cache of exported
-records (``Warehouse.record_facts_cache``) is removed. The next ``dbt build`` removes the
+never rewritten) and the ``Takedown`` that was landed; the contracts' caches of exported
+records and images (``Warehouse.record_facts_cache``, ``Warehouse.image_digest_cache``)
+are removed. The next ``dbt build`` removes the
 asset, every asset derived from it and every sample using any of them.
 
 Refused (``TakedownError``) when the hash or path was never landed, the hash is not a
@@ -104,7 +105,9 @@ def land_takedown(wh: Warehouse, reason: str, requested_by: str, asset: str | No
     }
     stamp = {"source": source, "ingested_at": now, "ingest_run_id": run_id}
     land_table(wh, TAKEDOWNS_TABLE, source, table_of([row], TAKEDOWNS_SCHEMA, stamp), TAKEDOWNS_SCHEMA)
-    # what the contracts keep of the exported records (their text and image paths) goes
-    # now; the next check, on the rebuilt exports, keeps only what is left
+    # what the contracts keep of the exported records (their text and image paths) and
+    # images (their sha256) goes now; the next check, on the rebuilt exports, keeps only
+    # what is left
     shutil.rmtree(wh.record_facts_cache, ignore_errors=True)
+    wh.image_digest_cache.unlink(missing_ok=True)
     return Takedown(row["takedown_id"], asset_id, locations, row["reason"], row["requested_by"], now)

@@ -53,7 +53,8 @@ def image_integrity(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
         order by g.image
     """)
     images_dir = inp.exports / "images"
-    inp.hash_ahead([images_dir / image for image in refs["image"]])
+    inp.hash_ahead([images_dir / image for image in refs["image"]],
+                   None if cfg.hash_every_image else inp.wh.image_digest_cache)
     exists, shas, resolves = [], [], []
     roots: dict[str, Path] = {}
     for image, rel, root in zip(refs["image"], refs["relative_path"], refs["images_root"], strict=True):

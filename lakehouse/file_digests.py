@@ -1,0 +1,121 @@
+"""The sha256 of many files, kept between runs: a file the file system reports unchanged
+since it was last hashed is not read again.
+
+A kept digest is used again when the file has the same device, inode, size in bytes and
+modification time (ns) as when it was hashed, as ``make``, ``rsync`` and git's index
+judge a file unchanged; a hard link shares its file's inode, so the exported link and the
+file it links to are one entry. A file modified less than ``RACY_NS`` before it was hashed
+may have changed again within the same timestamp tick, so its digest is not used again
+(git's "racily clean" rule) and it is hashed once more next time. An inode number that the
+file system gives again to a new file comes with that file's own size and modification
+time.
+
+In: paths and a cache file (Parquet, ``KEPT_SCHEMA``; missing or unreadable: every file
+is read). Out: ``Digests`` (path -> hex sha256, and how many files were read), and the
+cache rewritten, through a temporary file and a rename, to the entries of these paths
+alone, so it never holds files a run no longer asked about. The cache only saves reading:
+a run that cannot write it keeps nothing; two runs at once each write a whole cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from lakehouse.hashing import sha256_files
+
+KEPT_SCHEMA = pa.schema([
+    pa.field("device", pa.uint64(), nullable=False),
+    pa.field("inode", pa.uint64(), nullable=False),
+    pa.field("size_bytes", pa.int64(), nullable=False),
+    pa.field("modified_at_ns", pa.int64(), nullable=False),
+    pa.field("sha256", pa.string(), nullable=False),
+    pa.field("hashed_at_ns", pa.int64(), nullable=False),
+])
+RACY_NS = 2_000_000_000
+"""A file modified this close before it was hashed (or after) is read again next time:
+more than the timestamp tick of any common file system (FAT's is 2 s)."""
+
+_Key = tuple[int, int]
+_Entry = tuple[int, int, str, int]  # size, modified, sha256, hashed at
+
+
+@dataclass(frozen=True)
+class Digests:
+    """What ``sha256_files_kept`` found: the digest of every path, and how many of the
+    files it read (the rest were unchanged since the cache's run hashed them)."""
+
+    by_path: dict[Path, str]
+    files_read: int
+
+
+def _read_kept(cache: Path) -> dict[_Key, _Entry]:
+    try:
+        table = pq.read_table(cache, schema=KEPT_SCHEMA)
+    except (OSError, ValueError, pa.ArrowException):
+        return {}
+    cols = [table.column(name).to_pylist() for name in KEPT_SCHEMA.names]
+    return {(dev, ino): (size, modified, sha, hashed) for dev, ino, size, modified, sha, hashed in zip(*cols)}
+
+
+def _write_kept(cache: Path, entries: dict[_Key, _Entry]) -> None:
+    columns: list[list] = [[] for _ in KEPT_SCHEMA]
+    for (dev, ino), entry in entries.items():
+        for column, value in zip(columns, (dev, ino, *entry), strict=True):
+            column.append(value)
+    table = pa.Table.from_arrays([pa.array(column, type=field.type) for column, field in
+                                  zip(columns, KEPT_SCHEMA, strict=True)], schema=KEPT_SCHEMA)
+    temporary = cache.with_name(f".{cache.name}.{uuid.uuid4().hex[:8]}")
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, temporary)
+        os.replace(temporary, cache)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+def sha256_files_kept(paths: Iterable[Path], cache: Path, workers: int | None = None) -> Digests:
+    """Hex sha256 of every file in ``paths``: from ``cache`` for a file unchanged since it
+    was hashed (see the module doc), else read on ``workers`` threads
+    (``hashing.sha256_files``); then the cache holds these files' digests. A file that
+    cannot be read raises, as ``sha256_files`` does, and the cache is left as it was."""
+    unique = list(dict.fromkeys(paths))
+    kept = _read_kept(cache)
+    started = time.time_ns()
+    stats: dict[Path, os.stat_result | None] = {}
+    found: dict[Path, str] = {}
+    for path in unique:
+        try:
+            st = os.stat(path)
+        except OSError:
+            stats[path] = None  # hashed below, which raises for it
+            continue
+        stats[path] = st
+        entry = kept.get((st.st_dev, st.st_ino))
+        if entry is not None and entry[0] == st.st_size and entry[1] == st.st_mtime_ns \
+                and st.st_mtime_ns < entry[3] - RACY_NS:
+            found[path] = entry[2]
+    to_read = [p for p in unique if p not in found]
+    read = sha256_files(to_read, workers)
+    entries: dict[_Key, _Entry] = {}
+    for path in unique:
+        st = stats[path]
+        if st is None:
+            continue
+        key = (st.st_dev, st.st_ino)
+        if path in found:
+            entries[key] = kept[key]
+        else:
+            entries[key] = (st.st_size, st.st_mtime_ns, read[path], started)
+    if to_read or entries.keys() != kept.keys():
+        _write_kept(cache, entries)
+    return Digests({p: found[p] if p in found else read[p] for p in unique}, len(to_read))
