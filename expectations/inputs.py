@@ -45,6 +45,9 @@ ASSETS_SCHEMA = pa.schema([
     pa.field("asset_type", pa.string()),
     pa.field("source", pa.string()),
 ])
+RECORD_NO = "(file_no * 4294967296 + line_no)"
+"""One number per ``x_records`` row (its file and line), for frames that name rows by it
+(``CheckInputs.record_keys`` gives their record keys)."""
 ASSETS_FILE = "assets/x_assets.parquet"
 """Where in the spool the asset manifest's rows are (out of the record facts' ``*.parquet``)."""
 
@@ -235,6 +238,12 @@ class CheckInputs:
         target = self.spool / ASSETS_FILE
         target.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(pa.Table.from_pylist(rows, schema=ASSETS_SCHEMA), target)
+
+    def record_keys(self, record_nos: list[int]) -> dict[int, str]:
+        """The ``record_key`` of each ``x_records`` row numbered ``record_nos`` (``RECORD_NO``)."""
+        return dict(self.con.execute(
+            f"select {RECORD_NO}, record_key from x_records "
+            f"where {RECORD_NO} in (select unnest(?::bigint[]))", [record_nos]).fetchall())
 
     def file_rows(self, rel: str) -> int:
         """Rows as the manifest counts them (``count_file_rows``); a record file's from

@@ -33,6 +33,10 @@ class Frame:
     expectations: list[Any]
     id_column: str
     summary: str = ""
+    # The offending rows' names from their id column's values, when that column holds a
+    # number standing for a longer name (``CheckInputs.record_keys``: millions of record
+    # keys cost more to fetch as strings than the few offending ones cost to look up).
+    id_labels: Callable[[list[Any]], dict[Any, str]] | None = None
 
 
 @dataclass

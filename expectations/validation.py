@@ -153,7 +153,9 @@ def outcomes_of_frame(frame: Frame, validation: Any) -> list[ExpectationOutcome]
             observed = f"error: {error}"
         elif "unexpected_index_list" in result:
             index_list = result.get("unexpected_index_list") or []
-            offending = _unique([str(_py(d.get(frame.id_column))) for d in index_list if isinstance(d, dict)])
+            ids = _unique([_py(d.get(frame.id_column)) for d in index_list if isinstance(d, dict)])
+            labels = frame.id_labels(ids) if frame.id_labels is not None and ids else {}
+            offending = [labels.get(i, str(i)) for i in ids]
             n = result.get("unexpected_count") or 0
             values = result.get("partial_unexpected_list") or []
             observed = f"{n} of {result.get('element_count', len(frame.df))} rows unexpected"

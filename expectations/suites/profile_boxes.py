@@ -18,7 +18,7 @@ import pandas as pd
 from consumers.registry import consumer
 from expectations import config as C
 from expectations.config import CheckConfig
-from expectations.inputs import CheckInputs, plain
+from expectations.inputs import RECORD_NO, CheckInputs, plain
 from expectations.parts import Frame, Missing, Part, Violations, gxe
 from expectations.record_facts import profile_of
 from expectations.suites._common import SAMPLES, TRAINING_RECORDS, quote
@@ -27,7 +27,7 @@ from python_udfs.boxes import CONVENTIONS, iou_xyxy
 
 ANNOTATIONS = "int_annotations_normalized"
 PROFILE_BOXES = "profile_boxes"
-COLUMNS = ["record_key", "profile", "n_boxes", "has_source", "values_match", "iou"]
+COLUMNS = ["record_no", "profile", "n_boxes", "has_source", "values_match", "iou"]
 
 
 def _box_rows(inp: CheckInputs, kinds: dict[str, str]) -> pd.DataFrame:
@@ -44,7 +44,7 @@ def _box_rows(inp: CheckInputs, kinds: dict[str, str]) -> pd.DataFrame:
             inner join {ANNOTATIONS} as a on a.annotation_id = s.annotation_id
             where t.task_type = {quote(C.GROUNDING_TASK)}
         )
-        select r.record_key, r.profile, r.id, r.n_boxes, r.box is not null as has_box,
+        select {RECORD_NO} as record_no, r.profile, r.id, r.n_boxes, r.box is not null as has_box,
                r.box[1] as box_1, r.box[2] as box_2, r.box[3] as box_3, r.box[4] as box_4,
                g.bbox_x_px, g.bbox_y_px, g.bbox_w_px, g.bbox_h_px, g.image_width_px, g.image_height_px
         from x_records as r
@@ -103,7 +103,7 @@ def profile_boxes_match_source(inp: CheckInputs, cfg: CheckConfig) -> list[Part]
     worst = df.groupby("profile")["iou"].min() if len(df) else pd.Series(dtype=float)
     summary = (f"{len(df)} profile boxes in {df['profile'].nunique() if len(df) else 0} profiles; lowest IoU "
                + ", ".join(f"{p} {v:.3f}" for p, v in worst.items() if v is not None))
-    parts.append(Frame("profile_box_records", df, exps, "record_key", summary=summary))
+    parts.append(Frame("profile_box_records", df, exps, "record_no", summary=summary, id_labels=inp.record_keys))
 
     inp.con.register("x_profile_shipped", rows[["profile", "id"]])
     try:

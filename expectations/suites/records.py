@@ -6,7 +6,7 @@ from __future__ import annotations
 from consumers.common import IMAGE_TOKEN
 from expectations import config as C
 from expectations.config import CheckConfig
-from expectations.inputs import CheckInputs
+from expectations.inputs import RECORD_NO, CheckInputs
 from expectations.parts import Frame, Missing, Part, Violations, gxe
 from expectations.suites._common import FINAL, SAMPLES, TRAINING_RECORDS, in_list
 from expectations.suites.packing import packed_conversation_parts
@@ -25,7 +25,7 @@ AUDIT_COLUMNS = ("sample_id", "is_audit_passed", "review_status", "is_shippable"
 def _record_files_frame(inp: CheckInputs, cfg: CheckConfig) -> Frame:
     E = gxe()
     df = inp.df(f"""
-        select record_key, file_path, id, parse_error, keys, image_kind, n_images, conversation_kind
+        select {RECORD_NO} as record_no, file_path, id, parse_error, keys, image_kind, n_images, conversation_kind
         from x_records where file_path in {in_list(C.CANONICAL_FILES)}
         order by file_no, line_no
     """)
@@ -43,7 +43,8 @@ def _record_files_frame(inp: CheckInputs, cfg: CheckConfig) -> Frame:
         E.ExpectColumnValuesToBeBetween(column="n_images", min_value=1, description="at least one image"),
         E.ExpectColumnValuesToBeInSet(column="conversation_kind", value_set=["list"],
                                       description="conversations is a list"),
-    ], "record_key", summary=f"{len(df)} records in {df['file_path'].nunique()} canonical files")
+    ], "record_no", summary=f"{len(df)} records in {df['file_path'].nunique()} canonical files",
+        id_labels=inp.record_keys)
 
 
 def _training_records_frame(inp: CheckInputs, cfg: CheckConfig) -> Frame:
@@ -162,12 +163,13 @@ def conversation_format(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
     records were read (``expectations.record_facts``: turns, placeholders, the consumer's
     own rules from ``consumers.registry``)."""
     E = gxe()
-    df = inp.df("""
-        select record_key, file_path, trainer_turns as n_turns, turn_problems, image_count,
+    # rows named by number, the few offending ones by record key (Frame.id_labels)
+    df = inp.df(f"""
+        select {RECORD_NO} as record_no, trainer_turns as n_turns, turn_problems, image_count,
                first_turn_image_tokens, later_human_image_tokens, answer_image_tokens, trainer_problems
         from x_records order by file_no, line_no
     """)
-    n_files = df["file_path"].nunique() if len(df) else 0
+    [(n_files,)] = inp.con.execute("select count(distinct file_path) from x_records").fetchall()
     return [Frame("conversations", df, [
         E.ExpectTableRowCountToBeBetween(min_value=1, description="there are records to check"),
         E.ExpectColumnValuesToBeNull(column="turn_problems",
@@ -180,5 +182,5 @@ def conversation_format(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
                                       description=f"no {IMAGE_TOKEN} in answers"),
         E.ExpectColumnValuesToBeNull(column="trainer_problems",
                                      description="the trainer reading the file takes the record"),
-    ], "record_key", summary=f"{len(df)} conversations in {n_files} files"),
+    ], "record_no", summary=f"{len(df)} conversations in {n_files} files", id_labels=inp.record_keys),
         *packed_conversation_parts(inp, cfg)]

@@ -165,14 +165,15 @@ def skewed_task_mix(wh: Warehouse) -> str:
     return largest
 
 
-def duplicate_id(wh: Warehouse) -> None:
+def duplicate_id(wh: Warehouse) -> str:
     """4: one record written twice to the final dataset."""
     record = _first_of(wh, FINAL, "image_description")
     edit_jsonl(wh, FINAL, lambda records: [*records, record])
     reseal(wh)
+    return record["id"]
 
 
-def dropped_image_token(wh: Warehouse) -> None:
+def dropped_image_token(wh: Warehouse) -> str:
     """5: the <image> placeholder dropped from a record's first turn (train.jsonl)."""
     victim = _first_of(wh, "train.jsonl", "counting_visual_qa")["id"]
 

@@ -30,6 +30,14 @@ CASES = [
 ]
 
 
+# the damaged records, as the checks whose frames name rows by number (Frame.id_labels) show them
+NAMED_BY_RECORD_KEY = {
+    corrupt.duplicate_id: lambda victim: {f"{corrupt.FINAL}:{victim}"},
+    corrupt.dropped_image_token: lambda victim: {f"train.jsonl:{victim}"},
+    corrupt.boxes_swapped_in_profile: lambda victims: {f"qwen25vl/train.jsonl:{v}" for v in victims},
+}
+
+
 def test_every_check_has_a_negative_test() -> None:
     assert {name for name, _ in CASES} == set(CHECK_NAMES)
 
@@ -44,13 +52,15 @@ def test_resealing_a_clean_build_changes_nothing(reported_warehouse, clean_copy)
 
 @pytest.mark.parametrize(("check", "damage"), CASES, ids=[f"{c}-{d.__name__}" for c, d in CASES])
 def test_corruption_fails_exactly_its_check(check, damage, baseline, fresh_copy) -> None:
-    damage(fresh_copy)
+    victim = damage(fresh_copy)
     result = run_checks(fresh_copy)
     before, after = baseline.by_name(), result.by_name()
 
     new_problems = after[check].problems() - before[check].problems()
     assert not after[check].success, f"{check} passed on a copy corrupted by {damage.__name__}"
     assert new_problems, f"{check} reported nothing new after {damage.__name__}"
+    if damage in NAMED_BY_RECORD_KEY:  # rows named by number, offenders shown by record key
+        assert NAMED_BY_RECORD_KEY[damage](victim) <= {item for _, item in new_problems}, new_problems
 
     for name in CHECK_NAMES:
         if name == check:
