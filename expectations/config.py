@@ -136,9 +136,9 @@ class CheckConfig:
     shippable_review_statuses: tuple[str, ...] = ("unreviewed", "approved")
     languages: tuple[str, ...] = LANGUAGES
     deliverables: tuple[Deliverable, ...] = DELIVERABLES
-    # Check 6 reads every exported image again; False: an image unchanged since the last
-    # check of this warehouse hashed it (same device, inode, size and modification time,
-    # lakehouse/file_digests.py) keeps that sha256 (`mmfactory check --hash-every-image`).
+    # True (`mmfactory check --hash-every-image`): check 6 reads every exported image.
+    # False: an image unchanged since the last check of this warehouse hashed it (same
+    # device, inode, size and modification time, lakehouse/file_digests.py) keeps that sha256.
     hash_every_image: bool = False
     # How many offending ids the table and the reports show per check.
     shown_offenders: int = 5
