@@ -8,7 +8,8 @@ file it links to are one entry. A file modified less than ``RACY_NS`` before it 
 may have changed again within the same timestamp tick, so its digest is not used again
 (git's "racily clean" rule) and it is hashed once more next time. An inode number that the
 file system gives again to a new file comes with that file's own size and modification
-time.
+time; a file system that reports no inode numbers (0) keeps nothing, and its files are
+read every time.
 
 In: paths and a cache file (Parquet, ``KEPT_SCHEMA``; missing or unreadable: every file
 is read). Out: ``Digests`` (path -> hex sha256, and how many files were read), and the
@@ -98,6 +99,9 @@ def sha256_files_kept(paths: Iterable[Path], cache: Path, workers: int | None = 
             st = os.stat(path)
         except OSError:
             stats[path] = None  # hashed below, which raises for it
+            continue
+        if st.st_ino == 0:  # a file system without inode numbers: nothing to key it by
+            stats[path] = None
             continue
         stats[path] = st
         entry = kept.get((st.st_dev, st.st_ino))

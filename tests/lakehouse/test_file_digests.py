@@ -145,3 +145,26 @@ def test_a_missing_file_raises_and_leaves_the_cache(tmp_path: Path) -> None:
         sha256_files_kept([*photos, tmp_path / "gone.jpg"], cache)
     assert cache.read_bytes() == kept
     assert not [p for p in cache.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_without_inode_numbers_every_file_is_read(tmp_path: Path, monkeypatch) -> None:
+    """A file system that reports inode 0 for every file (some FAT and network mounts):
+    two different files of the same size and date must not share one kept digest."""
+    import lakehouse.file_digests as kept_module
+
+    photos = _photos(tmp_path / "img", 1)
+    twin = tmp_path / "img" / "twin.jpg"
+    twin.write_bytes(bytes(b ^ 0xFF for b in photos[0].read_bytes()))  # same size, other bytes
+    st = os.stat(photos[0])
+    os.utime(twin, ns=(st.st_atime_ns, st.st_mtime_ns))  # and the same date
+    real_stat = os.stat
+
+    def no_inodes(path, *args, **kwargs):
+        found = real_stat(path, *args, **kwargs)
+        return os.stat_result((found.st_mode, 0, *tuple(found)[2:]))
+
+    monkeypatch.setattr(kept_module.os, "stat", no_inodes)
+    cache = tmp_path / "sha.parquet"
+    assert sha256_files_kept([photos[0]], cache).files_read == 1
+    found = sha256_files_kept([twin], cache)
+    assert found.files_read == 1 and found.by_path[twin] == _sha(twin) != _sha(photos[0])
