@@ -84,6 +84,7 @@ from ingest.json_stream import (
     trailing_section_items,
 )
 from lakehouse.commit import SourceCommit, check_claim
+from lakehouse.file_digests import KeptDigest, keep_digests
 from lakehouse.landing import LandingError, check_source_name, new_run_id, utc_now
 from lakehouse.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reason, Reject, rejects_table
 from lakehouse.report import LandingReport
@@ -122,6 +123,8 @@ class CocoLanding:
     collapsed: dict[str, int] = field(default_factory=dict)
     #: asset ids of the EXIF-oriented originals whose images ship as an upright copy
     to_upright: list[str] = field(default_factory=list)
+    #: the landed files' status and sha256 as read, kept for the contracts' check 6
+    kept_digests: list[KeptDigest] = field(default_factory=list)
 
 
 _INT64 = range(-(2**63), 2**63)
@@ -736,7 +739,8 @@ def assemble_coco_landing(coco: CocoJson, image_files: ImageFiles, source: str, 
         LICENSES_TABLE: _stamped(licenses, stamp, COCO_LICENSES_SCHEMA),
     }
     return CocoLanding(assets=assets, tables=tables, rejects=rejects, rows_in=rows_in,
-                       collapsed=dict(coco.collapsed), to_upright=to_upright)
+                       collapsed=dict(coco.collapsed), to_upright=to_upright,
+                       kept_digests=[f.kept for f in files if f.kept is not None])
 
 
 def land_coco_frames(
@@ -846,6 +850,7 @@ def write_coco_landing(wh: Warehouse, landing: CocoLanding, source: str, images_
                            at),
                 ASSET_SOURCES_SCHEMA, name=upright))
         commit.commit()
+    keep_digests(wh.image_digest_cache, landing.kept_digests)  # check 6 need not read them again
     if len(names) > 1:
         remove_stale_copies(wh, source, copies.relative_paths)
     if copies.assets.num_rows:

@@ -14,16 +14,18 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import time
 import warnings
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 import pyarrow as pa
 from PIL import Image, UnidentifiedImageError
 
+from lakehouse.file_digests import KeptDigest
 from lakehouse.rejects import Reason, Reject
 from lakehouse.tables.assets import (
     ASSETS_SCHEMA,
@@ -48,6 +50,9 @@ class ImageFile:
     height_px: int
     exif_orientation: int | None
     size_bytes: int
+    #: the file's status as read, for the contracts' kept image digests (None: not keyable);
+    #: not part of what the image is (it holds when it was read)
+    kept: KeptDigest | None = field(default=None, compare=False)
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -155,7 +160,9 @@ def inspect_image(root: Path, relative_path: str, verify: bool = False) -> Image
             what = "a directory" if resolved.is_dir() else "not a regular file (a FIFO, socket or device)"
             return reject(Reason.NOT_A_REGULAR_FILE, f"is {what}, not an image file")
         return reject(Reason.MISSING_FILE, f"no such file under {root}")
+    hashed_at = time.time_ns()
     try:
+        status = os.stat(resolved)  # what the kept digest is keyed by (lakehouse/file_digests.py)
         data = resolved.read_bytes()
     except OSError as exc:
         return reject(Reason.MISSING_FILE, f"cannot be read ({exc.strerror})")
@@ -191,14 +198,16 @@ def inspect_image(root: Path, relative_path: str, verify: bool = False) -> Image
         return reject(Reason.TRUNCATED_IMAGE, f"the {fmt} data stops before its end marker")
     if orientation is not None and not (isinstance(orientation, int) and 1 <= orientation <= 8):
         orientation = None
+    asset_id = hashlib.sha256(data).hexdigest()
     return ImageFile(
         relative_path=relative_path,
-        asset_id=hashlib.sha256(data).hexdigest(),
+        asset_id=asset_id,
         format="JPEG" if fmt == "MPO" else fmt,
         width_px=width,
         height_px=height,
         exif_orientation=orientation,
         size_bytes=len(data),
+        kept=KeptDigest.of(status, asset_id, hashed_at) if status.st_size == len(data) else None,
     )
 
 
@@ -218,6 +227,11 @@ _INSPECTED_SCHEMA = pa.schema([
     pa.field("reject_table", pa.string()),
     pa.field("reject_reason", pa.string()),
     pa.field("reject_message", pa.string()),
+    # the kept digest's status (lakehouse.file_digests.KeptDigest; null: not keyable)
+    pa.field("device", pa.uint64()),
+    pa.field("inode", pa.uint64()),
+    pa.field("modified_at_ns", pa.int64()),
+    pa.field("hashed_at_ns", pa.int64()),
 ])
 
 
@@ -231,9 +245,13 @@ def _inspect_chunk(items: list[tuple[str, str, bool, int]]) -> pa.RecordBatch:
             rows.append({"relative_path": rel, "reject_table": found.landing_table,
                          "reject_reason": str(found.reason), "reject_message": found.message})
         else:
-            rows.append({k: getattr(found, k) for k in (
+            row = {k: getattr(found, k) for k in (
                 "relative_path", "asset_id", "format", "width_px", "height_px",
-                "exif_orientation", "size_bytes")})
+                "exif_orientation", "size_bytes")}
+            if found.kept is not None:
+                row.update(device=found.kept.device, inode=found.kept.inode,
+                           modified_at_ns=found.kept.modified_at_ns, hashed_at_ns=found.kept.hashed_at_ns)
+            rows.append(row)
     return pa.RecordBatch.from_pylist(rows, schema=_INSPECTED_SCHEMA)
 
 
@@ -244,8 +262,10 @@ def _from_batch(batch: pa.RecordBatch) -> list[ImageFile | Reject]:
             out.append(Reject(r["reject_table"], r["relative_path"], Reason(r["reject_reason"]),
                               r["reject_message"]))
         else:
+            kept = None if r["inode"] is None else KeptDigest(
+                r["device"], r["inode"], r["size_bytes"], r["modified_at_ns"], r["asset_id"], r["hashed_at_ns"])
             out.append(ImageFile(r["relative_path"], r["asset_id"], r["format"], r["width_px"],
-                                 r["height_px"], r["exif_orientation"], r["size_bytes"]))
+                                 r["height_px"], r["exif_orientation"], r["size_bytes"], kept))
     return out
 
 

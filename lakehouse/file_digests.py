@@ -14,8 +14,10 @@ read every time.
 In: paths and a cache file (Parquet, ``KEPT_SCHEMA``; missing or unreadable: every file
 is read). Out: ``Digests`` (path -> hex sha256, and how many files were read), and the
 cache rewritten, through a temporary file and a rename, to the entries of these paths
-alone, so it never holds files a run no longer asked about. The cache only saves reading:
-a run that cannot write it keeps nothing; two runs at once each write a whole cache.
+alone, so it never holds files a run no longer asked about. ``keep_digests`` adds the
+entries of a reader of its own (the image landing hashes every file it lands, so the first
+check after it reads none of them again). The cache only saves reading: a run that
+cannot write it keeps nothing; two runs at once each write a whole cache.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -47,6 +50,26 @@ more than the timestamp tick of any common file system (FAT's is 2 s)."""
 
 _Key = tuple[int, int]
 _Entry = tuple[int, int, str, int]  # size, modified, sha256, hashed at
+
+
+class KeptDigest(NamedTuple):
+    """One cache entry: a file's status when it was read, and the sha256 of what was read
+    (``keep_digests`` adds such entries from a reader of its own, e.g. the image landing)."""
+
+    device: int
+    inode: int
+    size_bytes: int
+    modified_at_ns: int
+    sha256: str
+    hashed_at_ns: int
+
+    @classmethod
+    def of(cls, status: os.stat_result, sha256: str, hashed_at_ns: int) -> KeptDigest | None:
+        """The entry for a file of ``status`` (taken before it was read from ``hashed_at_ns``
+        on), or None on a file system without inode numbers."""
+        if status.st_ino == 0:
+            return None
+        return cls(status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, sha256, hashed_at_ns)
 
 
 @dataclass(frozen=True)
@@ -123,3 +146,13 @@ def sha256_files_kept(paths: Iterable[Path], cache: Path, workers: int | None = 
     if to_read or entries.keys() != kept.keys():
         _write_kept(cache, entries)
     return Digests({p: found[p] if p in found else read[p] for p in unique}, len(to_read))
+
+
+def keep_digests(cache: Path, digests: Iterable[KeptDigest]) -> None:
+    """Add ``digests`` (files another reader hashed) to ``cache``, replacing the entries of
+    the same files; the others stay. Only saves reading: a cache that cannot be read or
+    written is left to the next run."""
+    entries = {(d.device, d.inode): (d.size_bytes, d.modified_at_ns, d.sha256, d.hashed_at_ns)
+               for d in digests}
+    if entries:
+        _write_kept(cache, {**_read_kept(cache), **entries})

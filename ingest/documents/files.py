@@ -28,6 +28,7 @@ from ingest.image_files import (
 )
 from ingest.json_guard import JsonProblem, check_json_file, decode_json_text
 from lakehouse.commit import SourceCommit
+from lakehouse.file_digests import KeptDigest, keep_digests
 from lakehouse.landing import table_of
 from lakehouse.rejects import REJECTS_SCHEMA, REJECTS_TABLE, Reason, Reject, rejects_table
 from lakehouse.settings import Warehouse
@@ -112,6 +113,8 @@ class Landing:
     kind: str = ""
     replace: bool = False
     commit: SourceCommit = field(init=False)
+    #: the landed files' status and sha256 as read, kept for the contracts' check 6
+    kept_digests: list[KeptDigest] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         self.commit = SourceCommit(self.wh, self.source, self.kind, self.replace)
@@ -137,6 +140,7 @@ class Landing:
         attribution_urls: dict[str, str] | None = None,
     ) -> None:
         """The ``assets`` rows of ``files`` (licenses keyed by relative path)."""
+        self.kept_digests += [f.kept for f in files if f.kept is not None]
         table = assets_table(
             sorted(files, key=lambda f: f.relative_path),
             self.source,
@@ -180,5 +184,6 @@ class Landing:
         )
         self.commit.kind = self.commit.kind or source_kind
         self.commit.commit()
+        keep_digests(self.wh.image_digest_cache, self.kept_digests)  # check 6 need not read them again
         self.report.images_roots[self.source] = images_root.resolve()
         return self.report

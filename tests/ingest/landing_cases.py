@@ -53,3 +53,21 @@ def cli(wh: Warehouse, *args: str, timeout: float = 300) -> subprocess.Completed
     env = {**os.environ, WAREHOUSE_ENV: str(wh.root), "COLUMNS": "200"}
     exe = Path(sys.executable).parent / "mmfactory"
     return subprocess.run([str(exe), *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def assert_digests_kept(wh: Warehouse, root: Path, source: str) -> None:
+    """Every asset ``source`` landed from ``root`` is in the contracts' kept image digests
+    (lakehouse/file_digests.py) by its file's inode, size and date, with its asset id as
+    sha256, so that check 6 reads none of them (the shared datasets' files are old enough
+    to be kept)."""
+    import pyarrow.parquet as pq
+
+    from lakehouse.file_digests import sha256_files_kept
+
+    assets = pq.read_table(wh.landing / "assets" / f"{source}.parquet").to_pylist()
+    kept = {(r["inode"], r["size_bytes"], r["modified_at_ns"]): r["sha256"]
+            for r in pq.read_table(wh.image_digest_cache).to_pylist()}
+    files = [root / a["relative_path"] for a in assets]
+    status = [f.stat() for f in files]
+    assert [kept.get((s.st_ino, s.st_size, s.st_mtime_ns)) for s in status] == [a["asset_id"] for a in assets]
+    assert sha256_files_kept(files, wh.image_digest_cache).files_read == 0

@@ -16,6 +16,7 @@ from PIL import Image
 from ingest.coco import CocoFileError, land_coco
 from lakehouse.landing import landed_files
 from tests.conftest import COCO128_ANNOTATIONS, COCO128_IMAGES
+from tests.ingest.landing_cases import assert_digests_kept
 
 GOOD = ["000000000009.jpg", "000000000025.jpg", "000000000030.jpg"]
 
@@ -44,6 +45,7 @@ def test_coco128_lands_whole(shared_datasets, wh) -> None:
     assert row["license_name"] == "Attribution-NonCommercial-NoDerivs License"
     assert row["attribution_url"].startswith("http://farm")
     assert (row["width_px"], row["height_px"], row["format"]) == (640, 480, "JPEG")
+    assert_digests_kept(wh, COCO128_IMAGES, "coco128")
 
 
 def test_landing_twice_gives_the_same_rows(shared_datasets, wh) -> None:

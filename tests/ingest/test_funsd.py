@@ -14,6 +14,7 @@ from ingest.funsd import FUNSD_LICENSE, land_funsd
 from lakehouse.landing import LandingError
 from lakehouse.settings import Warehouse
 from tests.conftest import SHARED_DATASETS
+from tests.ingest.landing_cases import assert_digests_kept
 
 FUNSD = SHARED_DATASETS / "funsd"
 
@@ -38,6 +39,7 @@ def test_the_real_forms_land_whole(shared_datasets, wh) -> None:
     assets = _rows(wh, "assets")
     assert {a["asset_type"] for a in assets} == {"document_image"}
     assert {a["license_id"] for a in assets} == {FUNSD_LICENSE.license_id}
+    assert_digests_kept(wh, FUNSD, "funsd")
     labels = {}
     for e in _rows(wh, "form_entities"):
         labels[e["label"]] = labels.get(e["label"], 0) + 1

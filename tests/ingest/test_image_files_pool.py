@@ -26,6 +26,12 @@ def test_the_process_pool_lands_the_same_files_and_rejects_in_order(
     threads = list(inspect_images(root, paths, workers=None))
     processes = list(inspect_images(root, paths, workers=2))
     assert processes == threads
+    # each file's status for the kept image digests crosses the pool too (its sha256: the
+    # asset id), and only the time it was read differs
+    status = [r.kept._replace(hashed_at_ns=0) for r in threads if isinstance(r, ImageFile)]
+    assert [r.kept._replace(hashed_at_ns=0) for r in processes if isinstance(r, ImageFile)] == status
+    assert [(k.inode, k.size_bytes, k.sha256) for k in status] == [
+        ((root / r.relative_path).stat().st_ino, r.size_bytes, r.asset_id) for r in threads if isinstance(r, ImageFile)]
     assert [r.relative_path if isinstance(r, ImageFile) else r.item for r in processes] == paths
     assert [str(r.reason) for r in processes if isinstance(r, Reject)] == [
         "zero_byte", "truncated_image", "missing_file"]
