@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from lakehouse.hashing import sha256_files
@@ -95,8 +96,11 @@ def _write_kept(cache: Path, entries: dict[_Key, _Entry]) -> None:
     for (dev, ino), entry in entries.items():
         for column, value in zip(columns, (dev, ino, *entry), strict=True):
             column.append(value)
-    table = pa.Table.from_arrays([pa.array(column, type=field.type) for column, field in
-                                  zip(columns, KEPT_SCHEMA, strict=True)], schema=KEPT_SCHEMA)
+    _write_table(cache, pa.Table.from_arrays([pa.array(column, type=field.type) for column, field in
+                                              zip(columns, KEPT_SCHEMA, strict=True)], schema=KEPT_SCHEMA))
+
+
+def _write_table(cache: Path, table: pa.Table) -> None:
     temporary = cache.with_name(f".{cache.name}.{uuid.uuid4().hex[:8]}")
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -150,9 +154,16 @@ def sha256_files_kept(paths: Iterable[Path], cache: Path, workers: int | None = 
 
 def keep_digests(cache: Path, digests: Iterable[KeptDigest]) -> None:
     """Add ``digests`` (files another reader hashed) to ``cache``, replacing the entries of
-    the same files; the others stay. Only saves reading: a cache that cannot be read or
-    written is left to the next run."""
-    entries = {(d.device, d.inode): (d.size_bytes, d.modified_at_ns, d.sha256, d.hashed_at_ns)
-               for d in digests}
-    if entries:
-        _write_kept(cache, {**_read_kept(cache), **entries})
+    the same inode numbers; the others stay, untouched in Arrow (a landing of 1,000 files
+    beside 118,000 kept ones: no Python object per kept entry). Only saves reading: a
+    cache that cannot be read or written is left to the next run."""
+    new = pa.Table.from_pylist([d._asdict() for d in digests], schema=KEPT_SCHEMA)
+    if new.num_rows == 0:
+        return
+    try:
+        old = pq.read_table(cache, schema=KEPT_SCHEMA)
+        old = old.filter(pc.invert(pc.is_in(old.column("inode"), value_set=new.column("inode"))))
+        table = pa.concat_tables([old, new])
+    except (OSError, ValueError, pa.ArrowException):
+        table = new
+    _write_table(cache, table)

@@ -7,12 +7,13 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from lakehouse.file_digests import RACY_NS, sha256_files_kept
+from lakehouse.file_digests import RACY_NS, KeptDigest, keep_digests, sha256_files_kept
 from lakehouse.hashing import sha256_files
 from tests.conftest import COCO128
 
@@ -168,3 +169,20 @@ def test_without_inode_numbers_every_file_is_read(tmp_path: Path, monkeypatch) -
     assert sha256_files_kept([photos[0]], cache).files_read == 1
     found = sha256_files_kept([twin], cache)
     assert found.files_read == 1 and found.by_path[twin] == _sha(twin) != _sha(photos[0])
+
+
+def test_digests_kept_by_another_reader_are_merged_in(tmp_path: Path) -> None:
+    """keep_digests (what the image landing calls): entries of the files another reader
+    hashed join the kept ones, replacing those of the same files; the next run reads none."""
+    photos = _photos(tmp_path / "img", 4)
+    cache = tmp_path / "sha.parquet"
+    sha256_files_kept(photos[:2], cache)
+    hashed_at = time.time_ns()
+    wrong = KeptDigest.of(os.stat(photos[1]), "0" * 64, hashed_at)  # replaced below
+    keep_digests(cache, [wrong])
+    keep_digests(cache, [KeptDigest.of(os.stat(p), _sha(p), hashed_at) for p in photos[1:]])
+    assert pq.read_table(cache).num_rows == 4
+    found = sha256_files_kept(photos, cache)
+    assert found.files_read == 0 and found.by_path == {p: _sha(p) for p in photos}
+    keep_digests(cache, [])  # nothing to add: the cache stays as it is
+    assert pq.read_table(cache).num_rows == 4
