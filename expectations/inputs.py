@@ -245,6 +245,11 @@ class CheckInputs:
             f"select {RECORD_NO}, record_key from x_records "
             f"where {RECORD_NO} in (select unnest(?::bigint[]))", [record_nos]).fetchall())
 
+    @property
+    def files_with_records(self) -> int:
+        """How many record files hold a row of ``x_records`` (counted when it was opened)."""
+        return sum(1 for rows in self._record_rows.values() if rows != 0)
+
     def file_rows(self, rel: str) -> int:
         """Rows as the manifest counts them (``count_file_rows``); a record file's from
         ``x_records`` (its records as parsed, without reading it again). Raises ValueError

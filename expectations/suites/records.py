@@ -169,7 +169,6 @@ def conversation_format(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
                first_turn_image_tokens, later_human_image_tokens, answer_image_tokens, trainer_problems
         from x_records order by file_no, line_no
     """)
-    [(n_files,)] = inp.con.execute("select count(distinct file_path) from x_records").fetchall()
     return [Frame("conversations", df, [
         E.ExpectTableRowCountToBeBetween(min_value=1, description="there are records to check"),
         E.ExpectColumnValuesToBeNull(column="turn_problems",
@@ -182,5 +181,6 @@ def conversation_format(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
                                       description=f"no {IMAGE_TOKEN} in answers"),
         E.ExpectColumnValuesToBeNull(column="trainer_problems",
                                      description="the trainer reading the file takes the record"),
-    ], "record_no", summary=f"{len(df)} conversations in {n_files} files", id_labels=inp.record_keys),
+    ], "record_no", summary=f"{len(df)} conversations in {inp.files_with_records} files",
+              id_labels=inp.record_keys),
         *packed_conversation_parts(inp, cfg)]
