@@ -1,5 +1,6 @@
 {#- The records of one trainer profile, {id, image (a list), conversations, split,
-    is_smoke}: every sample's conversation, with grounding samples re-rendered from their
+    is_smoke}: every sample's conversation as the sample has it (its answer the model's
+    where a model gave it), except that grounding samples are re-rendered from their
     template so that the question names the profile's box format and the answer gives the
     box in the profile's convention. A grounding sample whose box does not survive the
     profile's precision (profile_boxes.is_kept false) is left out. Also carried for the
@@ -55,12 +56,12 @@ with_boxes as (
 
 refilled as (
 
+    -- only a grounding sample's text names a box
     select
         *,
         case
             when task_type = 'region_grounding'
                 then map_concat(template_fills, {{ trainer_box_fills(profile) }})
-            else template_fills
         end as profile_fills
 
     from with_boxes
@@ -71,8 +72,14 @@ rendered as (
 
     select
         *,
-        {{ fill_placeholders('human_template', 'profile_fills') }} as profile_question_text,
-        {{ fill_placeholders('answer_pattern', 'profile_fills') }} as profile_answer_text
+        case
+            when task_type = 'region_grounding'
+                then {{ fill_placeholders('human_template', 'profile_fills') }}
+        end as profile_question_text,
+        case
+            when task_type = 'region_grounding'
+                then {{ fill_placeholders('answer_pattern', 'profile_fills') }}
+        end as profile_answer_text
 
     from refilled
 
@@ -81,8 +88,11 @@ rendered as (
 select
     sample_id as id,
     image_paths as image,
-    {{ llava_conversation('image_count', 'language', 'profile_question_text', 'profile_answer_text') }}
-        as conversations,
+    case
+        when task_type = 'region_grounding'
+            then {{ llava_conversation('image_count', 'language', 'profile_question_text', 'profile_answer_text') }}
+        else conversations
+    end as conversations,
     split,
     is_smoke,
     source_asset_ids,

@@ -30,6 +30,11 @@ DIMENSIONS = ["image_text_consistency", "task_following", "detail_completeness",
 # below read (models only, in one dbt process per round: each parses the project anew)
 READ = ["samples", "low_quality_flags", "report_model_call_costs"]
 AFTER_CALLS = ["run", "--quiet", "--select", *(f"source:generation+,+{m}" for m in READ)]
+# every trainer profile's records, and where each keeps a record's last answer
+PROFILE_ANSWERS = {f"{p}_records": "conversations[-1].value"
+                   for p in ("llava", "qwen2vl", "qwen25vl", "llamafactory", "qwen3vl", "internvl",
+                             "llamafactory_qwen25vl")} | {"swift_records": "messages[-1].content"}
+AFTER_ANSWERS = [*AFTER_CALLS, *(f"source:generation+,+{m}" for m in PROFILE_ANSWERS)]
 
 
 def _rows(wh, sql: str, params: list | None = None) -> list[tuple]:
@@ -81,7 +86,7 @@ def test_model_answers_are_audited_judged_and_costed(wh, server, tmp_path) -> No
                     if i.asset_id in same_width and not {a.category_name for a in i.annotations} & invented}
     assert run_recaption(items, cfg, wh=wh).status_counts.keys() <= {"ok"}
     assert run_compare(select_compare_items(wh, limit=2), cfg, wh=wh).status_counts.keys() <= {"ok"}
-    assert run_dbt(wh, AFTER_CALLS) == 0
+    assert run_dbt(wh, AFTER_ANSWERS) == 0
 
     model_samples = _rows(wh, "select sample_id, task_type, source_asset_ids, answer_text, generation_method "
                               "from int_samples_templated where generation_method = 'model'")
@@ -107,6 +112,17 @@ def test_model_answers_are_audited_judged_and_costed(wh, server, tmp_path) -> No
                             [sample_id])
             assert twin[0] not in shipped
     assert any(a[0] in hallucinated for _, _, a, _, _ in descriptions)
+
+    # every trainer profile ships the model's answer, as the canonical records do (the
+    # single-image profiles leave the comparisons out)
+    shipped_answers = dict(_rows(wh, "select sample_id, answer_text from samples where generation_method = 'model'"))
+    single = {r[0] for r in descriptions} & set(shipped_answers)
+    assert single and set(shipped_answers) - single
+    for relation, answer in PROFILE_ANSWERS.items():
+        got = dict(_rows(wh, f"select id, {answer} from {relation} where id in (select unnest(?::varchar[]))",
+                         [list(shipped_answers)]))
+        assert single <= set(got), relation
+        assert got == {sample_id: shipped_answers[sample_id] for sample_id in got}, relation
 
     # a judgement below the threshold keeps a sample out; one above does not
     judged = [i for i in select_judge_items(wh, language="en", limit=40) if i.sample_id in shipped][:2]
