@@ -17,7 +17,9 @@ some of the checks (expectations.sharing) opens the same inputs from that folder
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -144,7 +146,8 @@ class CheckInputs:
         self._readable: dict[str, str | None] = {}
         self._json: dict[str, tuple[Any, str | None]] = {}
         self._raw: dict[str, list[RawRecord]] = {}
-        self._sha: dict[Path, str] = {}
+        self._sha: dict[str | Path, str] = {}
+        self._status: dict[str | Path, os.stat_result | None] = {}
         files = list_record_files(self.exports)
         self.record_files = [rel for _, rel, _ in files]
         self._owns_spool = spool is None
@@ -286,21 +289,35 @@ class CheckInputs:
                     self._json[rel] = (None, f"file exports/{rel} is not JSON ({exc.msg})")
         return self._json[rel]
 
-    def sha256(self, path: Path) -> str:
+    def sha256(self, path: str | Path) -> str:
         if path not in self._sha:
             self._sha[path] = sha256_file(path)
         return self._sha[path]
 
-    def hash_ahead(self, paths: list[Path], kept_in: Path | None = None) -> None:
-        """Hash the existing files of ``paths`` on every core now, so that ``sha256``
-        answers them from memory. With ``kept_in`` (a cache file), a file unchanged since
-        the run that last kept it there (same device, inode, size and modification time)
-        keeps that digest unread (``lakehouse.file_digests``)."""
-        todo = [p for p in paths if p not in self._sha and p.is_file()]
+    def regular_file(self, path: str | Path) -> os.stat_result | None:
+        """The status of the regular file at ``path`` (links followed), or None when there
+        is none: as ``hash_ahead`` found it, else looked up now (once per path)."""
+        if path not in self._status:
+            try:
+                status = os.stat(path)
+            except (OSError, ValueError):
+                status = None
+            self._status[path] = status if status is not None and stat.S_ISREG(status.st_mode) else None
+        return self._status[path]
+
+    def hash_ahead(self, paths: list[str | Path], kept_in: Path | None = None) -> None:
+        """Hash the regular files of ``paths`` (str or Path) on every core now, so that
+        ``sha256`` and ``regular_file`` answer them from memory. With ``kept_in`` (a cache
+        file), a file unchanged since the run that last kept it there (same device, inode,
+        size and modification time) keeps that digest unread (``lakehouse.file_digests``),
+        and its status is the one that decided it: one ``stat`` per file in all."""
+        todo = [p for p in dict.fromkeys(paths) if p not in self._sha]
         if kept_in is None:
-            self._sha.update(sha256_files(todo))
-        else:
-            self._sha.update(sha256_files_kept(todo, kept_in).by_path)
+            self._sha.update(sha256_files([p for p in todo if self.regular_file(p) is not None]))
+            return
+        digests = sha256_files_kept(todo, kept_in, regular_only=True)
+        self._sha.update(digests.by_path)
+        self._status.update({p: digests.status.get(p) for p in todo})
 
     def registered_root(self, images_root: str) -> Path:
         return resolve_root(images_root, self.wh)

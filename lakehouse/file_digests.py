@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import time
 import uuid
 from collections.abc import Iterable
@@ -76,11 +77,14 @@ _SIZE, _MODIFIED, _SHA256, _HASHED_AT = (KeptDigest._fields.index(name) for name
 
 @dataclass(frozen=True)
 class Digests:
-    """What ``sha256_files_kept`` found: the digest of every path, and how many of the
-    files it read (the rest were unchanged since the cache's run hashed them)."""
+    """What ``sha256_files_kept`` found: the digest of every path, how many of the files
+    it read (the rest were unchanged since the cache's run hashed them), and the status
+    (``os.stat``, links followed) each file had when it was looked at, so that a caller
+    needs no ``stat`` of its own."""
 
-    by_path: dict[Path, str]
+    by_path: dict[str | Path, str]
     files_read: int
+    status: dict[str | Path, os.stat_result]
 
 
 def _read_kept(cache: Path) -> dict[tuple[int, int], tuple]:
@@ -113,26 +117,32 @@ def _write_table(cache: Path, table: pa.Table) -> None:
             temporary.unlink()
 
 
-def sha256_files_kept(paths: Iterable[Path], cache: Path, workers: int | None = None) -> Digests:
-    """Hex sha256 of every file in ``paths``: from ``cache`` for a file unchanged since it
-    was hashed (see the module doc), else read on ``workers`` threads
+def sha256_files_kept(paths: Iterable[str | Path], cache: Path, workers: int | None = None,
+                      regular_only: bool = False) -> Digests:
+    """Hex sha256 of every file in ``paths`` (str or Path): from ``cache`` for a file
+    unchanged since it was hashed (see the module doc), else read on ``workers`` threads
     (``hashing.sha256_files``); then the cache holds these files' digests. A file that
-    cannot be read raises, as ``sha256_files`` does, and the cache is left as it was."""
+    cannot be read raises, as ``sha256_files`` does, and the cache is left as it was;
+    ``regular_only``: a path that is no regular file (missing, a folder) is left out of the
+    result instead, unread."""
     unique = list(dict.fromkeys(paths))
     kept = _read_kept(cache)
     started = time.time_ns()
-    status: dict[Path, os.stat_result] = {}
-    found: dict[Path, str] = {}
+    status: dict[str | Path, os.stat_result] = {}
+    found: dict[str | Path, str] = {}
     for path in unique:
         try:
-            st = status[path] = os.stat(path)
+            st = os.stat(path)
         except OSError:
-            continue  # hashed below, which raises for it
+            continue  # left out, or hashed below, which raises for it
+        if regular_only and not stat.S_ISREG(st.st_mode):
+            continue
+        status[path] = st
         entry = kept.get((st.st_dev, st.st_ino))
         if entry is not None and entry[_SIZE] == st.st_size and entry[_MODIFIED] == st.st_mtime_ns \
                 and st.st_mtime_ns < entry[_HASHED_AT] - RACY_NS:
             found[path] = entry[_SHA256]
-    to_read = [p for p in unique if p not in found]
+    to_read = [p for p in (status if regular_only else unique) if p not in found]
     read = sha256_files(to_read, workers)
     entries: dict[tuple[int, int], tuple] = {}
     for path, st in status.items():
@@ -142,7 +152,8 @@ def sha256_files_kept(paths: Iterable[Path], cache: Path, workers: int | None = 
             entries[(entry[0], entry[1])] = entry
     if to_read or entries.keys() != kept.keys():
         _write_table(cache, _table(list(entries.values())))
-    return Digests({p: found[p] if p in found else read[p] for p in unique}, len(to_read))
+    return Digests({p: found[p] if p in found else read[p] for p in (status if regular_only else unique)},
+                   len(to_read), status)
 
 
 def keep_digests(cache: Path, digests: Iterable[KeptDigest]) -> None:

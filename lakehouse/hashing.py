@@ -17,10 +17,10 @@ from pathlib import Path
 BLOCK_BYTES = 1 << 20
 
 
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of the bytes of ``path``."""
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of the bytes of ``path`` (a str or a Path)."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(BLOCK_BYTES), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -32,11 +32,11 @@ def sha256_file(path: Path) -> str:
 BATCHES_PER_THREAD = 4
 
 
-def _sha256_batch(paths: list[Path]) -> list[str]:
+def _sha256_batch(paths: list[str | Path]) -> list[str]:
     return [sha256_file(p) for p in paths]
 
 
-def sha256_files(paths: Iterable[Path], workers: int | None = None) -> dict[Path, str]:
+def sha256_files(paths: Iterable[str | Path], workers: int | None = None) -> dict[str | Path, str]:
     """Hex sha256 of every file in ``paths``, on ``workers`` threads (one per core by
     default), in batches of consecutive files. A file that cannot be read raises, as
     ``sha256_file`` does."""

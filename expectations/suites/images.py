@@ -4,8 +4,6 @@ recorded sha256; every comparison record really holds several images, in order."
 from __future__ import annotations
 
 import os
-import stat
-from pathlib import Path
 
 from expectations import config as C
 from expectations.config import CheckConfig
@@ -18,16 +16,6 @@ ASSET_SOURCES = "stg_landing__asset_sources"
 
 
 # ---- 6. image_integrity -----------------------------------------------------------------
-def _regular_file(path: os.PathLike) -> os.stat_result | None:
-    """The status of the regular file at ``path`` (links followed), or None: one ``stat``
-    answers both whether it exists and which file it is."""
-    try:
-        status = os.stat(path)
-    except (OSError, ValueError):
-        return None
-    return status if stat.S_ISREG(status.st_mode) else None
-
-
 def image_integrity(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
     E = gxe()
     missing = inp.missing({ASSETS: ("asset_id", "source", "relative_path"),
@@ -52,22 +40,22 @@ def image_integrity(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
         from grouped as g left join registered as r on r.image = g.image
         order by g.image
     """)
-    images_dir = inp.exports / "images"
-    inp.hash_ahead([images_dir / image for image in refs["image"]],
-                   None if cfg.hash_every_image else inp.wh.image_digest_cache)
+    # paths as str: a Path per image cost more than the two stat calls each (50,000 images)
+    images_dir = str(inp.exports / "images")
+    paths = [os.path.join(images_dir, image) for image in refs["image"]]
+    inp.hash_ahead(paths, None if cfg.hash_every_image else inp.wh.image_digest_cache)
     exists, shas, resolves = [], [], []
-    roots: dict[str, Path] = {}
-    for image, rel, root in zip(refs["image"], refs["relative_path"], refs["images_root"], strict=True):
-        path = images_dir / image
-        found = _regular_file(path)
+    roots: dict[str, str] = {}
+    for path, rel, root in zip(paths, refs["relative_path"], refs["images_root"], strict=True):
+        found = inp.regular_file(path)
         exists.append(found is not None)
         shas.append(inp.sha256(path) if found is not None else None)
         if found is not None and rel is not None and root is not None:
             # a hard link of the registered file (the same inode), or a byte-identical copy
             if root not in roots:
-                roots[root] = inp.registered_root(root)
-            registered_file = roots[root] / rel
-            registered = _regular_file(registered_file)
+                roots[root] = str(inp.registered_root(root))
+            registered_file = os.path.join(roots[root], rel)
+            registered = inp.regular_file(registered_file)
             resolves.append(registered is not None and (
                 (found.st_dev, found.st_ino) == (registered.st_dev, registered.st_ino)
                 or inp.sha256(registered_file) == shas[-1]))

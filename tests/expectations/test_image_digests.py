@@ -32,8 +32,8 @@ def test_kept_digests_and_a_changed_image(fresh_copy: Warehouse, monkeypatch) ->
     reads: list[int] = []
     original = kept_module.sha256_files_kept
 
-    def counted(paths, cache, workers=None):
-        found = original(paths, cache, workers)
+    def counted(paths, cache, workers=None, **options):
+        found = original(paths, cache, workers, **options)
         reads.append(found.files_read)
         return found
 

@@ -186,3 +186,20 @@ def test_digests_kept_by_another_reader_are_merged_in(tmp_path: Path) -> None:
     assert found.files_read == 0 and found.by_path == {p: _sha(p) for p in photos}
     keep_digests(cache, [])  # nothing to add: the cache stays as it is
     assert pq.read_table(cache).num_rows == 4
+
+
+def test_regular_only_leaves_out_what_is_no_file_and_gives_each_files_status(tmp_path: Path) -> None:
+    photo, other = _photos(tmp_path / "images", 2)
+    folder, missing = tmp_path / "images" / "a_folder.jpg", tmp_path / "images" / "missing.jpg"
+    folder.mkdir()
+    cache = tmp_path / "kept.parquet"
+    wanted = [str(photo), folder, missing, other]  # a str and Paths alike
+    with pytest.raises(OSError):  # without it, as sha256_files: what cannot be read raises
+        sha256_files_kept(wanted, cache)
+    found = sha256_files_kept(wanted, cache, regular_only=True)
+    assert found.by_path == {str(photo): _sha(photo), other: _sha(other)} and found.files_read == 2
+    assert set(found.status) == {str(photo), other}
+    assert (found.status[other].st_ino, found.status[other].st_mtime_ns) == \
+        (os.stat(other).st_ino, os.stat(other).st_mtime_ns)
+    again = sha256_files_kept(wanted, cache, regular_only=True)  # kept: nothing read
+    assert again.by_path == found.by_path and again.files_read == 0
