@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import stat
 import time
 import warnings
 from collections.abc import Iterable, Iterator
@@ -155,14 +156,19 @@ def inspect_image(root: Path, relative_path: str, verify: bool = False) -> Image
     def reject(reason: Reason, message: str) -> Reject:
         return Reject(ASSETS_TABLE, relative_path, reason, f"{relative_path}: {message}")
 
-    if not resolved.is_file():
+    hashed_at = time.time_ns()
+    try:
+        # one stat: whether it is a regular file, and what the kept digest is keyed by
+        # (lakehouse/file_digests.py), taken before the read
+        status: os.stat_result | None = os.stat(resolved)
+    except (OSError, ValueError):
+        status = None
+    if status is None or not stat.S_ISREG(status.st_mode):
         if resolved.exists():
             what = "a directory" if resolved.is_dir() else "not a regular file (a FIFO, socket or device)"
             return reject(Reason.NOT_A_REGULAR_FILE, f"is {what}, not an image file")
         return reject(Reason.MISSING_FILE, f"no such file under {root}")
-    hashed_at = time.time_ns()
     try:
-        status = os.stat(resolved)  # what the kept digest is keyed by (lakehouse/file_digests.py)
         data = resolved.read_bytes()
     except OSError as exc:
         return reject(Reason.MISSING_FILE, f"cannot be read ({exc.strerror})")
