@@ -142,7 +142,8 @@ def sha256_files_kept(paths: Iterable[str | Path], cache: Path, workers: int | N
         if entry is not None and entry[_SIZE] == st.st_size and entry[_MODIFIED] == st.st_mtime_ns \
                 and st.st_mtime_ns < entry[_HASHED_AT] - RACY_NS:
             found[path] = entry[_SHA256]
-    to_read = [p for p in (status if regular_only else unique) if p not in found]
+    answered = list(status) if regular_only else unique  # the paths the result gives
+    to_read = [p for p in answered if p not in found]
     read = sha256_files(to_read, workers)
     entries: dict[tuple[int, int], tuple] = {}
     for path, st in status.items():
@@ -152,8 +153,7 @@ def sha256_files_kept(paths: Iterable[str | Path], cache: Path, workers: int | N
             entries[(entry[0], entry[1])] = entry
     if to_read or entries.keys() != kept.keys():
         _write_table(cache, _table(list(entries.values())))
-    return Digests({p: found[p] if p in found else read[p] for p in (status if regular_only else unique)},
-                   len(to_read), status)
+    return Digests({p: found[p] if p in found else read[p] for p in answered}, len(to_read), status)
 
 
 def keep_digests(cache: Path, digests: Iterable[KeptDigest]) -> None:
