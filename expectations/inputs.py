@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ import pyarrow.parquet as pq
 from expectations import config as C
 from expectations.facts_cache import cache_dir, spool_record_facts
 from expectations.record_facts import parsed_records, profile_of, whole_file
-from lakehouse.file_digests import sha256_files_kept
+from lakehouse.file_digests import regular_file_status, sha256_files_kept
 from lakehouse.hashing import sha256_file, sha256_files
 from lakehouse.settings import PROJECT_ROOT, Warehouse
 from lakehouse.sources import resolve_root
@@ -298,11 +297,7 @@ class CheckInputs:
         """The status of the regular file at ``path`` (links followed), or None when there
         is none: as ``hash_ahead`` found it, else looked up now (once per path)."""
         if path not in self._status:
-            try:
-                status = os.stat(path)
-            except (OSError, ValueError):
-                status = None
-            self._status[path] = status if status is not None and stat.S_ISREG(status.st_mode) else None
+            self._status[path] = regular_file_status(path)
         return self._status[path]
 
     def hash_ahead(self, paths: list[str | Path], kept_in: Path | None = None) -> None:

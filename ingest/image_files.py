@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import stat
 import time
 import warnings
 from collections.abc import Iterable, Iterator
@@ -26,7 +25,7 @@ from pathlib import Path, PurePosixPath
 import pyarrow as pa
 from PIL import Image, UnidentifiedImageError
 
-from lakehouse.file_digests import KeptDigest
+from lakehouse.file_digests import KeptDigest, regular_file_status
 from lakehouse.rejects import Reason, Reject
 from lakehouse.tables.assets import (
     ASSETS_SCHEMA,
@@ -157,13 +156,10 @@ def inspect_image(root: Path, relative_path: str, verify: bool = False) -> Image
         return Reject(ASSETS_TABLE, relative_path, reason, f"{relative_path}: {message}")
 
     hashed_at = time.time_ns()
-    try:
-        # one stat: whether it is a regular file, and what the kept digest is keyed by
-        # (lakehouse/file_digests.py), taken before the read
-        status: os.stat_result | None = os.stat(resolved)
-    except (OSError, ValueError):
-        status = None
-    if status is None or not stat.S_ISREG(status.st_mode):
+    # one stat: whether it is a regular file, and what the kept digest is keyed by, taken
+    # before the read
+    status = regular_file_status(resolved)
+    if status is None:
         if resolved.exists():
             what = "a directory" if resolved.is_dir() else "not a regular file (a FIFO, socket or device)"
             return reject(Reason.NOT_A_REGULAR_FILE, f"is {what}, not an image file")

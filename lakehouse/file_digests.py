@@ -70,6 +70,16 @@ class KeptDigest(NamedTuple):
         return cls(status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, sha256, hashed_at_ns)
 
 
+def regular_file_status(path: str | os.PathLike[str]) -> os.stat_result | None:
+    """The status (``os.stat``, links followed) of the regular file at ``path``; None when
+    there is none (missing, unreadable, a folder, a FIFO): one ``stat`` answers both."""
+    try:
+        status = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return status if stat.S_ISREG(status.st_mode) else None
+
+
 # where a kept row (a tuple in KeptDigest's field order) holds each field
 _SIZE, _MODIFIED, _SHA256, _HASHED_AT = (KeptDigest._fields.index(name) for name in (
     "size_bytes", "modified_at_ns", "sha256", "hashed_at_ns"))
