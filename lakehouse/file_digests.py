@@ -12,12 +12,15 @@ time; a file system that reports no inode numbers (0) keeps nothing, and its fil
 read every time.
 
 In: paths and a cache file (Parquet, ``KEPT_SCHEMA``; missing or unreadable: every file
-is read). Out: ``Digests`` (path -> hex sha256, and how many files were read), and the
+is read). Out: ``Digests`` (path -> hex sha256, how many files were read, and each file's
+status as it was judged), and the
 cache rewritten, through a temporary file and a rename, to the entries of these paths
 alone, so it never holds files a run no longer asked about. ``keep_digests`` adds the
 entries of a reader of its own (the image landing hashes every file it lands, so the first
 check after it reads none of them again). The cache only saves reading: a run that
 cannot write it keeps nothing; two runs at once each write a whole cache.
+``regular_file_status``: one ``stat`` that says whether a path is a regular file and gives
+its status (the landing's and check 6's one look at a file).
 """
 
 from __future__ import annotations
