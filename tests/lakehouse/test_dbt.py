@@ -45,23 +45,25 @@ def test_views_built_in_a_copy_read_its_own_landing_by_absolute_path(
     assert landed > 100
 
 
-def test_not_null_columns_fails_with_each_column_that_has_nulls(built_warehouse, tmp_path: Path) -> None:
-    """The model-level NOT NULL test (macros/tests/not_null_columns.sql) on a copy whose
-    export_files has one NULL sha256 and two NULL profiles: it fails with one row per
-    column, saying how many rows are NULL (on the untouched model the session build ran it
-    and passed)."""
+def test_column_rules_fails_with_each_broken_rule_and_column(built_warehouse, tmp_path: Path) -> None:
+    """The model-level column test (macros/tests/column_rules.sql) on a copy whose
+    ``samples`` has one NULL task type, one sample id given to a second row, and two rows
+    in a split that is not accepted: it fails with one row per broken rule and column,
+    saying how many rows break it (on the untouched model the session build ran it and
+    passed)."""
     wh = scratch_copy(built_warehouse, tmp_path / "copy" / "warehouse")
-    select = ["--select", "export_files,test_name:not_null_columns"]
+    select = ["--select", "samples,test_name:column_rules"]
     with duckdb.connect(str(wh.database)) as con:
-        paths = [r[0] for r in con.execute("select file_path from export_files order by file_path limit 3").fetchall()]
-        con.execute("update export_files set sha256 = null where file_path = ?", [paths[0]])
-        con.execute("update export_files set profile = null where file_path in (?, ?)", paths[1:])
+        ids = [r[0] for r in con.execute("select sample_id from samples order by sample_id limit 5").fetchall()]
+        con.execute("update samples set task_type = null where sample_id = ?", [ids[0]])
+        con.execute("update samples set sample_id = ? where sample_id = ?", [ids[1], ids[2]])
+        con.execute("update samples set split = 'test' where sample_id in (?, ?)", ids[3:])
 
     assert run_dbt(wh, ["test", "--quiet", "--store-failures", *select]) == 1
 
     results = json.loads((dbt_target_path(wh) / "run_results.json").read_text(encoding="utf-8"))["results"]
-    assert [(r["status"], r["failures"]) for r in results] == [("fail", 2)]
+    assert [(r["status"], r["failures"]) for r in results] == [("fail", 3)]
     with duckdb.connect(str(wh.database), read_only=True) as con:
-        failed = con.execute(f"select column_name, null_rows from {results[0]['relation_name']} "
-                             "order by column_name").fetchall()
-    assert failed == [("profile", 2), ("sha256", 1)]
+        failed = con.execute(f"select rule, column_name, failing_rows from {results[0]['relation_name']} "
+                             "order by rule, column_name").fetchall()
+    assert failed == [("accepted_values", "split", 2), ("not_null", "task_type", 1), ("unique", "sample_id", 1)]
