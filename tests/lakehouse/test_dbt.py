@@ -45,25 +45,36 @@ def test_views_built_in_a_copy_read_its_own_landing_by_absolute_path(
     assert landed > 100
 
 
-def test_column_rules_fails_with_each_broken_rule_and_column(built_warehouse, tmp_path: Path) -> None:
-    """The model-level column test (macros/tests/column_rules.sql) on a copy whose
-    ``samples`` has one NULL task type, one sample id given to a second row, and two rows
-    in a split that is not accepted: it fails with one row per broken rule and column,
-    saying how many rows break it (on the untouched model the session build ran it and
-    passed)."""
+def test_model_rules_fails_with_each_broken_rule(built_warehouse, tmp_path: Path) -> None:
+    """The model-level test (macros/tests/model_rules.sql) on a copy whose ``samples`` has
+    one NULL task type, one sample id given to a second row, two rows in a split that is
+    not accepted and one whose image count disagrees with its images, and whose
+    ``int_image_objects_counted`` holds one (asset, category) twice: each fails with one
+    row per broken rule, saying how many rows break it (on the untouched models the
+    session build ran them and passed)."""
     wh = scratch_copy(built_warehouse, tmp_path / "copy" / "warehouse")
-    select = ["--select", "samples,test_name:column_rules"]
     with duckdb.connect(str(wh.database)) as con:
         ids = [r[0] for r in con.execute("select sample_id from samples order by sample_id limit 5").fetchall()]
         con.execute("update samples set task_type = null where sample_id = ?", [ids[0]])
         con.execute("update samples set sample_id = ? where sample_id = ?", [ids[1], ids[2]])
         con.execute("update samples set split = 'test' where sample_id in (?, ?)", ids[3:])
+        con.execute("update samples set image_count = image_count + 1 where sample_id = ?", [ids[0]])
+        con.execute("insert into int_image_objects_counted select * from int_image_objects_counted limit 1")
 
+    select = ["--select", "samples,test_name:model_rules", "int_image_objects_counted,test_name:model_rules"]
     assert run_dbt(wh, ["test", "--quiet", "--store-failures", *select]) == 1
 
     results = json.loads((dbt_target_path(wh) / "run_results.json").read_text(encoding="utf-8"))["results"]
-    assert [(r["status"], r["failures"]) for r in results] == [("fail", 3)]
+    failed = {}
     with duckdb.connect(str(wh.database), read_only=True) as con:
-        failed = con.execute(f"select rule, column_name, failing_rows from {results[0]['relation_name']} "
-                             "order by rule, column_name").fetchall()
-    assert failed == [("accepted_values", "split", 2), ("not_null", "task_type", 1), ("unique", "sample_id", 1)]
+        for result in results:
+            assert result["status"] == "fail"
+            model = "int_image_objects_counted" if "int_image_objects_counted" in result["unique_id"] else "samples"
+            failed[model] = con.execute(
+                f"select rule, rule_on, failing_rows from {result['relation_name']} order by all").fetchall()
+    expression = "len(image_paths) = len(source_asset_ids) and image_count = len(source_asset_ids)"
+    assert failed == {
+        "samples": [("accepted_values", "split", 2), ("expression", expression, 1),
+                    ("not_null", "task_type", 1), ("unique", "sample_id", 1)],
+        "int_image_objects_counted": [("unique_combination", "asset_id, category_id", 1)],
+    }
