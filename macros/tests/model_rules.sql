@@ -17,8 +17,9 @@
     Every model lists its rules here, once, instead of a `not_null`, `unique`,
     `accepted_values`, `unique_combination` or `expression_is_true` test each: dbt runs each
     test as its own node, at about 30 ms of dbt's own Python apiece whatever the table's
-    size (BENCHMARKS.md, issue 12 sessions 13 and 22). Tests with a config of their own (a
-    `where`, a `severity`) and tests that read another model stay tests of their own. -#}
+    size (BENCHMARKS.md, issue 12 sessions 13 and 22). Rules that need a config of their own
+    (a `where`, a `severity: warn`) go in a second `model_rules` test with that config;
+    tests that read another model (`relationships`) stay tests of their own. -#}
 {% test model_rules(model, not_null=[], unique=[], accepted_values={}, unique_combination=[],
                     expressions=[]) %}
 
