@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 from lakehouse.dbt import BUILD_ARGS, run_dbt
+from lakehouse.dbt_failures import BrokenRule, broken_rules
 from lakehouse.settings import Warehouse
 from mmfactory.check_cli import finish_build, import_ahead
 from mmfactory.consoles import console
@@ -32,11 +33,18 @@ from mmfactory.visual_audit_cli import draw_visual_audit
 
 
 class DbtBuildFailed(RuntimeError):
-    """`dbt build` exited non-zero; dbt's own output above names the failing node."""
+    """`dbt build` exited non-zero; dbt's own output above names the failing node, and the
+    message lists the broken rules of each failing `model_rules` test (whose node name
+    does not say which rule broke: lakehouse/dbt_failures.py)."""
 
-    def __init__(self, code: int) -> None:
-        super().__init__(f"dbt build failed (exit {code}); see its output above")
+    def __init__(self, code: int, broken: list[BrokenRule] | None = None) -> None:
+        lines = [f"dbt build failed (exit {code}); see its output above"]
+        if broken:
+            lines.append("broken model rules:")
+            lines.extend(f"  {rule}" for rule in broken)
+        super().__init__("\n".join(lines))
         self.code = code
+        self.broken = list(broken or [])
 
 
 @contextmanager
@@ -87,12 +95,13 @@ def build_landed(wh: Warehouse, full: bool = False) -> int:
         return finish_unchanged(wh, console, inputs, plan)
     # the run id and time this build's new failures land under, known to dbt beforehand
     recording = new_run_id(), utc_now()
+    started = time.time()
     with importing_ahead(), stage("dbt"):
         code = run_dbt(wh, [*BUILD_ARGS, *(["--select", *plan.select] if plan.select else []),
                             *(["--full-refresh"] if plan.action == "full" else [])],
                        env=recording_env(*recording))
     if code != 0:
-        raise DbtBuildFailed(code)
+        raise DbtBuildFailed(code, broken_rules(wh, since=started))
     with stage("visual_audit"):  # the review sample's boxes drawn on their images
         draw_visual_audit(wh)
     with stage("failure_library"):  # this build's new failures, as failure_replay counted them

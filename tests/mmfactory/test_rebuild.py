@@ -1,6 +1,7 @@
-"""mmfactory.rebuild.importing_ahead: while its block runs (in a build: dbt, in a process of
+"""mmfactory.rebuild. importing_ahead: while its block runs (in a build: dbt, in a process of
 its own), Great Expectations and matplotlib are imported on another thread, and the block's
-end waits for them; in a fresh interpreter, so that nothing was imported before."""
+end waits for them; in a fresh interpreter, so that nothing was imported before. And the
+error a build whose dbt failed ends with."""
 
 from __future__ import annotations
 
@@ -41,3 +42,20 @@ def test_the_contracts_imports_run_on_a_thread_during_the_block_and_are_done_aft
     assert seen["seen_in_block"] and "import-ahead" in seen["threads"]
     assert seen["after_gx"] and seen["after_plt"] and seen["backend"] == "agg"
     assert seen["left"] == []
+
+
+def test_a_failed_dbt_build_lists_the_broken_model_rules() -> None:
+    """A failing `model_rules` test's node name does not say which rule broke: the error a
+    failed build ends with lists them (read by lakehouse.dbt_failures.broken_rules, whose
+    rows tests/lakehouse/test_dbt.py checks on a real failing run)."""
+    from lakehouse.dbt_failures import BrokenRule
+    from mmfactory.rebuild import DbtBuildFailed
+
+    broken = [BrokenRule("samples", "not_null", "task_type", 1), BrokenRule("samples", "unique", "sample_id", 2)]
+    assert str(DbtBuildFailed(1, broken)).splitlines() == [
+        "dbt build failed (exit 1); see its output above",
+        "broken model rules:",
+        "  samples: not_null task_type (1 row(s))",
+        "  samples: unique sample_id (2 row(s))",
+    ]
+    assert str(DbtBuildFailed(2)) == "dbt build failed (exit 2); see its output above"
