@@ -44,7 +44,6 @@ class DbtBuildFailed(RuntimeError):
             lines.extend(f"  {rule}" for rule in broken)
         super().__init__("\n".join(lines))
         self.code = code
-        self.broken = list(broken or [])
 
 
 @contextmanager
