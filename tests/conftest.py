@@ -1,6 +1,7 @@
 """Shared fixtures: the real datasets beside the project, a throwaway warehouse, and the
-session's real build (started in the background, shared by every xdist worker); and the
-order the suite runs in (build-free modules first, longest first)."""
+session's real build (started in the background, shared by every xdist worker), the run's
+dbt server (tests/dbt_server_session.py); and the order the suite runs in (build-free
+modules first, longest first)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from lakehouse.settings import PROJECT_ROOT, WAREHOUSE_ENV, Warehouse, warehouse
+from tests import dbt_server_session
 from tests.schedule import (
     RECORD_OPTION,
     DurationRecorder,
@@ -41,6 +43,7 @@ def wh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
     return warehouse()
 
 
+_DBT_SERVER = pytest.StashKey["dbt_server_session.DbtServer | None"]()
 TEST_NICENESS = 10
 """How far below the session build the test workers run (``os.nice``) once it has started."""
 
@@ -63,8 +66,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if config.getoption(RECORD_OPTION) and not hasattr(config, "workerinput"):
+    if hasattr(config, "workerinput"):
+        return
+    if config.getoption(RECORD_OPTION):
         config.pluginmanager.register(DurationRecorder(), "module-durations")
+    config.stash[_DBT_SERVER] = dbt_server_session.start()  # before the workers start
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    server = config.stash.get(_DBT_SERVER, None)
+    if server is not None:
+        dbt_server_session.stop(server)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

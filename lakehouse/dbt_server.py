@@ -1,0 +1,315 @@
+"""A process that keeps dbt imported and runs each dbt invocation in a fork of itself.
+
+A dbt process spends ~2 s of CPU importing dbt and its DuckDB adapter before it reads the
+project: a `dbt build` that selects nothing costs 3.3-3.5 CPU-s started as a process and
+1.3-1.5 CPU-s forked from a process that has them imported (BENCHMARKS.md, issue 12
+session 23). Whoever runs dbt many times (the test suite runs it 22 times) can start one
+server and set ``MMFACTORY_DBT_SERVER`` to its socket; ``lakehouse.dbt.run_dbt`` then has
+the server run dbt instead of starting a process. The run is the same dbt with the same
+arguments, working folder, environment, standard streams, umask and niceness as a child
+process of the caller. The server imports nothing else of the project, so a fork reads
+the project's code (the DuckDB plugin ``python_udfs``) from the caller's ``PYTHONPATH`` as a
+new process would.
+
+Protocol (a Unix ``SOCK_SEQPACKET`` socket, one connection per run): the caller sends one
+JSON message (``Request``) with its stdin, stdout and stderr attached; the server forks a
+handler for the connection, which forks the dbt process and then waits for whichever
+comes first: dbt ends (the handler answers ``{"returncode": n}``, negative for a signal,
+as ``subprocess`` gives it) or the caller goes away (the connection ends: the handler
+sends dbt SIGTERM, as ``die_with_parent`` makes Linux do for a child). A
+server of another Python (another virtual environment) refuses the run
+(``{"refused": why}``) and the caller starts dbt itself.
+
+Run it with ``python -m lakehouse.dbt_server SOCKET``; it serves until SIGTERM or until the
+process that started it ends (Linux's parent-death signal), and removes its socket.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import io
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+SERVER_ENV = "MMFACTORY_DBT_SERVER"
+"""The socket of a running dbt server for ``lakehouse.dbt.run_dbt`` to use (unset: none)."""
+PRELOAD = ("dbt.cli.main", "dbt.adapters.duckdb")
+"""What the server imports once for every run it forks (third-party only)."""
+_MAX_MESSAGE = 1 << 20
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class Request:
+    """One dbt run, as the caller would start it as a child process."""
+
+    executable: str  # the caller's Python: a server of another one refuses the run
+    args: list[str]
+    cwd: str
+    env: dict[str, str]
+    umask: int
+    nice: int
+
+
+def die_with_parent() -> None:
+    """In a child, before it runs: ask Linux to send it SIGTERM when its parent dies, so a
+    killed ``mmfactory build`` (even by SIGKILL) never leaves dbt running and swapping
+    exports. A no-op where ``prctl`` does not exist."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+# ---- the caller's side ------------------------------------------------------------------
+def run_on_server(socket_path: str, args: Sequence[str], cwd: Path,
+                  env: Mapping[str, str]) -> int | None:
+    """Run ``dbt <args>`` in ``cwd`` with ``env`` on the server at ``socket_path``, with this
+    process's standard streams; its exit code, or None when no server there runs it (none
+    listening, or it refused: the reason goes to stderr), so the caller starts dbt itself.
+    Waits for the run; if this process dies or is interrupted meanwhile, dbt gets SIGTERM."""
+    umask = os.umask(0)
+    os.umask(umask)
+    request = Request(executable=sys.executable, args=list(args), cwd=str(cwd), env=dict(env),
+                      umask=umask, nice=os.getpriority(os.PRIO_PROCESS, 0))
+    try:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        conn.connect(socket_path)
+    except OSError as exc:
+        print(f"dbt server {socket_path} not reachable ({exc}); running dbt directly",
+              file=sys.stderr)
+        return None
+    with conn, _StandardStreams() as fds:
+        socket.send_fds(conn, [json.dumps(asdict(request)).encode()], fds)
+        reply = conn.recv(_MAX_MESSAGE)
+    if not reply:
+        raise RuntimeError(f"the dbt server {socket_path} ended the run without an exit code")
+    answer = json.loads(reply)
+    if "refused" in answer:
+        print(f"dbt server {socket_path} refused the run ({answer['refused']}); "
+              "running dbt directly", file=sys.stderr)
+        return None
+    return int(answer["returncode"])
+
+
+class _StandardStreams:
+    """File descriptors 0, 1 and 2 to hand over, each replaced by /dev/null if closed."""
+
+    def __enter__(self) -> list[int]:
+        self._opened: list[int] = []
+        fds = []
+        for fd in (0, 1, 2):
+            try:
+                os.fstat(fd)
+                fds.append(fd)
+            except OSError:
+                null = os.open(os.devnull, os.O_RDWR)
+                self._opened.append(null)
+                fds.append(null)
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()  # what this process printed comes before dbt's output
+        return fds
+
+    def __exit__(self, *_exc: object) -> None:
+        for fd in self._opened:
+            os.close(fd)
+
+
+# ---- the server -------------------------------------------------------------------------
+def serve(socket_path: str) -> None:
+    """Listen on ``socket_path`` and fork a handler per connection until SIGTERM (or the
+    parent's death); dbt is imported when the first run comes (``_preload``).
+
+    Signals reach the loop through a wakeup pipe (``signal.set_wakeup_fd``) it polls with
+    the socket: a SIGTERM that came between two blocking calls would otherwise wait for
+    the next connection (seen: SIGCHLD's handler running as SIGTERM came)."""
+    die_with_parent()
+    path = Path(socket_path)
+    path.unlink(missing_ok=True)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener.bind(str(path))
+    listener.listen(64)
+    listener.setblocking(False)
+    wakeup, woken = os.pipe()
+    for fd in (wakeup, woken):
+        os.set_blocking(fd, False)
+    signal.set_wakeup_fd(woken)
+    for signum in (signal.SIGTERM, signal.SIGCHLD):
+        signal.signal(signum, _noted)
+    poller = select.poll()
+    poller.register(listener, select.POLLIN)
+    poller.register(wakeup, select.POLLIN)
+    try:
+        while True:
+            ready = {fd for fd, _ in poller.poll()}
+            if wakeup in ready:
+                signums = os.read(wakeup, 512)
+                _reap()
+                if signal.SIGTERM in signums:
+                    return
+            if listener.fileno() in ready:
+                try:
+                    conn, _ = listener.accept()
+                except BlockingIOError:  # a caller that gave up before it was accepted
+                    continue
+                conn.setblocking(True)
+                _preload()
+                pid = os.fork()
+                if pid == 0:
+                    signal.set_wakeup_fd(-1)
+                    for signum in (signal.SIGTERM, signal.SIGCHLD):
+                        signal.signal(signum, signal.SIG_DFL)
+                    for fd in (wakeup, woken, listener.fileno()):
+                        os.close(fd)
+                    _handle(conn)  # never returns
+                conn.close()
+    finally:
+        listener.close()
+        path.unlink(missing_ok=True)
+
+
+def _preload() -> None:
+    """Import ``PRELOAD`` (once: on the first run, so a server nobody uses costs nothing)."""
+    if all(module in sys.modules for module in PRELOAD):
+        return
+    for module in PRELOAD:
+        __import__(module)
+    if threading.active_count() != 1:  # a fork would copy other threads' locks half-held
+        raise RuntimeError("importing dbt started threads; the server cannot fork safely")
+
+
+def _noted(_signum: int, _frame: object) -> None:
+    """SIGTERM's and SIGCHLD's handler: nothing; the wakeup pipe tells the loop."""
+
+
+def _reap() -> None:
+    """Wait for every ended handler (their CPU time then counts as this process's children's)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _handle(conn: socket.socket) -> None:
+    """A handler process: read the request, fork dbt, answer with its exit code."""
+    try:
+        message, fds, _, _ = socket.recv_fds(conn, _MAX_MESSAGE, 3)
+        request = Request(**json.loads(message))
+        if request.executable != sys.executable:
+            conn.send(json.dumps({"refused": f"it runs {sys.executable}, not "
+                                             f"{request.executable}"}).encode())
+            os._exit(0)
+        pid = os.fork()
+        if pid == 0:
+            conn.close()
+            _run_dbt(request, fds)  # never returns
+        for fd in fds:
+            os.close(fd)
+        conn.send(json.dumps({"returncode": _wait(pid, conn)}).encode())
+    except BaseException:  # noqa: BLE001 - a forked handler must end here, never return
+        traceback.print_exc()  # the caller sees the connection end without an exit code
+    os._exit(0)
+
+
+def _wait(pid: int, conn: socket.socket) -> int:
+    """dbt's exit code; if the caller goes away first, dbt is sent SIGTERM and waited for."""
+    pidfd = os.pidfd_open(pid)
+    poller = select.poll()
+    poller.register(pidfd, select.POLLIN)
+    poller.register(conn, select.POLLIN | select.POLLHUP)
+    while True:
+        for fd, _ in poller.poll():
+            if fd == pidfd:
+                _, status = os.waitpid(pid, 0)
+                os.close(pidfd)
+                return os.waitstatus_to_exitcode(status)
+            if fd == conn.fileno() and not conn.recv(_MAX_MESSAGE):  # it sends nothing more
+                os.kill(pid, signal.SIGTERM)  # the caller is gone: so is its dbt run
+                poller.unregister(conn)
+
+
+def _run_dbt(request: Request, fds: list[int]) -> None:
+    """The dbt process: become the caller's child in all that dbt can see, run dbt's
+    command line, exit with its code after the exit handlers a dbt process runs."""
+    code = 1
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+            os.close(fd)
+        os.chdir(request.cwd)
+        os.umask(request.umask)
+        try:
+            os.setpriority(os.PRIO_PROCESS, 0, request.nice)
+        except OSError:  # a lower niceness than the server's needs privileges
+            pass
+        os.environ.clear()
+        os.environ.update(request.env)
+        time.tzset()
+        extra = [p for p in request.env.get("PYTHONPATH", "").split(os.pathsep) if p]
+        sys.path[:0] = [p for p in extra if p not in sys.path]
+        sys.stdin, sys.stdout, sys.stderr = _text_streams(request.env)
+        sys.argv = ["dbt", *request.args]
+        from dbt.cli.main import cli
+
+        cli.main(args=request.args, prog_name="dbt")
+        code = 0
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
+    except BaseException:  # noqa: BLE001 - what Python prints for an uncaught one, exit 1
+        traceback.print_exc()
+    finally:  # what Python does on its way out: join the threads left, run exit handlers
+        threading._shutdown()  # type: ignore[attr-defined]
+        atexit._run_exitfuncs()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a reader gone, a stream closed
+                stream.flush()
+        os._exit(code)
+
+
+def _exit_code(value: object) -> int:
+    """What Python exits with for ``sys.exit(value)``."""
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    print(value, file=sys.stderr)
+    return 1
+
+
+def _text_streams(env: Mapping[str, str]) -> tuple[io.TextIOWrapper, ...]:
+    """New sys.stdin/stdout/stderr on fds 0-2, buffered as Python buffers them at start."""
+    unbuffered = bool(env.get("PYTHONUNBUFFERED"))
+    streams = []
+    for fd, old in ((0, sys.__stdin__), (1, sys.__stdout__), (2, sys.__stderr__)):
+        raw = io.FileIO(fd, "rb" if fd == 0 else "wb", closefd=False)
+        interactive = os.isatty(fd)
+        binary = raw if fd != 0 and unbuffered else (
+            io.BufferedReader(raw) if fd == 0 else io.BufferedWriter(raw))
+        streams.append(io.TextIOWrapper(
+            binary, encoding=getattr(old, "encoding", None) or "utf-8",
+            errors="backslashreplace" if fd == 2 else (getattr(old, "errors", None) or "strict"),
+            line_buffering=fd == 2 or interactive or unbuffered,
+            write_through=fd != 0 and unbuffered))
+    return tuple(streams)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m lakehouse.dbt_server SOCKET")
+    serve(sys.argv[1])
+    sys.stderr.flush()
+    os._exit(0)  # without tearing down dbt's modules: nothing of them needs to end cleanly
