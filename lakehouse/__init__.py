@@ -7,7 +7,8 @@
 - ``sources``: the ``asset_sources`` table and the one way an images root is resolved.
 - ``report``: what a landing did, table by table.
 - ``tables/``: the explicit schema of every landed table; ``catalog`` gathers them.
-- ``dbt``: running dbt on the project against the active warehouse.
+- ``dbt``: running dbt on the project against the active warehouse; ``dbt_server``: dbt runs
+  forked from a process that has dbt imported.
 - ``export_layout``: the files of a trainer-ready export, written by builds and releases alike.
 - ``stages``: the per-item stage runner (in-process or a process pool).
 - ``taxonomy``: the task types, error types and export profiles, read from their seeds.

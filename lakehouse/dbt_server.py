@@ -46,7 +46,8 @@ from pathlib import Path
 SERVER_ENV = "MMFACTORY_DBT_SERVER"
 """The socket of a running dbt server for ``lakehouse.dbt.run_dbt`` to use (unset: none)."""
 PRELOAD = ("dbt.cli.main", "dbt.adapters.duckdb")
-"""What the server imports once for every run it forks (third-party only)."""
+"""What the server imports once for every run it forks: third-party only, and nothing that
+starts a thread (pyarrow would: the DuckDB plugin's imports stay in each run)."""
 _MAX_MESSAGE = 1 << 20
 _PR_SET_PDEATHSIG = 1
 
@@ -184,7 +185,8 @@ def _preload() -> None:
         return
     for module in PRELOAD:
         __import__(module)
-    if threading.active_count() != 1:  # a fork would copy other threads' locks half-held
+    if len(os.listdir("/proc/self/task")) != 1:  # a fork copies no other thread, and
+        # whatever lock one held stays held in the fork (pyarrow starts 2 when imported)
         raise RuntimeError("importing dbt started threads; the server cannot fork safely")
 
 
