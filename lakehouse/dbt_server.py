@@ -32,6 +32,7 @@ import ctypes
 import io
 import json
 import os
+import resource
 import select
 import signal
 import socket
@@ -150,6 +151,7 @@ def serve(socket_path: str) -> None:
     poller = select.poll()
     poller.register(listener, select.POLLIN)
     poller.register(wakeup, select.POLLIN)
+    runs = 0
     try:
         while True:
             ready = {fd for fd, _ in poller.poll()}
@@ -174,9 +176,14 @@ def serve(socket_path: str) -> None:
                         os.close(fd)
                     _handle(conn)  # never returns
                 conn.close()
+                runs += 1
     finally:
         listener.close()
         path.unlink(missing_ok=True)
+        _reap()
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        print(f"dbt server {socket_path}: {runs} run(s), "
+              f"{usage.ru_utime + usage.ru_stime:.1f} s of CPU in the runs ended", file=sys.stderr)
 
 
 def _preload() -> None:
