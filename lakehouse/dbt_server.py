@@ -80,10 +80,8 @@ def run_on_server(socket_path: str, args: Sequence[str], cwd: Path,
     process's standard streams; its exit code, or None when no server there runs it (none
     listening, or it refused: the reason goes to stderr), so the caller starts dbt itself.
     Waits for the run; if this process dies or is interrupted meanwhile, dbt gets SIGTERM."""
-    umask = os.umask(0)
-    os.umask(umask)
     request = Request(executable=sys.executable, args=list(args), cwd=str(cwd), env=dict(env),
-                      umask=umask, nice=os.getpriority(os.PRIO_PROCESS, 0))
+                      umask=_umask(), nice=os.getpriority(os.PRIO_PROCESS, 0))
     try:
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         conn.connect(socket_path)
@@ -92,7 +90,12 @@ def run_on_server(socket_path: str, args: Sequence[str], cwd: Path,
               file=sys.stderr)
         return None
     with conn, _StandardStreams() as fds:
-        socket.send_fds(conn, [json.dumps(asdict(request)).encode()], fds)
+        try:
+            socket.send_fds(conn, [json.dumps(asdict(request)).encode()], fds)
+        except OSError as exc:  # e.g. a request larger than the socket takes: nothing ran
+            print(f"dbt server {socket_path} cannot take the run ({exc}); running dbt directly",
+                  file=sys.stderr)
+            return None
         reply = conn.recv(_MAX_MESSAGE)
     if not reply:
         raise RuntimeError(f"the dbt server {socket_path} ended the run without an exit code")
@@ -102,6 +105,15 @@ def run_on_server(socket_path: str, args: Sequence[str], cwd: Path,
               "running dbt directly", file=sys.stderr)
         return None
     return int(answer["returncode"])
+
+
+def _umask() -> int:
+    """This process's umask, read without setting it (``os.umask`` would change it for a
+    moment under the other threads: the build imports the contracts' modules in one)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("Umask:"):
+            return int(line.split()[1], 8)
+    raise OSError("no Umask line in /proc/self/status")
 
 
 class _StandardStreams:

@@ -60,12 +60,18 @@ def test_a_run_on_the_server_prints_and_exits_as_a_dbt_process_does(
         server, wh: Warehouse, monkeypatch: pytest.MonkeyPatch,
         capfd: pytest.CaptureFixture[str]) -> None:
     """`dbt debug` reads the profile (the warehouse from the environment, the database by
-    its path relative to the working folder) and connects to DuckDB: the server's run and a
-    dbt process print the same, and a usage error exits 2 from both."""
+    its path relative to the working folder) and connects to DuckDB, which creates the
+    database file: the server's run and a dbt process print the same, the file gets the
+    caller's umask, and a usage error exits 2 from both."""
     _, socket_path = server
     monkeypatch.setenv(SERVER_ENV, socket_path)
-    assert run_dbt(wh, ["debug"]) == 0
+    umask = os.umask(0o027)
+    try:
+        assert run_dbt(wh, ["debug"]) == 0
+    finally:
+        os.umask(umask)
     on_server = capfd.readouterr()
+    assert wh.database.stat().st_mode & 0o777 == 0o640  # made under the caller's umask
     monkeypatch.delenv(SERVER_ENV)
     assert run_dbt(wh, ["debug"]) == 0
     direct = capfd.readouterr()
