@@ -3,7 +3,7 @@
 A dbt process spends ~2 s of CPU importing dbt and its DuckDB adapter before it reads the
 project: a `dbt build` that selects nothing costs 3.3-3.5 CPU-s started as a process and
 1.3-1.5 CPU-s forked from a process that has them imported (BENCHMARKS.md, issue 12
-session 23). Whoever runs dbt many times (the test suite runs it 22 times) can start one
+session 23). Whoever runs dbt many times (the test suite: about twenty runs) can start one
 server and set ``MMFACTORY_DBT_SERVER`` to its socket; ``lakehouse.dbt.run_dbt`` then has
 the server run dbt instead of starting a process. The run is the same dbt with the same
 arguments, working folder, environment, standard streams, umask and niceness as a child

@@ -1,6 +1,6 @@
 """The test run's dbt server (``lakehouse.dbt_server``): started once by the pytest process
 that starts the others (the xdist controller, or the only one), before the workers, which
-inherit ``MMFACTORY_DBT_SERVER`` and so does every process a test starts. The suite's 22
+inherit ``MMFACTORY_DBT_SERVER``, and so does every process a test starts. The suite's ~20
 dbt runs then fork from a process that has dbt imported instead of importing it each
 time (~2 CPU-s each; BENCHMARKS.md, issue 12 session 23). Set ``MMFACTORY_DBT_SERVER=``
 (empty) to run every dbt as its own process.
