@@ -239,27 +239,40 @@ def _handle(conn: socket.socket) -> None:
             _run_dbt(request, fds)  # never returns
         for fd in fds:
             os.close(fd)
-        conn.send(json.dumps({"returncode": _wait(pid, conn)}).encode())
+        code = _wait(pid, conn)
+        if code is not None:
+            conn.send(json.dumps({"returncode": code}).encode())
     except BaseException:  # noqa: BLE001 - a forked handler must end here, never return
         traceback.print_exc()  # the caller sees the connection end without an exit code
     os._exit(0)
 
 
-def _wait(pid: int, conn: socket.socket) -> int:
-    """dbt's exit code; if the caller goes away first, dbt is sent SIGTERM and waited for."""
+def _wait(pid: int, conn: socket.socket) -> int | None:
+    """dbt's exit code, for the caller; if the caller goes away first, dbt is sent SIGTERM
+    and waited for, and there is nobody to tell (None)."""
     pidfd = os.pidfd_open(pid)
     poller = select.poll()
     poller.register(pidfd, select.POLLIN)
     poller.register(conn, select.POLLIN | select.POLLHUP)
+    caller_gone = False
     while True:
         for fd, _ in poller.poll():
             if fd == pidfd:
                 _, status = os.waitpid(pid, 0)
                 os.close(pidfd)
-                return os.waitstatus_to_exitcode(status)
-            if fd == conn.fileno() and not conn.recv(_MAX_MESSAGE):  # it sends nothing more
+                return None if caller_gone else os.waitstatus_to_exitcode(status)
+            if fd == conn.fileno() and not _receives(conn):  # it sends nothing more
                 os.kill(pid, signal.SIGTERM)  # the caller is gone: so is its dbt run
                 poller.unregister(conn)
+                caller_gone = True
+
+
+def _receives(conn: socket.socket) -> bool:
+    """False once the caller's end of ``conn`` is closed (it exited, or was killed)."""
+    try:
+        return bool(conn.recv(_MAX_MESSAGE))
+    except OSError:
+        return False
 
 
 def _run_dbt(request: Request, fds: list[int]) -> None:
