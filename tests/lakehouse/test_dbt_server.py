@@ -52,7 +52,7 @@ def _children(pid: int) -> list[int]:
 
 def _plain(text: str) -> str:
     """dbt's output less its colour codes and the time at the start of each line."""
-    return re.sub(r"^\d\d:\d\d:\d\d  ", "", re.sub(r"\x1b\[[0-9;]*m", "", text), 
+    return re.sub(r"^\d\d:\d\d:\d\d  ", "", re.sub(r"\x1b\[[0-9;]*m", "", text),
                   flags=re.MULTILINE)
 
 
