@@ -7,9 +7,9 @@ session 23). Whoever runs dbt many times (the test suite: about twenty runs) can
 server and set ``MMFACTORY_DBT_SERVER`` to its socket; ``lakehouse.dbt.run_dbt`` then has
 the server run dbt instead of starting a process. The run is the same dbt with the same
 arguments, working folder, environment, standard streams, umask and niceness as a child
-process of the caller. The server imports nothing else of the project, so a fork reads
-the project's code (the DuckDB plugin ``python_udfs``) from the caller's ``PYTHONPATH`` as a
-new process would.
+process of the caller, and it finds the project's code (the DuckDB plugin ``python_udfs``,
+the Python models' ``lakehouse``) on the caller's ``PYTHONPATH`` as a new dbt process would,
+whichever checkout the server runs in (``_as_a_new_process``).
 
 Protocol (a Unix ``SOCK_SEQPACKET`` socket, one connection per run): the caller sends one
 JSON message (``Request``) with its stdin, stdout and stderr attached; the server forks a
@@ -49,6 +49,10 @@ SERVER_ENV = "MMFACTORY_DBT_SERVER"
 PRELOAD = ("dbt.cli.main", "dbt.adapters.duckdb")
 """What the server imports once for every run it forks: third-party only, and nothing that
 starts a thread (pyarrow would: the DuckDB plugin's imports stay in each run)."""
+_SITE_PATH = [p for p in sys.path[1:]
+              if p not in os.environ.get("PYTHONPATH", "").split(os.pathsep)]
+"""The server's import path less its first entry (the folder ``-m`` ran in) and its own
+``PYTHONPATH``: the standard library and the environment's site folders."""
 _MAX_MESSAGE = 1 << 20
 _PR_SET_PDEATHSIG = 1
 
@@ -293,8 +297,7 @@ def _run_dbt(request: Request, fds: list[int]) -> None:
         os.environ.clear()
         os.environ.update(request.env)
         time.tzset()
-        extra = [p for p in request.env.get("PYTHONPATH", "").split(os.pathsep) if p]
-        sys.path[:0] = [p for p in extra if p not in sys.path]
+        _as_a_new_process(request.env)
         sys.stdin, sys.stdout, sys.stderr = _text_streams(request.env)
         sys.argv = ["dbt", *request.args]
         from dbt.cli.main import cli
@@ -312,6 +315,18 @@ def _run_dbt(request: Request, fds: list[int]) -> None:
             with contextlib.suppress(OSError, ValueError):  # a reader gone, a stream closed
                 stream.flush()
         os._exit(code)
+
+
+def _as_a_new_process(env: Mapping[str, str]) -> None:
+    """Find the project's modules as a new ``dbt`` process of the caller's would: the
+    import path of a console script (its own folder, the caller's ``PYTHONPATH``, then the
+    environment's site folders), and none of the project's modules already imported (the
+    server's own package came from the checkout the server runs in; dbt's Python models
+    import ``lakehouse`` again, from the caller's)."""
+    pythonpath = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    sys.path[:] = [str(Path(sys.executable).parent), *pythonpath, *_SITE_PATH]
+    for name in [m for m in sys.modules if m == "lakehouse" or m.startswith("lakehouse.")]:
+        del sys.modules[name]
 
 
 def _exit_code(value: object) -> int:

@@ -126,3 +126,19 @@ def test_no_server_or_one_of_another_python_leaves_the_run_to_the_caller(
     monkeypatch.setattr(sys, "executable", "/elsewhere/bin/python")
     assert run_on_server(socket_path, ["--version"], tmp_path, dict(os.environ)) is None
     assert "refused the run (it runs" in capfd.readouterr().err
+
+
+def test_a_run_imports_the_project_from_the_callers_path(tmp_path: Path) -> None:
+    """A fork finds the project's modules on the caller's PYTHONPATH, not in the checkout
+    the server runs in (dbt's Python models import ``lakehouse``): a server of /work/main
+    serving a worktree's build must run the worktree's code."""
+    package = tmp_path / "checkout" / "lakehouse"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "settings.py").write_text("CHECKOUT = 'the caller'\n")
+    script = ("import sys; import lakehouse.dbt_server as server; "
+              f"server._as_a_new_process({{'PYTHONPATH': {str(package.parent)!r}}}); "
+              "import lakehouse.settings as settings; print(settings.CHECKOUT, sys.path[1])")
+    out = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == ["the", "caller", str(package.parent)]
