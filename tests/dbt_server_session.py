@@ -33,20 +33,32 @@ class DbtServer:
         return self.folder / "dbt.sock"
 
 
+def launch(socket: Path) -> subprocess.Popen:
+    """A server listening on ``socket`` (it listens before it imports dbt); raises
+    RuntimeError, the server ended, when it does not listen within ``START_TIMEOUT_S``."""
+    process = subprocess.Popen([sys.executable, "-m", "lakehouse.dbt_server", str(socket)],
+                               cwd=PROJECT_ROOT)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not socket.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            raise RuntimeError(f"the dbt server did not start (exit {process.returncode})")
+        time.sleep(0.02)
+    return process
+
+
 def start() -> DbtServer | None:
     """Start the server and point this process's environment at it; None when the
     environment already names one (or names none: the variable set but empty)."""
     if SERVER_ENV in os.environ:
         return None
     folder = Path(tempfile.mkdtemp(prefix="mmfactory-dbt-server-"))  # a short socket path
-    server = DbtServer(subprocess.Popen([sys.executable, "-m", "lakehouse.dbt_server",
-                                         str(folder / "dbt.sock")], cwd=PROJECT_ROOT), folder)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not server.socket.exists():  # it listens before it imports dbt
-        if server.process.poll() is not None or time.monotonic() > deadline:
-            stop(server)
-            raise RuntimeError(f"the dbt server did not start (exit {server.process.returncode})")
-        time.sleep(0.02)
+    try:
+        server = DbtServer(launch(folder / "dbt.sock"), folder)
+    except RuntimeError:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     os.environ[SERVER_ENV] = str(server.socket)
     return server
 

@@ -18,6 +18,7 @@ import pytest
 from lakehouse.dbt import dbt_env, dbt_executable, run_dbt
 from lakehouse.dbt_server import SERVER_ENV, run_on_server
 from lakehouse.settings import PROJECT_ROOT, Warehouse
+from tests.dbt_server_session import launch
 
 TIMEOUT_S = 60.0
 
@@ -25,14 +26,12 @@ TIMEOUT_S = 60.0
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen, str]]:
     """A server of this module's own: (its process, its socket)."""
-    socket_path = str(tmp_path_factory.mktemp("dbt-server") / "dbt.sock")
-    process = subprocess.Popen([sys.executable, "-m", "lakehouse.dbt_server", socket_path],
-                               cwd=PROJECT_ROOT)
-    _until(lambda: Path(socket_path).exists(), "the server listens")
-    yield process, socket_path
+    socket = tmp_path_factory.mktemp("dbt-server") / "dbt.sock"
+    process = launch(socket)
+    yield process, str(socket)
     process.terminate()
     assert process.wait(timeout=10) == 0
-    assert not Path(socket_path).exists()  # it removes its socket on the way out
+    assert not socket.exists()  # it removes its socket on the way out
 
 
 def _until(condition, what: str) -> None:
