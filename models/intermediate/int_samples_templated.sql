@@ -9,7 +9,8 @@ with
 
 description as (
 
-    select * from {{ ref('int_description_samples_derived') }}
+    -- inputs_hash is the description model's own (it is built incrementally)
+    select * exclude (inputs_hash) from {{ ref('int_description_samples_derived') }}
 
 ),
 

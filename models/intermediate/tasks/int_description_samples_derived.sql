@@ -1,3 +1,4 @@
+{{ keyed_incremental('int_description_inputs_hashed', 'asset_id', 'source_asset_ids[1]') }}
 -- image_description: one sample per general image with at least one non-crowd object.
 -- A landed re-caption (stage recaption) is preferred as the English answer. The template
 -- answer is a set of statements, each checkable against the annotations
@@ -13,23 +14,41 @@
 --   scene:     the supercategories of the image's categories (seed coco_supercategory_names).
 -- One of six sentence plans per language (a stable hash of the image) orders the statements
 -- and words the object list's opening; sentence_plan_id records which.
+-- Built incrementally: an incremental run describes only the images whose inputs changed
+-- (int_description_inputs_hashed, macros/incremental.sql); every row keeps its image's
+-- inputs_hash.
 with
+
+hashed as (
+
+    {{ keyed_inputs_hash('int_description_inputs_hashed', 'asset_id') }}
+
+),
+
+changed_assets as (
+
+    {{ changed_keys('hashed', 'asset_id', 'source_asset_ids[1]') }}
+
+),
 
 objects as (
 
     select * from {{ ref('int_image_objects_counted') }}
+    where asset_id in (select changed_assets.asset_id from changed_assets)
 
 ),
 
 relations as (
 
     select * from {{ ref('int_object_relations_computed') }}
+    where asset_id in (select changed_assets.asset_id from changed_assets)
 
 ),
 
 annotations as (
 
     select * from {{ ref('int_annotations_normalized') }}
+    where asset_id in (select changed_assets.asset_id from changed_assets)
 
 ),
 
@@ -42,7 +61,9 @@ supercategory_names as (
 model_answers as (
 
     select * from {{ ref('int_model_answers_selected') }}
-    where stage = 'recaption'
+    where
+        stage = 'recaption'
+        and item_id in (select changed_assets.asset_id from changed_assets)
 
 ),
 
@@ -95,18 +116,37 @@ largest_objects as (
 
 ),
 
+singular_names as (
+
+    select distinct category_name_singular_en
+    from present
+
+),
+
+articled_names as (
+
+    -- en_with_article is a Python function: called once per name, not once per image
+    select
+        category_name_singular_en,
+        en_with_article(category_name_singular_en) as with_article_en
+
+    from singular_names
+
+),
+
 largest_phrased as (
 
     select
         largest_objects.asset_id,
-        'The largest object is '
-        || en_with_article(present.category_name_singular_en) || '.' as largest_en,
+        'The largest object is ' || articled_names.with_article_en || '.' as largest_en,
         '画面中最大的物体是' || present.category_name_zh || '。' as largest_zh
 
     from largest_objects
     inner join present
         on present.asset_id = largest_objects.asset_id
         and present.category_name = largest_objects.category_name
+    left join articled_names
+        on articled_names.category_name_singular_en = present.category_name_singular_en
 
 ),
 
@@ -337,9 +377,11 @@ final as (
         } as fills_zh,
         model_answers.model_answer_text,
         model_answers.generation_request_hash,
-        model_answers.generation_model
+        model_answers.generation_model,
+        changed_assets.inputs_hash
 
     from ordered
+    inner join changed_assets on changed_assets.asset_id = ordered.asset_id
     left join model_answers on model_answers.item_id = ordered.asset_id
 
 )
