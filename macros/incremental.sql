@@ -41,22 +41,13 @@
 
 
 {%- macro with_changed_inputs(relation) -%}
-select * from {{ relation }}
-{%- if is_incremental() %}
-    where not exists (
-        select 1 from {{ this }} as built
-        where
-            built.sample_id = {{ relation }}.sample_id
-            and built.inputs_hash = {{ relation }}.inputs_hash
-    )
-{%- endif -%}
+{{ changed_keys(relation, 'sample_id', 'sample_id') }}
 {%- endmacro -%}
 
 
 {%- macro table_digest(relation) -%}
 (select md5(to_json(list_sort(list(to_json(whole))))) from {{ relation }} as whole)
 {%- endmacro -%}
-
 
 
 {#-

@@ -1,0 +1,202 @@
+"""The models built incrementally (macros/incremental.sql): after their inputs change, an
+incremental dbt run gives exactly the rows of a full refresh, with real dbt on one copy of
+the session build (the models are first rebuilt in full on it, so that their hashes are
+this code's; the upstream models are never rebuilt).
+
+The per-sample audits: each input an audit's ``inputs_hash`` covers is changed for one
+sample in the copy's tables: a sample's answer (every audit), an image's annotations (the
+description statements), the objects an image holds (CHAIR mentions and the object list),
+a chart's visible text (the language audit of a Chinese answer quoting its title), one
+sample removed, and one answer made to mention nothing (CHAIR then has no row for it).
+
+The image descriptions (keyed_incremental by image, int_description_inputs_hashed), on
+images none of those samples shows: an image's spatial relations, the box that makes
+another object the largest, a re-caption landed for a third, and every counted object of
+a fourth removed (it then has no description, and the incremental run must delete the row
+it had).
+
+In each, one row nothing changed is marked beforehand: the incremental run must keep it
+(it builds only what changed), the full refresh replaces it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pytest
+
+from lakehouse.dbt import run_dbt
+from lakehouse.settings import Warehouse
+from tests.warehouses import scratch_copy
+
+AUDITS = ("int_sample_language_checked", "int_sample_structure_checked",
+          "int_description_statements_audited", "int_description_samples_audited",
+          "int_sample_mentions_extracted")
+DESCRIPTIONS = ("int_description_inputs_hashed", "int_description_samples_derived")
+MARK = "kept by the incremental run"
+ANSWER = "A photo the model described in its own words."
+
+
+def _audit_rows(wh: Warehouse) -> dict[str, list[tuple[str, str]]]:
+    """Each audit's rows as (sample_id, the whole row written out), sorted."""
+    with duckdb.connect(str(wh.database), read_only=True) as con:
+        return {m: sorted((row[0], repr(row)) for row in con.execute(f"select * from {m}").fetchall())
+                for m in AUDITS}
+
+
+def _description_rows(wh: Warehouse) -> dict[str, str]:
+    """Each description's whole row written out, by its image."""
+    with duckdb.connect(str(wh.database), read_only=True) as con:
+        rows = con.execute("select source_asset_ids[1], * from int_description_samples_derived").fetchall()
+    found = {row[0]: repr(row[1:]) for row in rows}
+    assert len(found) == len(rows), "an image described twice"
+    return found
+
+
+def _rows(wh: Warehouse) -> dict[str, Any]:
+    return {"audits": _audit_rows(wh), "descriptions": _description_rows(wh)}
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    row = con.execute(sql).fetchone()
+    assert row is not None, f"the session build has nothing for: {sql}"
+    return row[0]
+
+
+def _change_audit_inputs(wh: Warehouse) -> dict[str, str]:
+    """Change one input of each kind of the audits in the copy's tables; the samples it
+    chose."""
+    english = ("from int_samples_templated where task_type = 'image_description' and language = 'en'"
+               " and generation_method = 'template'")
+    with duckdb.connect(str(wh.database)) as con:
+        text = _one(con, f"select sample_id {english} order by sample_id limit 1")
+        boxes = _one(con, f"select sample_id {english} and answer_text like '%to the left of%' "
+                          f"and sample_id <> '{text}' order by sample_id limit 1")
+        objects = _one(con, f"select sample_id {english} and sample_id not in ('{text}', '{boxes}') "
+                            "and source_asset_ids[1] <> (select source_asset_ids[1] from int_samples_templated "
+                            f"where sample_id = '{boxes}') order by sample_id limit 1")
+        gone = _one(con, f"select sample_id {english} and sample_id not in ('{text}', '{boxes}', '{objects}') "
+                         "order by sample_id limit 1")
+        quoted = _one(con, """
+            select l.sample_id from int_samples_templated as s
+            inner join int_sample_language_checked as l on l.sample_id = s.sample_id
+            where s.language = 'zh' and regexp_matches(s.answer_text, '「[^」]*[A-Za-z]')
+              and len(l.failed_checks) = 0
+            order by l.sample_id limit 1""")
+        silent = _one(con, f"select sample_id {english} and sample_id not in "
+                           f"('{text}', '{boxes}', '{objects}', '{gone}') order by sample_id limit 1")
+        kept = _one(con, f"select sample_id {english} and sample_id not in "
+                         f"('{text}', '{boxes}', '{objects}', '{gone}', '{silent}') order by sample_id limit 1")
+        con.execute("update int_samples_templated set answer_text = 'There is 1 objects. The image shows "
+                    f"1 giraffe.' where sample_id = '{text}'")
+        con.execute(f"""update int_annotations_normalized
+            set grid_xmin = 1000 - grid_xmax, grid_xmax = 1000 - grid_xmin
+            where asset_id = (select source_asset_ids[1] from int_samples_templated where sample_id = '{boxes}')""")
+        con.execute(f"""delete from int_image_objects_counted
+            where asset_id = (select source_asset_ids[1] from int_samples_templated where sample_id = '{objects}')""")
+        con.execute(f"""delete from int_asset_visible_texts where asset_id in
+            (select unnest(source_asset_ids) from int_samples_templated where sample_id = '{quoted}')""")
+        con.execute(f"delete from int_samples_templated where sample_id = '{gone}'")
+        con.execute(f"update int_samples_templated set answer_text = 'It is a photo.' where sample_id = '{silent}'")
+        con.execute(f"update int_sample_language_checked set failed_error_types = '{MARK}' "
+                    f"where sample_id = '{kept}'")
+    return {"text": text, "boxes": boxes, "objects": objects, "gone": gone, "silent": silent,
+            "quoted": quoted, "kept": kept}
+
+
+def _change_description_inputs(wh: Warehouse, samples: list[str]) -> dict[str, str]:
+    """Change one input of each kind of the descriptions in the copy's tables, on images
+    none of ``samples`` (the audits' choice) shows; the images it chose."""
+    with duckdb.connect(str(wh.database)) as con:
+        con.execute("create temp table audited_images as select distinct unnest(source_asset_ids) as asset_id "
+                    "from int_samples_templated where sample_id in (select unnest(?::varchar[]))", [samples])
+        described = ("select source_asset_ids[1] as asset_id from int_description_samples_derived "
+                     "where source_asset_ids[1] not in (select asset_id from audited_images)")
+        related = _one(con, f"""
+            select asset_id from ({described})
+            where asset_id in (select asset_id from int_object_relations_computed)
+            order by asset_id limit 1""")
+        # an image with a second category whose box can be made the largest
+        enlarged, annotation = con.execute(f"""
+            select a.asset_id, min(a.annotation_id)
+            from int_annotations_normalized as a
+            inner join ({described}) as d on d.asset_id = a.asset_id
+            where not a.is_crowd and a.asset_id <> '{related}'
+              and a.category_name <> (
+                  select l.category_name from int_annotations_normalized as l
+                  where l.asset_id = a.asset_id and not l.is_crowd
+                  order by l.bbox_w_px * l.bbox_h_px desc, l.annotation_id limit 1)
+            group by a.asset_id order by a.asset_id limit 1""").fetchone()
+        taken = f"('{related}', '{enlarged}')"
+        recaptioned = _one(con, "select source_asset_ids[1] from int_description_samples_derived "
+                                f"where model_answer_text is null and source_asset_ids[1] not in {taken} "
+                                "and source_asset_ids[1] not in (select asset_id from audited_images) "
+                                "order by 1 limit 1")
+        taken = f"('{related}', '{enlarged}', '{recaptioned}')"
+        gone = _one(con, f"select asset_id from ({described}) where asset_id not in {taken} "
+                         "order by asset_id limit 1")
+        taken = f"('{related}', '{enlarged}', '{recaptioned}', '{gone}')"
+        kept = _one(con, f"select asset_id from ({described}) where asset_id not in {taken} "
+                         "order by asset_id limit 1")
+        con.execute(f"delete from int_object_relations_computed where asset_id = '{related}'")
+        con.execute("update int_annotations_normalized set bbox_w_px = 100000, bbox_h_px = 100000 "
+                    f"where annotation_id = '{annotation}'")
+        con.execute("insert into int_model_answers_selected (stage, item_id, generation_request_hash, "
+                    "generation_model, model_answer_text) "
+                    f"values ('recaption', '{recaptioned}', 'request-1', 'a-model', '{ANSWER}')")
+        con.execute(f"delete from int_image_objects_counted where asset_id = '{gone}'")
+        con.execute(f"update int_description_samples_derived set sentence_plan_id = '{MARK}' "
+                    f"where source_asset_ids[1] = '{kept}'")
+    return {"related": related, "enlarged": enlarged, "recaptioned": recaptioned, "gone": gone, "kept": kept}
+
+
+def _without(rows: dict[str, list[tuple[str, str]]], sample_id: str) -> dict[str, list[tuple[str, str]]]:
+    return {m: [r for r in found if r[0] != sample_id] for m, found in rows.items()}
+
+
+@pytest.fixture(scope="module")
+def rebuilt(built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The copy's rows before the changes, after an incremental run and after a full
+    refresh, and what the changes chose."""
+    wh = scratch_copy(built_warehouse, tmp_path_factory.mktemp("incremental") / "warehouse")
+    models = (*AUDITS, *DESCRIPTIONS)
+    assert run_dbt(wh, ["run", "--quiet", "--select", *models, "--full-refresh"]) == 0
+    before = _rows(wh)
+    audits = _change_audit_inputs(wh)
+    descriptions = _change_description_inputs(wh, list(audits.values()))
+    assert run_dbt(wh, ["run", "--quiet", "--select", *models]) == 0
+    incremental = _rows(wh)
+    assert run_dbt(wh, ["run", "--quiet", "--select", *models, "--full-refresh"]) == 0
+    return {"before": before, "incremental": incremental, "full": _rows(wh),
+            "audits": audits, "descriptions": descriptions}
+
+
+def test_incremental_audits_equal_a_full_refresh_after_their_inputs_change(rebuilt: dict[str, Any]) -> None:
+    before, incremental, full = (rebuilt[k]["audits"] for k in ("before", "incremental", "full"))
+    chosen = rebuilt["audits"]
+    kept = [row for sample_id, row in incremental["int_sample_language_checked"] if sample_id == chosen["kept"]]
+    assert len(kept) == 1 and MARK in kept[0]  # audited in the first build, not again
+    assert not any(MARK in row for _, row in full["int_sample_language_checked"])
+    assert _without(incremental, chosen["kept"]) == _without(full, chosen["kept"])
+    for model in AUDITS:  # every change reached the audits that read it, none was missed
+        assert not any(r[0] == chosen["gone"] for r in full[model]), model
+        assert set(full[model]) - set(before[model]), f"no change reached {model}"
+    changed = {r[0] for m in AUDITS for r in set(full[m]) ^ set(before[m])}
+    assert {chosen[k] for k in ("text", "boxes", "objects", "gone", "silent", "quoted")} <= changed
+    mentions = "int_sample_mentions_extracted"  # an answer that now mentions nothing: no row
+    assert any(r[0] == chosen["silent"] for r in before[mentions])
+    assert not any(r[0] == chosen["silent"] for r in incremental[mentions])
+
+
+def test_incremental_descriptions_equal_a_full_refresh_after_their_inputs_change(rebuilt: dict[str, Any]) -> None:
+    before, incremental, full = (rebuilt[k]["descriptions"] for k in ("before", "incremental", "full"))
+    chosen = rebuilt["descriptions"]
+    assert MARK in incremental[chosen["kept"]]  # described in the first build, not again
+    assert MARK not in full[chosen["kept"]]
+    assert {k: v for k, v in incremental.items() if k != chosen["kept"]} == \
+        {k: v for k, v in full.items() if k != chosen["kept"]}
+    assert chosen["gone"] in before and chosen["gone"] not in incremental
+    for kind in ("related", "enlarged", "recaptioned"):  # every change reached the description
+        assert full[chosen[kind]] != before[chosen[kind]], kind
+    assert ANSWER in full[chosen["recaptioned"]]
