@@ -5,13 +5,30 @@
     box in the profile's convention. A grounding sample whose box does not survive the
     profile's precision (profile_boxes.is_kept false) is left out. Also carried for the
     profiles that need them: source_asset_ids, box_label and box_px (the source box as
-    [x1, y1, x2, y2] raw pixels, grounding only). -#}
+    [x1, y1, x2, y2] raw pixels, grounding only), and inputs_hash.
+    Built incrementally by sample: the model calling this names
+    keyed_incremental('record_input_digests', 'sample_id', 'id') as its config, and an
+    incremental run makes records only of the samples whose inputs changed
+    (record_input_digests, macros/incremental.sql). -#}
 {% macro profile_records(profile) -%}
 with
+
+hashed as (
+
+    {{ keyed_inputs_hash('record_input_digests', 'sample_id') }}
+
+),
+
+changed_samples as (
+
+    {{ changed_keys('hashed', 'sample_id', 'id') }}
+
+),
 
 samples as (
 
     select * from {{ ref('samples') }}
+    where sample_id in (select changed_samples.sample_id from changed_samples)
 
 ),
 
@@ -86,8 +103,8 @@ rendered as (
 )
 
 select
-    sample_id as id,
-    image_paths as image,
+    rendered.sample_id as id,
+    rendered.image_paths as image,
     case
         when task_type = 'region_grounding'
             then {{ llava_conversation('image_count', 'language', 'profile_question_text', 'profile_answer_text') }}
@@ -101,7 +118,9 @@ select
         when task_type = 'region_grounding'
             then bbox_coco_to_pixels(bbox_x_px, bbox_y_px, bbox_w_px, bbox_h_px,
                                      image_width_px, image_height_px)
-    end as box_px
+    end as box_px,
+    changed_samples.inputs_hash
 
 from rendered
+inner join changed_samples on changed_samples.sample_id = rendered.sample_id
 {%- endmacro %}

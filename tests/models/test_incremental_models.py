@@ -15,6 +15,11 @@ another object the largest, a re-caption landed for a third, and every counted o
 a fourth removed (it then has no description, and the incremental run must delete the row
 it had).
 
+The trainer-profile and canonical record models (keyed_incremental by sample,
+record_input_digests), on samples whose images none of the above touches: a sample's
+conversation, a grounding sample's source box, a grounding sample left out of the LLaVA
+profile (profile_boxes), and one sample removed from samples.
+
 In each, one row nothing changed is marked beforehand: the incremental run must keep it
 (it builds only what changed), the full refresh replaces it.
 """
@@ -34,6 +39,8 @@ AUDITS = ("int_sample_language_checked", "int_sample_structure_checked",
           "int_description_statements_audited", "int_description_samples_audited",
           "int_sample_mentions_extracted")
 DESCRIPTIONS = ("int_description_inputs_hashed", "int_description_samples_derived")
+RECORDS = ("training_records", "llamafactory_records", "llava_records", "qwen2vl_records", "qwen25vl_records",
+           "qwen3vl_records", "internvl_records", "swift_records", "llamafactory_qwen25vl_records")
 MARK = "kept by the incremental run"
 ANSWER = "A photo the model described in its own words."
 
@@ -54,8 +61,19 @@ def _description_rows(wh: Warehouse) -> dict[str, str]:
     return found
 
 
+def _record_rows(wh: Warehouse) -> dict[str, dict[str, str]]:
+    """Each record model's whole rows written out, by record id."""
+    found: dict[str, dict[str, str]] = {}
+    with duckdb.connect(str(wh.database), read_only=True) as con:
+        for model in RECORDS:
+            rows = con.execute(f"select id, * from {model}").fetchall()
+            found[model] = {row[0]: repr(row[1:]) for row in rows}
+            assert len(found[model]) == len(rows), f"a sample with two records in {model}"
+    return found
+
+
 def _rows(wh: Warehouse) -> dict[str, Any]:
-    return {"audits": _audit_rows(wh), "descriptions": _description_rows(wh)}
+    return {"audits": _audit_rows(wh), "descriptions": _description_rows(wh), "records": _record_rows(wh)}
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str) -> str:
@@ -151,8 +169,42 @@ def _change_description_inputs(wh: Warehouse, samples: list[str]) -> dict[str, s
     return {"related": related, "enlarged": enlarged, "recaptioned": recaptioned, "gone": gone, "kept": kept}
 
 
+def _change_record_inputs(wh: Warehouse, images: list[str]) -> dict[str, str]:
+    """Change one input of each kind of the record models in the copy's tables, on samples
+    that show none of ``images`` (those the other changes chose or touched); the samples it
+    chose."""
+    with duckdb.connect(str(wh.database)) as con:
+        con.execute("create temp table touched as select unnest(?::varchar[]) as asset_id", [images])
+        free = ("from samples where not list_has_any(source_asset_ids, (select list(asset_id) from touched))"
+                " and len(source_asset_ids) = 1")
+        grounding = f"{free} and task_type = 'region_grounding'"
+        talked = _one(con, f"select sample_id {free} and task_type = 'counting_visual_qa' order by sample_id limit 1")
+        moved = _one(con, f"select sample_id {grounding} order by sample_id limit 1")
+        left_out = _one(con, f"""select sample_id {grounding} and sample_id <> '{moved}' and sample_id in
+            (select sample_id from llava_records where id = sample_id) order by sample_id limit 1""")
+        gone = _one(con, f"select sample_id {free} and sample_id not in ('{talked}', '{moved}', '{left_out}') "
+                         "order by sample_id limit 1")
+        kept = _one(con, f"select sample_id {free} and sample_id not in ('{talked}', '{moved}', '{left_out}', "
+                         f"'{gone}') and sample_id in (select id from llava_records) order by sample_id limit 1")
+        con.execute("update samples set conversations = list_transform(conversations, lambda t: "
+                    f"{{'from': t.\"from\", 'value': t.value || ' (changed)'}}) where sample_id = '{talked}'")
+        con.execute("update int_annotations_normalized set bbox_x_px = bbox_x_px / 2 "
+                    f"where annotation_id = (select annotation_id from samples where sample_id = '{moved}')")
+        con.execute("update profile_boxes set is_kept = false, exclusion_reason = 'left out by the test' "
+                    f"where sample_id = '{left_out}' and export_profile = 'llava'")
+        con.execute(f"delete from samples where sample_id = '{gone}'")
+        con.execute(f"update llava_records set image = '{MARK}' where id = '{kept}'")
+    return {"talked": talked, "moved": moved, "left_out": left_out, "gone": gone, "kept": kept}
+
+
 def _without(rows: dict[str, list[tuple[str, str]]], sample_id: str) -> dict[str, list[tuple[str, str]]]:
     return {m: [r for r in found if r[0] != sample_id] for m, found in rows.items()}
+
+
+def _images_of(wh: Warehouse, samples: list[str]) -> list[str]:
+    with duckdb.connect(str(wh.database), read_only=True) as con:
+        return [r[0] for r in con.execute("select distinct unnest(source_asset_ids) from int_samples_templated "
+                                          "where sample_id in (select unnest(?::varchar[]))", [samples]).fetchall()]
 
 
 @pytest.fixture(scope="module")
@@ -160,16 +212,17 @@ def rebuilt(built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory
     """The copy's rows before the changes, after an incremental run and after a full
     refresh, and what the changes chose."""
     wh = scratch_copy(built_warehouse, tmp_path_factory.mktemp("incremental") / "warehouse")
-    models = (*AUDITS, *DESCRIPTIONS)
+    models = (*AUDITS, *DESCRIPTIONS, "record_input_digests", *RECORDS)
     assert run_dbt(wh, ["run", "--quiet", "--select", *models, "--full-refresh"]) == 0
     before = _rows(wh)
     audits = _change_audit_inputs(wh)
     descriptions = _change_description_inputs(wh, list(audits.values()))
+    records = _change_record_inputs(wh, _images_of(wh, list(audits.values())) + list(descriptions.values()))
     assert run_dbt(wh, ["run", "--quiet", "--select", *models]) == 0
     incremental = _rows(wh)
     assert run_dbt(wh, ["run", "--quiet", "--select", *models, "--full-refresh"]) == 0
     return {"before": before, "incremental": incremental, "full": _rows(wh),
-            "audits": audits, "descriptions": descriptions}
+            "audits": audits, "descriptions": descriptions, "records": records}
 
 
 def test_incremental_audits_equal_a_full_refresh_after_their_inputs_change(rebuilt: dict[str, Any]) -> None:
@@ -200,3 +253,22 @@ def test_incremental_descriptions_equal_a_full_refresh_after_their_inputs_change
     for kind in ("related", "enlarged", "recaptioned"):  # every change reached the description
         assert full[chosen[kind]] != before[chosen[kind]], kind
     assert ANSWER in full[chosen["recaptioned"]]
+
+
+def test_incremental_records_equal_a_full_refresh_after_their_inputs_change(rebuilt: dict[str, Any]) -> None:
+    before, incremental, full = (rebuilt[k]["records"] for k in ("before", "incremental", "full"))
+    chosen = rebuilt["records"]
+    assert MARK in incremental["llava_records"][chosen["kept"]]  # made in the first build, not again
+    assert MARK not in full["llava_records"][chosen["kept"]]
+    for model in RECORDS:
+        assert {k: v for k, v in incremental[model].items() if k != chosen["kept"]} == \
+            {k: v for k, v in full[model].items() if k != chosen["kept"]}, model
+        assert chosen["gone"] in before[model] and chosen["gone"] not in incremental[model], model
+        assert full[model][chosen["talked"]] != before[model][chosen["talked"]], model
+        assert "(changed)" in full[model][chosen["talked"]], model
+    # the source box reaches the profiles that write it in pixels (the grid ones keep the
+    # sample's stored grid box, which this change leaves as it was)
+    for model in ("qwen25vl_records", "swift_records", "llamafactory_qwen25vl_records"):
+        assert full[model][chosen["moved"]] != before[model][chosen["moved"]], model
+    assert chosen["left_out"] in before["llava_records"] and chosen["left_out"] not in incremental["llava_records"]
+    assert chosen["left_out"] in incremental["qwen2vl_records"]

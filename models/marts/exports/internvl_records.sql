@@ -1,3 +1,4 @@
+{{ keyed_incremental('record_input_digests', 'sample_id', 'id') }}
 -- InternVL 2.5 / 3 profile: JSONL of single-image records, `image` one path string and
 -- the image's `width` / `height` in pixels on every record, boxes as
 -- <ref>label</ref><box>[[x1, y1, x2, y2]]</box> on 0..1000. Multi-image records would
@@ -39,7 +40,8 @@ final as (
         assets.height_px as height,
         single_image.conversations,
         single_image.split,
-        single_image.is_smoke
+        single_image.is_smoke,
+        single_image.inputs_hash
 
     from single_image
     inner join assets on assets.asset_id = single_image.asset_id

@@ -1,3 +1,4 @@
+{{ keyed_incremental('record_input_digests', 'sample_id', 'id') }}
 -- LLaMA-Factory-ready Qwen2.5-VL profile: the llamafactory record shape (sharegpt
 -- `conversations` + `images` list, registered by dataset_info.json) with boxes as
 -- {"bbox_2d": [x1, y1, x2, y2], "label": ...} in pixels of the image LLaMA-Factory hands
@@ -20,7 +21,8 @@ final as (
         conversations,
         image as images,
         split,
-        is_smoke
+        is_smoke,
+        inputs_hash
 
     from records
 

@@ -1,3 +1,4 @@
+{{ keyed_incremental('record_input_digests', 'sample_id', 'id') }}
 -- Qwen2.5-VL profile: JSONL, `image` a list, boxes as {"bbox_2d": [x1, y1, x2, y2]} in
 -- absolute pixels of the image after smart_resize.
 

@@ -1,3 +1,4 @@
+{{ keyed_incremental('record_input_digests', 'sample_id', 'id') }}
 -- Qwen2-VL profile: JSONL, `image` a list (one or several paths), boxes as
 -- <|box_start|>(x1,y1),(x2,y2)<|box_end|> on 0..1000.
 

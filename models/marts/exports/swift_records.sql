@@ -1,3 +1,4 @@
+{{ keyed_incremental('record_input_digests', 'sample_id', 'id') }}
 -- ms-swift profile: JSONL with `messages` (role user / assistant, content), `images` (a
 -- list) and, on grounding records, `objects` {ref, bbox, bbox_type, image_id}: the answer
 -- holds the placeholders <ref-object><bbox>, which swift fills in order from `objects`
@@ -31,7 +32,8 @@ final as (
             }
         end as objects,
         split,
-        is_smoke
+        is_smoke,
+        inputs_hash
 
     from records
 
