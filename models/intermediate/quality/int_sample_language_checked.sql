@@ -2,13 +2,16 @@
 {#- The grammar patterns (int_grammar_patterns_built) go into the SQL as constants, read
     when the model runs: DuckDB compiles a constant pattern once, a column pattern once per
     row (80,000 texts at 10,000 photos: 52 s as columns). In a unit test, and before the
-    patterns are built (dbt compile on an empty warehouse), they stay columns. -#}
+    patterns are built (dbt compile on an empty warehouse), or when they read as no row
+    (`dbt build --empty`), they stay columns. -#}
 {%- set pattern_names = ['one_before_plural_pattern', 'other_before_singular_pattern',
     'plural_subject_pattern', 'singular_subject_pattern', 'does_plural_pattern'] -%}
 {%- set patterns_relation = ref('int_grammar_patterns_built') -%}
 {%- set inline = execute and model.resource_type != 'unit_test'
     and load_relation(patterns_relation) is not none -%}
-{%- set row = run_query('select * from ' ~ patterns_relation).rows[0] if inline else none -%}
+{%- set pattern_rows = run_query('select * from ' ~ patterns_relation).rows if inline else [] -%}
+{%- set inline = pattern_rows | length > 0 -%}
+{%- set row = pattern_rows[0] if inline else none -%}
 {%- set grammar = {} -%}
 {%- for name in pattern_names -%}
 {%- set literal = ("'" ~ (row[name] | replace("'", "''")) ~ "'") if inline else name -%}
