@@ -2,8 +2,9 @@
 -- models built incrementally by sample make that sample's records from (training_records,
 -- llamafactory_records and the trainer profiles' records of macros/profile_records.sql):
 -- the sample's row in samples, its source box in int_annotations_normalized, its rows in
--- profile_boxes (every profile's: whether its box is kept there), and the size of its
--- first image (stg_landing__assets: internvl_records writes it). Each of those models
+-- profile_boxes (every profile's: whether its box is kept there), the size of its first
+-- image (stg_landing__assets: internvl_records writes it), and the task types seed, read
+-- whole (training_records' record_set). Each of those models
 -- builds again only the samples whose hash changed (macros/incremental.sql,
 -- keyed_incremental); a record model that comes to read anything else of a sample must
 -- add it here.
@@ -38,6 +39,12 @@ assets as (
 
 ),
 
+task_types as (
+
+    select * from {{ ref('stg_seeds__task_types') }}
+
+),
+
 profile_box_digests as (
 
     select
@@ -58,7 +65,8 @@ final as (
             boxes,
             profile_box_digests.profile_boxes_digest,
             assets.width_px,
-            assets.height_px
+            assets.height_px,
+            {{ table_digest('task_types') }}
         )::varchar as inputs_hash
 
     from samples

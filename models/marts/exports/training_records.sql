@@ -4,8 +4,8 @@
 -- image folder. `record_set` says which of the design documents' intermediate files a
 -- record belongs to: instruct (basic instructions), alignment (grounding) or
 -- interleaved (multi-image), as seeds/task_types.csv gives it for the record's task type.
--- Built incrementally by sample (record_input_digests, macros/incremental.sql); the task
--- types are a seed, and a changed seed rebuilds everything (mmfactory/incremental.py).
+-- Built incrementally by sample (record_input_digests, macros/incremental.sql; its
+-- digest holds the task types too).
 with
 
 hashed as (
