@@ -10,8 +10,8 @@ the number of new images.
 
 In: a built warehouse (its dbt ``manifest.json`` kept by the last build names the
 sources); it is copied to ``--workdir`` without its exports (``--empty`` leaves every
-selected table empty) and never modified. Out: one line per run: wall seconds of the dbt process, dbt's own
-elapsed time and node count from ``run_results.json``.
+selected table empty) and never modified. Out: one line per run: wall seconds of the dbt
+process, dbt's own elapsed time and node count from ``run_results.json``.
 
 Usage::
 
@@ -32,11 +32,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lakehouse.build_state import landed_sources, state_dir  # noqa: E402
 from lakehouse.dbt import BUILD_ARGS, dbt_target_path, run_dbt  # noqa: E402
-from lakehouse.settings import WAREHOUSE_ENV, Warehouse  # noqa: E402
+from lakehouse.rejects import REJECTS_TABLE  # noqa: E402
+from lakehouse.settings import Warehouse  # noqa: E402
+from lakehouse.sources import ASSET_SOURCES_TABLE  # noqa: E402
+from lakehouse.tables.assets import ASSETS_TABLE  # noqa: E402
+from lakehouse.tables.coco import LANDED_TABLES  # noqa: E402
 
 # the landed tables `mmfactory land coco` writes or changes (a new COCO source)
-COCO_TABLES = ("asset_sources", "assets", "coco_annotations", "coco_categories", "coco_images",
-               "coco_licenses", "rejects")
+COCO_TABLES = (ASSET_SOURCES_TABLE, ASSETS_TABLE, *LANDED_TABLES, REJECTS_TABLE)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,7 +62,6 @@ def main(argv: list[str] | None = None) -> int:
     # not its exports: an empty build writes them anew, and they hold a copy of every image
     shutil.copytree(args.warehouse, root, symlinks=True, ignore=shutil.ignore_patterns("exports"))
     wh = Warehouse(root)
-    os.environ[WAREHOUSE_ENV] = str(root)
     print(f"dbt build --empty --select {' '.join(select)}", flush=True)
     for run in range(1, args.runs + 1):
         started = time.perf_counter()

@@ -123,12 +123,19 @@ def _change_audit_inputs(wh: Warehouse) -> dict[str, str]:
             "quoted": quoted, "kept": kept}
 
 
+def _images_of(wh: Warehouse, samples: list[str]) -> list[str]:
+    """The images ``samples`` show (their rows in int_samples_templated)."""
+    with duckdb.connect(str(wh.database), read_only=True) as con:
+        return [r[0] for r in con.execute("select distinct unnest(source_asset_ids) from int_samples_templated "
+                                          "where sample_id in (select unnest(?::varchar[]))", [samples]).fetchall()]
+
+
 def _change_description_inputs(wh: Warehouse, samples: list[str]) -> dict[str, str]:
     """Change one input of each kind of the descriptions in the copy's tables, on images
     none of ``samples`` (the audits' choice) shows; the images it chose."""
+    images = _images_of(wh, samples)
     with duckdb.connect(str(wh.database)) as con:
-        con.execute("create temp table audited_images as select distinct unnest(source_asset_ids) as asset_id "
-                    "from int_samples_templated where sample_id in (select unnest(?::varchar[]))", [samples])
+        con.execute("create temp table audited_images as select unnest(?::varchar[]) as asset_id", [images])
         described = ("select source_asset_ids[1] as asset_id from int_description_samples_derived "
                      "where source_asset_ids[1] not in (select asset_id from audited_images)")
         related = _one(con, f"""
@@ -199,12 +206,6 @@ def _change_record_inputs(wh: Warehouse, images: list[str]) -> dict[str, str]:
 
 def _without(rows: dict[str, list[tuple[str, str]]], sample_id: str) -> dict[str, list[tuple[str, str]]]:
     return {m: [r for r in found if r[0] != sample_id] for m, found in rows.items()}
-
-
-def _images_of(wh: Warehouse, samples: list[str]) -> list[str]:
-    with duckdb.connect(str(wh.database), read_only=True) as con:
-        return [r[0] for r in con.execute("select distinct unnest(source_asset_ids) from int_samples_templated "
-                                          "where sample_id in (select unnest(?::varchar[]))", [samples]).fetchall()]
 
 
 @pytest.fixture(scope="module")
