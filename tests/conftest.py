@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from lakehouse.settings import PROJECT_ROOT, WAREHOUSE_ENV, Warehouse, warehouse
 from tests import dbt_server_session
@@ -19,6 +20,14 @@ from tests.schedule import (
     load_durations,
     module_of,
 )
+
+# Hypothesis without its clocks: no per-example deadline and no "input generation is slow"
+# health check. The suite keeps both cores busy and runs its workers below the session
+# build's priority, so a property test can wait a second for the CPU, and either check can
+# then fail a test whose code is right: HealthCheck.too_slow did, on a dictionary of up to
+# six short strings, in a loaded `make test` (session 26). Speed is for the benchmarks.
+settings.register_profile("mmfactory", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("mmfactory")
 
 SHARED_DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
 COCO128 = SHARED_DATASETS / "coco128"

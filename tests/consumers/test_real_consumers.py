@@ -68,7 +68,7 @@ def test_without_the_image_links_llamafactory_misses_every_image(exports, tmp_pa
     assert sum(c["missing_images"] for c in result.values()) == total
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.integers(28, 8000), st.integers(28, 8000), st.sampled_from([28, 32]))
 def test_our_smart_resize_is_qwen_vl_utils_smart_resize(height: int, width: int, factor: int) -> None:
     real = real_smart_resize()

@@ -13,7 +13,9 @@
 - the perceptual hashes (pHash and dHash of COCO128's 128 photos) land the same rows
   in-process, in the pool and on Ray;
 - a Ray worker that kills itself on its first attempt at one item is retried by Ray and
-  every item comes back exactly once.
+  every item comes back exactly once;
+- the stages run without Ray Data's per-operator resource reservation (what that is
+  worth in time: bench/bench_executors.py).
 
 One local Ray (127.0.0.1, this machine's CPUs) is started for the whole module and shut down
 after it: Ray takes 10-30 s to start on this machine.
@@ -27,6 +29,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -196,8 +199,6 @@ def _dies_once(marker: str, chunk: list[int]) -> pa.RecordBatch:
 
 def test_a_worker_killed_mid_stage_is_retried_by_ray_and_every_item_comes_back_once(
         local_ray, tmp_path: Path) -> None:
-    from functools import partial
-
     local_ray()
     marker = tmp_path / "first-attempt"
     items = list(range(24))
@@ -213,27 +214,20 @@ def test_a_worker_killed_mid_stage_is_retried_by_ray_and_every_item_comes_back_o
     assert retried[DIES_ON] != died, "the item came back from the process that died"
 
 
-SPAN_SCHEMA = pa.schema([pa.field("started", pa.float64()), pa.field("ended", pa.float64())])
+def test_ray_data_runs_the_stages_without_the_per_operator_reservation(local_ray) -> None:
+    # Ray Data's per-operator resource reservation held back the second chunk of a dataset
+    # until its resource manager's next update: a lost round on a short stage.
+    # lakehouse.stages_ray turns it off for the session. What that is worth in time is
+    # measured by bench/bench_executors.py (nine sleeping chunks on 2 workers; BENCHMARKS.md,
+    # "Ray's overhead on short stages"), not here. An earlier version of this test asserted
+    # that two 0.4 s sleeping chunks overlapped: in a loaded `make test` the second started
+    # 0.22 s after the first ended with the reservation off, and with it on, the first chunk
+    # of a dataset waited 1.0-1.5 s for a second in one run and 0.49 s in the next
+    # (session 26). A clock in a unit test cannot tell the two apart.
+    import ray
 
-
-def _sleeps(chunk: list[int]) -> pa.RecordBatch:
-    """Stage work that holds no CPU: 0.4 s asleep, then when it started and ended."""
-    started = time.time()
-    time.sleep(0.4)
-    return pa.RecordBatch.from_pylist([{"started": started, "ended": time.time()}],
-                                      schema=SPAN_SCHEMA)
-
-
-@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs for two workers")
-def test_ray_runs_the_first_chunks_side_by_side(local_ray) -> None:
-    # Ray Data's per-operator resource reservation ran every dataset's first task alone;
-    # lakehouse.stages_ray turns it off, so two workers start two chunks at once
     local_ray()
-    list(run_stage(_sleeps, list(range(4)), chunk_size=1, workers=2, executor="ray"))  # warm
-    spans = sorted((b.column("started")[0].as_py(), b.column("ended")[0].as_py())
-                   for _, b in run_stage(_sleeps, list(range(4)), chunk_size=1, workers=2,
-                                         executor="ray"))
-    assert spans[1][0] < spans[0][1], f"the second chunk waited for the first: {spans}"
+    assert ray.data.DataContext.get_current().op_resource_reservation_enabled is False
 
 
 def test_rendering_on_ray_lands_the_same_renders_as_in_process(

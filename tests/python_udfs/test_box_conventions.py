@@ -28,7 +28,7 @@ from python_udfs.boxes import (
 from python_udfs.dbt_plugin import register_udfs
 from tests.python_udfs.test_boxes import columns, hostile_rows, inside_rows, valid_rows
 
-batches = settings(max_examples=150, deadline=None)
+batches = settings(max_examples=150)
 
 
 def test_every_profile_names_a_known_convention() -> None:

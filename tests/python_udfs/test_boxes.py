@@ -232,7 +232,7 @@ def hostile_rows(draw: st.DrawFn) -> Row:
     return (x, y, w, h, draw(side), draw(side))
 
 
-batches = settings(max_examples=150, deadline=None)
+batches = settings(max_examples=150)
 
 
 @batches
@@ -253,7 +253,8 @@ def test_grid_matches_the_python_contract_on_hostile_input(rows: list[Row]) -> N
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(st.lists(st.one_of(hostile_rows(), valid_rows()), min_size=1, max_size=60))
 def test_udf_and_sql_agree_on_hostile_input(
@@ -359,7 +360,7 @@ def qwen_vl_utils_smart_resize(height: int, width: int, factor: int = 28,
     return h_bar, w_bar
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=500)
 @given(st.integers(1, 20_000), st.integers(1, 20_000))
 def test_smart_resize_matches_qwen_vl_utils(height: int, width: int) -> None:
     if max(height, width) / min(height, width) > 200:
