@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from tests.generation.testkit import load_coco_items
 
 RUNNER = Path(__file__).with_name("_kill_runner.py")
 N_ITEMS, BATCH, CONCURRENCY = 14, 4, 2
+STOPPING = "stopping (interrupted"
+"""What the runner logs once Ctrl-C has stopped it from starting calls (generation/runner.py)."""
 
 
 def _wait_for(predicate, timeout_s: float = 30.0) -> None:
@@ -33,6 +36,11 @@ def _wait_for(predicate, timeout_s: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting")
         time.sleep(0.02)
+
+
+def _read_lines(stream, lines: list[str]) -> None:
+    for line in stream:
+        lines.append(line)
 
 
 @pytest.mark.parametrize(
@@ -54,8 +62,12 @@ def test_stop_then_resume(
         "TEST_BATCH_SIZE": str(BATCH),
     }
     proc = subprocess.Popen(
-        [sys.executable, str(RUNNER)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [sys.executable, str(RUNNER)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True,
     )
+    lines: list[str] = []  # the runner's output as it comes (its log goes to stderr)
+    reader = threading.Thread(target=_read_lines, args=(proc.stdout, lines), daemon=True)
+    reader.start()
     folder = wh.landing / GENERATIONS
     try:
         flushed_batches = ok_before_stop // BATCH
@@ -68,14 +80,17 @@ def test_stop_then_resume(
         time.sleep(0.1)  # the runner is blocked on the held calls; nothing more can land
         proc.send_signal(sig)
         if sig == signal.SIGINT:
-            time.sleep(0.3)  # the runner stops starting calls ...
+            # the runner says it stopped starting calls (however long a loaded machine
+            # takes to deliver the signal) ...
+            _wait_for(lambda: any(STOPPING in line for line in lines))
             server.release(drop=False)  # ... and the calls in flight get their answers
         proc.wait(timeout=20)
     finally:
         if proc.poll() is None:
             proc.kill()
         server.release(drop=True)  # after SIGKILL: the held requests never get an answer
-    output = proc.stdout.read().decode()
+    reader.join(timeout=20)
+    output = "".join(lines)
     assert proc.returncode in (-sig, 128 + sig), output
     assert read_landed(wh, GENERATIONS).num_rows == landed_at_end
     assert server.outcomes()["held-dropped"] == (CONCURRENCY if sig == signal.SIGKILL else 0)
