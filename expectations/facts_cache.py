@@ -75,6 +75,10 @@ _CODE = [Path(__file__).with_name("record_facts.py"),
          *sorted((Path(__file__).resolve().parents[1] / "consumers").glob("*.py"))]
 # Fewer lines than this to parse are parsed here: a pool's start (~1 s a worker) costs more.
 PARSE_POOL_MIN_LINES = 20_000
+# What the spool's DuckDB may hold in memory before it spills to the spool folder, so the
+# spool's memory has a bound whatever the corpus. The join it needs most for holds the
+# lines (``_assemble``): at 118,000 photos (5.2M lines) the process peaked at 1.3 GB.
+SPOOL_MEMORY_LIMIT = "2GB"
 
 
 def code_version() -> str:
@@ -262,23 +266,47 @@ def _missing(con: duckdb.DuckDBPyConnection, cached: list[Path],
 
 def _assemble(con: duckdb.DuckDBPyConnection, spool: Path, cached: list[Path]) -> int:
     """``facts-lines.parquet`` in ``spool``: every digested line with its facts, from the
-    cache files ``cached`` or newly parsed, and its place; returns its rows."""
+    cache files ``cached`` or newly parsed, and its place; returns its rows.
+
+    The join holds the lines (file, line, variant, digest) in memory and streams the facts
+    past them (``_held_on_the_right``): the facts carry each record's first turn and last
+    answer, ~2 KB a line. Left to its estimates, DuckDB held the facts: it estimates a
+    list of Parquet files from the first one, and the cache's first file is often a small
+    one of new entries (the process peaked at 10.1 GB at 118,000 photos, 1.3 GB with the
+    lines held; BENCHMARKS.md, issue 12 session 27)."""
     known = "select * from parsed"
     if cached:
         known += f" union all by name select * from {_read(cached)}"
     content = ", ".join(f"c.{f.name}" for f in CONTENT_FIELDS)
     out = _quoted(spool / "facts-lines.parquet")
-    con.execute(f"""
-        copy (
-            select
-                l.file_no, f.file_path, f.profile, f.file_split, l.line_no,
-                f.file_path || ':' || coalesce(c.id, 'line ' || l.line_no) as record_key,
-                {content}
-            from x_lines as l
-            inner join x_files as f on f.file_no = l.file_no
-            inner join ({known}) as c on c.variant = f.variant and c.digest = l.digest
-        ) to '{out}' (format parquet)""")
-    return con.execute(f"select count(*) from read_parquet('{out}')").fetchone()[0]
+    with _held_on_the_right(con):
+        [(rows,)] = con.execute(f"""
+            copy (
+                select
+                    l.file_no, f.file_path, f.profile, f.file_split, l.line_no,
+                    f.file_path || ':' || coalesce(c.id, 'line ' || l.line_no) as record_key,
+                    {content}
+                from ({known}) as c
+                inner join (
+                    select l.file_no, l.line_no, l.digest, f.variant
+                    from x_lines as l
+                    inner join x_files as f on f.file_no = l.file_no
+                ) as l on l.variant = c.variant and l.digest = c.digest
+                inner join x_files as f on f.file_no = l.file_no
+            ) to '{out}' (format parquet)""").fetchall()
+    return rows
+
+
+@contextlib.contextmanager
+def _held_on_the_right(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """While in it, each join of ``con``'s queries holds its right-hand side in memory (the
+    build side of DuckDB's hash join) and streams the left past it, as the query is written:
+    the optimizers that reorder joins and choose the build side by estimated size are off."""
+    con.execute("set disabled_optimizers = 'join_order,build_side_probe_side'")
+    try:
+        yield
+    finally:
+        con.execute("reset disabled_optimizers")
 
 
 def _write(con: duckdb.DuckDBPyConnection, query: str, cache: Path) -> Path:
@@ -344,7 +372,8 @@ def spool_by_digest(segs: list[Segment], folder: Path, cache: Path,
     pq.write_table(CACHE_SCHEMA.empty_table(), scratch / "parsed-empty.parquet")
     pq.write_table(LINES_SCHEMA.empty_table(), scratch / "lines-empty.parquet")
     parsed = [str(scratch / f"parsed-{i:06d}.parquet") for i in range(len(segs))]
-    with duckdb.connect() as con:
+    with duckdb.connect(config={"memory_limit": SPOOL_MEMORY_LIMIT,
+                                "temp_directory": str(scratch / "spill")}) as con:
         _register_files(con, segs)
         with _locked(cache, fcntl.LOCK_SH):
             cached = sorted(cache.glob("*.parquet")) if cache.is_dir() else []

@@ -82,6 +82,52 @@ def test_a_warm_run_parses_only_the_lines_the_cache_lacks(tmp_path: Path, monkey
     assert rows == _spool(files, tmp_path / "plain", None, executor="inprocess")
 
 
+def _operators(node: dict) -> list[dict]:
+    """Every operator of a DuckDB JSON profile's plan, depth first."""
+    found = []
+    for child in node.get("operator", node.get("children", [])):
+        found += [child, *_operators(child)]
+    return found
+
+
+def test_a_warm_run_holds_the_lines_and_streams_the_facts_past_them(tmp_path: Path, monkeypatch) -> None:
+    """The join that puts the cached facts on the lines keeps the lines in memory (the build
+    side of DuckDB's hash join) and streams the facts, with their texts, past them. Left to
+    its estimates DuckDB held the facts: it estimates a list of Parquet files from the
+    first one, and here, as after a build that added a few records, the cache's first file
+    is a small one of new entries."""
+    files = _exports(tmp_path / "exports", n=400)
+    cache = tmp_path / "cache" / "v"
+    _spool(files, tmp_path / "first", cache, executor="inprocess")
+    [large] = cache.glob("*.parquet")
+    with open(files[2][0], "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"id": "new", "image": ["n.jpg"], "conversations": [
+            {"from": "human", "value": "<image>\nWhere?"}, {"from": "gpt", "value": "there"}]}) + "\n")
+    _spool(files, tmp_path / "second", cache, executor="inprocess")
+    [small] = [p for p in cache.glob("*.parquet") if p != large]
+    small.rename(cache / f"{'0' * 32}.parquet")  # listed first
+    profile = tmp_path / "profile.json"
+    assemble = facts_cache._assemble
+
+    def profiled(con, spool, cached):
+        con.execute("pragma enable_profiling = 'json'")
+        con.execute(f"pragma profiling_output = '{profile}'")
+        try:
+            return assemble(con, spool, cached)
+        finally:
+            con.execute("pragma disable_profiling")
+
+    monkeypatch.setattr(facts_cache, "_assemble", profiled)
+    rows = _spool(files, tmp_path / "third", cache, executor="inprocess")
+    assert rows == _spool(files, tmp_path / "plain", None, executor="inprocess")
+    joins = [op for op in _operators(json.loads(profile.read_text())) if op["type"] == "HASH_JOIN"]
+    assert len(joins) == 3  # lines to files, facts to lines, the files' names
+    for join in joins:
+        probe, build = join["children"]
+        assert "first_turn" not in json.dumps(build), "the facts are held in memory"
+    assert any("first_turn" in json.dumps(join["children"][0]) for join in joins)
+
+
 def test_a_damaged_cache_costs_time_not_rows(tmp_path: Path) -> None:
     files = _exports(tmp_path / "exports")
     cache = tmp_path / "cache" / "v"
