@@ -75,8 +75,8 @@ _CODE = [Path(__file__).with_name("record_facts.py"),
 # Fewer lines than this to parse are parsed here: a pool's start (~1 s a worker) costs more.
 PARSE_POOL_MIN_LINES = 20_000
 # What the spool's DuckDB may hold in memory before it spills to the spool folder, so the
-# spool's memory has a bound whatever the corpus. The join it needs most for holds the
-# lines (``_assemble``): at 118,000 photos (5.2M lines) the process peaked at 1.3 GB.
+# spool's memory has a bound whatever the corpus. Its largest join (``_assemble``) holds the
+# lines: at 118,000 photos (5.2M lines) the process peaked at 1.3 GB.
 SPOOL_MEMORY_LIMIT = "2GB"
 
 
