@@ -55,7 +55,7 @@ def test_the_box_turn_matches_pillows_exif_transpose(orientation: int) -> None:
         assert tuple(int(v[0]) for v in back) == (x, y, w, h)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.data())
 def test_turning_boxes_there_and_back_gives_them_back(data: st.DataObject) -> None:
     width = data.draw(st.integers(1, 5000))

@@ -50,7 +50,7 @@ def test_the_choice_is_deterministic_order_free_and_seeded() -> None:
     assert ranked(GENERAL, 0) == ranked(GENERAL[::-1], 0)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(
     n_general=st.integers(0, 40),
     n_docs=st.integers(0, 50),
