@@ -16,14 +16,15 @@ some of the checks (expectations.sharing) opens the same inputs from that folder
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -32,7 +33,7 @@ import pyarrow.parquet as pq
 
 from expectations import config as C
 from expectations.facts_cache import cache_dir, spool_record_facts
-from expectations.record_facts import parsed_records, profile_of, whole_file
+from expectations.record_facts import parsed_records, profile_of, segments
 from lakehouse.file_digests import regular_file_status, sha256_files_kept
 from lakehouse.hashing import sha256_file, sha256_files
 from lakehouse.settings import PROJECT_ROOT, Warehouse
@@ -46,9 +47,15 @@ ASSETS_SCHEMA = pa.schema([
     pa.field("asset_type", pa.string()),
     pa.field("source", pa.string()),
 ])
+T = TypeVar("T")
 RECORD_NO = "(file_no * 4294967296 + line_no)"
 """One number per ``x_records`` row (its file and line), for frames that name rows by it
 (``CheckInputs.record_keys`` gives their record keys)."""
+QUERY_MEMORY_LIMIT = "2GB"
+"""What DuckDB may hold for the checks' queries in one process (it spills the rest to the
+spool); the frames they give are read in batches (``expectations.batched``)."""
+SPOOL_CHUNK_ROWS = 20_000
+"""Records parsed, then written to the spool, at a time (``spool_table``)."""
 ASSETS_FILE = "assets/x_assets.parquet"
 """Where in the spool the asset manifest's rows are (out of the record facts' ``*.parquet``)."""
 
@@ -78,15 +85,32 @@ def plain(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def read_record_file(path: Path, rel: str) -> list[RawRecord]:
-    """Every record of one export file: JSONL (one per non-empty line) or a JSON array."""
-    return list(iter_record_file(path, rel))
-
-
 def iter_record_file(path: Path, rel: str) -> Iterator[RawRecord]:
-    """The records of one export file one at a time (``record_facts.parsed_records``)."""
-    for line_no, record, error in parsed_records(whole_file(path, rel)):
-        yield RawRecord(rel, line_no, record, error)
+    """The records of one export file one at a time (``record_facts.parsed_records``):
+    JSONL (one per non-empty line), read a segment of ``record_facts.SEGMENT_BYTES`` at a
+    time, or a JSON array, read whole."""
+    for seg in segments(path, rel, 0, False):
+        for line_no, record, error in parsed_records(seg):
+            yield RawRecord(rel, line_no, record, error)
+
+
+def in_chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` as consecutive lists of ``size`` (the last one shorter)."""
+    it = iter(items)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+def spool_table(target: Path, schema: pa.Schema, tables: Iterable[pa.Table]) -> None:
+    """``tables`` (each of ``schema``) written one after the other as the Parquet file
+    ``target``, through a temporary file beside it: a reader finds the whole file or none,
+    and only one table is held at a time."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    with pq.ParquetWriter(partial, schema) as writer:
+        for table in tables:
+            writer.write_table(table)
+    os.replace(partial, target)
 
 
 def count_file_rows(path: Path) -> int:
@@ -121,6 +145,13 @@ def record_file_bytes(exports: Path) -> int:
     return sum(path.stat().st_size for path, _, _ in list_record_files(exports))
 
 
+def _asset_row(raw: RawRecord) -> dict[str, Any]:
+    rec = raw.record if isinstance(raw.record, dict) else {}
+    return {"line_no": raw.line_no, "parse_error": raw.parse_error,
+            **{k: (None if rec.get(k) is None else str(rec.get(k)))
+               for k in ("asset_id", "image", "asset_type", "source")}}
+
+
 class CheckInputs:
     """The lakehouse and the exports of one warehouse, opened read-only for one run.
 
@@ -144,13 +175,19 @@ class CheckInputs:
             self._columns.setdefault(table, {})[column] = dtype
         self._readable: dict[str, str | None] = {}
         self._json: dict[str, tuple[Any, str | None]] = {}
-        self._raw: dict[str, list[RawRecord]] = {}
         self._sha: dict[str | Path, str] = {}
         self._status: dict[str | Path, os.stat_result | None] = {}
         files = list_record_files(self.exports)
         self.record_files = [rel for _, rel, _ in files]
         self._owns_spool = spool is None
         self.spool = Path(tempfile.mkdtemp(prefix="mmfactory-check-records-")) if spool is None else spool
+        # the checks' queries spill past a bound instead of growing with the corpus; each
+        # process to a folder of its own (DuckDB names its spill files the same in each)
+        spill_dir = self.spool / "spill" / str(os.getpid())
+        spill_dir.mkdir(parents=True, exist_ok=True)
+        spill = str(spill_dir).replace("'", "''")
+        self.con.execute(f"SET memory_limit = '{QUERY_MEMORY_LIMIT}'")
+        self.con.execute(f"SET temp_directory = '{spill}'")
         self._record_rows: dict[str, int | None] = {}
         try:
             if self._owns_spool:
@@ -228,18 +265,13 @@ class CheckInputs:
         self._record_rows.update({rel: 0 for rel in self.record_files if rel not in self._record_rows})
 
     def _spool_assets(self) -> None:
-        """The asset manifest's lines as ``ASSETS_SCHEMA`` rows, in the spool (``ASSETS_FILE``)."""
-        rows = []
+        """The asset manifest's lines as ``ASSETS_SCHEMA`` rows, in the spool (``ASSETS_FILE``),
+        ``SPOOL_CHUNK_ROWS`` at a time."""
         path = self.exports / C.ASSET_MANIFEST_FILE
-        if path.is_file():
-            for raw in read_record_file(path, C.ASSET_MANIFEST_FILE):
-                rec = raw.record if isinstance(raw.record, dict) else {}
-                rows.append({"line_no": raw.line_no, "parse_error": raw.parse_error,
-                             **{k: (None if rec.get(k) is None else str(rec.get(k)))
-                                for k in ("asset_id", "image", "asset_type", "source")}})
-        target = self.spool / ASSETS_FILE
-        target.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pa.Table.from_pylist(rows, schema=ASSETS_SCHEMA), target)
+        raws = iter_record_file(path, C.ASSET_MANIFEST_FILE) if path.is_file() else iter(())
+        spool_table(self.spool / ASSETS_FILE, ASSETS_SCHEMA, (
+            pa.Table.from_pylist([_asset_row(raw) for raw in chunk], schema=ASSETS_SCHEMA)
+            for chunk in in_chunks(raws, SPOOL_CHUNK_ROWS)))
 
     def record_keys(self, record_nos: list[int]) -> dict[int, str]:
         """The ``record_key`` of each ``x_records`` row numbered ``record_nos`` (``RECORD_NO``)."""
@@ -265,13 +297,6 @@ class CheckInputs:
 
     def has_file(self, rel: str) -> bool:
         return (self.exports / rel).is_file()
-
-    def raw_records(self, rel: str) -> list[RawRecord]:
-        """The records of the record file ``exports/<rel>`` as parsed (``read_record_file``),
-        read once per run however many checks ask."""
-        if rel not in self._raw:
-            self._raw[rel] = read_record_file(self.exports / rel, rel)
-        return self._raw[rel]
 
     def json_file(self, rel: str) -> tuple[Any, str | None]:
         """(parsed JSON, None) or (None, why not) for a JSON document under exports/; a

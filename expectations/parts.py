@@ -1,7 +1,8 @@
 """What a check is made of: the parts it builds and the contract they are held to.
 
 ``Check`` names one of the project checks and how it builds its parts from the inputs;
-a ``Frame`` is a DataFrame with the native Great Expectations it must meet, a
+a ``Frame`` is a DataFrame, or a ``Query`` whose rows are read a batch at a time
+(``expectations.batched``), with the native Great Expectations it must meet, a
 ``Violations`` frame holds the rows breaking a cross-table rule (expected: none), and a
 ``Missing`` part says what could not be read. The suites (``expectations/suites/``) build
 parts; the runner (``expectations/runner.py``) validates them. Both import this module,
@@ -11,10 +12,11 @@ never each other.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -25,14 +27,49 @@ from expectations.inputs import CheckInputs
 
 # ---- parts ------------------------------------------------------------------------------
 @dataclass
+class Query:
+    """The rows of a frame as one DuckDB query on the inputs' connection, for a frame
+    whose rows grow with the corpus: the runner reads them in batches
+    (``expectations.batched``), so the check's memory does not. ``transform`` (pandas
+    in, pandas out) is applied to each batch: it must take each row on its own."""
+
+    con: Any
+    sql: str
+    params: list[Any] | dict[str, Any] = field(default_factory=list)
+    transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+
+
+class Extremes:
+    """A ``Query``'s transform that leaves each batch as it is and notes the smallest and
+    largest value of ``columns`` over the batches it sees (nulls skipped), for a frame's
+    summary, without a second pass over the rows."""
+
+    def __init__(self, *columns: str) -> None:
+        self.columns = columns
+        self.low: dict[str, Any] = {}
+        self.high: dict[str, Any] = {}
+
+    def __call__(self, df: pd.DataFrame) -> pd.DataFrame:
+        for column in self.columns:
+            values = df[column].dropna()
+            if len(values):
+                low, high = values.min(), values.max()
+                self.low[column] = min(self.low.get(column, low), low)
+                self.high[column] = max(self.high.get(column, high), high)
+        return df
+
+
+@dataclass
 class Frame:
-    """A DataFrame and the native expectations it must meet."""
+    """A DataFrame (or a ``Query``) and the native expectations it must meet."""
 
     name: str
-    df: pd.DataFrame
+    df: pd.DataFrame | Query
     expectations: list[Any]
     id_column: str
-    summary: str = ""
+    # what the check's result says of this part; a function of the frame's row count
+    # for a ``Query``, whose rows are counted as they are validated
+    summary: str | Callable[[int], str] = ""
     # The offending rows' names from their id column's values, when that column holds a
     # number standing for a longer name (``CheckInputs.record_keys``: millions of record
     # keys cost more to fetch as strings than the few offending ones cost to look up).
@@ -67,6 +104,15 @@ class Check:
     name: str
     title: str
     build: Callable[[CheckInputs, CheckConfig], list[Part]]
+
+
+def expectation_key(config: Any) -> str:
+    """An expectation's identity within a frame, the same for its configuration
+    (``expectation.configuration``) as for the one of GX's result of it
+    (``result.expectation_config``): its type, description and arguments (GX adds the
+    batch's id to a result's)."""
+    kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
+    return json.dumps([config.type, config.description, kwargs], sort_keys=True, default=str)
 
 
 # ---- Great Expectations, imported once -----------------------------------------------------------------

@@ -117,11 +117,6 @@ def segments(path: Path, rel: str, file_no: int, has_boxes: bool,
     return out
 
 
-def whole_file(path: Path, rel: str) -> Segment:
-    """All of one record file as a single segment."""
-    return segments(path, rel, 0, False, target_bytes=path.stat().st_size)[0]
-
-
 def parsed_records(seg: Segment) -> Iterator[tuple[int, Any, str | None]]:
     """(line number, record or None, parse error) of every record in the segment: one per
     non-empty line of a JSONL file, one per element of a JSON array file (its position)."""

@@ -3,7 +3,8 @@ and the outcomes gathered into the check's result.
 
 A check builds a list of parts from the inputs (``expectations.inputs.CheckInputs``):
 a ``Frame`` is a pandas DataFrame (one DuckDB query, or rows computed in Python) with
-its expectations and the column that names an offending row; a ``Violations`` frame is
+its expectations and the column that names an offending row, or a ``Query`` read and
+validated a batch of rows at a time (``expectations.batched``); a ``Violations`` frame is
 the result of a cross-table rule written as a query that returns the rows breaking it,
 expected to be empty (``ExpectTableRowCountToEqual(value=0)``: GX's custom-SQL
 expectation does not run on pandas); a ``Missing`` part says what the check could not
@@ -24,9 +25,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from expectations.batched import validate_query_frame
 from expectations.config import CheckConfig
 from expectations.inputs import CheckInputs
-from expectations.parts import Check, Frame, Missing, Violations, gx_module, gxe
+from expectations.parts import Check, Frame, Missing, Query, Violations, expectation_key, gx_module, gxe
 
 
 # ---- results ----------------------------------------------------------------------------
@@ -142,9 +144,14 @@ def _exception_message(info: Any) -> str | None:
     return None
 
 
-def outcomes_of_frame(frame: Frame, validation: Any) -> list[ExpectationOutcome]:
+def outcomes_of_frame(frame: Frame, validation: Any, rows: int | None = None) -> list[ExpectationOutcome]:
+    """The outcome of each of GX's results in ``validation`` (``.results``) of ``frame``,
+    which holds ``rows`` rows (None: ``len(frame.df)``), in the order of the frame's
+    expectations (GX gives its results in an order of its own)."""
+    rows = len(frame.df) if rows is None else rows
+    place = {expectation_key(e.configuration): i for i, e in reversed(list(enumerate(frame.expectations)))}
     out = []
-    for r in validation.results:
+    for r in sorted(validation.results, key=lambda r: place.get(expectation_key(r.expectation_config), len(place))):
         cfg = r.expectation_config
         result = dict(r.result or {})
         error = _exception_message(r.exception_info)
@@ -158,7 +165,7 @@ def outcomes_of_frame(frame: Frame, validation: Any) -> list[ExpectationOutcome]
             offending = [labels.get(i, str(i)) for i in ids]
             n = result.get("unexpected_count") or 0
             values = result.get("partial_unexpected_list") or []
-            observed = f"{n} of {result.get('element_count', len(frame.df))} rows unexpected"
+            observed = f"{n} of {result.get('element_count', rows)} rows unexpected"
             if n and not all(isinstance(_py(v), bool) for v in values):
                 observed += f", values {_short(values)}"
         elif "missing_count" in result:
@@ -175,6 +182,16 @@ def outcomes_of_frame(frame: Frame, validation: Any) -> list[ExpectationOutcome]
     return out
 
 
+def _raised(exc: Exception) -> str:
+    return f"check raised {type(exc).__name__}: {str(exc).splitlines()[0]}"
+
+
+def _missing(part: Missing) -> ExpectationOutcome:
+    return ExpectationOutcome(part=part.name, expectation="missing_input", description="inputs exist",
+                              success=False, observed="; ".join(part.reasons),
+                              offending=[f"missing: {r}" for r in part.reasons])
+
+
 def run_check(check: Check, inputs: CheckInputs, config: CheckConfig, validator: Validator) -> CheckResult:
     """``check`` built from ``inputs`` and each of its parts validated; a check that raises
     fails with the error as its observed value."""
@@ -182,14 +199,12 @@ def run_check(check: Check, inputs: CheckInputs, config: CheckConfig, validator:
     try:
         parts = check.build(inputs, config)
     except Exception as exc:  # a crash in a check fails that check, with the error shown
-        parts = [Missing("build", [f"check raised {type(exc).__name__}: {str(exc).splitlines()[0]}"])]
+        parts = [Missing("build", [_raised(exc)])]
     outcomes: list[ExpectationOutcome] = []
     summaries: list[str] = []
     for part in parts:
         if isinstance(part, Missing):
-            outcomes.append(ExpectationOutcome(
-                part=part.name, expectation="missing_input", description="inputs exist",
-                success=False, observed="; ".join(part.reasons), offending=[f"missing: {r}" for r in part.reasons]))
+            outcomes.append(_missing(part))
             continue
         if isinstance(part, Violations):
             frame = Frame(part.name, part.df, [gxe().ExpectTableRowCountToEqual(
@@ -201,10 +216,21 @@ def run_check(check: Check, inputs: CheckInputs, config: CheckConfig, validator:
                 outcome.unexpected_count = len(part.df)
                 outcome.observed = f"{len(part.df)} violating rows: {_short(_unique(ids))}"
             outcomes.append(outcome)
+            rows = len(part.df)
+        elif isinstance(part.df, Query):
+            try:  # the query runs here, not when the check built its parts
+                validated = validate_query_frame(check.name, part, validator)
+            except Exception as exc:  # fails this part, with the error shown, as a build's would
+                outcomes.append(_missing(Missing(part.name, [_raised(exc)])))
+                continue
+            outcomes += outcomes_of_frame(part, validated, validated.row_count)
+            rows = validated.row_count
         else:
             outcomes += outcomes_of_frame(part, validator.validate(check.name, part))
-        if part.summary:
-            summaries.append(part.summary)
+            rows = len(part.df)
+        summary = part.summary(rows) if callable(part.summary) else part.summary
+        if summary:
+            summaries.append(summary)
     failing = [o for o in outcomes if not o.success]
     success = bool(outcomes) and not failing
     if success:

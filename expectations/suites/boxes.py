@@ -6,7 +6,7 @@ from __future__ import annotations
 from expectations import config as C
 from expectations.config import CheckConfig
 from expectations.inputs import CheckInputs
-from expectations.parts import Frame, Missing, Part, gxe
+from expectations.parts import Extremes, Frame, Missing, Part, Query, gxe
 from expectations.suites._common import SAMPLES, TRAINING_RECORDS, quote
 
 ANNOTATIONS = "int_annotations_normalized"
@@ -31,7 +31,8 @@ def alignment_has_bbox(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
     if missing:
         return [Missing("grounding_records", missing)]
     box_pattern = r"^\[" + ",".join([NUMBER] * 4) + r"\]$"
-    df = inp.df(f"""
+    seen = Extremes("backmap_error_cells")
+    rows = Query(inp.con, f"""
         with grounding as (
             select r.record_key, r.last_answer, s.grid_ymin, s.grid_xmin, s.grid_ymax, s.grid_xmax,
                    a.bbox_x_px as x, a.bbox_y_px as y, a.bbox_w_px as w, a.bbox_h_px as h,
@@ -67,7 +68,7 @@ def alignment_has_bbox(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
             ) as backmap_error_cells
         from numbers
         order by record_key
-    """)
+    """, transform=seen)
     exps = [E.ExpectTableRowCountToBeBetween(min_value=1, description="the dataset holds grounding records")]
     exps += [E.ExpectColumnValuesToNotBeNull(column=f"grid_{e}", description=f"the box has {e}") for e in EDGES]
     exps += [E.ExpectColumnValuesToBeBetween(column=f"grid_{e}", min_value=0, max_value=C.GRID_MAX,
@@ -94,7 +95,6 @@ def alignment_has_bbox(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
                                         description=f"within {cfg.max_backmap_error_cells} grid cell "
                                                     "of the source box"),
     ]
-    worst = df["backmap_error_cells"].dropna()
-    summary = (f"{len(df)} grounding records; boxes valid, answers match, largest back-map error "
-               f"{float(worst.max()) if len(worst) else 0:.3f} cells")
-    return [Frame("grounding_records", df, exps, "record_key", summary=summary)]
+    return [Frame("grounding_records", rows, exps, "record_key", summary=lambda n: (
+        f"{n} grounding records; boxes valid, answers match, largest back-map error "
+        f"{float(seen.high.get('backmap_error_cells', 0)):.3f} cells"))]

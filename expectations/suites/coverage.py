@@ -6,8 +6,14 @@ from __future__ import annotations
 from expectations import config as C
 from expectations.config import CheckConfig
 from expectations.inputs import CheckInputs
-from expectations.parts import Frame, Missing, Part, Violations, gxe
-from expectations.suites._common import FINAL, SAMPLES, SMOKE, TRAINING_RECORDS, records_with_attributes
+from expectations.parts import Frame, Missing, Part, Query, Violations, gxe
+from expectations.suites._common import (
+    FINAL,
+    SAMPLES,
+    SMOKE,
+    TRAINING_RECORDS,
+    records_with_attributes,
+)
 
 ATTRS = {TRAINING_RECORDS: ("id", "task_type", "asset_type", "is_smoke")}
 
@@ -44,8 +50,8 @@ def asset_type_coverage(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
     if missing:
         parts.append(Missing("asset_manifest", missing))
     else:
-        df = inp.df("select coalesce(image, 'line ' || line_no) as item, asset_type from x_assets")
-        parts.append(Frame("asset_manifest", df, [
+        rows = Query(inp.con, "select coalesce(image, 'line ' || line_no) as item, asset_type from x_assets")
+        parts.append(Frame("asset_manifest", rows, [
             E.ExpectTableRowCountToBeBetween(min_value=1, description="the asset manifest lists assets"),
             E.ExpectColumnValuesToNotBeNull(column="asset_type", description="every asset has a type"),
             E.ExpectColumnValuesToBeInSet(column="asset_type", value_set=list(cfg.asset_types),
@@ -58,12 +64,15 @@ def asset_type_coverage(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
     if missing:
         parts.append(Missing("dataset_asset_types", missing))
     else:
-        df = inp.df(f"select record_key, asset_type from ({records_with_attributes(f'r.file_path = {FINAL}')})")
-        parts.append(Frame("dataset_asset_types", df, [
+        final = records_with_attributes(f"r.file_path = {FINAL}")
+        rows = Query(inp.con, f"select record_key, asset_type from ({final})")
+        types = [t for (t,) in inp.con.execute(
+            f"select distinct asset_type from ({rows.sql}) where asset_type is not null order by 1").fetchall()]
+        parts.append(Frame("dataset_asset_types", rows, [
             E.ExpectColumnDistinctValuesToContainSet(
                 column="asset_type", value_set=list(cfg.sample_asset_types),
                 description="the dataset holds every asset type and interleaved pairs"),
-        ], "record_key", summary="dataset asset types: " + ", ".join(sorted(df["asset_type"].dropna().unique()))))
+        ], "record_key", summary="dataset asset types: " + ", ".join(types)))
     return parts
 
 
@@ -97,9 +106,8 @@ def task_type_coverage(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
     if missing:
         return [Missing("dataset_task_types", missing)]
     source = f"select record_key, task_type from ({records_with_attributes(f'r.file_path = {FINAL}')})"
-    df = inp.df(source)
     return [
-        Frame("dataset_task_types", df, [
+        Frame("dataset_task_types", Query(inp.con, source), [
             E.ExpectTableRowCountToBeBetween(min_value=1, description="the final dataset holds records"),
             E.ExpectColumnDistinctValuesToContainSet(column="task_type", value_set=list(cfg.task_types),
                                                      description="every task type is present"),

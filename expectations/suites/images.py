@@ -8,7 +8,7 @@ import os
 from expectations import config as C
 from expectations.config import CheckConfig
 from expectations.inputs import CheckInputs
-from expectations.parts import Frame, Missing, Part, gxe
+from expectations.parts import Extremes, Frame, Missing, Part, Query, gxe
 from expectations.suites._common import SAMPLES, TRAINING_RECORDS, quote
 
 ASSETS = "stg_landing__assets"
@@ -63,7 +63,7 @@ def image_integrity(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
             resolves.append(False)
     refs["file_exists"], refs["file_sha256"], refs["resolves_to_registered_file"] = exists, shas, resolves
     refs = refs.astype(object)
-    manifest = inp.df(f"""
+    manifest = Query(inp.con, f"""
         select coalesce(m.image, 'line ' || m.line_no) as item, m.asset_id, m.image,
                a.source || '/' || a.relative_path as registered_image
         from x_assets as m left join {ASSETS} as a on a.asset_id = m.asset_id
@@ -91,7 +91,7 @@ def image_integrity(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
             E.ExpectColumnValuesToBeUnique(column="image", description="image paths are unique"),
             E.ExpectColumnPairValuesToBeEqual(column_A="image", column_B="registered_image",
                                               description="each manifest entry is the registered asset at that path"),
-        ], "item", summary=f"{len(manifest)} manifest assets registered"),
+        ], "item", summary=lambda n: f"{n} manifest assets registered"),
     ]
 
 
@@ -106,7 +106,8 @@ def multi_image_has_multiple_images(inp: CheckInputs, cfg: CheckConfig) -> list[
     if missing:
         return [Missing("comparison_records", missing)]
     token = quote(C.IMAGE_TOKEN)
-    df = inp.df(f"""
+    seen = Extremes("n_images")
+    rows = Query(inp.con, f"""
         with comparison as (
             select r.record_key, r.images, r.n_images, r.first_turn, s.image_paths
             from x_records as r
@@ -133,8 +134,8 @@ def multi_image_has_multiple_images(inp: CheckInputs, cfg: CheckConfig) -> list[
                 as placeholders_numbered_in_order
         from measured
         order by record_key
-    """)
-    return [Frame("comparison_records", df, [
+    """, transform=seen)
+    return [Frame("comparison_records", rows, [
         E.ExpectTableRowCountToBeBetween(min_value=1, description="the dataset holds comparison records"),
         E.ExpectColumnValuesToBeBetween(column="n_images", min_value=cfg.min_comparison_images,
                                         description=f"at least {cfg.min_comparison_images} images"),
@@ -146,6 +147,6 @@ def multi_image_has_multiple_images(inp: CheckInputs, cfg: CheckConfig) -> list[
                                           description="one <image> placeholder per image"),
         E.ExpectColumnValuesToBeInSet(column="placeholders_numbered_in_order", value_set=[True],
                                       description="placeholders numbered Image 1..n in order"),
-    ], "record_key", summary=f"{len(df)} comparison records across files, each with "
-                             f"{int(df['n_images'].min()) if len(df) else 0}+ distinct images in order")]
+    ], "record_key", summary=lambda n: f"{n} comparison records across files, each with "
+                                       f"{int(seen.low.get('n_images', 0))}+ distinct images in order")]
 

@@ -6,12 +6,16 @@ A packed record holds the turn pairs of several audited single-image samples of 
 and split: human first and alternating, one ``<image>`` in the first human turn only,
 ``2 x len(sample_ids)`` turns, and each turn pair equal to its sample's own conversation
 (the placeholder taken out after the first). Every packable sample is packed exactly once.
+
+The packed records are parsed once per process, ``SPOOL_CHUNK_ROWS`` at a time, into a
+table in the checks' spool (``x_packed``), which both checks query.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +24,15 @@ import pyarrow as pa
 
 from consumers.common import IMAGE_TOKEN, check_turns, placeholder_counts
 from expectations.config import CheckConfig
-from expectations.inputs import CheckInputs
-from expectations.parts import Frame, Missing, Part, Violations, gxe
+from expectations.inputs import (
+    SPOOL_CHUNK_ROWS,
+    CheckInputs,
+    RawRecord,
+    in_chunks,
+    iter_record_file,
+    spool_table,
+)
+from expectations.parts import Frame, Missing, Part, Query, Violations, gxe
 
 PACKED_DIR = "packed"
 PACKED_SPLITS = ("train", "val")
@@ -33,7 +44,7 @@ _PACKED_SCHEMA = pa.schema([
     ("record_no", pa.int64()), ("record_key", pa.string()), ("file_split", pa.string()),
     ("turn_problems", pa.string()), ("image_count", pa.int64()),
     ("first_turn_image_tokens", pa.int64()), ("later_image_tokens", pa.int64()),
-    ("turns_for_samples", pa.bool_()), ("max_turns_ok", pa.bool_()),
+    ("turns_for_samples", pa.bool_()),
     ("sample_ids", pa.list_(pa.string())), ("images", pa.list_(pa.string())),
     ("turns", pa.list_(pa.struct([("from", pa.string()), ("value", pa.string())]))),
 ])
@@ -43,13 +54,23 @@ def packed_files(inp: CheckInputs) -> list[str]:
     return [f"{PACKED_DIR}/{s}.jsonl" for s in PACKED_SPLITS if (inp.exports / PACKED_DIR / f"{s}.jsonl").is_file()]
 
 
-def _records(inp: CheckInputs) -> list[tuple[str, str, dict]]:
-    out = []
+def _raw_records(inp: CheckInputs) -> Iterator[tuple[str, RawRecord]]:
+    """(split, record) of every packed record, file by file, one at a time."""
     for rel in packed_files(inp):
-        split = Path(rel).stem
-        for raw in inp.raw_records(rel):  # parsed once for checks 5 and 11
-            out.append((raw.key, split, raw.record if isinstance(raw.record, dict) else {}))
-    return out
+        for raw in iter_record_file(inp.exports / rel, rel):
+            yield Path(rel).stem, raw
+
+
+def open_packed(inp: CheckInputs) -> None:
+    """The packed records as the view ``x_packed`` (``_PACKED_SCHEMA``) on the inputs'
+    connection: parsed into the spool once per process (checks 5 and 11 run in one,
+    ``suites.RUN_TOGETHER``), ``SPOOL_CHUNK_ROWS`` records at a time."""
+    target = inp.spool / "packed" / f"x_packed.{os.getpid()}.parquet"
+    if not target.is_file():
+        numbered = enumerate(_raw_records(inp))
+        spool_table(target, _PACKED_SCHEMA, (_packed_table(chunk) for chunk in in_chunks(numbered, SPOOL_CHUNK_ROWS)))
+    path = str(target).replace("'", "''")
+    inp.con.execute(f"create or replace temp view x_packed as select * from read_parquet('{path}')")
 
 
 _NOT_TEXT = "\x00json:"
@@ -68,18 +89,18 @@ def _list_of(value: object) -> list:
     return value if isinstance(value, list) else []
 
 
-def _packed_table(records: list[tuple[str, str, dict]], max_turns: object) -> pa.Table:
-    """One row per packed record: its own facts (turns, placeholders, sizes) and what the
-    trace needs (``sample_ids``, ``images``, ``turns``: a turn that is not an object is
-    NULL, and a pair takes only the turns that are)."""
+def _packed_table(records: list[tuple[int, tuple[str, RawRecord]]]) -> pa.Table:
+    """One row per packed record (numbered, with its split): its own facts (turns,
+    placeholders, sizes) and what the trace needs (``sample_ids``, ``images``, ``turns``:
+    a turn that is not an object is NULL, and a pair takes only the turns that are)."""
     names = _PACKED_SCHEMA.names
     cols: dict[str, list] = {name: [] for name in names}
-    for record_no, (key, split, rec) in enumerate(records):
+    for record_no, (split, raw) in records:
+        rec = raw.record if isinstance(raw.record, dict) else {}
         conv, ids, images = (_list_of(rec.get(k)) for k in ("conversations", "sample_ids", "image"))
         first, later, answers = placeholder_counts(conv)
-        values = (record_no, key, split, "; ".join(check_turns(conv)) or None, len(images), first,
-                  later + answers, len(conv) == 2 * len(ids) and len(ids) > 0,
-                  max_turns is None or len(ids) <= int(max_turns), ids, images, conv)
+        values = (record_no, raw.key, split, "; ".join(check_turns(conv)) or None, len(images), first,
+                  later + answers, len(conv) == 2 * len(ids) and len(ids) > 0, ids, images, conv)
         for name, value in zip(names, values, strict=True):
             cols[name].append(value)
     arrays = [pa.array(cols[name], _PACKED_SCHEMA.field(name).type) for name in names[:-3]]
@@ -116,7 +137,7 @@ _TRACE = f"""
             sample_id, split, image_paths, conversations,
             position(placeholder.line in conversations[1]."value") as line_at, placeholder.line
         from {SAMPLES}
-        cross join (select ?::varchar as line) as placeholder
+        cross join (select $line::varchar as line) as placeholder
         where sample_id in (select sample_id from pairs)
     ),
     expected as (
@@ -142,9 +163,11 @@ _TRACE = f"""
                 false) as is_traced
         from pairs left join expected as e on e.sample_id = pairs.sample_id
     )
-    select r.* exclude (sample_ids, images, turns),
+    select r.record_key, r.file_split, r.turn_problems, r.image_count, r.first_turn_image_tokens,
+           r.later_image_tokens, r.turns_for_samples,
            coalesce((select count(*) filter (where not t.is_traced) from traced as t
-                     where t.record_no = r.record_no), 0) as untraceable_turns
+                     where t.record_no = r.record_no), 0) as untraceable_turns,
+           $max_turns::bigint is null or len(r.sample_ids) <= $max_turns::bigint as max_turns_ok
     from x_packed as r
     order by r.record_no
 """
@@ -160,32 +183,30 @@ def packed_conversation_parts(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
         return [Missing("packed_records", missing)]
     manifest, _ = inp.json_file("training_manifest.json")
     max_turns = manifest.get("packed_max_turns") if isinstance(manifest, dict) else None
-    inp.con.register("x_packed", _packed_table(_records(inp), max_turns))
-    try:
-        df = inp.df(_TRACE, [IMAGE_TOKEN + "\n"])[COLUMNS]
-        packed_count = inp.con.execute("select coalesce(sum(len(sample_ids)), 0) from x_packed").fetchone()[0]
-        coverage = inp.df(f"""
-            with packable as (
-                select sample_id from {SAMPLES}
-                where image_count = 1 and len(conversations) = 2 and split in ('train', 'val')
-            ),
-            counted as (
-                select sample_id, count(*) as n
-                from (select unnest(sample_ids) as sample_id from x_packed)
-                where sample_id is not null
-                group by sample_id
-            )
-            select 'sample ' || coalesce(p.sample_id, c.sample_id) || ' packed '
-                   || coalesce(c.n, 0) || ' times' || case when p.sample_id is null
-                   then ' but not packable' else '' end as violation
-            from packable as p full outer join counted as c on c.sample_id = p.sample_id
-            where coalesce(c.n, 0) <> 1 or p.sample_id is null
-            order by 1
-        """)
-    finally:
-        inp.con.unregister("x_packed")
-    df = df.astype(object)
-    frame = Frame("packed_records", df, [
+    open_packed(inp)
+    packed_count = inp.con.execute("select coalesce(sum(len(sample_ids)), 0) from x_packed").fetchone()[0]
+    coverage = inp.df(f"""
+        with packable as (
+            select sample_id from {SAMPLES}
+            where image_count = 1 and len(conversations) = 2 and split in ('train', 'val')
+        ),
+        counted as (
+            select sample_id, count(*) as n
+            from (select unnest(sample_ids) as sample_id from x_packed)
+            where sample_id is not null
+            group by sample_id
+        )
+        select 'sample ' || coalesce(p.sample_id, c.sample_id) || ' packed '
+               || coalesce(c.n, 0) || ' times' || case when p.sample_id is null
+               then ' but not packable' else '' end as violation
+        from packable as p full outer join counted as c on c.sample_id = p.sample_id
+        where coalesce(c.n, 0) <> 1 or p.sample_id is null
+        order by 1
+    """)
+    limit = None if max_turns is None else int(max_turns)
+    rows = Query(inp.con, _TRACE, {"line": IMAGE_TOKEN + "\n", "max_turns": limit},
+                 transform=lambda df: df[COLUMNS].astype(object))
+    frame = Frame("packed_records", rows, [
         E.ExpectTableRowCountToBeBetween(min_value=1, description="the packed set holds records"),
         E.ExpectColumnValuesToBeNull(column="turn_problems",
                                      description="packed turns: human first, alternating, non-empty, even"),
@@ -200,7 +221,7 @@ def packed_conversation_parts(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
                                       description="every turn pair is its audited sample's, same split and image"),
         E.ExpectColumnValuesToBeInSet(column="max_turns_ok", value_set=[True],
                                       description="at most packed_max_turns turn pairs per record"),
-    ], "record_key", summary=f"{len(df)} packed records holding {packed_count} samples")
+    ], "record_key", summary=lambda n: f"{n} packed records holding {packed_count} samples")
     return [frame, Violations("packed_coverage", coverage, "violation",
                               "every packable single-image sample is packed exactly once",
                               summary="every packable sample packed once")]
@@ -212,9 +233,9 @@ def packed_manifest_parts(inp: CheckInputs) -> list[Part]:
     manifest, error = inp.json_file("training_manifest.json")
     if error or not isinstance(manifest, dict):
         return []  # check 11 reports the manifest itself
-    records = _records(inp)
-    actual = {"packed_record_count": len(records),
-              "packed_sample_count": sum(len(r.get("sample_ids") or []) for _, _, r in records)}
+    open_packed(inp)
+    records, samples = inp.con.execute("select count(*), coalesce(sum(len(sample_ids)), 0) from x_packed").fetchone()
+    actual = {"packed_record_count": records, "packed_sample_count": samples}
     df = pd.DataFrame([{"key": k, "reported": manifest.get(k), "recomputed": v} for k, v in actual.items()],
                       columns=["key", "reported", "recomputed"]).astype(object)
     return [Frame("manifest_packed_counts", df, [

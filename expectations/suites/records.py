@@ -7,7 +7,7 @@ from consumers.common import IMAGE_TOKEN
 from expectations import config as C
 from expectations.config import CheckConfig
 from expectations.inputs import RECORD_NO, CheckInputs
-from expectations.parts import Frame, Missing, Part, Violations, gxe
+from expectations.parts import Frame, Missing, Part, Query, Violations, gxe
 from expectations.suites._common import FINAL, SAMPLES, TRAINING_RECORDS, in_list
 from expectations.suites.packing import packed_conversation_parts
 
@@ -24,12 +24,14 @@ AUDIT_COLUMNS = ("sample_id", "is_audit_passed", "review_status", "is_shippable"
 # ---- 4. record_schema -------------------------------------------------------------------
 def _record_files_frame(inp: CheckInputs, cfg: CheckConfig) -> Frame:
     E = gxe()
-    df = inp.df(f"""
+    canonical = f"file_path in {in_list(C.CANONICAL_FILES)}"
+    rows = Query(inp.con, f"""
         select {RECORD_NO} as record_no, file_path, id, parse_error, keys, image_kind, n_images, conversation_kind
-        from x_records where file_path in {in_list(C.CANONICAL_FILES)}
+        from x_records where {canonical}
         order by file_no, line_no
     """)
-    return Frame("record_files", df, [
+    [(files,)] = inp.con.execute(f"select count(distinct file_path) from x_records where {canonical}").fetchall()
+    return Frame("record_files", rows, [
         E.ExpectColumnValuesToBeNull(column="parse_error", description="every line is a JSON object"),
         E.ExpectColumnValuesToNotBeNull(column="id", description="every record has an id"),
         E.ExpectColumnValuesToMatchRegex(column="id", regex=cfg.sample_id_regex,
@@ -43,13 +45,12 @@ def _record_files_frame(inp: CheckInputs, cfg: CheckConfig) -> Frame:
         E.ExpectColumnValuesToBeBetween(column="n_images", min_value=1, description="at least one image"),
         E.ExpectColumnValuesToBeInSet(column="conversation_kind", value_set=["list"],
                                       description="conversations is a list"),
-    ], "record_no", summary=f"{len(df)} records in {df['file_path'].nunique()} canonical files",
-        id_labels=inp.record_keys)
+    ], "record_no", summary=lambda n: f"{n} records in {files} canonical files", id_labels=inp.record_keys)
 
 
 def _training_records_frame(inp: CheckInputs, cfg: CheckConfig) -> Frame:
     E = gxe()
-    df = inp.df(f"""
+    rows = Query(inp.con, f"""
         select id, len(image) as n_images, len(conversations) as n_turns, split, task_type,
                asset_type, language, record_set, is_smoke
         from {TRAINING_RECORDS}
@@ -70,7 +71,7 @@ def _training_records_frame(inp: CheckInputs, cfg: CheckConfig) -> Frame:
         E.ExpectColumnValuesToBeInSet(column="record_set", value_set=list(C.RECORD_SETS),
                                       description="record_set in its set"),
     ]
-    return Frame("training_records", df, exps, "id", summary=f"{len(df)} training records")
+    return Frame("training_records", rows, exps, "id", summary=lambda n: f"{n} training records")
 
 
 def _samples_parts(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
@@ -85,7 +86,7 @@ def _samples_parts(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
     if "sample_id" not in have:
         return parts
     select = ", ".join([*scalars, *(f"len({c}) as n_{c}" for c in lists)])
-    df = inp.df(f"select {select} from {SAMPLES}")
+    rows = Query(inp.con, f"select {select} from {SAMPLES}")
     exps = [E.ExpectColumnValuesToBeUnique(column="sample_id", description="sample ids are unique")]
     exps += [E.ExpectColumnValuesToNotBeNull(column=c, description=f"{c} is set") for c in scalars]
     exps += [E.ExpectColumnValuesToBeBetween(column=f"n_{c}", min_value=1, description=f"{c} is not empty")
@@ -97,7 +98,7 @@ def _samples_parts(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
     if "image_count" in scalars and "source_asset_ids" in lists:
         exps.append(E.ExpectColumnPairValuesToBeEqual(column_A="image_count", column_B="n_source_asset_ids",
                                                       description="image_count = number of source assets"))
-    parts.append(Frame("samples", df, exps, "sample_id", summary=f"{len(df)} samples"))
+    parts.append(Frame("samples", rows, exps, "sample_id", summary=lambda n: f"{n} samples"))
     return parts
 
 
@@ -130,7 +131,7 @@ def record_schema(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
     if missing:
         parts.append(Missing("audit_verdicts", [f"{m} (the quality layer)" for m in missing]))
         return parts
-    verdicts = inp.df(f"select sample_id, is_audit_passed, review_status, is_shippable from {audit}")
+    verdicts = Query(inp.con, f"select sample_id, is_audit_passed, review_status, is_shippable from {audit}")
     E = gxe()
     parts.append(Frame("audit_verdicts", verdicts, [
         E.ExpectColumnValuesToBeUnique(column="sample_id", description="one verdict per sample"),
@@ -138,7 +139,7 @@ def record_schema(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
         E.ExpectColumnValuesToNotBeNull(column="review_status", description="review_status is set"),
         E.ExpectColumnValuesToBeInSet(column="review_status", value_set=list(C.REVIEW_STATUSES),
                                       description="review_status in its set"),
-    ], "sample_id", summary=f"{len(verdicts)} audit verdicts"))
+    ], "sample_id", summary=lambda n: f"{n} audit verdicts"))
     parts.append(Violations("shipped_passed_audit_and_review", inp.df(f"""
         select coalesce(r.id, '(no id)') || ': ' || case
             when q.sample_id is null then 'no audit verdict'
@@ -164,12 +165,13 @@ def conversation_format(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
     own rules from ``consumers.registry``)."""
     E = gxe()
     # rows named by number, the few offending ones by record key (Frame.id_labels)
-    df = inp.df(f"""
+    rows = Query(inp.con, f"""
         select {RECORD_NO} as record_no, trainer_turns as n_turns, turn_problems, image_count,
                first_turn_image_tokens, later_human_image_tokens, answer_image_tokens, trainer_problems
         from x_records order by file_no, line_no
     """)
-    return [Frame("conversations", df, [
+    files = inp.files_with_records
+    return [Frame("conversations", rows, [
         E.ExpectTableRowCountToBeBetween(min_value=1, description="there are records to check"),
         E.ExpectColumnValuesToBeNull(column="turn_problems",
                                      description="human first, alternating, non-empty turns, even count"),
@@ -181,6 +183,5 @@ def conversation_format(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
                                       description=f"no {IMAGE_TOKEN} in answers"),
         E.ExpectColumnValuesToBeNull(column="trainer_problems",
                                      description="the trainer reading the file takes the record"),
-    ], "record_no", summary=f"{len(df)} conversations in {inp.files_with_records} files",
-              id_labels=inp.record_keys),
+    ], "record_no", summary=lambda n: f"{n} conversations in {files} files", id_labels=inp.record_keys),
         *packed_conversation_parts(inp, cfg)]
