@@ -20,9 +20,9 @@ every expectation, exactly as a frame held in memory. When it returns more:
   columns, not a transform's): none when the values are unique, so the frame is empty.
 
 In: the frame, the check's name and a validator (``expectations.validation.Validator``:
-``validate(check, frame)`` gives GX's validation result). Out: ``Validated``, the results
-in the order of the frame's expectations (what ``outcomes_of_frame`` reads of GX's own)
-and the row count.
+``validate(check, frame)`` gives GX's validation result). Out: ``Validated``, one result
+per expectation, with what ``outcomes_of_frame`` reads of GX's own (which puts them in
+the frame's order), and the row count.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from expectations.parts import Frame, Query, expectation_key
 
 BATCH_VECTORS = 100
 """DuckDB vectors per batch: at most 204,800 rows. Each batch is a Great Expectations
-validation of its own: at 118,000 photos, batches of 250 vectors saved ~1 s of the
-twelve checks' ~45 s and raised check 4's peak by ~390 MB (BENCHMARKS.md)."""
+validation of its own: at 118,000 photos, batches of 250 vectors saved ~1 s of the six
+heaviest checks' ~25 s and raised check 4's peak by ~390 MB (BENCHMARKS.md)."""
 
 ROW_BY_ROW = frozenset({
     "expect_column_values_to_be_in_set",
@@ -187,14 +187,15 @@ def _add(total: Result | None, result: Any) -> Result:
                                       *(new.get("partial_unexpected_list") or [])][:PARTIAL_VALUES]
     counted = (out.get("element_count") or 0) - (out.get("missing_count") or 0)
     out["unexpected_percent"] = 100 * (out.get("unexpected_count") or 0) / counted if counted else None
-    error = total.exception_info if _raised(total.exception_info) else result.exception_info
+    error = total.exception_info if _has_raised(total.exception_info) else result.exception_info
     return Result(total.expectation_config, total.success and bool(result.success), out, error)
 
 
-def _raised(info: Any) -> bool:
+def _has_raised(info: Any) -> bool:
+    """Whether GX's ``exception_info`` of a result says an exception was raised."""
     if isinstance(info, dict) and "raised_exception" in info:
         return bool(info.get("raised_exception"))
-    return isinstance(info, dict) and any(_raised(v) for v in info.values())
+    return isinstance(info, dict) and any(_has_raised(v) for v in info.values())
 
 
 def _repeated_rows(query: Query, columns: list[str], id_column: str) -> pd.DataFrame:

@@ -39,6 +39,8 @@ from lakehouse.hashing import sha256_file, sha256_files
 from lakehouse.settings import PROJECT_ROOT, Warehouse
 from lakehouse.sources import resolve_root
 
+T = TypeVar("T")
+
 ASSETS_SCHEMA = pa.schema([
     pa.field("line_no", pa.int64()),
     pa.field("parse_error", pa.string()),
@@ -47,7 +49,6 @@ ASSETS_SCHEMA = pa.schema([
     pa.field("asset_type", pa.string()),
     pa.field("source", pa.string()),
 ])
-T = TypeVar("T")
 RECORD_NO = "(file_no * 4294967296 + line_no)"
 """One number per ``x_records`` row (its file and line), for frames that name rows by it
 (``CheckInputs.record_keys`` gives their record keys)."""

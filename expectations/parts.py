@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from expectations.config import CheckConfig
@@ -33,7 +34,7 @@ class Query:
     (``expectations.batched``), so the check's memory does not. ``transform`` (pandas
     in, pandas out) is applied to each batch: it must take each row on its own."""
 
-    con: Any
+    con: duckdb.DuckDBPyConnection
     sql: str
     params: list[Any] | dict[str, Any] = field(default_factory=list)
     transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None
