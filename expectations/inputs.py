@@ -34,6 +34,7 @@ import pyarrow.parquet as pq
 from expectations import config as C
 from expectations.facts_cache import cache_dir, spool_record_facts
 from expectations.record_facts import parsed_records, profile_of, segments
+from lakehouse.atomic import replacing
 from lakehouse.file_digests import regular_file_status, sha256_files_kept
 from lakehouse.hashing import sha256_file, sha256_files
 from lakehouse.settings import PROJECT_ROOT, Warehouse
@@ -104,14 +105,11 @@ def in_chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def spool_table(target: Path, schema: pa.Schema, tables: Iterable[pa.Table]) -> None:
     """``tables`` (each of ``schema``) written one after the other as the Parquet file
-    ``target``, through a temporary file beside it: a reader finds the whole file or none,
-    and only one table is held at a time."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    with pq.ParquetWriter(partial, schema) as writer:
+    ``target``, through a temporary file beside it (``lakehouse.atomic.replacing``): a
+    reader finds the whole file or none, and only one table is held at a time."""
+    with replacing(target) as tmp, pq.ParquetWriter(tmp, schema) as writer:
         for table in tables:
             writer.write_table(table)
-    os.replace(partial, target)
 
 
 def count_file_rows(path: Path) -> int:
@@ -280,10 +278,12 @@ class CheckInputs:
             f"select {RECORD_NO}, record_key from x_records "
             f"where {RECORD_NO} in (select unnest(?::bigint[]))", [record_nos]).fetchall())
 
-    @property
-    def files_with_records(self) -> int:
-        """How many record files hold a row of ``x_records`` (counted when it was opened)."""
-        return sum(1 for rows in self._record_rows.values() if rows != 0)
+    def files_with_records(self, among: Iterable[str] | None = None) -> int:
+        """How many record files (of ``among``, None: all) hold a row of ``x_records``
+        (counted when it was opened)."""
+        wanted = None if among is None else set(among)
+        return sum(1 for rel, rows in self._record_rows.items()
+                   if rows != 0 and (wanted is None or rel in wanted))
 
     def file_rows(self, rel: str) -> int:
         """Rows as the manifest counts them (``count_file_rows``); a record file's from

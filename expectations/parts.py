@@ -60,6 +60,20 @@ class Extremes:
         return df
 
 
+class DistinctValues:
+    """A ``Query``'s transform that leaves each batch as it is and notes the distinct values
+    of ``column`` (nulls skipped) over the batches it sees, for a frame's summary: for a
+    column of few values (types, task types)."""
+
+    def __init__(self, column: str) -> None:
+        self.column = column
+        self.values: set[Any] = set()
+
+    def __call__(self, df: pd.DataFrame) -> pd.DataFrame:
+        self.values.update(df[self.column].dropna().unique().tolist())
+        return df
+
+
 @dataclass
 class Frame:
     """A DataFrame (or a ``Query``) and the native expectations it must meet."""

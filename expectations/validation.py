@@ -28,7 +28,16 @@ from typing import Any
 from expectations.batched import validate_query_frame
 from expectations.config import CheckConfig
 from expectations.inputs import CheckInputs
-from expectations.parts import Check, Frame, Missing, Query, Violations, expectation_key, gx_module, gxe
+from expectations.parts import (
+    Check,
+    Frame,
+    Missing,
+    Query,
+    Violations,
+    expectation_key,
+    gx_module,
+    gxe,
+)
 
 
 # ---- results ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from expectations import config as C
 from expectations.config import CheckConfig
 from expectations.inputs import CheckInputs
-from expectations.parts import Frame, Missing, Part, Query, Violations, gxe
+from expectations.parts import DistinctValues, Frame, Missing, Part, Query, Violations, gxe
 from expectations.suites._common import (
     FINAL,
     SAMPLES,
@@ -65,14 +65,13 @@ def asset_type_coverage(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
         parts.append(Missing("dataset_asset_types", missing))
     else:
         final = records_with_attributes(f"r.file_path = {FINAL}")
-        rows = Query(inp.con, f"select record_key, asset_type from ({final})")
-        types = [t for (t,) in inp.con.execute(
-            f"select distinct asset_type from ({rows.sql}) where asset_type is not null order by 1").fetchall()]
+        types = DistinctValues("asset_type")
+        rows = Query(inp.con, f"select record_key, asset_type from ({final})", transform=types)
         parts.append(Frame("dataset_asset_types", rows, [
             E.ExpectColumnDistinctValuesToContainSet(
                 column="asset_type", value_set=list(cfg.sample_asset_types),
                 description="the dataset holds every asset type and interleaved pairs"),
-        ], "record_key", summary="dataset asset types: " + ", ".join(types)))
+        ], "record_key", summary=lambda n: "dataset asset types: " + ", ".join(sorted(types.values))))
     return parts
 
 

@@ -73,6 +73,13 @@ def open_packed(inp: CheckInputs) -> None:
     inp.con.execute(f"create or replace temp view x_packed as select * from read_parquet('{path}')")
 
 
+def packed_counts(inp: CheckInputs) -> tuple[int, int]:
+    """(packed records, samples they hold), with ``x_packed`` opened (``open_packed``)."""
+    open_packed(inp)
+    records, samples = inp.con.execute("select count(*), coalesce(sum(len(sample_ids)), 0) from x_packed").fetchone()
+    return records, samples
+
+
 _NOT_TEXT = "\x00json:"
 """Prefix of a JSON value that is not a string (a number, a list, ...) where a string is
 expected, so that it never equals a string of the lakehouse and no information is lost."""
@@ -183,8 +190,7 @@ def packed_conversation_parts(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
         return [Missing("packed_records", missing)]
     manifest, _ = inp.json_file("training_manifest.json")
     max_turns = manifest.get("packed_max_turns") if isinstance(manifest, dict) else None
-    open_packed(inp)
-    packed_count = inp.con.execute("select coalesce(sum(len(sample_ids)), 0) from x_packed").fetchone()[0]
+    _, packed_count = packed_counts(inp)
     coverage = inp.df(f"""
         with packable as (
             select sample_id from {SAMPLES}
@@ -233,8 +239,7 @@ def packed_manifest_parts(inp: CheckInputs) -> list[Part]:
     manifest, error = inp.json_file("training_manifest.json")
     if error or not isinstance(manifest, dict):
         return []  # check 11 reports the manifest itself
-    open_packed(inp)
-    records, samples = inp.con.execute("select count(*), coalesce(sum(len(sample_ids)), 0) from x_packed").fetchone()
+    records, samples = packed_counts(inp)
     actual = {"packed_record_count": records, "packed_sample_count": samples}
     df = pd.DataFrame([{"key": k, "reported": manifest.get(k), "recomputed": v} for k, v in actual.items()],
                       columns=["key", "reported", "recomputed"]).astype(object)

@@ -24,13 +24,12 @@ AUDIT_COLUMNS = ("sample_id", "is_audit_passed", "review_status", "is_shippable"
 # ---- 4. record_schema -------------------------------------------------------------------
 def _record_files_frame(inp: CheckInputs, cfg: CheckConfig) -> Frame:
     E = gxe()
-    canonical = f"file_path in {in_list(C.CANONICAL_FILES)}"
     rows = Query(inp.con, f"""
         select {RECORD_NO} as record_no, file_path, id, parse_error, keys, image_kind, n_images, conversation_kind
-        from x_records where {canonical}
+        from x_records where file_path in {in_list(C.CANONICAL_FILES)}
         order by file_no, line_no
     """)
-    [(files,)] = inp.con.execute(f"select count(distinct file_path) from x_records where {canonical}").fetchall()
+    files = inp.files_with_records(C.CANONICAL_FILES)
     return Frame("record_files", rows, [
         E.ExpectColumnValuesToBeNull(column="parse_error", description="every line is a JSON object"),
         E.ExpectColumnValuesToNotBeNull(column="id", description="every record has an id"),
@@ -170,7 +169,7 @@ def conversation_format(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
                first_turn_image_tokens, later_human_image_tokens, answer_image_tokens, trainer_problems
         from x_records order by file_no, line_no
     """)
-    files = inp.files_with_records
+    files = inp.files_with_records()
     return [Frame("conversations", rows, [
         E.ExpectTableRowCountToBeBetween(min_value=1, description="there are records to check"),
         E.ExpectColumnValuesToBeNull(column="turn_problems",
