@@ -8,11 +8,15 @@ When the query returns one batch or less, that batch is validated as a whole fra
 every expectation, exactly as a frame held in memory. When it returns more:
 
 - the expectations that judge each row on its own (``ROW_BY_ROW``: values in a set, not
-  null, null, between, matching a pattern, pair equal, pair greater) are validated by
-  Great Expectations on each batch, and their results added up: rows seen, rows
-  unexpected, the offending rows' ids in order, the first unexpected values;
+  null, null, between, matching a pattern, pair equal, pair greater) are first settled
+  on their columns' distinct values where they can be (``expectations.grouped``: a
+  query without a transform, few distinct values, no row unexpected). The others are
+  validated by Great Expectations on each batch, and their results added up: rows seen,
+  rows unexpected, the offending rows' ids in order, the first unexpected values. When
+  every one is settled, no row is read;
 - ``expect_column_distinct_values_to_contain_set`` is validated on the distinct values
-  of its column gathered over the batches (few: types, task types);
+  of its column, gathered over the batches, or asked of DuckDB when no batch is read
+  (few: types, task types);
 - ``expect_table_row_count_to_be_between`` is validated on a frame of as many rows as
   the query returned and no column (no memory);
 - uniqueness (``expect_column_values_to_be_unique``, ``expect_compound_columns_to_be_unique``)
@@ -33,8 +37,9 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from expectations.grouped import settle_by_values
 from expectations.inputs import plain
-from expectations.parts import Frame, Query, expectation_key
+from expectations.parts import Frame, Query, Result, expectation_columns, expectation_key, has_raised
 
 BATCH_VECTORS = 100
 """DuckDB vectors per batch: at most 204,800 rows. Each batch is a Great Expectations
@@ -53,23 +58,14 @@ ROW_BY_ROW = frozenset({
 ROW_COUNT = "expect_table_row_count_to_be_between"
 DISTINCT = "expect_column_distinct_values_to_contain_set"
 UNIQUE = frozenset({"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"})
+VECTOR_ROWS = 2_048
+"""Rows in a DuckDB vector."""
 PARTIAL_VALUES = 20
 """How many unexpected values a merged result keeps, as GX's ``partial_unexpected_list``."""
 
 
 class FrameValidator(Protocol):
     def validate(self, check: str, frame: Frame) -> Any: ...
-
-
-@dataclass
-class Result:
-    """One expectation's result, with the fields ``outcomes_of_frame`` reads of GX's
-    ``ExpectationValidationResult``."""
-
-    expectation_config: Any
-    success: bool
-    result: dict[str, Any]
-    exception_info: Any
 
 
 @dataclass
@@ -86,16 +82,12 @@ def _kind(expectation: Any) -> str:
     return expectation.expectation_type
 
 
-def _columns(expectation: Any) -> list[str]:
-    return list(getattr(expectation, "column_list", None) or [expectation.column])
-
-
 def batches(query: Query, vectors: int) -> Iterator[pd.DataFrame]:
     """The query's rows, about ``vectors`` DuckDB vectors at a time (a vector may be part
     full), transformed: the first batch always (empty when the query returns no row, with
     its columns), then every further one that holds rows. No other query may run on the
     connection until the last batch is read."""
-    cursor = query.con.execute(query.sql, query.params)
+    cursor = query.con.execute(query.ordered_sql, query.params)
     first = True
     while True:
         chunk = cursor.fetch_df_chunk(vectors)
@@ -116,7 +108,7 @@ def validate_query_frame(check: str, frame: Frame, validator: FrameValidator,
                    if _kind(e) not in ROW_BY_ROW | UNIQUE | {ROW_COUNT, DISTINCT}]
     if unsupported:
         raise UnsupportedExpectationError(f"{frame.name}: cannot validate {', '.join(unsupported)} in batches")
-    own = [c for e in frame.expectations if _kind(e) in UNIQUE for c in _columns(e)]
+    own = [c for e in frame.expectations if _kind(e) in UNIQUE for c in expectation_columns(e)]
     if own:  # uniqueness is found by DuckDB, in the query's own columns
         given = {d[0] for d in query.con.execute(f"select * from ({query.sql}) limit 0", query.params).description}
         absent = [c for c in own if c not in given]
@@ -124,26 +116,35 @@ def validate_query_frame(check: str, frame: Frame, validator: FrameValidator,
             raise UnsupportedExpectationError(
                 f"{frame.name}: {', '.join(absent)} is not a column of the query; uniqueness is checked in DuckDB")
     row_wise = [e for e in frame.expectations if _kind(e) in ROW_BY_ROW]
-    distinct_columns = {c for e in frame.expectations if _kind(e) == DISTINCT for c in _columns(e)}
-    reader = batches(query, BATCH_VECTORS if vectors is None else vectors)
-    first = next(reader)
-    second = next(reader, None)
-    if second is None:  # one batch: validated whole, as a frame held in memory
-        validation = validator.validate(check, replace(frame, df=first))
-        return Validated(list(validation.results), len(first))
-
+    distinct_columns = {c for e in frame.expectations if _kind(e) == DISTINCT for c in expectation_columns(e)}
+    vectors = BATCH_VECTORS if vectors is None else vectors
     merged: dict[str, Result] = {}
+    counted = None
+    if query.transform is None and row_wise:  # what the rows' distinct values settle
+        merged, row_wise, counted = settle_by_values(check, frame, row_wise, validator,
+                                                     more_than=vectors * VECTOR_ROWS)
     distinct: dict[str, set[Any]] = {c: set() for c in distinct_columns}
-    rows = 0
-    for batch in _chain(first, second, reader):
-        rows += len(batch)
+    if counted is not None and counted > vectors * VECTOR_ROWS and not row_wise:
+        rows = counted  # every row-by-row expectation settled: no row is read
         for column in distinct_columns:
-            distinct[column].update(batch[column].dropna().unique().tolist())
-        if row_wise:
-            validation = validator.validate(check, replace(frame, df=batch, expectations=row_wise))
-            for result in validation.results:  # in an order of GX's own
-                key = expectation_key(result.expectation_config)
-                merged[key] = _add(merged.get(key), result)
+            distinct[column].update(_distinct_values(query, column))
+    else:
+        reader = batches(query, vectors)
+        first = next(reader)
+        second = next(reader, None)
+        if second is None:  # one batch: validated whole, as a frame held in memory
+            validation = validator.validate(check, replace(frame, df=first))
+            return Validated(list(validation.results), len(first))
+        rows = 0
+        for batch in _chain(first, second, reader):
+            rows += len(batch)
+            for column in distinct_columns:
+                distinct[column].update(batch[column].dropna().unique().tolist())
+            if row_wise:
+                validation = validator.validate(check, replace(frame, df=batch, expectations=row_wise))
+                for result in validation.results:  # in an order of GX's own
+                    key = expectation_key(result.expectation_config)
+                    merged[key] = _add(merged.get(key), result)
     results = []
     for expectation in frame.expectations:
         kind = _kind(expectation)
@@ -153,16 +154,22 @@ def validate_query_frame(check: str, frame: Frame, validator: FrameValidator,
         if kind == ROW_COUNT:
             whole = pd.DataFrame(index=pd.RangeIndex(rows))
         elif kind == DISTINCT:
-            [column] = _columns(expectation)
+            [column] = expectation_columns(expectation)
             whole = pd.DataFrame({column: pd.Series(sorted(distinct[column], key=repr), dtype=object)})
         else:
-            whole = _repeated_rows(query, _columns(expectation), frame.id_column)
+            whole = _repeated_rows(query, expectation_columns(expectation), frame.id_column)
         [result] = validator.validate(check, replace(frame, df=whole, expectations=[expectation])).results
         if kind in UNIQUE:
             result = Result(result.expectation_config, result.success,
                             {**dict(result.result or {}), "element_count": rows}, result.exception_info)
         results.append(result)
     return Validated(results, rows)
+
+
+def _distinct_values(query: Query, column: str) -> list[Any]:
+    """The distinct values of one column of the query, nulls left out, as pandas gives them."""
+    df = plain(query.con.execute(f'select distinct "{column}" from ({query.sql})', query.params).df())
+    return df[column].dropna().unique().tolist()
 
 
 def _chain(first: pd.DataFrame, second: pd.DataFrame, rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -187,15 +194,8 @@ def _add(total: Result | None, result: Any) -> Result:
                                       *(new.get("partial_unexpected_list") or [])][:PARTIAL_VALUES]
     counted = (out.get("element_count") or 0) - (out.get("missing_count") or 0)
     out["unexpected_percent"] = 100 * (out.get("unexpected_count") or 0) / counted if counted else None
-    error = total.exception_info if _has_raised(total.exception_info) else result.exception_info
+    error = total.exception_info if has_raised(total.exception_info) else result.exception_info
     return Result(total.expectation_config, total.success and bool(result.success), out, error)
-
-
-def _has_raised(info: Any) -> bool:
-    """Whether GX's ``exception_info`` of a result says an exception was raised."""
-    if isinstance(info, dict) and "raised_exception" in info:
-        return bool(info.get("raised_exception"))
-    return isinstance(info, dict) and any(_has_raised(v) for v in info.values())
 
 
 def _repeated_rows(query: Query, columns: list[str], id_column: str) -> pd.DataFrame:

@@ -32,12 +32,22 @@ class Query:
     """The rows of a frame as one DuckDB query on the inputs' connection, for a frame
     whose rows grow with the corpus: the runner reads them in batches
     (``expectations.batched``), so the check's memory does not. ``transform`` (pandas
-    in, pandas out) is applied to each batch: it must take each row on its own."""
+    in, pandas out) is applied to each batch: it must take each row on its own. ``order``
+    is what the rows are read in order of (an ORDER BY list appended to ``sql``); it is
+    kept out of ``sql`` so that the queries that only count or group the rows
+    (``expectations.grouped``) do not sort them: 0.7 s a query on the 5.2M records of
+    118,000 photos."""
 
     con: duckdb.DuckDBPyConnection
     sql: str
     params: list[Any] | dict[str, Any] = field(default_factory=list)
     transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    order: str = ""
+
+    @property
+    def ordered_sql(self) -> str:
+        """``sql`` with its ORDER BY: the rows as the batches read them."""
+        return f"{self.sql}\norder by {self.order}" if self.order else self.sql
 
 
 class Extremes:
@@ -119,6 +129,37 @@ class Check:
     name: str
     title: str
     build: Callable[[CheckInputs, CheckConfig], list[Part]]
+
+
+@dataclass
+class Result:
+    """One expectation's result put together from Great Expectations' own (a frame read in
+    batches, ``expectations.batched``; values counted in groups, ``expectations.grouped``),
+    with the fields ``validation.outcomes_of_frame`` reads of GX's
+    ``ExpectationValidationResult``."""
+
+    expectation_config: Any
+    success: bool
+    result: dict[str, Any]
+    exception_info: Any
+
+
+def has_raised(info: Any) -> bool:
+    """Whether GX's ``exception_info`` of a result says an exception was raised."""
+    if isinstance(info, dict) and "raised_exception" in info:
+        return bool(info.get("raised_exception"))
+    return isinstance(info, dict) and any(has_raised(v) for v in info.values())
+
+
+def expectation_columns(expectation: Any) -> list[str]:
+    """The columns a native expectation reads: its ``column_list``, its pair
+    (``column_A``, ``column_B``) or its one ``column``."""
+    kwargs = expectation.configuration.kwargs
+    if kwargs.get("column_list"):
+        return list(kwargs["column_list"])
+    if "column_A" in kwargs:
+        return [kwargs["column_A"], kwargs["column_B"]]
+    return [kwargs["column"]]
 
 
 def expectation_key(config: Any) -> str:

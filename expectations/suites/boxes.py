@@ -67,8 +67,7 @@ def alignment_has_bbox(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
                 abs(grid_xmax - {_grid('(x + w)', 'width')})
             ) as backmap_error_cells
         from numbers
-        order by record_key
-    """, transform=seen)
+    """, transform=seen, order="record_key")
     exps = [E.ExpectTableRowCountToBeBetween(min_value=1, description="the dataset holds grounding records")]
     exps += [E.ExpectColumnValuesToNotBeNull(column=f"grid_{e}", description=f"the box has {e}") for e in EDGES]
     exps += [E.ExpectColumnValuesToBeBetween(column=f"grid_{e}", min_value=0, max_value=C.GRID_MAX,

@@ -67,8 +67,7 @@ def image_integrity(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
         select coalesce(m.image, 'line ' || m.line_no) as item, m.asset_id, m.image,
                a.source || '/' || a.relative_path as registered_image
         from x_assets as m left join {ASSETS} as a on a.asset_id = m.asset_id
-        order by m.line_no
-    """)
+    """, order="m.line_no")
     return [
         Frame("referenced_images", refs, [
             E.ExpectTableRowCountToBeBetween(min_value=1, description="records reference images"),
@@ -133,8 +132,7 @@ def multi_image_has_multiple_images(inp: CheckInputs, cfg: CheckConfig) -> list[
             labels = list_transform(range(1, n_images + 1), lambda i: cast(i as varchar))
                 as placeholders_numbered_in_order
         from measured
-        order by record_key
-    """, transform=seen)
+    """, transform=seen, order="record_key")
     return [Frame("comparison_records", rows, [
         E.ExpectTableRowCountToBeBetween(min_value=1, description="the dataset holds comparison records"),
         E.ExpectColumnValuesToBeBetween(column="n_images", min_value=cfg.min_comparison_images,

@@ -176,7 +176,6 @@ _TRACE = f"""
                      where t.record_no = r.record_no), 0) as untraceable_turns,
            $max_turns::bigint is null or len(r.sample_ids) <= $max_turns::bigint as max_turns_ok
     from x_packed as r
-    order by r.record_no
 """
 
 
@@ -211,7 +210,7 @@ def packed_conversation_parts(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
     """)
     limit = None if max_turns is None else int(max_turns)
     rows = Query(inp.con, _TRACE, {"line": IMAGE_TOKEN + "\n", "max_turns": limit},
-                 transform=lambda df: df[COLUMNS].astype(object))
+                 transform=lambda df: df[COLUMNS].astype(object), order="r.record_no")
     frame = Frame("packed_records", rows, [
         E.ExpectTableRowCountToBeBetween(min_value=1, description="the packed set holds records"),
         E.ExpectColumnValuesToBeNull(column="turn_problems",

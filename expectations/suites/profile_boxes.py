@@ -45,7 +45,7 @@ def _grounding() -> str:
 def _box_rows(kinds: dict[str, str]) -> str:
     """One row per grounding record of a profile file: how many boxes its consumer parsed
     out of it (``x_records.n_boxes``, taken when the records were read), the box, and
-    its COCO source box."""
+    its COCO source box (read in order of ``r.file_no, r.line_no``)."""
     return f"""
         select {RECORD_NO} as record_no, r.profile, r.id, r.n_boxes, r.box is not null as has_box,
                r.box[1] as box_1, r.box[2] as box_2, r.box[3] as box_3, r.box[4] as box_4,
@@ -53,7 +53,6 @@ def _box_rows(kinds: dict[str, str]) -> str:
         from x_records as r
         inner join ({_grounding()}) as g on g.sample_id = r.id
         where r.n_boxes is not null and r.profile in {in_list(sorted(kinds))}
-        order by r.file_no, r.line_no
     """
 
 
@@ -133,7 +132,8 @@ def profile_boxes_match_source(inp: CheckInputs, cfg: CheckConfig) -> list[Part]
         E.ExpectColumnValuesToBeBetween(column="iou", min_value=cfg.min_profile_box_iou, max_value=1 + 1e-9,
                                         description=f"IoU with the source box at least {cfg.min_profile_box_iou}"),
     ]
-    parts.append(Frame("profile_box_records", Query(inp.con, _box_rows(kinds), transform=matches), exps, "record_no",
+    rows = Query(inp.con, _box_rows(kinds), transform=matches, order="r.file_no, r.line_no")
+    parts.append(Frame("profile_box_records", rows, exps, "record_no",
                        summary=matches.summary, id_labels=inp.record_keys))
     violations = inp.df(f"""
         with grounding as (

@@ -27,8 +27,7 @@ def _record_files_frame(inp: CheckInputs, cfg: CheckConfig) -> Frame:
     rows = Query(inp.con, f"""
         select {RECORD_NO} as record_no, file_path, id, parse_error, keys, image_kind, n_images, conversation_kind
         from x_records where file_path in {in_list(C.CANONICAL_FILES)}
-        order by file_no, line_no
-    """)
+    """, order="file_no, line_no")
     files = inp.files_with_records(C.CANONICAL_FILES)
     return Frame("record_files", rows, [
         E.ExpectColumnValuesToBeNull(column="parse_error", description="every line is a JSON object"),
@@ -167,8 +166,8 @@ def conversation_format(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
     rows = Query(inp.con, f"""
         select {RECORD_NO} as record_no, trainer_turns as n_turns, turn_problems, image_count,
                first_turn_image_tokens, later_human_image_tokens, answer_image_tokens, trainer_problems
-        from x_records order by file_no, line_no
-    """)
+        from x_records
+    """, order="file_no, line_no")
     files = inp.files_with_records()
     return [Frame("conversations", rows, [
         E.ExpectTableRowCountToBeBetween(min_value=1, description="there are records to check"),
