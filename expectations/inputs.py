@@ -35,7 +35,7 @@ from expectations import config as C
 from expectations.facts_cache import cache_dir, spool_record_facts
 from expectations.record_facts import parsed_records, profile_of, segments
 from lakehouse.atomic import replacing
-from lakehouse.file_digests import regular_file_status, sha256_files_kept
+from lakehouse.file_digests import Digests, KeptDigests, regular_file_status
 from lakehouse.hashing import sha256_file, sha256_files
 from lakehouse.settings import PROJECT_ROOT, Warehouse
 from lakehouse.sources import resolve_root
@@ -176,6 +176,7 @@ class CheckInputs:
         self._json: dict[str, tuple[Any, str | None]] = {}
         self._sha: dict[str | Path, str] = {}
         self._status: dict[str | Path, os.stat_result | None] = {}
+        self._kept: dict[Path, KeptDigests] = {}
         files = list_record_files(self.exports)
         self.record_files = [rel for _, rel, _ in files]
         self._owns_spool = spool is None
@@ -198,6 +199,8 @@ class CheckInputs:
             raise
 
     def close(self) -> None:
+        for kept in self._kept.values():  # the digests asked for in batches (file_digests)
+            kept.save()
         self.con.close()
         if self._owns_spool:
             shutil.rmtree(self.spool, ignore_errors=True)
@@ -326,19 +329,27 @@ class CheckInputs:
             self._status[path] = regular_file_status(path)
         return self._status[path]
 
-    def hash_ahead(self, paths: list[str | Path], kept_in: Path | None = None) -> None:
+    def hash_ahead(self, paths: list[str | Path]) -> None:
         """Hash the regular files of ``paths`` (str or Path) on every core now, so that
-        ``sha256`` and ``regular_file`` answer them from memory. With ``kept_in`` (a cache
-        file), a file unchanged since the run that last kept it there (same device, inode,
-        size and modification time) keeps that digest unread (``lakehouse.file_digests``),
-        and its status is the one that decided it: one ``stat`` per file in all."""
+        ``sha256`` and ``regular_file`` answer them from memory (a few files: the exports')."""
         todo = [p for p in dict.fromkeys(paths) if p not in self._sha]
+        self._sha.update(sha256_files([p for p in todo if self.regular_file(p) is not None]))
+
+    def file_digests(self, paths: list[str], kept_in: Path | None = None) -> Digests:
+        """The sha256 and status of the regular files among ``paths``, read on every core,
+        for one batch of files: none of it is held by these inputs (check 6 asks for the
+        images of a corpus a batch at a time). With ``kept_in`` (a cache file), a file
+        unchanged since the run that last kept it there (same device, inode, size and
+        modification time) keeps that digest unread, and its status is the one that
+        decided it: one ``stat`` per file in all (``lakehouse.file_digests.KeptDigests``).
+        That cache is written when the inputs close, with the entries of every file asked
+        for in the run."""
         if kept_in is None:
-            self._sha.update(sha256_files([p for p in todo if self.regular_file(p) is not None]))
-            return
-        digests = sha256_files_kept(todo, kept_in, regular_only=True)
-        self._sha.update(digests.by_path)
-        self._status.update({p: digests.status.get(p) for p in todo})
+            status = {p: s for p in dict.fromkeys(paths) if (s := regular_file_status(p)) is not None}
+            return Digests(sha256_files(list(status)), len(status), status)
+        if kept_in not in self._kept:
+            self._kept[kept_in] = KeptDigests(kept_in)
+        return self._kept[kept_in].digests(paths, regular_only=True)
 
     def registered_root(self, images_root: str) -> Path:
         return resolve_root(images_root, self.wh)

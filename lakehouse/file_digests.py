@@ -100,15 +100,23 @@ class Digests:
     status: dict[str | Path, os.stat_result]
 
 
-def _read_kept(cache: Path) -> dict[tuple[int, int], tuple]:
-    """The entries of ``cache`` by (device, inode), as plain tuples in ``KeptDigest``'s
-    field order (a NamedTuple per entry made this 2.7x slower: 0.32 s for 118,000); none
-    when it cannot be read."""
+def _read_kept(cache: Path) -> pa.Table:
+    """The entries of ``cache`` as a ``KEPT_SCHEMA`` table (Arrow columns, no Python object
+    per entry); none when it cannot be read."""
     try:
-        table = pq.read_table(cache, schema=KEPT_SCHEMA)
+        return pq.read_table(cache, schema=KEPT_SCHEMA)
     except (OSError, ValueError, pa.ArrowException):
+        return KEPT_SCHEMA.empty_table()
+
+
+def _entries_of(kept: pa.Table, inodes: list[int]) -> dict[tuple[int, int], tuple]:
+    """The entries of ``kept`` whose inode is one of ``inodes``, by (device, inode), as
+    plain tuples in ``KeptDigest``'s field order (a NamedTuple per entry made the lookup of
+    118,000 2.7x slower)."""
+    if not inodes or kept.num_rows == 0:
         return {}
-    columns = [table.column(name).to_pylist() for name in KEPT_SCHEMA.names]
+    found = kept.filter(pc.is_in(kept.column("inode"), value_set=pa.array(inodes, pa.uint64())))
+    columns = [found.column(name).to_pylist() for name in KEPT_SCHEMA.names]
     return {(row[0], row[1]): row for row in zip(*columns)}
 
 
@@ -130,6 +138,71 @@ def _write_table(cache: Path, table: pa.Table) -> None:
             temporary.unlink()
 
 
+class KeptDigests:
+    """One run's digests of many files from ``cache``, asked for a batch of paths at a time
+    (``digests``), then the cache written once (``save``) with the entries of every path
+    asked for, so it never holds files the run no longer asked about. What it holds grows
+    by an Arrow row per file (~50 bytes), not by the batches' Python objects: check 6 reads
+    the images of a corpus a batch at a time (expectations/suites/images.py)."""
+
+    def __init__(self, cache: Path) -> None:
+        self.cache = cache
+        self._kept = _read_kept(cache)
+        self._started = time.time_ns()
+        self._entries: list[pa.Table] = []
+        self._read = 0
+
+    def digests(self, paths: Iterable[str | Path], workers: int | None = None,
+                regular_only: bool = False) -> Digests:
+        """Hex sha256 of every file in ``paths``: kept for a file unchanged since it was
+        hashed, else read on ``workers`` threads (``hashing.sha256_files``). A file that
+        cannot be read raises, as ``sha256_files`` does; ``regular_only``: a path that is no
+        regular file (missing, a folder) is left out of the result instead, unread."""
+        unique = list(dict.fromkeys(paths))
+        status: dict[str | Path, os.stat_result] = {}
+        for path in unique:
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue  # left out, or hashed below, which raises for it
+            if regular_only and not stat.S_ISREG(st.st_mode):
+                continue
+            status[path] = st
+        kept = _entries_of(self._kept, list({st.st_ino for st in status.values()}))
+        found: dict[str | Path, str] = {}
+        for path, st in status.items():
+            entry = kept.get((st.st_dev, st.st_ino))
+            if entry is not None and entry[_SIZE] == st.st_size and entry[_MODIFIED] == st.st_mtime_ns \
+                    and st.st_mtime_ns < entry[_HASHED_AT] - RACY_NS:
+                found[path] = entry[_SHA256]
+        answered = list(status) if regular_only else unique  # the paths the result gives
+        to_read = [p for p in answered if p not in found]
+        read = sha256_files(to_read, workers)
+        entries = []
+        for path, st in status.items():
+            # an entry found again stays as it was; KeptDigest.of keys nothing without an inode
+            entry = kept[(st.st_dev, st.st_ino)] if path in found else KeptDigest.of(st, read[path], self._started)
+            if entry is not None:
+                entries.append(entry)
+        self._entries.append(_table(entries))
+        self._read += len(to_read)
+        return Digests({p: found[p] if p in found else read[p] for p in answered}, len(to_read), status)
+
+    def save(self) -> None:
+        """Write the cache with the entries of every path asked for (one per inode), unless
+        nothing was read and they are the entries it holds already."""
+        table = pa.concat_tables([KEPT_SCHEMA.empty_table(), *self._entries])
+        if table.num_rows:  # one entry per (device, inode): a file asked for twice, or by two links
+            rest = KEPT_SCHEMA.names[2:]
+            last = table.group_by(["device", "inode"], use_threads=False).aggregate(
+                [(name, "last") for name in rest])
+            columns = {"device": last.column("device"), "inode": last.column("inode"),
+                       **{name: last.column(f"{name}_last") for name in rest}}
+            table = pa.Table.from_arrays([columns[name] for name in KEPT_SCHEMA.names], schema=KEPT_SCHEMA)
+        if self._read or table.num_rows != self._kept.num_rows:
+            _write_table(self.cache, table)
+
+
 def sha256_files_kept(paths: Iterable[str | Path], cache: Path, workers: int | None = None,
                       regular_only: bool = False) -> Digests:
     """Hex sha256 of every file in ``paths`` (str or Path): from ``cache`` for a file
@@ -137,36 +210,11 @@ def sha256_files_kept(paths: Iterable[str | Path], cache: Path, workers: int | N
     (``hashing.sha256_files``); then the cache holds these files' digests. A file that
     cannot be read raises, as ``sha256_files`` does, and the cache is left as it was;
     ``regular_only``: a path that is no regular file (missing, a folder) is left out of the
-    result instead, unread."""
-    unique = list(dict.fromkeys(paths))
-    kept = _read_kept(cache)
-    started = time.time_ns()
-    status: dict[str | Path, os.stat_result] = {}
-    found: dict[str | Path, str] = {}
-    for path in unique:
-        try:
-            st = os.stat(path)
-        except OSError:
-            continue  # left out, or hashed below, which raises for it
-        if regular_only and not stat.S_ISREG(st.st_mode):
-            continue
-        status[path] = st
-        entry = kept.get((st.st_dev, st.st_ino))
-        if entry is not None and entry[_SIZE] == st.st_size and entry[_MODIFIED] == st.st_mtime_ns \
-                and st.st_mtime_ns < entry[_HASHED_AT] - RACY_NS:
-            found[path] = entry[_SHA256]
-    answered = list(status) if regular_only else unique  # the paths the result gives
-    to_read = [p for p in answered if p not in found]
-    read = sha256_files(to_read, workers)
-    entries: dict[tuple[int, int], tuple] = {}
-    for path, st in status.items():
-        # an entry found again stays as it was; KeptDigest.of keys nothing without an inode
-        entry = kept[(st.st_dev, st.st_ino)] if path in found else KeptDigest.of(st, read[path], started)
-        if entry is not None:
-            entries[(entry[0], entry[1])] = entry
-    if to_read or entries.keys() != kept.keys():
-        _write_table(cache, _table(list(entries.values())))
-    return Digests({p: found[p] if p in found else read[p] for p in answered}, len(to_read), status)
+    result instead, unread. ``KeptDigests`` does the same a batch of paths at a time."""
+    run = KeptDigests(cache)
+    found = run.digests(paths, workers, regular_only)
+    run.save()
+    return found
 
 
 def keep_digests(cache: Path, digests: Iterable[KeptDigest]) -> None:

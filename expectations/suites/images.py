@@ -4,25 +4,66 @@ recorded sha256; every comparison record really holds several images, in order."
 from __future__ import annotations
 
 import os
+from pathlib import Path
+
+import pandas as pd
 
 from expectations import config as C
 from expectations.config import CheckConfig
 from expectations.inputs import CheckInputs
 from expectations.parts import Extremes, Frame, Missing, Part, Query, gxe
 from expectations.suites._common import SAMPLES, TRAINING_RECORDS, quote
+from lakehouse.file_digests import regular_file_status
+from lakehouse.hashing import sha256_file
 
 ASSETS = "stg_landing__assets"
 ASSET_SOURCES = "stg_landing__asset_sources"
 
 
 # ---- 6. image_integrity -----------------------------------------------------------------
+class _ImageFiles:
+    """Check 6's transform of a batch of referenced images: whether each one's exported
+    file exists, its sha256 (from the image digest cache ``kept_in`` where the file is
+    unchanged, ``CheckInputs.file_digests``; None: every file read), and whether it is
+    the file under its source root (a hard link of it, the same inode, or a
+    byte-identical copy). A corpus's images are looked at a batch at a time, so nothing
+    per image is held past its batch."""
+
+    def __init__(self, inp: CheckInputs, kept_in: Path | None) -> None:
+        self.inp = inp
+        self.kept_in = kept_in
+        self.images_dir = str(inp.exports / "images")
+        self.roots: dict[str, str] = {}
+
+    def __call__(self, refs: pd.DataFrame) -> pd.DataFrame:
+        # paths as str: a Path per image cost more than the two stat calls each (50,000 images)
+        paths = [os.path.join(self.images_dir, image) for image in refs["image"]]
+        digests = self.inp.file_digests(paths, self.kept_in)
+        exists, shas, resolves = [], [], []
+        for path, rel, root in zip(paths, refs["relative_path"], refs["images_root"], strict=True):
+            found = digests.status.get(path)
+            exists.append(found is not None)
+            shas.append(digests.by_path[path] if found is not None else None)
+            if found is not None and rel is not None and root is not None:
+                if root not in self.roots:
+                    self.roots[root] = str(self.inp.registered_root(root))
+                registered_file = os.path.join(self.roots[root], rel)
+                registered = regular_file_status(registered_file)
+                resolves.append(registered is not None and (
+                    (found.st_dev, found.st_ino) == (registered.st_dev, registered.st_ino)
+                    or sha256_file(registered_file) == shas[-1]))
+            else:
+                resolves.append(False)
+        return refs.assign(file_exists=exists, file_sha256=shas, resolves_to_registered_file=resolves).astype(object)
+
+
 def image_integrity(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
     E = gxe()
     missing = inp.missing({ASSETS: ("asset_id", "source", "relative_path"),
                            ASSET_SOURCES: ("source", "images_root")}, files=(C.ASSET_MANIFEST_FILE,))
     if missing:
         return [Missing("registered_assets", missing)]
-    refs = inp.df(f"""
+    refs = Query(inp.con, f"""
         with refs as (
             select unnest(images) as image, record_key from x_records
         ),
@@ -38,31 +79,8 @@ def image_integrity(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
                (select any_value(m.asset_id) from x_assets as m where m.image = g.image) as manifest_asset_id,
                r.asset_id as registered_asset_id, r.relative_path, r.images_root
         from grouped as g left join registered as r on r.image = g.image
-        order by g.image
-    """)
-    # paths as str: a Path per image cost more than the two stat calls each (50,000 images)
-    images_dir = str(inp.exports / "images")
-    paths = [os.path.join(images_dir, image) for image in refs["image"]]
-    inp.hash_ahead(paths, None if cfg.hash_every_image else inp.wh.image_digest_cache)
-    exists, shas, resolves = [], [], []
-    roots: dict[str, str] = {}
-    for path, rel, root in zip(paths, refs["relative_path"], refs["images_root"], strict=True):
-        found = inp.regular_file(path)
-        exists.append(found is not None)
-        shas.append(inp.sha256(path) if found is not None else None)
-        if found is not None and rel is not None and root is not None:
-            # a hard link of the registered file (the same inode), or a byte-identical copy
-            if root not in roots:
-                roots[root] = str(inp.registered_root(root))
-            registered_file = os.path.join(roots[root], rel)
-            registered = inp.regular_file(registered_file)
-            resolves.append(registered is not None and (
-                (found.st_dev, found.st_ino) == (registered.st_dev, registered.st_ino)
-                or inp.sha256(registered_file) == shas[-1]))
-        else:
-            resolves.append(False)
-    refs["file_exists"], refs["file_sha256"], refs["resolves_to_registered_file"] = exists, shas, resolves
-    refs = refs.astype(object)
+    """, transform=_ImageFiles(inp, None if cfg.hash_every_image else inp.wh.image_digest_cache),
+        order="g.image")
     manifest = Query(inp.con, f"""
         select coalesce(m.image, 'line ' || m.line_no) as item, m.asset_id, m.image,
                a.source || '/' || a.relative_path as registered_image
@@ -83,7 +101,7 @@ def image_integrity(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
                                               description="sha256 of the file = the recorded asset id"),
             E.ExpectColumnPairValuesToBeEqual(column_A="manifest_asset_id", column_B="registered_asset_id",
                                               description="the manifest's asset id = the registered one"),
-        ], "image", summary=f"{len(refs)} images referenced, files and sha256 verified"),
+        ], "image", summary=lambda n: f"{n} images referenced, files and sha256 verified"),
         Frame("asset_manifest", manifest, [
             E.ExpectColumnValuesToNotBeNull(column="asset_id", description="every manifest entry has an asset id"),
             E.ExpectColumnValuesToBeUnique(column="asset_id", description="asset ids are unique"),

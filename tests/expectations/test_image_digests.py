@@ -27,17 +27,17 @@ def _check(wh: Warehouse, every_image: bool = False):
 
 
 def test_kept_digests_and_a_changed_image(fresh_copy: Warehouse, monkeypatch) -> None:
-    import lakehouse.file_digests as kept_module
+    from lakehouse.file_digests import KeptDigests
 
-    reads: list[int] = []
-    original = kept_module.sha256_files_kept
+    reads: list[int] = []  # files read by each check (COCO128's images are one batch)
+    original = KeptDigests.digests
 
-    def counted(paths, cache, workers=None, **options):
-        found = original(paths, cache, workers, **options)
+    def counted(self, paths, workers=None, regular_only=False):
+        found = original(self, paths, workers, regular_only)
         reads.append(found.files_read)
         return found
 
-    monkeypatch.setattr("expectations.inputs.sha256_files_kept", counted)
+    monkeypatch.setattr(KeptDigests, "digests", counted)
     first = _check(fresh_copy)
     assert first.success, first.observed
     images = pq.read_table(fresh_copy.image_digest_cache).num_rows
@@ -73,3 +73,46 @@ def test_kept_digests_and_a_changed_image(fresh_copy: Warehouse, monkeypatch) ->
     out = CliRunner().invoke(app, ["--only", CHECK, "--hash-every-image"])
     assert out.exit_code == 1 and "Project checks: 0 / 1 FAIL" in out.output, out.output
     assert len(reads) == 5  # it read past the cache
+
+
+def test_the_images_read_in_batches_give_the_check_of_one_batch(fresh_copy: Warehouse, monkeypatch) -> None:
+    """Check 6 looks at its images a batch at a time (a corpus's 100,000s): cut into
+    batches of 50, the run gives the result of one batch, with a changed image and a
+    missing one among them, reads each image once and keeps the digest of every one."""
+    from expectations import batched
+    from lakehouse.file_digests import KeptDigests
+
+    names = sorted({image for record in read_jsonl(fresh_copy.exports / FINAL) for image in record["image"]})
+    changed = fresh_copy.exports / "images" / names[0]
+    data = bytearray(changed.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    changed.write_bytes(bytes(data))
+    (fresh_copy.exports / "images" / names[-1]).unlink()
+    whole = _check(fresh_copy)
+    assert not whole.success and {item for _, item in whole.problems()} == {names[0], names[-1]}
+
+    fresh_copy.image_digest_cache.unlink()
+    original, reads = batched.batches, []
+
+    def small(query, vectors):  # each batch cut in 50s, the transform applied to each
+        for batch in original(replace(query, transform=None), vectors):
+            for start in range(0, max(len(batch), 1), 50):
+                part = batch.iloc[start:start + 50].reset_index(drop=True)
+                yield query.transform(part) if query.transform is not None else part
+
+    looked = KeptDigests.digests
+
+    def counted(self, paths, workers=None, regular_only=False):
+        found = looked(self, paths, workers, regular_only)
+        reads.append(found.files_read)
+        return found
+
+    monkeypatch.setattr(batched, "batches", small)
+    monkeypatch.setattr(KeptDigests, "digests", counted)
+    in_batches = _check(fresh_copy)
+
+    def result(check):
+        return {k: v for k, v in check.to_dict(max_offending=10_000).items() if k != "duration_s"}
+
+    assert len(reads) > 5 and sum(reads) == pq.read_table(fresh_copy.image_digest_cache).num_rows
+    assert result(in_batches) == result(whole)

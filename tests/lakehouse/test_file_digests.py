@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from lakehouse.file_digests import RACY_NS, KeptDigest, keep_digests, sha256_files_kept
+from lakehouse.file_digests import RACY_NS, KeptDigest, KeptDigests, keep_digests, sha256_files_kept
 from lakehouse.hashing import sha256_files
 from tests.conftest import COCO128
 
@@ -203,3 +203,30 @@ def test_regular_only_leaves_out_what_is_no_file_and_gives_each_files_status(tmp
         (os.stat(other).st_ino, os.stat(other).st_mtime_ns)
     again = sha256_files_kept(wanted, cache, regular_only=True)  # kept: nothing read
     assert again.by_path == found.by_path and again.files_read == 0
+
+
+def test_a_run_asked_in_batches_keeps_every_batch(tmp_path: Path) -> None:
+    """``KeptDigests``: the digests of a run asked a batch at a time are those of one call,
+    and the cache it saves holds the files of every batch, once each (a file asked for in
+    two batches, or through a hard link): the next run, in other batches, reads nothing."""
+    photos = _photos(tmp_path / "img", 9)
+    link = tmp_path / "img" / "linked.jpg"
+    os.link(photos[0], link)
+    cache = tmp_path / "sha.parquet"
+    run = KeptDigests(cache)
+    batches = [run.digests(photos[:4], workers=2), run.digests([*photos[4:], photos[3], link], workers=2)]
+    run.save()
+    assert sum(b.files_read for b in batches) == 11  # nothing kept yet: each path read
+    assert {p: d for b in batches for p, d in b.by_path.items()} == sha256_files([*photos, link])
+    assert pq.read_table(cache).num_rows == 9  # one entry per file: the link is photos[0]
+
+    again = KeptDigests(cache)
+    found = [again.digests(photos[i:i + 2]) for i in range(0, 9, 2)] + [again.digests([link])]
+    again.save()
+    assert [b.files_read for b in found] == [0] * 6
+    assert pq.read_table(cache).num_rows == 9
+
+    fewer = KeptDigests(cache)  # a run that asks for fewer files keeps only those
+    assert fewer.digests(photos[:3]).files_read == 0
+    fewer.save()
+    assert pq.read_table(cache).num_rows == 3
