@@ -86,6 +86,24 @@ def _missing_rows(expectation: Any, groups: pd.DataFrame) -> int:
     return int(groups.loc[missing, COUNT].sum())
 
 
+def _counted(groups_result: dict[str, Any], rows: int, missing: int) -> dict[str, Any]:
+    """GX's result on the groups, made the result on the ``rows`` they hold (``missing`` of
+    them missing, for the expectations whose result counts missing values) when none is
+    unexpected: the counts and shares of rows, the lists of unexpected values and rows
+    empty."""
+    out = {key: [] if isinstance(value, list) else value for key, value in groups_result.items()}
+    if "missing_count" not in out:  # null / not null: a missing value is judged, not left out
+        missing = 0
+    counted = rows - missing
+    shares = {"element_count": rows, "unexpected_count": 0, "unexpected_percent": 0.0 if counted else None,
+              "missing_count": missing, "missing_percent": 100 * missing / rows if rows else None,
+              "unexpected_percent_total": 0.0 if rows else None,
+              "unexpected_percent_nonmissing": 0.0 if counted else None}
+    out.update({key: value for key, value in shares.items() if key in out or key in (
+        "element_count", "unexpected_count", "unexpected_percent")})
+    return out
+
+
 def settle_by_values(check: str, frame: Frame, expectations: list[Any], validator: Any,
                      more_than: int = 0) -> tuple[dict[str, Result], list[Any], int]:
     """The expectations of ``frame`` (a ``Query`` without a transform) that hold on every
@@ -119,13 +137,8 @@ def settle_by_values(check: str, frame: Frame, expectations: list[Any], validato
         got = dict(result.result or {})
         if not result.success or got.get("unexpected_count") or has_raised(result.exception_info):
             continue  # some rows are unexpected: the batches find which, in order
-        missing = _missing_rows(expectation, groups)
-        counted = rows - missing
         settled[expectation_key(expectation.configuration)] = Result(
-            result.expectation_config, True,
-            {**got, "element_count": rows, "missing_count": missing, "unexpected_count": 0,
-             "unexpected_percent": 0.0 if counted else None, "partial_unexpected_list": [],
-             "unexpected_list": [], "unexpected_index_list": []},
+            result.expectation_config, True, _counted(got, rows, _missing_rows(expectation, groups)),
             result.exception_info)
     left = [e for e in expectations if expectation_key(e.configuration) not in settled]
     return settled, left, rows

@@ -26,7 +26,8 @@ _SQL = f"""
         case when i % 11 = 0 then null else i % 3 end as x,
         case when i % 11 = 0 then null else i % 3 end as y,
         case when i % 13 = 0 then null else i / 2 end as ratio,
-        case when i = 6_001 then 'nan'::double else 1.0 end as weight
+        case when i = 6_001 then 'nan'::double else 1.0 end as weight,
+        null::varchar as note
     from range({ROWS}) as r(i)
 """
 
@@ -37,6 +38,7 @@ def _expectations() -> list[Any]:
         E.ExpectColumnValuesToBeInSet(column="kind", value_set=["a", "b"], description="kind in set"),
         E.ExpectColumnValuesToBeBetween(column="n", min_value=0, max_value=4, description="n in range"),
         E.ExpectColumnValuesToNotBeNull(column="id", description="id set"),
+        E.ExpectColumnValuesToBeNull(column="note", description="no note"),
         E.ExpectColumnPairValuesToBeEqual(column_A="x", column_B="y", description="x is y"),
         E.ExpectColumnValuesToBeNull(column="ratio", description="ratio unset"),
         E.ExpectColumnValuesToNotBeNull(column="n", description="n set"),
@@ -64,17 +66,17 @@ def test_clean_expectations_settle_on_their_values_and_broken_ones_are_read_row_
 
     assert rows == ROWS
     assert sorted(r.expectation_config.description for r in settled.values()) == [
-        "id set", "kind in set", "n in range", "x is y"]
+        "id set", "kind in set", "n in range", "no note", "x is y"]
     # the null ids are grouped by whether they are missing, so 9,000 ids settle in one group;
     # their shape is left to the rows; NaN is a missing weight, as pandas sees it
     assert [e.description for e in left] == ["ratio unset", "n set", "weight set", "id shape"]
     compared = 0
     for key, result in settled.items():  # the rows counted as GX counts them on every row
         gx = by_gx[key].result
-        for name in ("element_count", "unexpected_count", "missing_count"):
-            if name in gx:
-                assert result.result[name] == gx[name], (key, name)
-                compared += name == "missing_count" and gx[name] > 0
+        names = ("element_count", "unexpected_count", "missing_count", "unexpected_percent",
+                 "missing_percent", "unexpected_percent_total", "unexpected_percent_nonmissing")
+        assert {n: result.result[n] for n in names if n in result.result} == {n: gx[n] for n in names if n in gx}, key
+        compared += gx.get("missing_count", 0) > 0
         assert result.success and by_gx[key].success
     assert compared >= 2  # n's nulls, and the pairs both null
 

@@ -26,10 +26,11 @@ def _check(wh: Warehouse, every_image: bool = False):
     return run_checks(wh, only=[CHECK], config=config, helpers=0).by_name()[CHECK]
 
 
-def test_kept_digests_and_a_changed_image(fresh_copy: Warehouse, monkeypatch) -> None:
+def _files_read(monkeypatch) -> list[int]:
+    """The files each lookup of the image digest cache reads from now on (appended)."""
     from lakehouse.file_digests import KeptDigests
 
-    reads: list[int] = []  # files read by each check (COCO128's images are one batch)
+    reads: list[int] = []
     original = KeptDigests.digests
 
     def counted(self, paths, workers=None, regular_only=False):
@@ -38,6 +39,11 @@ def test_kept_digests_and_a_changed_image(fresh_copy: Warehouse, monkeypatch) ->
         return found
 
     monkeypatch.setattr(KeptDigests, "digests", counted)
+    return reads
+
+
+def test_kept_digests_and_a_changed_image(fresh_copy: Warehouse, monkeypatch) -> None:
+    reads = _files_read(monkeypatch)  # by each check: COCO128's images are one batch
     first = _check(fresh_copy)
     assert first.success, first.observed
     images = pq.read_table(fresh_copy.image_digest_cache).num_rows
@@ -80,7 +86,6 @@ def test_the_images_read_in_batches_give_the_check_of_one_batch(fresh_copy: Ware
     batches of 50, the run gives the result of one batch, with a changed image and a
     missing one among them, reads each image once and keeps the digest of every one."""
     from expectations import batched
-    from lakehouse.file_digests import KeptDigests
 
     names = sorted({image for record in read_jsonl(fresh_copy.exports / FINAL) for image in record["image"]})
     changed = fresh_copy.exports / "images" / names[0]
@@ -92,7 +97,7 @@ def test_the_images_read_in_batches_give_the_check_of_one_batch(fresh_copy: Ware
     assert not whole.success and {item for _, item in whole.problems()} == {names[0], names[-1]}
 
     fresh_copy.image_digest_cache.unlink()
-    original, reads = batched.batches, []
+    original = batched.batches
 
     def small(query, vectors):  # each batch cut in 50s, the transform applied to each
         for batch in original(replace(query, transform=None), vectors):
@@ -100,15 +105,8 @@ def test_the_images_read_in_batches_give_the_check_of_one_batch(fresh_copy: Ware
                 part = batch.iloc[start:start + 50].reset_index(drop=True)
                 yield query.transform(part) if query.transform is not None else part
 
-    looked = KeptDigests.digests
-
-    def counted(self, paths, workers=None, regular_only=False):
-        found = looked(self, paths, workers, regular_only)
-        reads.append(found.files_read)
-        return found
-
     monkeypatch.setattr(batched, "batches", small)
-    monkeypatch.setattr(KeptDigests, "digests", counted)
+    reads = _files_read(monkeypatch)
     in_batches = _check(fresh_copy)
 
     def result(check):
