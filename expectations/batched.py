@@ -11,9 +11,9 @@ every expectation, exactly as a frame held in memory. When it returns more:
   null, null, between, matching a pattern, pair equal, pair greater) are first settled
   on their columns' distinct values where they can be (``expectations.grouped``: a
   query without a transform, few distinct values, no row unexpected). The others are
-  validated by Great Expectations on each batch, and their results added up: rows seen,
-  rows unexpected, the offending rows' ids in order, the first unexpected values. When
-  every one is settled, no row is read;
+  validated by Great Expectations on each batch (only the columns they read, and the
+  id), and their results added up: rows seen, rows unexpected, the offending rows' ids in
+  order, the first unexpected values. When every one is settled, no row is read;
 - ``expect_column_distinct_values_to_contain_set`` is validated on the distinct values
   of its column, gathered over the batches, or asked of DuckDB when no batch is read
   (few: types, task types);
@@ -129,7 +129,12 @@ def validate_query_frame(check: str, frame: Frame, validator: FrameValidator,
         for column in distinct_columns:
             distinct[column].update(_distinct_values(query, column))
     else:
-        reader = batches(query, vectors)
+        reading = query
+        if counted is not None and counted > vectors * VECTOR_ROWS:  # several batches: of
+            # the columns the expectations left over read, and the id
+            reading = _selected(query, [frame.id_column, *(c for e in row_wise for c in expectation_columns(e)),
+                                        *sorted(distinct_columns)])
+        reader = batches(reading, vectors)
         first = next(reader)
         second = next(reader, None)
         if second is None:  # one batch: validated whole, as a frame held in memory
@@ -164,6 +169,15 @@ def validate_query_frame(check: str, frame: Frame, validator: FrameValidator,
                             {**dict(result.result or {}), "element_count": rows}, result.exception_info)
         results.append(result)
     return Validated(results, rows)
+
+
+def _selected(query: Query, columns: list[str]) -> Query:
+    """``query``'s rows, in its order, with only ``columns`` (once each): a SELECT of one
+    table keeps its input's order in DuckDB ("Order Preservation" in its SQL dialect
+    docs). Reading 2 of the 8 columns of the canonical records took 0.54 s against
+    1.8-1.9 s for all (1.44M rows, 118,000 photos)."""
+    names = ", ".join('"' + c.replace('"', '""') + '"' for c in dict.fromkeys(columns))
+    return Query(query.con, f"select {names} from ({query.ordered_sql})", query.params)
 
 
 def _distinct_values(query: Query, column: str) -> list[Any]:
