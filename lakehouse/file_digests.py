@@ -13,10 +13,10 @@ read every time.
 
 In: paths and a cache file (Parquet, ``KEPT_SCHEMA``; missing or unreadable: every file
 is read). Out: ``Digests`` (path -> hex sha256, how many files were read, and each file's
-status as it was judged), and the
-cache rewritten, through a temporary file and a rename, to the entries of these paths
-alone, so it never holds files a run no longer asked about (``KeptDigests``: the paths a
-run asks for a batch at a time, the cache written once with every batch's entries). ``keep_digests`` adds the
+status as it was judged), and the cache rewritten, through a temporary file and a
+rename, to the entries of these paths alone, so it never holds files a run no longer
+asked about. ``KeptDigests`` does the same for the paths a run asks for a batch at a
+time, and writes the cache once with every batch's entries. ``keep_digests`` adds the
 entries of a reader of its own (the image landing hashes every file it lands, so the first
 check after it reads none of them again). The cache only saves reading: a run that
 cannot write it keeps nothing; two runs at once each write a whole cache.
