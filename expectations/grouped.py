@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from expectations.inputs import plain
-from expectations.parts import Frame, Query, Result, expectation_columns, expectation_key, has_raised
+from expectations.parts import Frame, Query, Result, expectation_columns, expectation_key, has_raised, sql_name
 
 MAX_GROUPS = 50_000
 """Most distinct values an expectation is settled on; above it (by DuckDB's estimate) the
@@ -39,13 +39,9 @@ PAIRS = frozenset({"expect_column_pair_values_to_be_equal", "expect_column_pair_
 FLOATING = ("FLOAT", "DOUBLE", "REAL")
 
 
-def _quoted(column: str) -> str:
-    return '"' + column.replace('"', '""') + '"'
-
-
 def _missing_sql(column: str, types: dict[str, str]) -> str:
     """Whether a value is missing as pandas sees it once fetched: null, or NaN."""
-    c = _quoted(column)
+    c = sql_name(column)
     return f"({c} is null or isnan({c}))" if types.get(column, "").upper() in FLOATING else f"({c} is null)"
 
 
@@ -56,9 +52,9 @@ def _groups_sql(query: Query, expectation: Any, types: dict[str, str]) -> str:
     columns = expectation_columns(expectation)
     if expectation.expectation_type in NULLNESS:
         [column] = columns
-        return (f"select any_value({_quoted(column)}) as {_quoted(column)}, count(*) as {COUNT} "
+        return (f"select any_value({sql_name(column)}) as {sql_name(column)}, count(*) as {COUNT} "
                 f"from ({query.sql}) group by {_missing_sql(column, types)}")
-    names = ", ".join(_quoted(c) for c in columns)
+    names = ", ".join(sql_name(c) for c in columns)
     return f"select {names}, count(*) as {COUNT} from ({query.sql}) group by all"
 
 
@@ -67,7 +63,7 @@ def _estimates_sql(query: Query, grouped: list[Any]) -> str:
     distinct values, in one pass."""
     parts = ["count(*)"]
     for expectation in grouped:
-        parts.append(f"approx_count_distinct(hash({', '.join(_quoted(c) for c in expectation_columns(expectation))}))")
+        parts.append(f"approx_count_distinct(hash({', '.join(sql_name(c) for c in expectation_columns(expectation))}))")
     return f"select {', '.join(parts)} from ({query.sql})"
 
 
@@ -114,8 +110,7 @@ def settle_by_values(check: str, frame: Frame, expectations: list[Any], validato
     not only found."""
     query = frame.df
     assert isinstance(query, Query) and query.transform is None
-    described = query.con.execute(f"select * from ({query.sql}) limit 0", query.params).description
-    types = {name: str(kind) for name, kind, *_ in described}
+    types = query.column_types
     candidates = [e for e in expectations
                   if e.configuration.kwargs.get("mostly") in (None, 1, 1.0)
                   and all(c in types for c in expectation_columns(e))]

@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import duckdb
@@ -48,6 +49,18 @@ class Query:
     def ordered_sql(self) -> str:
         """``sql`` with its ORDER BY: the rows as the batches read them."""
         return f"{self.sql}\norder by {self.order}" if self.order else self.sql
+
+    @cached_property
+    def column_types(self) -> dict[str, str]:
+        """The query's columns and their DuckDB types (``DOUBLE``, ``VARCHAR``, ...), asked
+        once, without reading a row."""
+        described = self.con.execute(f"select * from ({self.sql}) limit 0", self.params).description
+        return {name: str(kind) for name, kind, *_ in described}
+
+
+def sql_name(column: str) -> str:
+    """``column`` as a quoted SQL identifier (a ``"`` in it doubled)."""
+    return '"' + column.replace('"', '""') + '"'
 
 
 class Extremes:

@@ -52,8 +52,13 @@ def _box_rows(kinds: dict[str, str]) -> str:
                g.bbox_x_px, g.bbox_y_px, g.bbox_w_px, g.bbox_h_px, g.image_width_px, g.image_height_px
         from x_records as r
         inner join ({_grounding()}) as g on g.sample_id = r.id
-        where r.n_boxes is not null and r.profile in {in_list(sorted(kinds))}
+        where {_boxed(kinds)}
     """
+
+
+def _boxed(kinds: dict[str, str]) -> str:
+    """The ``x_records`` rows (``r``) of the profiles ``kinds`` whose consumer parsed boxes."""
+    return f"r.n_boxes is not null and r.profile in {in_list(sorted(kinds))}"
 
 
 def _shipped(kinds: dict[str, str]) -> str:
@@ -63,7 +68,7 @@ def _shipped(kinds: dict[str, str]) -> str:
         select distinct r.profile, r.id
         from x_records as r
         semi join ({_grounding()}) as g on g.sample_id = r.id
-        where r.n_boxes is not null and r.profile in {in_list(sorted(kinds))}
+        where {_boxed(kinds)}
     """
 
 
