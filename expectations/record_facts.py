@@ -5,8 +5,9 @@ In: the record files under ``exports/`` (JSONL, one record per non-empty line, o
 array). Out: Parquet files of ``FACTS_SCHEMA`` in a folder (``spool_record_facts``), one
 row per record (``file_no``, ``line_no`` give the order of the files):
 
-- what the record is: its id, keys, image list, number of turns, first turn and last
-  answer (``record_schema`` and the cross-table checks read these);
+- what the record is: its id, keys, image list, number of turns, first turn and the
+  bracketed spans of its last answer (``record_schema`` and the cross-table checks read
+  these);
 - what a trainer would say of it: the turn problems, ``<image>`` placeholder counts and
   the problems of the consumer that reads its file (``conversation_format``);
 - for a trainer profile's record, the boxes that profile's own parser reads out of it
@@ -21,6 +22,7 @@ they are parsed once, not once per check, on every core.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +54,9 @@ FACTS_SCHEMA = pa.schema([
     pa.field("conversation_kind", pa.string()),
     pa.field("n_turns", pa.int64()),
     pa.field("first_turn", pa.string()),
-    pa.field("last_answer", pa.string()),
+    # the spans "[...]" (no bracket inside) of its last answer, in order: a grounding
+    # answer's box (alignment_has_bbox); the answer's other text is read by no check
+    pa.field("answer_boxes", pa.list_(pa.string())),
     # what the trainer reading its file says of it (null: no conversation to judge)
     pa.field("trainer_turns", pa.int64()),              # turns as that trainer reads them
     pa.field("turn_problems", pa.string()),             # "; "-joined, null when none
@@ -65,6 +69,9 @@ FACTS_SCHEMA = pa.schema([
     pa.field("n_boxes", pa.int64()),
     pa.field("box", pa.list_(pa.float64())),            # the one box, when there is exactly one of 4 numbers
 ])
+
+ANSWER_BOX = re.compile(r"\[[^\[\]]*\]")
+"""A span of an answer that reads as one box: ``[`` to the next ``]``, no ``[`` between."""
 
 # Segments of about this many bytes: ~16k records of a 118k build's files, a few MB of
 # Python objects per worker at a time.
@@ -176,7 +183,7 @@ def _what_it_is(row: dict[str, Any], rec: dict[str, Any]) -> None:
         if conv:
             row["first_turn"] = text(conv[0], "value")
         answers = [text(t, "value") for t in conv if text(t, "from") == "gpt"]
-        row["last_answer"] = answers[-1] if answers else None
+        row["answer_boxes"] = ANSWER_BOX.findall(answers[-1]) if answers and answers[-1] else []
     elif conv is not None:
         row["conversation_kind"] = type(conv).__name__
 
@@ -209,7 +216,7 @@ def record_row(seg: Segment, profile: str, file_split: str, reader: Consumer | N
         "line_no": line_no, "record_key": f"{seg.rel}:{rid if rid is not None else f'line {line_no}'}",
         "id": None, "parse_error": parse_error, "keys": None, "image_kind": "missing",
         "images": [], "n_images": 0, "conversation_kind": "missing",
-        "n_turns": 0, "first_turn": None, "last_answer": None,
+        "n_turns": 0, "first_turn": None, "answer_boxes": [],
         "trainer_turns": None, "turn_problems": None, "image_count": None, "first_turn_image_tokens": None,
         "later_human_image_tokens": None, "answer_image_tokens": None, "trainer_problems": None,
         "n_boxes": None, "box": None,

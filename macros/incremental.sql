@@ -51,42 +51,60 @@
 
 
 {#-
-  keyed_incremental(hashed_model, key, built_key, hash_column='inputs_hash')
+  keyed_incremental(hashed_model, key, built_key, hash_column='inputs_hash', vars=[],
+                    upstream=[])
 
   The config of a model built incrementally by a key other than its rows' own: each of
   its rows comes from one row of `hashed_model` (`key`, inputs_hash: a digest of
   everything the rows of that key are made from), names that key in `built_key` (a column
   or an expression of its columns, e.g. `source_asset_ids[1]` for an image) and keeps the
   key's hash, as keyed_inputs_hash gives it (the model file's checksum added, as in
-  per_sample_incremental), in `hash_column`. In an incremental run the pre-hook first
-  deletes the rows of every key whose hash changed or that `hashed_model` no longer holds;
+  per_sample_incremental; the values of the project vars named in `vars`, the ones the
+  model reads; and the checksums of the model files named in `upstream`: the models
+  between `hashed_model`'s inputs and this one whose rows it reads), in `hash_column`.
+  In an incremental run the pre-hook first deletes the rows of every key whose hash changed or that `hashed_model` no longer holds;
   the model then builds the keys of changed_keys (those no row holds with their hash) and
   dbt appends their rows. A key that gives no row is built again in every incremental run:
   cheap when rare. Macros the model calls are not in the hash: see above.
 
-  keyed_inputs_hash(hashed_model, key): the (key, inputs_hash) rows, the hash as kept.
+  keyed_inputs_hash(hashed_model, key, vars=[], upstream=[]): the (key, inputs_hash) rows,
+  the hash as kept.
 
   changed_keys(relation, key, built_key, hash_column='inputs_hash'): the rows of `relation`
   (key, inputs_hash) to build in this run: all of them, or in an incremental run those no
   row already built holds.
 -#}
-{%- macro keyed_incremental(hashed_model, key, built_key, hash_column='inputs_hash') -%}
+{%- macro keyed_incremental(hashed_model, key, built_key, hash_column='inputs_hash', vars=[],
+                           upstream=[]) -%}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{% if is_incremental() %}delete from {{ this }} as built where not exists ("
-        ~ "select 1 from ({{ keyed_inputs_hash('" ~ hashed_model ~ "', '" ~ key ~ "') }}) as hashed "
+        ~ "select 1 from ({{ keyed_inputs_hash('" ~ hashed_model ~ "', '" ~ key ~ "', " ~ vars
+        ~ ", " ~ upstream ~ ") }}) as hashed "
         ~ "where hashed." ~ key ~ " = built." ~ built_key
         ~ " and hashed.inputs_hash = built." ~ hash_column ~ "){% endif %}"
 ) }}
 {%- endmacro -%}
 
 
-{%- macro keyed_inputs_hash(hashed_model, key) -%}
+{%- macro keyed_inputs_hash(hashed_model, key, vars=[], upstream=[]) -%}
+{%- set salt = [model.checksum.checksum] -%}
+{%- for name in vars %}{% do salt.append(name ~ '=' ~ var(name)) %}{% endfor -%}
+{#- a unit test's graph holds no nodes: its rows are built once, from its given rows -#}
+{%- if execute and graph.get('nodes') -%}
+{%- for name in upstream %}
+{%- set upstream_node = graph.nodes.get('model.' ~ project_name ~ '.' ~ name) -%}
+{%- if upstream_node is none -%}
+{{ exceptions.raise_compiler_error("keyed_inputs_hash: no model " ~ name ~ " in this project") }}
+{%- endif -%}
+{%- do salt.append(upstream_node.checksum.checksum) -%}
+{%- endfor -%}
+{%- endif -%}
 select
     {{ key }},
-    md5(inputs_hash || '{{ model.checksum.checksum }}') as inputs_hash
+    md5(inputs_hash || '{{ salt | join("|") | replace("'", "''") }}') as inputs_hash
 from {{ ref(hashed_model) }}
 {%- endmacro -%}
 

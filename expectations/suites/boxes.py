@@ -34,7 +34,7 @@ def alignment_has_bbox(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
     seen = Extremes("backmap_error_cells")
     rows = Query(inp.con, f"""
         with grounding as (
-            select r.record_key, r.last_answer, s.grid_ymin, s.grid_xmin, s.grid_ymax, s.grid_xmax,
+            select r.record_key, r.answer_boxes, s.grid_ymin, s.grid_xmin, s.grid_ymax, s.grid_xmax,
                    a.bbox_x_px as x, a.bbox_y_px as y, a.bbox_w_px as w, a.bbox_h_px as h,
                    a.image_width_px as width, a.image_height_px as height
             from x_records as r
@@ -46,8 +46,8 @@ def alignment_has_bbox(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
         parsed as (
             select
                 *,
-                nullif(regexp_extract(coalesce(last_answer, ''), '\\[[^\\[\\]]*\\]'), '') as answer_box_text,
-                len(regexp_extract_all(coalesce(last_answer, ''), '\\[[^\\[\\]]*\\]')) as answer_box_count
+                answer_boxes[1] as answer_box_text,
+                len(answer_boxes) as answer_box_count
             from grounding
         ),
         numbers as (

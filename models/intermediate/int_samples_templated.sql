@@ -9,20 +9,20 @@ with
 
 description as (
 
-    -- inputs_hash is the description model's own (it is built incrementally)
+    -- inputs_hash is each task model's own (those built incrementally)
     select * exclude (inputs_hash) from {{ ref('int_description_samples_derived') }}
 
 ),
 
 counting as (
 
-    select * from {{ ref('int_counting_samples_derived') }}
+    select * exclude (inputs_hash) from {{ ref('int_counting_samples_derived') }}
 
 ),
 
 grounding as (
 
-    select * from {{ ref('int_grounding_samples_derived') }}
+    select * exclude (inputs_hash) from {{ ref('int_grounding_samples_derived') }}
 
 ),
 

@@ -15,6 +15,12 @@ another object the largest, a re-caption landed for a third, and every counted o
 a fourth removed (it then has no description, and the incremental run must delete the row
 it had).
 
+The models built from an image's boxes (keyed_incremental by image,
+int_image_boxes_hashed: the grounding referents, the grounding and counting
+samples), on images none of those touch: an image's boxes mirrored left to right (its
+leftmost referent becomes the rightmost), one category's boxes taken out of a second
+image (its counting question goes), and every box of a third removed.
+
 The trainer-profile and canonical record models (keyed_incremental by sample,
 record_input_digests), on samples whose images none of the above touches: a sample's
 conversation, a grounding sample's source box, a grounding sample left out of the LLaVA
@@ -39,6 +45,8 @@ AUDITS = ("int_sample_language_checked", "int_sample_structure_checked",
           "int_description_statements_audited", "int_description_samples_audited",
           "int_sample_mentions_extracted")
 DESCRIPTIONS = ("int_description_inputs_hashed", "int_description_samples_derived")
+BOXES = {"int_grounding_referents_ranked": "annotation_id", "int_grounding_samples_derived": "sample_key",
+         "int_counting_samples_derived": "sample_key"}
 RECORDS = ("training_records", "llamafactory_records", "llava_records", "qwen2vl_records", "qwen25vl_records",
            "qwen3vl_records", "internvl_records", "swift_records", "llamafactory_qwen25vl_records")
 MARK = "kept by the incremental run"
@@ -72,8 +80,21 @@ def _record_rows(wh: Warehouse) -> dict[str, dict[str, tuple[str, str]]]:
     return found
 
 
+def _box_rows(wh: Warehouse) -> dict[str, dict[str, tuple[str, str]]]:
+    """Each per-image box model's rows by key: (its image, the whole row written out)."""
+    found: dict[str, dict[str, tuple[str, str]]] = {}
+    with duckdb.connect(str(wh.database), read_only=True) as con:
+        for model, key in BOXES.items():
+            image = "asset_id" if model == "int_grounding_referents_ranked" else "source_asset_ids[1]"
+            rows = con.execute(f"select {key}, {image}, * from {model}").fetchall()
+            found[model] = {row[0]: (row[1], repr(row[2:])) for row in rows}
+            assert len(found[model]) == len(rows), f"a {key} twice in {model}"
+    return found
+
+
 def _rows(wh: Warehouse) -> dict[str, Any]:
-    return {"audits": _audit_rows(wh), "descriptions": _description_rows(wh), "records": _record_rows(wh)}
+    return {"audits": _audit_rows(wh), "descriptions": _description_rows(wh), "boxes": _box_rows(wh),
+            "records": _record_rows(wh)}
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str) -> str:
@@ -176,6 +197,41 @@ def _change_description_inputs(wh: Warehouse, samples: list[str]) -> dict[str, s
     return {"related": related, "enlarged": enlarged, "recaptioned": recaptioned, "gone": gone, "kept": kept}
 
 
+def _change_box_inputs(wh: Warehouse, images: list[str]) -> dict[str, str]:
+    """Change the boxes of images none of ``images`` is, in the copy's tables (the counted
+    objects kept in step, as int_image_objects_counted would count them); the images it
+    chose."""
+    with duckdb.connect(str(wh.database)) as con:
+        con.execute("create temp table touched as select unnest(?::varchar[]) as asset_id", [images])
+        free = "source_asset_ids[1] not in (select asset_id from touched)"
+        grounded = f"from int_grounding_samples_derived where {free}"
+        mirrored, leftmost = con.execute(f"select source_asset_ids[1], sample_key {grounded} "
+                                         "and referent_kind = 'leftmost' order by 1, 2 limit 1").fetchone()
+        counted = "source_asset_ids[1] in (select source_asset_ids[1] from int_counting_samples_derived)"
+        gone = _one(con, f"select source_asset_ids[1] {grounded} and source_asset_ids[1] <> '{mirrored}' "
+                         f"and {counted} order by 1 limit 1")
+        taken = f"('{mirrored}', '{gone}')"
+        dropped, category = con.execute(f"""
+            select source_asset_ids[1], category_id from int_counting_samples_derived
+            where {free} and source_asset_ids[1] not in {taken} order by 1, 2 limit 1""").fetchone()
+        taken = f"('{mirrored}', '{gone}', '{dropped}')"
+        kept = _one(con, f"select source_asset_ids[1] {grounded} and source_asset_ids[1] not in {taken} "
+                         f"and {counted} order by 1 limit 1")
+        con.execute("update int_annotations_normalized set grid_xmin = 1000 - grid_xmax, grid_xmax = 1000 - grid_xmin "
+                    f"where asset_id = '{mirrored}'")
+        con.execute(f"delete from int_annotations_normalized where asset_id = '{dropped}' and category_id = ?",
+                    [category])
+        con.execute(f"delete from int_image_objects_counted where asset_id = '{dropped}' and category_id = ?",
+                    [category])
+        con.execute(f"delete from int_annotations_normalized where asset_id = '{gone}'")
+        con.execute(f"delete from int_image_objects_counted where asset_id = '{gone}'")
+        con.execute(f"update int_grounding_referents_ranked set category_name = '{MARK}' where asset_id = '{kept}'")
+        for model in ("int_grounding_samples_derived", "int_counting_samples_derived"):
+            con.execute(f"update {model} set question_kind = '{MARK}' where source_asset_ids[1] = '{kept}'")
+    return {"mirrored": mirrored, "leftmost": leftmost, "dropped": dropped, "question": f"{dropped}:count:{category}",
+            "gone": gone, "kept": kept}
+
+
 def _change_record_inputs(wh: Warehouse, images: list[str]) -> dict[str, str]:
     """Change one input of each kind of the record models in the copy's tables, on samples
     that show none of ``images`` (those the other changes chose or touched); the samples it
@@ -213,17 +269,19 @@ def rebuilt(built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory
     """The copy's rows before the changes, after an incremental run and after a full
     refresh, and what the changes chose."""
     wh = scratch_copy(built_warehouse, tmp_path_factory.mktemp("incremental") / "warehouse")
-    models = (*AUDITS, *DESCRIPTIONS, "record_input_digests", *RECORDS)
+    models = (*AUDITS, *DESCRIPTIONS, "int_image_boxes_hashed", *BOXES, "record_input_digests", *RECORDS)
     assert run_dbt(wh, ["run", "--quiet", "--select", *models, "--full-refresh"]) == 0
     before = _rows(wh)
     audits = _change_audit_inputs(wh)
     descriptions = _change_description_inputs(wh, list(audits.values()))
-    records = _change_record_inputs(wh, _images_of(wh, list(audits.values())) + list(descriptions.values()))
+    touched = _images_of(wh, list(audits.values())) + list(descriptions.values())
+    boxes = _change_box_inputs(wh, touched)
+    records = _change_record_inputs(wh, touched + list(boxes.values()))
     assert run_dbt(wh, ["run", "--quiet", "--select", *models]) == 0
     incremental = _rows(wh)
     assert run_dbt(wh, ["run", "--quiet", "--select", *models, "--full-refresh"]) == 0
     return {"before": before, "incremental": incremental, "full": _rows(wh),
-            "audits": audits, "descriptions": descriptions, "records": records}
+            "audits": audits, "descriptions": descriptions, "boxes": boxes, "records": records}
 
 
 def test_incremental_audits_equal_a_full_refresh_after_their_inputs_change(rebuilt: dict[str, Any]) -> None:
@@ -254,6 +312,28 @@ def test_incremental_descriptions_equal_a_full_refresh_after_their_inputs_change
     for kind in ("related", "enlarged", "recaptioned"):  # every change reached the description
         assert full[chosen[kind]] != before[chosen[kind]], kind
     assert ANSWER in full[chosen["recaptioned"]]
+
+
+def test_incremental_box_models_equal_a_full_refresh_after_their_boxes_change(rebuilt: dict[str, Any]) -> None:
+    before, incremental, full = (rebuilt[k]["boxes"] for k in ("before", "incremental", "full"))
+    chosen = rebuilt["boxes"]
+
+    def of(rows: dict[str, tuple[str, str]], image: str) -> dict[str, str]:
+        return {key: row for key, (at, row) in rows.items() if at == image}
+
+    def others(rows: dict[str, tuple[str, str]]) -> dict[str, str]:
+        return {key: row for key, (at, row) in rows.items() if at != chosen["kept"]}
+
+    for model in BOXES:
+        kept = of(incremental[model], chosen["kept"])
+        assert kept and all(MARK in row for row in kept.values()), model  # built before, not again
+        assert not any(MARK in row for row in of(full[model], chosen["kept"]).values()), model
+        assert others(incremental[model]) == others(full[model]), model
+        assert of(before[model], chosen["gone"]) and not of(incremental[model], chosen["gone"]), model
+    grounding, counting = "int_grounding_samples_derived", "int_counting_samples_derived"
+    leftmost = chosen["leftmost"]  # the leftmost referent, mirrored, is the rightmost
+    assert "'leftmost'" in before[grounding][leftmost][1] and "'rightmost'" in incremental[grounding][leftmost][1]
+    assert chosen["question"] in before[counting] and chosen["question"] not in incremental[counting]
 
 
 def test_incremental_records_equal_a_full_refresh_after_their_inputs_change(rebuilt: dict[str, Any]) -> None:

@@ -1,3 +1,5 @@
+{{ keyed_incremental('int_image_boxes_hashed', 'asset_id', 'source_asset_ids[1]',
+    vars=['counting_max_per_image', 'counting_single_instance_fraction']) }}
 -- counting_visual_qa: "how many <category>?" for categories with non-crowd instances.
 -- A category that also has a crowd region in the image is skipped: its true count is
 -- unknowable. At most var('counting_max_per_image') categories per image: categories with
@@ -5,11 +7,29 @@
 -- each band so that rebuilds ask the same questions. A question whose answer would be 1
 -- is kept only for a stable var('counting_single_instance_fraction') of them, so that
 -- "1" does not dominate the answers (it was 61% of them when every category was equal).
+-- Built incrementally per image: an incremental run derives only the images whose boxes
+-- or their counts changed (int_image_boxes_hashed, macros/incremental.sql); every row
+-- keeps its image's inputs_hash. An image with no question is
+-- derived again in every run.
 with
+
+hashed as (
+
+    {{ keyed_inputs_hash('int_image_boxes_hashed', 'asset_id',
+        ['counting_max_per_image', 'counting_single_instance_fraction']) }}
+
+),
+
+changed_assets as (
+
+    {{ changed_keys('hashed', 'asset_id', 'source_asset_ids[1]') }}
+
+),
 
 objects as (
 
     select * from {{ ref('int_image_objects_counted') }}
+    where asset_id in (select changed_assets.asset_id from changed_assets)
 
 ),
 
@@ -69,6 +89,17 @@ final as (
             < {{ var('counting_single_instance_fraction') }}
         )
 
+),
+
+hashed_samples as (
+
+    select
+        final.*,
+        changed_assets.inputs_hash
+
+    from final
+    inner join changed_assets on changed_assets.asset_id = final.source_asset_ids[1]
+
 )
 
-select * from final
+select * from hashed_samples

@@ -1,3 +1,4 @@
+{{ keyed_incremental('int_image_boxes_hashed', 'asset_id', 'asset_id') }}
 -- Every annotation with what "the dog" / "the leftmost dog" / "the rightmost dog" resolve
 -- against in its image: the instances of its category (by name, as a question names it),
 -- ranked left to right by box centre on the grid. One model, read by the grounding task
@@ -13,11 +14,27 @@
 --     left (right) of every other non-crowd instance's (true when it is the only one; NULL
 --     for a crowd region). "The leftmost X" must hold by the centre AND by the edge, so a
 --     wide box whose centre is leftmost but whose edge is not is no "leftmost" referent.
+-- Built incrementally per image: an incremental run ranks only the images whose boxes
+-- changed (int_image_boxes_hashed, macros/incremental.sql); every row keeps its
+-- image's inputs_hash.
 with
+
+hashed as (
+
+    {{ keyed_inputs_hash('int_image_boxes_hashed', 'asset_id') }}
+
+),
+
+changed_assets as (
+
+    {{ changed_keys('hashed', 'asset_id', 'asset_id') }}
+
+),
 
 annotations as (
 
     select * from {{ ref('int_annotations_normalized') }}
+    where asset_id in (select changed_assets.asset_id from changed_assets)
 
 ),
 
@@ -74,6 +91,17 @@ with_neighbours as (
             rows between unbounded preceding and unbounded following exclude current row
         )
 
+),
+
+final as (
+
+    select
+        with_neighbours.*,
+        changed_assets.inputs_hash
+
+    from with_neighbours
+    inner join changed_assets on changed_assets.asset_id = with_neighbours.asset_id
+
 )
 
-select * from with_neighbours
+select * from final

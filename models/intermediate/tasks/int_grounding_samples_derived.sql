@@ -1,3 +1,6 @@
+{{ keyed_incremental('int_image_boxes_hashed', 'asset_id', 'source_asset_ids[1]',
+    vars=['grounding_min_gap_grid', 'grounding_min_side_grid', 'grounding_max_per_image'],
+    upstream=['int_grounding_referents_ranked']) }}
 -- region_grounding: at most var('grounding_max_per_image') objects per image, each an
 -- unambiguous referent:
 --   * "the dog": the only annotation of its category in the image (crowd regions count);
@@ -7,13 +10,31 @@
 --     by the box centre and by the edge alike).
 -- The box must be non-crowd, not collapsed on the grid, and at least
 -- var('grounding_min_side_grid') grid units on each side.
+-- Built incrementally per image: an incremental run derives only the images whose boxes
+-- changed (int_image_boxes_hashed, macros/incremental.sql); every row keeps its
+-- image's inputs_hash. An image with no referent is derived again in every run.
 with
+
+hashed as (
+
+    {{ keyed_inputs_hash('int_image_boxes_hashed', 'asset_id',
+        ['grounding_min_gap_grid', 'grounding_min_side_grid', 'grounding_max_per_image'],
+        ['int_grounding_referents_ranked']) }}
+
+),
+
+changed_assets as (
+
+    {{ changed_keys('hashed', 'asset_id', 'source_asset_ids[1]') }}
+
+),
 
 ranked as (
 
     -- each annotation with its category's count and crowd flag in the image, its
     -- left/right rank among the non-crowd instances and the runners-up's centres
-    select * from {{ ref('int_grounding_referents_ranked') }}
+    select * exclude (inputs_hash) from {{ ref('int_grounding_referents_ranked') }}
+    where asset_id in (select changed_assets.asset_id from changed_assets)
 
 ),
 
@@ -119,6 +140,17 @@ final as (
     from picked
     where pick_rank <= {{ var('grounding_max_per_image') }}
 
+),
+
+hashed_samples as (
+
+    select
+        final.*,
+        changed_assets.inputs_hash
+
+    from final
+    inner join changed_assets on changed_assets.asset_id = final.source_asset_ids[1]
+
 )
 
-select * from final
+select * from hashed_samples
