@@ -101,3 +101,27 @@ def test_what_each_record_says(tmp_path: Path) -> None:
         ("line is not JSON", f"line {broken[0]['line_no']}"),
         ("line is not UTF-8 text", f"line {broken[1]['line_no']}")]
     assert all(r["turn_problems"] for r in broken)
+
+
+def test_answer_boxes_are_the_bracketed_spans_of_the_last_answer(tmp_path: Path) -> None:
+    """What check 7 reads of an answer: its spans "[...]" with no bracket inside, in order,
+    as DuckDB's regexp_extract_all of the whole last answer (what the check ran on before
+    the facts kept only the spans) gives them."""
+    import duckdb
+
+    answers = {"g": "The dog is at [100, 200, 300, 400]; [[5]] and [a] (see [", "p": "A cat.", "n": 5,
+               "e": "", "m": "[\n1, 2\n]"}
+    path = tmp_path / "train.jsonl"
+    with open(path, "w", encoding="utf-8") as fh:
+        for rid, answer in answers.items():
+            fh.write(json.dumps({"id": rid, "image": "a.jpg", "conversations": [
+                {"from": "human", "value": "<image>\nWhere?"}, {"from": "gpt", "value": "[9, 9, 9, 9]"},
+                {"from": "human", "value": "And?"}, {"from": "gpt", "value": answer}]}) + "\n")
+    rows = {r["id"]: r["answer_boxes"] for r in _rows([(path, "train.jsonl", False)], tmp_path / "facts")}
+    assert rows["g"] == ["[100, 200, 300, 400]", "[5]", "[a]"]
+    assert rows["p"] == rows["n"] == rows["e"] == []
+    with duckdb.connect() as con:
+        for rid, answer in answers.items():
+            text = answer if isinstance(answer, str) else ""
+            [(spans,)] = con.execute(r"select regexp_extract_all(?, '\[[^\[\]]*\]')", [text]).fetchall()
+            assert rows[rid] == spans, rid
