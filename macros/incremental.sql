@@ -73,6 +73,10 @@
   changed_keys(relation, key, built_key, hash_column='inputs_hash'): the rows of `relation`
   (key, inputs_hash) to build in this run: all of them, or in an incremental run those no
   row already built holds.
+
+  with_inputs_hash(relation, built_key, keys='changed_assets', key='asset_id'): the rows of
+  `relation` (a CTE of the model's rows), each with the inputs_hash of its key in `keys`
+  (the changed_keys CTE).
 -#}
 {%- macro keyed_incremental(hashed_model, key, built_key, hash_column='inputs_hash', vars=[],
                            upstream=[]) -%}
@@ -119,4 +123,13 @@ select * from {{ relation }}
             and built.{{ hash_column }} = {{ relation }}.inputs_hash
     )
 {%- endif -%}
+{%- endmacro -%}
+
+
+{%- macro with_inputs_hash(relation, built_key, keys='changed_assets', key='asset_id') -%}
+select
+    {{ relation }}.*,
+    {{ keys }}.inputs_hash
+from {{ relation }}
+inner join {{ keys }} on {{ keys }}.{{ key }} = {{ relation }}.{{ built_key }}
 {%- endmacro -%}

@@ -3,7 +3,8 @@
 -- seed, read whole. It is everything the models built incrementally per image from its
 -- boxes read of it (int_grounding_referents_ranked, int_grounding_samples_derived,
 -- int_counting_samples_derived): each builds again only the images whose hash changed
--- (macros/incremental.sql, keyed_incremental).
+-- (macros/incremental.sql, keyed_incremental). int_description_inputs_hashed adds to it
+-- what the image's description reads besides.
 -- Digested as in int_description_inputs_hashed: the sum of DuckDB's 64-bit hash() of each
 -- row (order-free); hash() may differ between DuckDB versions, which only makes every
 -- image count as changed. A table, not a view: each of those models reads it twice in an

@@ -93,12 +93,7 @@ final as (
 
 hashed_samples as (
 
-    select
-        final.*,
-        changed_assets.inputs_hash
-
-    from final
-    inner join changed_assets on changed_assets.asset_id = final.source_asset_ids[1]
+    {{ with_inputs_hash('final', 'source_asset_ids[1]') }}
 
 )
 

@@ -1,10 +1,11 @@
 {{ config(materialized='view') }}
--- One row per general image with counted objects (the images
--- int_description_samples_derived can describe) and inputs_hash: a digest of everything
--- its description is made from (its rows in int_image_objects_counted,
--- int_object_relations_computed and int_annotations_normalized, its landed re-caption,
--- and the supercategory names, read whole). The description model describes again only
--- the images whose hash changed (macros/incremental.sql, keyed_incremental).
+-- One row per image with boxes (the images int_description_samples_derived can
+-- describe) and inputs_hash: a digest of everything its description is made from (its
+-- boxes' digest, int_image_boxes_hashed: its rows in int_annotations_normalized and
+-- int_image_objects_counted and the category names; its rows in
+-- int_object_relations_computed, its landed re-caption, and the supercategory names, read
+-- whole). The description model describes again only the images whose hash changed
+-- (macros/incremental.sql, keyed_incremental).
 -- A table's rows of one image are digested as the sum of DuckDB's 64-bit hash() of each
 -- row: order-free (a row twice counts twice) and ~50x cheaper than md5 of the rows' JSON;
 -- a changed image keeps a stale row only if its new sums all equal its old ones (odds
@@ -14,21 +15,15 @@
 -- table's write, and the description model reads it twice (its pre-hook and its query).
 with
 
-objects as (
+boxes as (
 
-    select * from {{ ref('int_image_objects_counted') }}
+    select * from {{ ref('int_image_boxes_hashed') }}
 
 ),
 
 relations as (
 
     select * from {{ ref('int_object_relations_computed') }}
-
-),
-
-annotations as (
-
-    select * from {{ ref('int_annotations_normalized') }}
 
 ),
 
@@ -45,17 +40,6 @@ supercategory_names as (
 
 ),
 
-object_digests as (
-
-    select
-        asset_id,
-        sum(hash(objects)) as objects_digest
-
-    from objects
-    group by asset_id
-
-),
-
 relation_digests as (
 
     select
@@ -63,17 +47,6 @@ relation_digests as (
         sum(hash(relations)) as relations_digest
 
     from relations
-    group by asset_id
-
-),
-
-annotation_digests as (
-
-    select
-        asset_id,
-        sum(hash(annotations)) as annotations_digest
-
-    from annotations
     group by asset_id
 
 ),
@@ -92,19 +65,17 @@ answer_digests as (
 final as (
 
     select
-        object_digests.asset_id,
+        boxes.asset_id,
         md5(to_json({
-            'objects': object_digests.objects_digest,
+            'boxes': boxes.inputs_hash,
             'relations': relation_digests.relations_digest,
-            'annotations': annotation_digests.annotations_digest,
             'answer': answer_digests.answer_digest,
             'supercategory_names': {{ table_digest('supercategory_names') }}
         })) as inputs_hash
 
-    from object_digests
-    left join relation_digests on relation_digests.asset_id = object_digests.asset_id
-    left join annotation_digests on annotation_digests.asset_id = object_digests.asset_id
-    left join answer_digests on answer_digests.asset_id = object_digests.asset_id
+    from boxes
+    left join relation_digests on relation_digests.asset_id = boxes.asset_id
+    left join answer_digests on answer_digests.asset_id = boxes.asset_id
 
 )
 

@@ -95,12 +95,7 @@ with_neighbours as (
 
 final as (
 
-    select
-        with_neighbours.*,
-        changed_assets.inputs_hash
-
-    from with_neighbours
-    inner join changed_assets on changed_assets.asset_id = with_neighbours.asset_id
+    {{ with_inputs_hash('with_neighbours', 'asset_id') }}
 
 )
 
