@@ -62,10 +62,12 @@
   per_sample_incremental; the values of the project vars named in `vars`, the ones the
   model reads; and the checksums of the model files named in `upstream`: the models
   between `hashed_model`'s inputs and this one whose rows it reads), in `hash_column`.
-  In an incremental run the pre-hook first deletes the rows of every key whose hash changed or that `hashed_model` no longer holds;
-  the model then builds the keys of changed_keys (those no row holds with their hash) and
-  dbt appends their rows. A key that gives no row is built again in every incremental run:
-  cheap when rare. Macros the model calls are not in the hash: see above.
+  The model passes the same `vars` and `upstream` to keyed_inputs_hash. In an incremental
+  run the pre-hook first deletes the rows of every key whose hash changed or that
+  `hashed_model` no longer holds; the model then builds the keys of changed_keys (those no
+  row holds with their hash) and dbt appends their rows. A key that gives no row is built
+  again in every incremental run: cheap when rare. Macros the model calls are not in the
+  hash: see above.
 
   keyed_inputs_hash(hashed_model, key, vars=[], upstream=[]): the (key, inputs_hash) rows,
   the hash as kept.

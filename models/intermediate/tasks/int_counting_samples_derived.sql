@@ -1,5 +1,5 @@
-{{ keyed_incremental('int_image_boxes_hashed', 'asset_id', 'source_asset_ids[1]',
-    vars=['counting_max_per_image', 'counting_single_instance_fraction']) }}
+{%- set hash_vars = ['counting_max_per_image', 'counting_single_instance_fraction'] -%}
+{{ keyed_incremental('int_image_boxes_hashed', 'asset_id', 'source_asset_ids[1]', vars=hash_vars) }}
 -- counting_visual_qa: "how many <category>?" for categories with non-crowd instances.
 -- A category that also has a crowd region in the image is skipped: its true count is
 -- unknowable. At most var('counting_max_per_image') categories per image: categories with
@@ -15,8 +15,7 @@ with
 
 hashed as (
 
-    {{ keyed_inputs_hash('int_image_boxes_hashed', 'asset_id',
-        ['counting_max_per_image', 'counting_single_instance_fraction']) }}
+    {{ keyed_inputs_hash('int_image_boxes_hashed', 'asset_id', hash_vars) }}
 
 ),
 

@@ -1,6 +1,9 @@
+{%- set hash_vars = [
+    'grounding_min_gap_grid', 'grounding_min_side_grid', 'grounding_max_per_image'
+] -%}
+{%- set hash_upstream = ['int_grounding_referents_ranked'] -%}
 {{ keyed_incremental('int_image_boxes_hashed', 'asset_id', 'source_asset_ids[1]',
-    vars=['grounding_min_gap_grid', 'grounding_min_side_grid', 'grounding_max_per_image'],
-    upstream=['int_grounding_referents_ranked']) }}
+    vars=hash_vars, upstream=hash_upstream) }}
 -- region_grounding: at most var('grounding_max_per_image') objects per image, each an
 -- unambiguous referent:
 --   * "the dog": the only annotation of its category in the image (crowd regions count);
@@ -17,9 +20,7 @@ with
 
 hashed as (
 
-    {{ keyed_inputs_hash('int_image_boxes_hashed', 'asset_id',
-        ['grounding_min_gap_grid', 'grounding_min_side_grid', 'grounding_max_per_image'],
-        ['int_grounding_referents_ranked']) }}
+    {{ keyed_inputs_hash('int_image_boxes_hashed', 'asset_id', hash_vars, hash_upstream) }}
 
 ),
 
