@@ -45,8 +45,13 @@ AUDITS = ("int_sample_language_checked", "int_sample_structure_checked",
           "int_description_statements_audited", "int_description_samples_audited",
           "int_sample_mentions_extracted")
 DESCRIPTIONS = ("int_description_inputs_hashed", "int_description_samples_derived")
-BOXES = {"int_grounding_referents_ranked": "annotation_id", "int_grounding_samples_derived": "sample_key",
-         "int_counting_samples_derived": "sample_key"}
+BOXES = {  # model: (its rows' key, the image a row is of)
+    "int_grounding_referents_ranked": ("annotation_id", "asset_id"),
+    "int_grounding_samples_derived": ("sample_key", "source_asset_ids[1]"),
+    "int_counting_samples_derived": ("sample_key", "source_asset_ids[1]"),
+}
+BOX_IMAGES = ("mirrored", "dropped", "gone", "kept")
+"""What _change_box_inputs chose that is an image (it also names a sample and a question)."""
 RECORDS = ("training_records", "llamafactory_records", "llava_records", "qwen2vl_records", "qwen25vl_records",
            "qwen3vl_records", "internvl_records", "swift_records", "llamafactory_qwen25vl_records")
 MARK = "kept by the incremental run"
@@ -84,8 +89,7 @@ def _box_rows(wh: Warehouse) -> dict[str, dict[str, tuple[str, str]]]:
     """Each per-image box model's rows by key: (its image, the whole row written out)."""
     found: dict[str, dict[str, tuple[str, str]]] = {}
     with duckdb.connect(str(wh.database), read_only=True) as con:
-        for model, key in BOXES.items():
-            image = "asset_id" if model == "int_grounding_referents_ranked" else "source_asset_ids[1]"
+        for model, (key, image) in BOXES.items():
             rows = con.execute(f"select {key}, {image}, * from {model}").fetchall()
             found[model] = {row[0]: (row[1], repr(row[2:])) for row in rows}
             assert len(found[model]) == len(rows), f"a {key} twice in {model}"
@@ -276,7 +280,7 @@ def rebuilt(built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory
     descriptions = _change_description_inputs(wh, list(audits.values()))
     touched = _images_of(wh, list(audits.values())) + list(descriptions.values())
     boxes = _change_box_inputs(wh, touched)
-    records = _change_record_inputs(wh, touched + list(boxes.values()))
+    records = _change_record_inputs(wh, touched + [boxes[k] for k in BOX_IMAGES])
     assert run_dbt(wh, ["run", "--quiet", "--select", *models]) == 0
     incremental = _rows(wh)
     assert run_dbt(wh, ["run", "--quiet", "--select", *models, "--full-refresh"]) == 0

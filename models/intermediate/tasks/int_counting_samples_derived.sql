@@ -9,8 +9,7 @@
 -- "1" does not dominate the answers (it was 61% of them when every category was equal).
 -- Built incrementally per image: an incremental run derives only the images whose boxes
 -- or their counts changed (int_image_boxes_hashed, macros/incremental.sql); every row
--- keeps its image's inputs_hash. An image with no question is
--- derived again in every run.
+-- keeps its image's inputs_hash. An image with no question is derived again in every run.
 with
 
 hashed as (
