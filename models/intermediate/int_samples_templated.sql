@@ -1,3 +1,8 @@
+{%- set hash_vars = ['zh_fraction'] -%}
+{{ keyed_incremental(
+    'int_sample_inputs_hashed', 'sample_key', 'task_sample_key', 'sample_inputs_hash',
+    vars=hash_vars
+) }}
 -- Every candidate sample of every task, in one shape: its language and template chosen
 -- by a stable hash of its key (so rebuilds are stable), the template's placeholders
 -- filled, the LLaVA conversation built, and its images resolved to paths. An English
@@ -5,7 +10,23 @@
 -- (generation_method = 'model', generation_request_hash traces the call), and has a twin
 -- with the template answer (generation_method = 'template_fallback', fallback_of_sample_id
 -- = the model sample) that ships only if the model answer fails its audit.
+-- Built incrementally per task sample: an incremental run templates only the samples whose
+-- inputs changed (int_sample_inputs_hashed, macros/incremental.sql); every row keeps the
+-- key of its task model's row (task_sample_key, the same for a fallback twin) and that
+-- row's hash (sample_inputs_hash).
 with
+
+hashed as (
+
+    {{ keyed_inputs_hash('int_sample_inputs_hashed', 'sample_key', hash_vars) }}
+
+),
+
+changed_samples as (
+
+    {{ changed_keys('hashed', 'sample_key', 'task_sample_key', 'sample_inputs_hash') }}
+
+),
 
 description as (
 
@@ -62,7 +83,7 @@ assets as (
 
 ),
 
-unioned as (
+all_samples as (
 
     select * from description
     union all by name
@@ -77,6 +98,18 @@ unioned as (
     select * from document_qa
     union all by name
     select * from chart_reading
+
+),
+
+unioned as (
+
+    select
+        all_samples.*,
+        all_samples.sample_key as task_sample_key,
+        changed_samples.inputs_hash as sample_inputs_hash
+
+    from all_samples
+    inner join changed_samples on changed_samples.sample_key = all_samples.sample_key
 
 ),
 

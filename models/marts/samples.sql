@@ -1,58 +1,52 @@
+{%- set hash_vars = ['factory_version'] -%}
+{{ keyed_incremental('int_samples_split', 'sample_id', 'sample_id', vars=hash_vars) }}
 -- The wide audit record: one row per shipped sample (audit passed, not rejected by a
 -- review verdict), traceable to its source assets,
 -- its annotation (grounding), its template (id, hash, the values filled in) and its
--- split. `is_smoke` marks the smoke-test subset: per (task type, asset type), the first
--- var('smoke_per_stratum') samples of train by a stable hash (val only where a stratum
--- has no train sample).
+-- split and smoke flag (int_samples_split).
+-- Built incrementally per sample: an incremental run builds only the samples whose
+-- inputs_hash (int_samples_split: their templated row, split, smoke flag and review)
+-- changed, and deletes the rows of samples no longer shipped (macros/incremental.sql).
 with
 
-samples as (
+hashed as (
+
+    {{ keyed_inputs_hash('int_samples_split', 'sample_id', hash_vars) }}
+
+),
+
+changed_samples as (
+
+    {{ changed_keys('hashed', 'sample_id', 'sample_id') }}
+
+),
+
+templated as (
 
     select * from {{ ref('int_samples_templated') }}
 
 ),
 
-groups as (
-
-    select * from {{ ref('int_sample_groups_assigned') }}
-
-),
-
-qualified as (
-
-    select * from {{ ref('int_samples_qualified') }}
-
-),
-
 split as (
 
-    select
-        samples.*,
-        groups.group_id,
-        groups.split,
-        qualified.review_status,
-        qualified.error_types as quality_error_types
-
-    from samples
-    inner join groups on groups.asset_id = samples.source_asset_ids[1]
-    -- only samples that passed the audit and are not rejected (or awaiting arbitration)
-    inner join qualified on qualified.sample_id = samples.sample_id and qualified.is_shippable
+    select * from {{ ref('int_samples_split') }}
 
 ),
 
 smoked as (
 
     select
-        *,
-        row_number() over (
-            partition by task_type, asset_type
-            order by
-                split = 'train' desc,
-                {{ stable_pick("'smoke:' || sample_id", 1000000007) }},
-                sample_id
-        ) <= {{ var('smoke_per_stratum') }} as is_smoke
+        templated.*,
+        split.group_id,
+        split.split,
+        split.is_smoke,
+        split.review_status,
+        split.quality_error_types,
+        changed_samples.inputs_hash
 
-    from split
+    from changed_samples
+    inner join split on split.sample_id = changed_samples.sample_id
+    inner join templated on templated.sample_id = changed_samples.sample_id
 
 ),
 
@@ -96,7 +90,8 @@ final as (
         generation_request_hash,
         generation_model,
         review_status,
-        sample_key
+        sample_key,
+        inputs_hash
 
     from smoked
 

@@ -26,6 +26,12 @@ record_input_digests), on samples whose images none of the above touches: a samp
 conversation, a grounding sample's source box, a grounding sample left out of the LLaVA
 profile (profile_boxes), and one sample removed from samples.
 
+The templated samples and the samples mart (keyed_incremental by task sample,
+int_sample_inputs_hashed, and by sample, int_samples_split), on their own after the
+others, on images none of the above touches: a counting sample's count, a model answer
+landed for an English description (it then has a template twin), a grounding sample
+removed from its task model, a sample made unshippable and an image moved to val.
+
 In each, one row nothing changed is marked beforehand: the incremental run must keep it
 (it builds only what changed), the full refresh replaces it.
 """
@@ -54,6 +60,9 @@ BOX_IMAGES = ("mirrored", "dropped", "gone", "kept")
 """What _change_box_inputs chose that is an image (it also names a sample and a question)."""
 RECORDS = ("training_records", "llamafactory_records", "llava_records", "qwen2vl_records", "qwen25vl_records",
            "qwen3vl_records", "internvl_records", "swift_records", "llamafactory_qwen25vl_records")
+TEMPLATED = ("int_sample_inputs_hashed", "int_samples_templated", "int_samples_split", "samples")
+TEMPLATED_ROWS = ("int_samples_templated", "int_samples_split", "samples")
+"""The models of TEMPLATED whose rows are compared (by sample_id)."""
 MARK = "kept by the incremental run"
 ANSWER = "A photo the model described in its own words."
 
@@ -93,6 +102,17 @@ def _box_rows(wh: Warehouse) -> dict[str, dict[str, tuple[str, str]]]:
             rows = con.execute(f"select {key}, {image}, * from {model}").fetchall()
             found[model] = {row[0]: (row[1], repr(row[2:])) for row in rows}
             assert len(found[model]) == len(rows), f"a {key} twice in {model}"
+    return found
+
+
+def _templated_rows(wh: Warehouse) -> dict[str, dict[str, str]]:
+    """The templated samples' and the samples' rows by sample_id, written out whole."""
+    found: dict[str, dict[str, str]] = {}
+    with duckdb.connect(str(wh.database), read_only=True) as con:
+        for model in TEMPLATED_ROWS:
+            rows = con.execute(f"select sample_id, * from {model}").fetchall()
+            found[model] = {row[0]: repr(row[1:]) for row in rows}
+            assert len(found[model]) == len(rows), f"a sample twice in {model}"
     return found
 
 
@@ -264,6 +284,45 @@ def _change_record_inputs(wh: Warehouse, images: list[str]) -> dict[str, str]:
     return {"talked": talked, "moved": moved, "left_out": left_out, "gone": gone, "kept": kept}
 
 
+def _change_templated_inputs(wh: Warehouse, images: list[str]) -> dict[str, str]:
+    """Change one input of each kind of the templated samples and the samples mart in the
+    copy's tables, on samples that show none of ``images``; the samples it chose."""
+    with duckdb.connect(str(wh.database)) as con:
+        con.execute("create temp table touched as select unnest(?::varchar[]) as asset_id", [images])
+        free = ("from samples where not list_has_any(source_asset_ids, (select list(asset_id) from touched))"
+                " and len(source_asset_ids) = 1")
+        counted = _one(con, f"select sample_id {free} and task_type = 'counting_visual_qa' order by sample_id limit 1")
+        answered = _one(con, f"""select sample_id {free} and task_type = 'image_description' and language = 'en'
+            and source_asset_ids[1] not in (select source_asset_ids[1] from samples where sample_id = '{counted}')
+            order by sample_id limit 1""")
+        gone = _one(con, f"select sample_id {free} and task_type = 'region_grounding' order by sample_id limit 1")
+        taken = f"('{counted}', '{answered}', '{gone}')"
+        rejected = _one(con, f"select sample_id {free} and sample_id not in {taken} order by sample_id limit 1")
+        taken = f"('{counted}', '{answered}', '{gone}', '{rejected}')"
+        moved = _one(con, f"""select sample_id {free} and split = 'train' and sample_id not in {taken}
+            and source_asset_ids[1] not in (select unnest(source_asset_ids) from samples
+                                            where sample_id in {taken})
+            order by sample_id limit 1""")
+        taken = f"('{counted}', '{answered}', '{gone}', '{rejected}', '{moved}')"
+        kept = _one(con, f"""select sample_id {free} and sample_id not in {taken}
+            and source_asset_ids[1] not in (select unnest(source_asset_ids) from samples
+                                            where sample_id in {taken})
+            order by sample_id limit 1""")
+        key = "(select sample_key from samples where sample_id = ?)"
+        con.execute(f"update int_counting_samples_derived set expected_count = 987654321 where sample_key = {key}", [counted])
+        con.execute("update int_description_samples_derived set model_answer_text = ?, "
+                    f"generation_request_hash = 'request-2', generation_model = 'a-model' where sample_key = {key}",
+                    [ANSWER, answered])
+        con.execute(f"delete from int_grounding_samples_derived where sample_key = {key}", [gone])
+        con.execute("update int_samples_qualified set is_shippable = false where sample_id = ?", [rejected])
+        con.execute("update int_sample_groups_assigned set split = 'val' "
+                    "where asset_id = (select source_asset_ids[1] from samples where sample_id = ?)", [moved])
+        con.execute(f"update int_samples_templated set question_text = '{MARK}' where sample_id = ?", [kept])
+        con.execute(f"update samples set human_template = '{MARK}' where sample_id = ?", [kept])
+    return {"counted": counted, "answered": answered, "gone": gone, "rejected": rejected, "moved": moved,
+            "kept": kept}
+
+
 def _without(rows: dict[str, list[tuple[str, str]]], sample_id: str) -> dict[str, list[tuple[str, str]]]:
     return {m: [r for r in found if r[0] != sample_id] for m, found in rows.items()}
 
@@ -280,12 +339,26 @@ def rebuilt(built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory
     descriptions = _change_description_inputs(wh, list(audits.values()))
     touched = _images_of(wh, list(audits.values())) + list(descriptions.values())
     boxes = _change_box_inputs(wh, touched)
-    records = _change_record_inputs(wh, touched + [boxes[k] for k in BOX_IMAGES])
+    touched += [boxes[k] for k in BOX_IMAGES]
+    records = _change_record_inputs(wh, touched)
+    touched += _images_of(wh, [records[k] for k in ("talked", "moved", "left_out", "gone", "kept")])
     assert run_dbt(wh, ["run", "--quiet", "--select", *models]) == 0
     incremental = _rows(wh)
     assert run_dbt(wh, ["run", "--quiet", "--select", *models, "--full-refresh"]) == 0
-    return {"before": before, "incremental": incremental, "full": _rows(wh),
-            "audits": audits, "descriptions": descriptions, "boxes": boxes, "records": records}
+    full = _rows(wh)
+    # the templated samples and the mart, on their own: the changes above were made in
+    # their rows (which a full refresh of them would undo)
+    assert run_dbt(wh, ["run", "--quiet", "--select", *TEMPLATED, "--full-refresh"]) == 0
+    templated_before = _templated_rows(wh)
+    templated = _change_templated_inputs(wh, touched)
+    assert run_dbt(wh, ["run", "--quiet", "--select", *TEMPLATED]) == 0
+    templated_incremental = _templated_rows(wh)
+    assert run_dbt(wh, ["run", "--quiet", "--select", *TEMPLATED, "--full-refresh"]) == 0
+    return {"before": {**before, "templated": templated_before},
+            "incremental": {**incremental, "templated": templated_incremental},
+            "full": {**full, "templated": _templated_rows(wh)},
+            "audits": audits, "descriptions": descriptions, "boxes": boxes, "records": records,
+            "templated": templated}
 
 
 def test_incremental_audits_equal_a_full_refresh_after_their_inputs_change(rebuilt: dict[str, Any]) -> None:
@@ -356,3 +429,23 @@ def test_incremental_records_equal_a_full_refresh_after_their_inputs_change(rebu
     assert moved == set(RECORDS) - {"training_records", "llamafactory_records"}
     assert chosen["left_out"] in before["llava_records"] and chosen["left_out"] not in incremental["llava_records"]
     assert chosen["left_out"] in incremental["qwen2vl_records"]
+
+
+def test_incremental_samples_equal_a_full_refresh_after_their_inputs_change(rebuilt: dict[str, Any]) -> None:
+    before, incremental, full = (rebuilt[k]["templated"] for k in ("before", "incremental", "full"))
+    chosen = rebuilt["templated"]
+    templated, split, samples = (incremental[m] for m in TEMPLATED_ROWS)
+    assert MARK in templated[chosen["kept"]] and MARK in samples[chosen["kept"]]  # built before, not again
+    assert MARK not in full["int_samples_templated"][chosen["kept"]] and MARK not in full["samples"][chosen["kept"]]
+    for model in TEMPLATED_ROWS:
+        assert {k: v for k, v in incremental[model].items() if k != chosen["kept"]} == \
+            {k: v for k, v in full[model].items() if k != chosen["kept"]}, model
+        assert chosen["gone"] in before[model] and chosen["gone"] not in incremental[model], model
+    assert "987654321" in samples[chosen["counted"]] and "987654321" not in before["samples"][chosen["counted"]]
+    assert ANSWER in samples[chosen["answered"]]  # the model answer, and its template twin
+    twins = [row for sample_id, row in templated.items()
+             if sample_id != chosen["answered"] and f"'{chosen['answered']}'" in row]
+    assert len(twins) == 1 and "'template_fallback'" in twins[0]
+    assert chosen["rejected"] in before["samples"] and chosen["rejected"] not in samples
+    assert chosen["rejected"] in templated
+    assert "'val'" in samples[chosen["moved"]] and "'train'" in before["samples"][chosen["moved"]]

@@ -1,0 +1,127 @@
+-- One row per candidate sample of the task models (its sample_key, unique across them:
+-- each task suffixes its own) and inputs_hash: a digest of everything
+-- int_samples_templated makes of it: its row in its task model, its images' places in the
+-- landing (their paths), and the instruction templates, read whole. int_samples_templated
+-- templates again only the samples whose hash changed (macros/incremental.sql,
+-- keyed_incremental), and keeps the hash as sample_inputs_hash.
+-- Rows digested with DuckDB's 64-bit hash(), as in int_image_boxes_hashed: a changed
+-- sample keeps a stale row only if its new digests all equal its old ones (odds ~2^-64
+-- per change); hash() may differ between DuckDB versions, which only makes every sample
+-- count as changed. A table: int_samples_templated reads it twice (its pre-hook and its
+-- query).
+with
+
+description as (
+
+    -- each task model's own inputs_hash is not part of the sample
+    select * exclude (inputs_hash) from {{ ref('int_description_samples_derived') }}
+
+),
+
+counting as (
+
+    select * exclude (inputs_hash) from {{ ref('int_counting_samples_derived') }}
+
+),
+
+grounding as (
+
+    select * exclude (inputs_hash) from {{ ref('int_grounding_samples_derived') }}
+
+),
+
+comparison as (
+
+    select * from {{ ref('int_comparison_samples_derived') }}
+
+),
+
+ocr_summary as (
+
+    select * from {{ ref('int_ocr_summary_samples_derived') }}
+
+),
+
+document_qa as (
+
+    select * from {{ ref('int_document_qa_samples_derived') }}
+
+),
+
+chart_reading as (
+
+    select * from {{ ref('int_chart_samples_derived') }}
+
+),
+
+templates as (
+
+    select * from {{ ref('stg_seeds__instruction_templates') }}
+
+),
+
+assets as (
+
+    select * from {{ ref('stg_landing__assets') }}
+
+),
+
+unioned as (
+
+    select * from description
+    union all by name
+    select * from counting
+    union all by name
+    select * from grounding
+    union all by name
+    select * from comparison
+    union all by name
+    select * from ocr_summary
+    union all by name
+    select * from document_qa
+    union all by name
+    select * from chart_reading
+
+),
+
+sample_digests as (
+
+    select
+        sample_key,
+        source_asset_ids,
+        hash(unioned) as sample_digest
+
+    from unioned
+
+),
+
+image_digests as (
+
+    select
+        sample_digests.sample_key,
+        sum(hash(source_asset.position, assets.source, assets.relative_path)) as images_digest
+
+    from sample_digests,
+        unnest(sample_digests.source_asset_ids)
+            with ordinality as source_asset (asset_id, position)
+    left join assets on assets.asset_id = source_asset.asset_id
+    group by sample_digests.sample_key
+
+),
+
+final as (
+
+    select
+        sample_digests.sample_key,
+        md5(to_json({
+            'sample': sample_digests.sample_digest,
+            'images': image_digests.images_digest,
+            'templates': {{ table_digest('templates') }}
+        })) as inputs_hash
+
+    from sample_digests
+    left join image_digests on image_digests.sample_key = sample_digests.sample_key
+
+)
+
+select * from final
