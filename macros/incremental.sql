@@ -5,9 +5,12 @@
   of `samples_model` into rows of its own (sample_id the key) from what that sample's
   `inputs_hash` covers, so that a build after new photos audits only the new samples.
 
-  The model computes, for every sample, `inputs_hash`: md5 of everything its rows are
-  made from (the sample's columns it reads, its images' rows in the tables it joins, the
-  global tables it reads in full), and keeps that column in its rows. In an incremental
+  The model computes, for every sample, `inputs_hash`: md5 of DuckDB's 64-bit hash() of
+  everything its rows are made from (the sample's columns it reads, its images' rows in
+  the tables it joins, the global tables it reads in full), and keeps that column in its
+  rows. hash(), not the values' JSON: ~4x cheaper on a sample's long texts (0.20 against
+  0.77 s for 480,999 samples' ten columns); it may differ between DuckDB versions, which
+  only makes every sample count as changed. In an incremental
   run (`is_incremental()`) it audits only the samples with no row of the same sample_id
   and inputs_hash; dbt deletes their old rows and inserts the new (`delete+insert` on
   sample_id), and the post-hook deletes the rows of samples `samples_model` no longer

@@ -95,17 +95,21 @@ sample_digests as (
 
 ),
 
+sample_images as (
+
+    {{ image_positions('sample_digests', 'sample_key') }}
+
+),
+
 image_digests as (
 
     select
-        sample_digests.sample_key,
-        sum(hash(source_asset.position, assets.source, assets.relative_path)) as images_digest
+        sample_images.sample_key,
+        sum(hash(sample_images.position, assets.source, assets.relative_path)) as images_digest
 
-    from sample_digests,
-        unnest(sample_digests.source_asset_ids)
-            with ordinality as source_asset (asset_id, position)
-    left join assets on assets.asset_id = source_asset.asset_id
-    group by sample_digests.sample_key
+    from sample_images
+    left join assets on assets.asset_id = sample_images.asset_id
+    group by sample_images.sample_key
 
 ),
 

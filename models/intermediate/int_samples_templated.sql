@@ -190,17 +190,22 @@ with_fallbacks as (
 
 ),
 
+sample_images as (
+
+    {{ image_positions('with_fallbacks', 'sample_key') }}
+
+),
+
 images as (
 
     select
-        with_fallbacks.sample_key,
-        list(assets.source || '/' || assets.relative_path order by source_asset.position)
+        sample_images.sample_key,
+        list(assets.source || '/' || assets.relative_path order by sample_images.position)
             as image_paths
 
-    from with_fallbacks,
-        unnest(with_fallbacks.source_asset_ids) with ordinality as source_asset (asset_id, position)
-    inner join assets on assets.asset_id = source_asset.asset_id
-    group by with_fallbacks.sample_key
+    from sample_images
+    inner join assets on assets.asset_id = sample_images.asset_id
+    group by sample_images.sample_key
 
 ),
 

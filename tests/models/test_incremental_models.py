@@ -28,9 +28,11 @@ profile (profile_boxes), and one sample removed from samples.
 
 The templated samples and the samples mart (keyed_incremental by task sample,
 int_sample_inputs_hashed, and by sample, int_samples_split), on their own after the
-others, on images none of the above touches: a counting sample's count, a model answer
-landed for an English description (it then has a template twin), a grounding sample
-removed from its task model, a sample made unshippable and an image moved to val.
+others, with the release samples (keyed_incremental by sample, release_sample_digests), on
+images none of the above touches: a counting sample's count, a model answer landed for an
+English description (it then has a template twin), a grounding sample removed from its
+task model, a sample made unshippable, an image moved to val and an image's license
+withdrawn in every release profile.
 
 In each, one row nothing changed is marked beforehand: the incremental run must keep it
 (it builds only what changed), the full refresh replaces it.
@@ -60,9 +62,11 @@ BOX_IMAGES = ("mirrored", "dropped", "gone", "kept")
 """What _change_box_inputs chose that is an image (it also names a sample and a question)."""
 RECORDS = ("training_records", "llamafactory_records", "llava_records", "qwen2vl_records", "qwen25vl_records",
            "qwen3vl_records", "internvl_records", "swift_records", "llamafactory_qwen25vl_records")
-TEMPLATED = ("int_sample_inputs_hashed", "int_samples_templated", "int_samples_split", "samples")
-TEMPLATED_ROWS = ("int_samples_templated", "int_samples_split", "samples")
-"""The models of TEMPLATED whose rows are compared (by sample_id)."""
+TEMPLATED = ("int_sample_inputs_hashed", "int_samples_templated", "int_samples_split", "samples",
+             "release_sample_digests", "release_samples")
+TEMPLATED_ROWS = ("int_samples_templated", "int_samples_split", "samples", "release_samples")
+"""The models of TEMPLATED whose rows are compared, by sample_id (release_samples: a
+sample's rows in every release profile together)."""
 MARK = "kept by the incremental run"
 ANSWER = "A photo the model described in its own words."
 
@@ -110,9 +114,12 @@ def _templated_rows(wh: Warehouse) -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
     with duckdb.connect(str(wh.database), read_only=True) as con:
         for model in TEMPLATED_ROWS:
-            rows = con.execute(f"select sample_id, * from {model}").fetchall()
-            found[model] = {row[0]: repr(row[1:]) for row in rows}
-            assert len(found[model]) == len(rows), f"a sample twice in {model}"
+            rows = con.execute(f"select sample_id, * from {model} order by all").fetchall()
+            found[model] = {}
+            for row in rows:
+                found[model][row[0]] = found[model].get(row[0], "") + repr(row[1:])
+            if model != "release_samples":
+                assert len(found[model]) == len(rows), f"a sample twice in {model}"
     return found
 
 
@@ -304,6 +311,11 @@ def _change_templated_inputs(wh: Warehouse, images: list[str]) -> dict[str, str]
                                             where sample_id in {taken})
             order by sample_id limit 1""")
         taken = f"('{counted}', '{answered}', '{gone}', '{rejected}', '{moved}')"
+        licensed = _one(con, f"""select sample_id {free} and sample_id not in {taken}
+            and source_asset_ids[1] not in (select unnest(source_asset_ids) from samples
+                                            where sample_id in {taken})
+            order by sample_id limit 1""")
+        taken = f"('{counted}', '{answered}', '{gone}', '{rejected}', '{moved}', '{licensed}')"
         kept = _one(con, f"""select sample_id {free} and sample_id not in {taken}
             and source_asset_ids[1] not in (select unnest(source_asset_ids) from samples
                                             where sample_id in {taken})
@@ -317,10 +329,13 @@ def _change_templated_inputs(wh: Warehouse, images: list[str]) -> dict[str, str]
         con.execute("update int_samples_qualified set is_shippable = false where sample_id = ?", [rejected])
         con.execute("update int_sample_groups_assigned set split = 'val' "
                     "where asset_id = (select source_asset_ids[1] from samples where sample_id = ?)", [moved])
+        con.execute("update release_asset_gates set is_allowed = false, gate_reason = 'license_withdrawn' "
+                    "where asset_id = (select source_asset_ids[1] from samples where sample_id = ?)", [licensed])
         con.execute(f"update int_samples_templated set question_text = '{MARK}' where sample_id = ?", [kept])
         con.execute(f"update samples set human_template = '{MARK}' where sample_id = ?", [kept])
+        con.execute(f"update release_samples set exclusion_reason = '{MARK}' where sample_id = ?", [kept])
     return {"counted": counted, "answered": answered, "gone": gone, "rejected": rejected, "moved": moved,
-            "kept": kept}
+            "licensed": licensed, "kept": kept}
 
 
 def _without(rows: dict[str, list[tuple[str, str]]], sample_id: str) -> dict[str, list[tuple[str, str]]]:
@@ -434,9 +449,10 @@ def test_incremental_records_equal_a_full_refresh_after_their_inputs_change(rebu
 def test_incremental_samples_equal_a_full_refresh_after_their_inputs_change(rebuilt: dict[str, Any]) -> None:
     before, incremental, full = (rebuilt[k]["templated"] for k in ("before", "incremental", "full"))
     chosen = rebuilt["templated"]
-    templated, split, samples = (incremental[m] for m in TEMPLATED_ROWS)
-    assert MARK in templated[chosen["kept"]] and MARK in samples[chosen["kept"]]  # built before, not again
-    assert MARK not in full["int_samples_templated"][chosen["kept"]] and MARK not in full["samples"][chosen["kept"]]
+    templated, split, samples, released = (incremental[m] for m in TEMPLATED_ROWS)
+    for model in ("int_samples_templated", "samples", "release_samples"):
+        assert MARK in incremental[model][chosen["kept"]], model  # built before, not again
+        assert MARK not in full[model][chosen["kept"]], model
     for model in TEMPLATED_ROWS:
         assert {k: v for k, v in incremental[model].items() if k != chosen["kept"]} == \
             {k: v for k, v in full[model].items() if k != chosen["kept"]}, model
@@ -449,3 +465,6 @@ def test_incremental_samples_equal_a_full_refresh_after_their_inputs_change(rebu
     assert chosen["rejected"] in before["samples"] and chosen["rejected"] not in samples
     assert chosen["rejected"] in templated
     assert "'val'" in samples[chosen["moved"]] and "'train'" in before["samples"][chosen["moved"]]
+    assert "license_withdrawn" in released[chosen["licensed"]]
+    assert "license_withdrawn" not in before["release_samples"][chosen["licensed"]]
+    assert chosen["rejected"] not in released

@@ -50,11 +50,11 @@ asset_digests as (
     -- what the audit reads of the objects an image holds
     select
         asset_id,
-        md5(to_json(list({
+        hash(list({
             'category_name': category_name,
             'instance_count': instance_count,
             'has_crowd_region': has_crowd_region
-        } order by category_name))) as digest
+        } order by category_name)) as digest
 
     from objects
     group by asset_id
@@ -67,7 +67,7 @@ hashed as (
     -- its statements' audit (whose own inputs_hash covers what that read)
     select
         templated.*,
-        md5(to_json({
+        md5(hash({
             'answer_text': templated.answer_text,
             'generation_method': {{ generation_method }},
             'asset_id': templated.source_asset_ids[1],
@@ -75,7 +75,7 @@ hashed as (
             'statements': statements.inputs_hash,
             'terms': {{ table_digest('terms') }},
             'code': '{{ model.checksum.checksum }}'
-        })) as inputs_hash
+        })::varchar) as inputs_hash
 
     from templated
     left join asset_digests on asset_digests.asset_id = templated.source_asset_ids[1]

@@ -53,7 +53,7 @@ asset_digests as (
     -- what the audit reads of an image's annotations
     select
         asset_id,
-        md5(to_json(list({
+        hash(list({
             'annotation_id': annotation_id,
             'category_name': category_name,
             'supercategory': supercategory,
@@ -61,23 +61,28 @@ asset_digests as (
             'grid': [grid_ymin, grid_xmin, grid_ymax, grid_xmax],
             'bbox_w_px': bbox_w_px,
             'bbox_h_px': bbox_h_px
-        } order by annotation_id))) as digest
+        } order by annotation_id)) as digest
 
     from landed_annotations
     group by asset_id
 
 ),
 
+sample_images as (
+
+    {{ image_positions('templated', 'sample_id') }}
+
+),
+
 sample_asset_digests as (
 
     select
-        templated.sample_id,
-        list(asset_digests.digest order by source_asset.position) as digests
+        sample_images.sample_id,
+        list(asset_digests.digest order by sample_images.position) as digests
 
-    from templated,
-        unnest(templated.source_asset_ids) with ordinality as source_asset (asset_id, position)
-    left join asset_digests on asset_digests.asset_id = source_asset.asset_id
-    group by templated.sample_id
+    from sample_images
+    left join asset_digests on asset_digests.asset_id = sample_images.asset_id
+    group by sample_images.sample_id
 
 ),
 
@@ -87,7 +92,7 @@ hashed as (
     -- vocabulary
     select
         templated.*,
-        md5(to_json({
+        md5(hash({
             'task_type': templated.task_type,
             'answer_text': templated.answer_text,
             'source_asset_ids': templated.source_asset_ids,
@@ -95,7 +100,7 @@ hashed as (
             'terms': {{ table_digest('terms') }},
             'supercategory_names': {{ table_digest('supercategory_names') }},
             'code': '{{ model.checksum.checksum }}'
-        })) as inputs_hash
+        })::varchar) as inputs_hash
 
     from templated
     left join sample_asset_digests on sample_asset_digests.sample_id = templated.sample_id

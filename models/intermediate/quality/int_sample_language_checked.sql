@@ -80,14 +80,14 @@ hashed as (
     select
         templated.*,
         coalesce(sample_visible.visible_key, '') as visible_key,
-        md5(to_json({
+        md5(hash({
             'language': templated.language,
             'question_text': templated.question_text,
             'answer_text': templated.answer_text,
             'visible_key': coalesce(sample_visible.visible_key, ''),
             'patterns': {{ table_digest('patterns') }},
             'code': '{{ model.checksum.checksum }}'
-        })) as inputs_hash
+        })::varchar) as inputs_hash
 
     from templated
     left join sample_visible on sample_visible.sample_id = templated.sample_id

@@ -13,12 +13,12 @@ category). An answer without mentions has no row; CHAIR_s counts it all the same
 (marts/quality/chair_scores). Mention extraction is quality.chair.extract_mentions.
 
 Built incrementally (macros/incremental.sql says how; the config is in
-_quality__models.yml): each row
-carries the ``inputs_hash`` of its sample (md5 of the sample's columns above, the
-categories its images hold, the vocabulary and quality/chair.py's source), and a run
-after the first reads only the answers whose hash no row holds. An answer without
-mentions is returned as one row without a category: it takes the place of the sample's
-old rows, and the post-hook deletes it (so that answer is read again in every run).
+_quality__models.yml): each row carries the ``inputs_hash`` of its sample (md5 of
+DuckDB's 64-bit hash() of the sample's columns above, the categories its images hold,
+the vocabulary and quality/chair.py's source), and a run after the first reads only the
+answers whose hash no row holds. An answer without mentions is returned as one row
+without a category: it takes the place of the sample's old rows, and the post-hook
+deletes it (so that answer is read again in every run).
 """
 
 import hashlib
@@ -76,13 +76,13 @@ def model(dbt, session):
         ),
         hashed as (
             select answers.*, coalesce(truth.held, []) as held,
-                   md5(to_json(struct_pack(
+                   md5(hash(struct_pack(
                        task_type := answers.task_type, language := answers.language,
                        generation_method := answers.generation_method,
                        answer_text := answers.answer_text,
                        source_asset_ids := answers.source_asset_ids,
                        held := coalesce(truth.held, []), vocabulary := $vocabulary
-                   ))) as inputs_hash
+                   ))::varchar) as inputs_hash
             from answers left join truth on truth.sample_id = answers.sample_id
         )
         select sample_id, task_type, language, generation_method, answer_text, held, inputs_hash

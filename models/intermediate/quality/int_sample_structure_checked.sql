@@ -20,17 +20,22 @@ assets as (
 
 ),
 
+sample_images as (
+
+    {{ image_positions('templated', 'sample_id') }}
+
+),
+
 expected_paths as (
 
     select
-        templated.sample_id,
-        list(assets.source || '/' || assets.relative_path order by source_asset.position)
+        sample_images.sample_id,
+        list(assets.source || '/' || assets.relative_path order by sample_images.position)
             as expected_image_paths
 
-    from templated,
-        unnest(templated.source_asset_ids) with ordinality as source_asset (asset_id, position)
-    left join assets on assets.asset_id = source_asset.asset_id
-    group by templated.sample_id
+    from sample_images
+    left join assets on assets.asset_id = sample_images.asset_id
+    group by sample_images.sample_id
 
 ),
 
@@ -41,7 +46,7 @@ hashed as (
     select
         templated.*,
         expected_paths.expected_image_paths,
-        md5(to_json({
+        md5(hash({
             'task_type': templated.task_type,
             'asset_type': templated.asset_type,
             'language': templated.language,
@@ -54,7 +59,7 @@ hashed as (
             'conversations': templated.conversations,
             'expected_image_paths': expected_paths.expected_image_paths,
             'code': '{{ model.checksum.checksum }}'
-        })) as inputs_hash
+        })::varchar) as inputs_hash
 
     from templated
     left join expected_paths on expected_paths.sample_id = templated.sample_id

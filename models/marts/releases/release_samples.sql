@@ -1,12 +1,31 @@
+{{ keyed_incremental('release_sample_digests', 'sample_id', 'sample_id') }}
 -- One row per (release profile, shipped sample): whether it goes into the profile's
 -- release. A sample is released only when every one of its images passes the profile's
 -- license gate (release_asset_gates); its license flags are the most restrictive of its
 -- images' (a multi-image sample is as restricted as its most restricted image).
+-- Built incrementally by sample: an incremental run builds again only the samples whose
+-- inputs_hash (release_sample_digests: their columns, their images' gates, the profiles)
+-- changed, and deletes the rows of samples no longer shipped (macros/incremental.sql).
 with
+
+hashed as (
+
+    {{ keyed_inputs_hash('release_sample_digests', 'sample_id') }}
+
+),
+
+changed_samples as (
+
+    {{ changed_keys('hashed', 'sample_id', 'sample_id') }}
+
+),
 
 samples as (
 
-    select * from {{ ref('samples') }}
+    select shipped.* replace (changed_samples.inputs_hash as inputs_hash)
+
+    from {{ ref('samples') }} as shipped
+    inner join changed_samples on changed_samples.sample_id = shipped.sample_id
 
 ),
 
@@ -82,7 +101,8 @@ final as (
         case
             when per_profile.gated_asset_count < per_profile.asset_count then 'license_unknown'
             else per_profile.gate_reason
-        end as exclusion_reason
+        end as exclusion_reason,
+        samples.inputs_hash
 
     from per_profile
     inner join samples on samples.sample_id = per_profile.sample_id
