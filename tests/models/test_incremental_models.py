@@ -32,7 +32,8 @@ others, with the release samples (keyed_incremental by sample, release_sample_di
 images none of the above touches: a counting sample's count, a model answer landed for an
 English description (it then has a template twin), a grounding sample removed from its
 task model, a sample made unshippable, an image moved to val and an image's license
-withdrawn in every release profile.
+withdrawn in every release profile; the packed records (keyed_incremental by image,
+packed_record_digests) follow the samples of their image.
 
 In each, one row nothing changed is marked beforehand: the incremental run must keep it
 (it builds only what changed), the full refresh replaces it.
@@ -63,10 +64,11 @@ BOX_IMAGES = ("mirrored", "dropped", "gone", "kept")
 RECORDS = ("training_records", "llamafactory_records", "llava_records", "qwen2vl_records", "qwen25vl_records",
            "qwen3vl_records", "internvl_records", "swift_records", "llamafactory_qwen25vl_records")
 TEMPLATED = ("int_sample_inputs_hashed", "int_samples_templated", "int_samples_split", "samples",
-             "release_sample_digests", "release_samples")
-TEMPLATED_ROWS = ("int_samples_templated", "int_samples_split", "samples", "release_samples")
-"""The models of TEMPLATED whose rows are compared, by sample_id (release_samples: a
-sample's rows in every release profile together)."""
+             "release_sample_digests", "release_samples", "packed_record_digests", "packed_records")
+TEMPLATED_ROWS = {"int_samples_templated": "sample_id", "int_samples_split": "sample_id", "samples": "sample_id",
+                  "release_samples": "sample_id", "packed_records": "image[1]"}
+"""The models of TEMPLATED whose rows are compared, by sample (release_samples: a sample's
+rows in every release profile together) or by image (packed_records: an image's records)."""
 MARK = "kept by the incremental run"
 ANSWER = "A photo the model described in its own words."
 
@@ -110,15 +112,15 @@ def _box_rows(wh: Warehouse) -> dict[str, dict[str, tuple[str, str]]]:
 
 
 def _templated_rows(wh: Warehouse) -> dict[str, dict[str, str]]:
-    """The templated samples' and the samples' rows by sample_id, written out whole."""
+    """The rows of TEMPLATED_ROWS' models by their key, written out whole."""
     found: dict[str, dict[str, str]] = {}
     with duckdb.connect(str(wh.database), read_only=True) as con:
-        for model in TEMPLATED_ROWS:
-            rows = con.execute(f"select sample_id, * from {model} order by all").fetchall()
+        for model, key in TEMPLATED_ROWS.items():
+            rows = con.execute(f"select {key}, * from {model} order by all").fetchall()
             found[model] = {}
             for row in rows:
                 found[model][row[0]] = found[model].get(row[0], "") + repr(row[1:])
-            if model != "release_samples":
+            if model in ("int_samples_templated", "int_samples_split", "samples"):
                 assert len(found[model]) == len(rows), f"a sample twice in {model}"
     return found
 
@@ -320,6 +322,8 @@ def _change_templated_inputs(wh: Warehouse, images: list[str]) -> dict[str, str]
             and source_asset_ids[1] not in (select unnest(source_asset_ids) from samples
                                             where sample_id in {taken})
             order by sample_id limit 1""")
+        paths = {f"{name}_image": _one(con, f"select image_paths[1] from samples where sample_id = '{sample_id}'")
+                 for name, sample_id in (("kept", kept), ("moved", moved), ("rejected", rejected))}
         key = "(select sample_key from samples where sample_id = ?)"
         con.execute(f"update int_counting_samples_derived set expected_count = 987654321 where sample_key = {key}", [counted])
         con.execute("update int_description_samples_derived set model_answer_text = ?, "
@@ -334,8 +338,10 @@ def _change_templated_inputs(wh: Warehouse, images: list[str]) -> dict[str, str]
         con.execute(f"update int_samples_templated set question_text = '{MARK}' where sample_id = ?", [kept])
         con.execute(f"update samples set human_template = '{MARK}' where sample_id = ?", [kept])
         con.execute(f"update release_samples set exclusion_reason = '{MARK}' where sample_id = ?", [kept])
+        con.execute(f"update packed_records set split = '{MARK}' where image[1] = "
+                    "(select image_paths[1] from samples where sample_id = ?)", [kept])
     return {"counted": counted, "answered": answered, "gone": gone, "rejected": rejected, "moved": moved,
-            "licensed": licensed, "kept": kept}
+            "licensed": licensed, "kept": kept, **paths}
 
 
 def _without(rows: dict[str, list[tuple[str, str]]], sample_id: str) -> dict[str, list[tuple[str, str]]]:
@@ -449,13 +455,15 @@ def test_incremental_records_equal_a_full_refresh_after_their_inputs_change(rebu
 def test_incremental_samples_equal_a_full_refresh_after_their_inputs_change(rebuilt: dict[str, Any]) -> None:
     before, incremental, full = (rebuilt[k]["templated"] for k in ("before", "incremental", "full"))
     chosen = rebuilt["templated"]
-    templated, split, samples, released = (incremental[m] for m in TEMPLATED_ROWS)
-    for model in ("int_samples_templated", "samples", "release_samples"):
-        assert MARK in incremental[model][chosen["kept"]], model  # built before, not again
-        assert MARK not in full[model][chosen["kept"]], model
+    templated, split, samples, released, packed = (incremental[m] for m in TEMPLATED_ROWS)
+    keys = {m: chosen["kept_image"] if key == "image[1]" else chosen["kept"] for m, key in TEMPLATED_ROWS.items()}
+    for model in ("int_samples_templated", "samples", "release_samples", "packed_records"):
+        assert MARK in incremental[model][keys[model]], model  # built before, not again
+        assert MARK not in full[model][keys[model]], model
     for model in TEMPLATED_ROWS:
-        assert {k: v for k, v in incremental[model].items() if k != chosen["kept"]} == \
-            {k: v for k, v in full[model].items() if k != chosen["kept"]}, model
+        assert {k: v for k, v in incremental[model].items() if k != keys[model]} == \
+            {k: v for k, v in full[model].items() if k != keys[model]}, model
+    for model in ("int_samples_templated", "int_samples_split", "samples", "release_samples"):
         assert chosen["gone"] in before[model] and chosen["gone"] not in incremental[model], model
     assert "987654321" in samples[chosen["counted"]] and "987654321" not in before["samples"][chosen["counted"]]
     assert ANSWER in samples[chosen["answered"]]  # the model answer, and its template twin
@@ -468,3 +476,8 @@ def test_incremental_samples_equal_a_full_refresh_after_their_inputs_change(rebu
     assert "license_withdrawn" in released[chosen["licensed"]]
     assert "license_withdrawn" not in before["release_samples"][chosen["licensed"]]
     assert chosen["rejected"] not in released
+    moved = chosen["moved_image"]  # its packed records moved to val with it
+    assert "'train'" in before["packed_records"][moved] and "'val'" in packed[moved]
+    rejected = chosen["rejected_image"]  # its packed records hold it no more
+    assert chosen["rejected"] in before["packed_records"][rejected]
+    assert chosen["rejected"] not in packed.get(rejected, "")

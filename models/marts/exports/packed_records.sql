@@ -1,3 +1,5 @@
+{%- set hash_vars = ['packed_max_turns'] -%}
+{{ keyed_incremental('packed_record_digests', 'image_path', 'image[1]', vars=hash_vars) }}
 -- Multi-turn packing (what LLaVA-1.5's mix does with VQA data): the independent,
 -- already-audited single-image samples of one image, packed into one conversation of at
 -- most var('packed_max_turns') question-answer turns, so a trainer pays the image's
@@ -5,12 +7,28 @@
 -- ordered by a stable hash of the sample id; a record never mixes splits. Profile-
 -- independent (canonical conversation form); `sample_ids` names the audited sample of
 -- each turn pair, in order.
+-- Built incrementally by image: an incremental run packs again only the images whose
+-- samples' digest (packed_record_digests) changed, and deletes the records of images that
+-- are gone (macros/incremental.sql); every record keeps its image's inputs_hash.
 
 with
+
+hashed as (
+
+    {{ keyed_inputs_hash('packed_record_digests', 'image_path', hash_vars) }}
+
+),
+
+changed_images as (
+
+    {{ changed_keys('hashed', 'image_path', 'image[1]') }}
+
+),
 
 samples as (
 
     select * from {{ ref('samples') }}
+    where image_paths[1] in (select changed_images.image_path from changed_images)
 
 ),
 
@@ -86,7 +104,7 @@ packed as (
 
 ),
 
-final as (
+records as (
 
     select
         {{ stable_id('p_', "array_to_string(sample_ids, ',')") }} as id,
@@ -98,6 +116,12 @@ final as (
         has_smoke_sample
 
     from packed
+
+),
+
+final as (
+
+    {{ with_inputs_hash('records', 'image[1]', 'changed_images', 'image_path') }}
 
 )
 
