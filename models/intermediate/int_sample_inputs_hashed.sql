@@ -11,46 +11,9 @@
 -- query).
 with
 
-description as (
+unioned as (
 
-    -- each task model's own inputs_hash is not part of the sample
-    select * exclude (inputs_hash) from {{ ref('int_description_samples_derived') }}
-
-),
-
-counting as (
-
-    select * exclude (inputs_hash) from {{ ref('int_counting_samples_derived') }}
-
-),
-
-grounding as (
-
-    select * exclude (inputs_hash) from {{ ref('int_grounding_samples_derived') }}
-
-),
-
-comparison as (
-
-    select * from {{ ref('int_comparison_samples_derived') }}
-
-),
-
-ocr_summary as (
-
-    select * from {{ ref('int_ocr_summary_samples_derived') }}
-
-),
-
-document_qa as (
-
-    select * from {{ ref('int_document_qa_samples_derived') }}
-
-),
-
-chart_reading as (
-
-    select * from {{ ref('int_chart_samples_derived') }}
+    select * from {{ ref('int_task_samples_unioned') }}
 
 ),
 
@@ -63,24 +26,6 @@ templates as (
 assets as (
 
     select * from {{ ref('stg_landing__assets') }}
-
-),
-
-unioned as (
-
-    select * from description
-    union all by name
-    select * from counting
-    union all by name
-    select * from grounding
-    union all by name
-    select * from comparison
-    union all by name
-    select * from ocr_summary
-    union all by name
-    select * from document_qa
-    union all by name
-    select * from chart_reading
 
 ),
 

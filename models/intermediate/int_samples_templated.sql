@@ -28,46 +28,9 @@ changed_samples as (
 
 ),
 
-description as (
+task_samples as (
 
-    -- inputs_hash is each task model's own (those built incrementally)
-    select * exclude (inputs_hash) from {{ ref('int_description_samples_derived') }}
-
-),
-
-counting as (
-
-    select * exclude (inputs_hash) from {{ ref('int_counting_samples_derived') }}
-
-),
-
-grounding as (
-
-    select * exclude (inputs_hash) from {{ ref('int_grounding_samples_derived') }}
-
-),
-
-comparison as (
-
-    select * from {{ ref('int_comparison_samples_derived') }}
-
-),
-
-ocr_summary as (
-
-    select * from {{ ref('int_ocr_summary_samples_derived') }}
-
-),
-
-document_qa as (
-
-    select * from {{ ref('int_document_qa_samples_derived') }}
-
-),
-
-chart_reading as (
-
-    select * from {{ ref('int_chart_samples_derived') }}
+    select * from {{ ref('int_task_samples_unioned') }}
 
 ),
 
@@ -83,33 +46,15 @@ assets as (
 
 ),
 
-all_samples as (
-
-    select * from description
-    union all by name
-    select * from counting
-    union all by name
-    select * from grounding
-    union all by name
-    select * from comparison
-    union all by name
-    select * from ocr_summary
-    union all by name
-    select * from document_qa
-    union all by name
-    select * from chart_reading
-
-),
-
 unioned as (
 
     select
-        all_samples.*,
-        all_samples.sample_key as task_sample_key,
+        task_samples.*,
+        task_samples.sample_key as task_sample_key,
         changed_samples.inputs_hash as sample_inputs_hash
 
-    from all_samples
-    inner join changed_samples on changed_samples.sample_key = all_samples.sample_key
+    from task_samples
+    inner join changed_samples on changed_samples.sample_key = task_samples.sample_key
 
 ),
 
