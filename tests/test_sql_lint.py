@@ -89,13 +89,19 @@ def test_its_depth_map_equals_sqlfluffs_on_every_raw_segment() -> None:
 
     linter = Linter(config=FluffConfig(overrides={"dialect": "duckdb", "templater": "jinja"}))
     models = sorted((PROJECT_DIR / "models").rglob("*.sql"))
-    raws = 0
-    for path in random.Random(3).sample(models, 6):
+    random.Random(3).shuffle(models)
+    raws = checked = 0
+    for path in models:
         (parsed,) = linter.parse_path(str(path))
+        if not parsed.parsed_variants:  # plain Jinja cannot render it (a dbt-only construct)
+            continue
         tree = parsed.parsed_variants[0].tree
         stock = DepthMap.from_parent(tree).depth_info
         ours = depth_map_from_parent(DepthMap, tree).depth_info
         assert list(ours) == list(stock), path
         assert ours == stock, path
         raws += len(ours)
-    assert raws > 1000
+        checked += 1
+        if checked == 6:
+            break
+    assert checked == 6 and raws > 1000

@@ -64,6 +64,6 @@ unioned as (
     union all by name
     select * from chart_reading
 
-),
+)
 
 select * from unioned
