@@ -26,14 +26,14 @@ record_input_digests), on samples whose images none of the above touches: a samp
 conversation, a grounding sample's source box, a grounding sample left out of the LLaVA
 profile (profile_boxes), and one sample removed from samples.
 
-The templated samples and the samples mart (keyed_incremental by task sample,
-int_sample_inputs_hashed, and by sample, int_samples_split), on their own after the
-others, with the release samples (keyed_incremental by sample, release_sample_digests), on
-images none of the above touches: a counting sample's count, a model answer landed for an
-English description (it then has a template twin), a grounding sample removed from its
-task model, a sample made unshippable, an image moved to val and an image's license
-withdrawn in every release profile; the packed records (keyed_incremental by image,
-packed_record_digests) follow the samples of their image.
+The templated samples (keyed_incremental by task sample, int_sample_inputs_hashed), the
+samples mart and the release samples (by sample: int_samples_split,
+release_sample_digests) and the packed records (by image, packed_record_digests), run on
+their own after the others, on images none of the above touches: a counting sample's
+count, a model answer landed for an English description (it then has a template twin), a
+grounding sample removed from its task model, a sample made unshippable, an image moved to
+val (its packed records must follow) and an image's license withdrawn in every release
+profile.
 
 In each, one row nothing changed is marked beforehand: the incremental run must keep it
 (it builds only what changed), the full refresh replaces it.
@@ -325,7 +325,8 @@ def _change_templated_inputs(wh: Warehouse, images: list[str]) -> dict[str, str]
         paths = {f"{name}_image": _one(con, f"select image_paths[1] from samples where sample_id = '{sample_id}'")
                  for name, sample_id in (("kept", kept), ("moved", moved), ("rejected", rejected))}
         key = "(select sample_key from samples where sample_id = ?)"
-        con.execute(f"update int_counting_samples_derived set expected_count = 987654321 where sample_key = {key}", [counted])
+        con.execute(f"update int_counting_samples_derived set expected_count = 987654321 where sample_key = {key}",
+                    [counted])
         con.execute("update int_description_samples_derived set model_answer_text = ?, "
                     f"generation_request_hash = 'request-2', generation_model = 'a-model' where sample_key = {key}",
                     [ANSWER, answered])
@@ -455,7 +456,8 @@ def test_incremental_records_equal_a_full_refresh_after_their_inputs_change(rebu
 def test_incremental_samples_equal_a_full_refresh_after_their_inputs_change(rebuilt: dict[str, Any]) -> None:
     before, incremental, full = (rebuilt[k]["templated"] for k in ("before", "incremental", "full"))
     chosen = rebuilt["templated"]
-    templated, split, samples, released, packed = (incremental[m] for m in TEMPLATED_ROWS)
+    templated, samples, released, packed = (incremental[m] for m in
+                                            ("int_samples_templated", "samples", "release_samples", "packed_records"))
     keys = {m: chosen["kept_image"] if key == "image[1]" else chosen["kept"] for m, key in TEMPLATED_ROWS.items()}
     for model in ("int_samples_templated", "samples", "release_samples", "packed_records"):
         assert MARK in incremental[model][keys[model]], model  # built before, not again
