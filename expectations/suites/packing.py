@@ -55,10 +55,12 @@ def packed_files(inp: CheckInputs) -> list[str]:
 
 
 def _raw_records(inp: CheckInputs) -> Iterator[tuple[str, RawRecord]]:
-    """(split, record) of every packed record, file by file, one at a time."""
+    """(split, record) of every packed record, file by file, one at a time (the split, the
+    file's stem, taken once per file: a Path per record was ~20% of the parse)."""
     for rel in packed_files(inp):
+        split = Path(rel).stem
         for raw in iter_record_file(inp.exports / rel, rel):
-            yield Path(rel).stem, raw
+            yield split, raw
 
 
 def open_packed(inp: CheckInputs) -> None:
