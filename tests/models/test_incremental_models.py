@@ -32,8 +32,8 @@ release_sample_digests) and the packed records (by image, packed_record_digests)
 their own after the others, on images none of the above touches: a counting sample's
 count, a model answer landed for an English description (it then has a template twin), a
 grounding sample removed from its task model, a sample made unshippable, an image moved to
-val (its packed records must follow) and an image's license withdrawn in every release
-profile.
+val (its packed records must follow), an image's license withdrawn in every release
+profile and a grounding sample's source box halved (profile_boxes, by sample).
 
 In each, one row nothing changed is marked beforehand: the incremental run must keep it
 (it builds only what changed), the full refresh replaces it.
@@ -64,11 +64,13 @@ BOX_IMAGES = ("mirrored", "dropped", "gone", "kept")
 RECORDS = ("training_records", "llamafactory_records", "llava_records", "qwen2vl_records", "qwen25vl_records",
            "qwen3vl_records", "internvl_records", "swift_records", "llamafactory_qwen25vl_records")
 TEMPLATED = ("int_sample_inputs_hashed", "int_samples_templated", "int_samples_split", "samples",
-             "release_sample_digests", "release_samples", "packed_record_digests", "packed_records")
+             "release_sample_digests", "release_samples", "packed_record_digests", "packed_records",
+             "profile_boxes")
 TEMPLATED_ROWS = {"int_samples_templated": "sample_id", "int_samples_split": "sample_id", "samples": "sample_id",
-                  "release_samples": "sample_id", "packed_records": "image[1]"}
-"""The models of TEMPLATED whose rows are compared, by sample (release_samples: a sample's
-rows in every release profile together) or by image (packed_records: an image's records)."""
+                  "release_samples": "sample_id", "packed_records": "image[1]", "profile_boxes": "sample_id"}
+"""The models of TEMPLATED whose rows are compared, by sample (release_samples and
+profile_boxes: a sample's rows in every profile together) or by image (packed_records: an
+image's records)."""
 MARK = "kept by the incremental run"
 ANSWER = "A photo the model described in its own words."
 
@@ -318,6 +320,15 @@ def _change_templated_inputs(wh: Warehouse, images: list[str]) -> dict[str, str]
                                             where sample_id in {taken})
             order by sample_id limit 1""")
         taken = f"('{counted}', '{answered}', '{gone}', '{rejected}', '{moved}', '{licensed}')"
+        grounded = f"""select sample_id {free} and task_type = 'region_grounding' and sample_id not in {{}}
+            and source_asset_ids[1] not in (select unnest(source_asset_ids) from samples
+                                            where sample_id in {{}})
+            order by sample_id limit 1"""
+        boxed = _one(con, grounded.format(taken, taken))
+        taken = f"('{counted}', '{answered}', '{gone}', '{rejected}', '{moved}', '{licensed}', '{boxed}')"
+        kept_box = _one(con, grounded.format(taken, taken))
+        taken = (f"('{counted}', '{answered}', '{gone}', '{rejected}', '{moved}', '{licensed}', "
+                 f"'{boxed}', '{kept_box}')")
         kept = _one(con, f"""select sample_id {free} and sample_id not in {taken}
             and source_asset_ids[1] not in (select unnest(source_asset_ids) from samples
                                             where sample_id in {taken})
@@ -336,13 +347,16 @@ def _change_templated_inputs(wh: Warehouse, images: list[str]) -> dict[str, str]
                     "where asset_id = (select source_asset_ids[1] from samples where sample_id = ?)", [moved])
         con.execute("update release_asset_gates set is_allowed = false, gate_reason = 'license_withdrawn' "
                     "where asset_id = (select source_asset_ids[1] from samples where sample_id = ?)", [licensed])
+        con.execute("update int_annotations_normalized set bbox_x_px = bbox_x_px / 2 "
+                    "where annotation_id = (select annotation_id from samples where sample_id = ?)", [boxed])
+        con.execute(f"update profile_boxes set exclusion_reason = '{MARK}' where sample_id = ?", [kept_box])
         con.execute(f"update int_samples_templated set question_text = '{MARK}' where sample_id = ?", [kept])
         con.execute(f"update samples set human_template = '{MARK}' where sample_id = ?", [kept])
         con.execute(f"update release_samples set exclusion_reason = '{MARK}' where sample_id = ?", [kept])
         con.execute(f"update packed_records set split = '{MARK}' where image[1] = "
                     "(select image_paths[1] from samples where sample_id = ?)", [kept])
     return {"counted": counted, "answered": answered, "gone": gone, "rejected": rejected, "moved": moved,
-            "licensed": licensed, "kept": kept, **paths}
+            "licensed": licensed, "boxed": boxed, "kept_box": kept_box, "kept": kept, **paths}
 
 
 def _without(rows: dict[str, list[tuple[str, str]]], sample_id: str) -> dict[str, list[tuple[str, str]]]:
@@ -459,14 +473,17 @@ def test_incremental_samples_equal_a_full_refresh_after_their_inputs_change(rebu
     templated, samples, released, packed = (incremental[m] for m in
                                             ("int_samples_templated", "samples", "release_samples", "packed_records"))
     keys = {m: chosen["kept_image"] if key == "image[1]" else chosen["kept"] for m, key in TEMPLATED_ROWS.items()}
-    for model in ("int_samples_templated", "samples", "release_samples", "packed_records"):
+    keys["profile_boxes"] = chosen["kept_box"]
+    for model in ("int_samples_templated", "samples", "release_samples", "packed_records", "profile_boxes"):
         assert MARK in incremental[model][keys[model]], model  # built before, not again
         assert MARK not in full[model][keys[model]], model
     for model in TEMPLATED_ROWS:
         assert {k: v for k, v in incremental[model].items() if k != keys[model]} == \
             {k: v for k, v in full[model].items() if k != keys[model]}, model
-    for model in ("int_samples_templated", "int_samples_split", "samples", "release_samples"):
+    for model in ("int_samples_templated", "int_samples_split", "samples", "release_samples", "profile_boxes"):
         assert chosen["gone"] in before[model] and chosen["gone"] not in incremental[model], model
+    boxes = incremental["profile_boxes"]  # the halved source box reaches every profile's row
+    assert boxes[chosen["boxed"]] != before["profile_boxes"][chosen["boxed"]]
     assert "987654321" in samples[chosen["counted"]] and "987654321" not in before["samples"][chosen["counted"]]
     assert ANSWER in samples[chosen["answered"]]  # the model answer, and its template twin
     twins = [row for sample_id, row in templated.items()

@@ -11,7 +11,17 @@ own order), the box mapped back to raw-image pixels ``[x1, y1, x2, y2]``
 ``exclusion_reason``: a sample whose profile box has IoU below the var
 ``profile_box_min_iou`` (0.9) with its source box is left out of that profile's records
 (macros/profile_records.sql), never shipped wrong.
+
+Built incrementally by sample (the config is in _exports__models.yml: it holds Jinja):
+each row carries its sample's ``inputs_hash``, a digest of the sample's annotation, its
+source box and image size, the profiles, the minimum IoU and the box conventions' code
+(python_udfs/boxes.py), and a run after the first converts only the samples whose hash
+no row holds; the post-hook deletes the rows of samples that are no longer shipped
+grounding samples.
 """
+
+import hashlib
+from pathlib import Path
 
 
 def model(dbt, session):
@@ -19,23 +29,42 @@ def model(dbt, session):
     import pyarrow as pa
 
     from lakehouse.taxonomy import export_profiles
+    from python_udfs import boxes as box_code
     from python_udfs.boxes import CONVENTIONS, iou_xyxy
 
-    dbt.config(materialized="table")
     min_iou = float(dbt.config.meta_get("min_iou"))
+    profiles = list(export_profiles())
+    # everything a sample's rows are made from besides its own columns, as one salt
+    salt = hashlib.md5(repr((min_iou, [(p.export_profile, p.box_kind) for p in profiles],
+                             Path(box_code.__file__).read_bytes())).encode()).hexdigest()
 
-    samples = dbt.ref("samples").filter("annotation_id is not null").project("sample_id, annotation_id")
-    boxes = dbt.ref("int_annotations_normalized").project(
-        "annotation_id, bbox_x_px, bbox_y_px, bbox_w_px, bbox_h_px, image_width_px, image_height_px")
-    joined = samples.join(boxes, "annotation_id").order("sample_id").fetch_arrow_table()
+    dbt.ref("samples").create_view("profile_boxes_samples")
+    dbt.ref("int_annotations_normalized").create_view("profile_boxes_annotations")
+    built = f"""where not exists (
+        select 1 from {dbt.this} as built
+        where built.sample_id = hashed.sample_id and built.inputs_hash = hashed.inputs_hash)"""
+    joined = session.sql(f"""
+        with hashed as (
+            select s.sample_id, a.bbox_x_px, a.bbox_y_px, a.bbox_w_px, a.bbox_h_px,
+                   a.image_width_px, a.image_height_px,
+                   md5(hash(s.sample_id, s.annotation_id, a.bbox_x_px, a.bbox_y_px, a.bbox_w_px,
+                            a.bbox_h_px, a.image_width_px, a.image_height_px)::varchar || '{salt}')
+                       as inputs_hash
+            from profile_boxes_samples as s
+            inner join profile_boxes_annotations as a on a.annotation_id = s.annotation_id
+            where s.annotation_id is not null
+        )
+        select * from hashed {built if dbt.is_incremental else ""}
+        order by sample_id""").fetch_arrow_table()
     ids = joined.column("sample_id")
-    coco = [joined.column(name).cast(pa.float64()).to_numpy() for name in joined.column_names[2:8]]
+    hashes = joined.column("inputs_hash")
+    coco = [joined.column(name).cast(pa.float64()).to_numpy() for name in joined.column_names[1:7]]
     x, y, w, h, width, height = coco
     source = np.stack([x, y, x + w, y + h], axis=1)
     count = len(ids)
 
     tables = []
-    for profile in export_profiles() if count else []:
+    for profile in profiles if count else []:
         convention = CONVENTIONS[profile.box_kind]
         values = convention.forward_matrix(*coco)
         valid = np.isfinite(values).all(axis=1)
@@ -55,7 +84,7 @@ def model(dbt, session):
             _lists_of_four(values, valid), _lists_of_four(pixels, valid),
             _lists_of_four(source, np.ones(count, dtype=bool)),
             pa.array(iou, pa.float64(), mask=~valid), pa.array(kept, pa.bool_()),
-            pa.array(reasons, pa.string()),
+            pa.array(reasons, pa.string()), hashes,
         ], schema=_schema()))
     return pa.concat_tables(tables) if tables else _schema().empty_table()
 
@@ -67,7 +96,7 @@ def _schema():
         ("export_profile", pa.string()), ("sample_id", pa.string()), ("box_kind", pa.string()),
         ("box_values", pa.list_(pa.float64())), ("backmapped_box_px", pa.list_(pa.float64())),
         ("source_box_px", pa.list_(pa.float64())), ("iou", pa.float64()),
-        ("is_kept", pa.bool_()), ("exclusion_reason", pa.string()),
+        ("is_kept", pa.bool_()), ("exclusion_reason", pa.string()), ("inputs_hash", pa.string()),
     ])
 
 
