@@ -37,6 +37,7 @@ def _md5(value: object) -> str:
 def model(dbt, session):
     import pyarrow as pa
 
+    from lakehouse.incremental_models import unbuilt_samples
     from lakehouse.taxonomy import task_types
     from quality import chair
 
@@ -57,9 +58,6 @@ def model(dbt, session):
     # each with the categories its images hold and the hash of everything it is read with
     samples.create_view("mentions_samples")
     dbt.ref("int_image_objects_counted").create_view("mentions_objects")
-    built = f"""where not exists (
-        select 1 from {dbt.this} as built
-        where built.sample_id = hashed.sample_id and built.inputs_hash = hashed.inputs_hash)"""
     answers = session.execute(f"""
         with answers as (
             select sample_id, task_type, language, {method} as generation_method, answer_text,
@@ -86,7 +84,7 @@ def model(dbt, session):
             from answers left join truth on truth.sample_id = answers.sample_id
         )
         select sample_id, task_type, language, generation_method, answer_text, held, inputs_hash
-        from hashed {built if dbt.is_incremental else ""}
+        from hashed {unbuilt_samples(dbt)}
     """, {"vocabulary": vocabulary_digest}).fetchall()
     session.execute("drop view mentions_samples")
     session.execute("drop view mentions_objects")

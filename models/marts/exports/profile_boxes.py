@@ -28,6 +28,7 @@ def model(dbt, session):
     import numpy as np
     import pyarrow as pa
 
+    from lakehouse.incremental_models import unbuilt_samples
     from lakehouse.taxonomy import export_profiles
     from python_udfs import boxes as box_code
     from python_udfs.boxes import CONVENTIONS, iou_xyxy
@@ -40,9 +41,6 @@ def model(dbt, session):
 
     dbt.ref("samples").create_view("profile_boxes_samples")
     dbt.ref("int_annotations_normalized").create_view("profile_boxes_annotations")
-    built = f"""where not exists (
-        select 1 from {dbt.this} as built
-        where built.sample_id = hashed.sample_id and built.inputs_hash = hashed.inputs_hash)"""
     joined = session.sql(f"""
         with hashed as (
             select s.sample_id, a.bbox_x_px, a.bbox_y_px, a.bbox_w_px, a.bbox_h_px,
@@ -54,7 +52,7 @@ def model(dbt, session):
             inner join profile_boxes_annotations as a on a.annotation_id = s.annotation_id
             where s.annotation_id is not null
         )
-        select * from hashed {built if dbt.is_incremental else ""}
+        select * from hashed {unbuilt_samples(dbt)}
         order by sample_id""").fetch_arrow_table()
     ids = joined.column("sample_id")
     hashes = joined.column("inputs_hash")
