@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lakehouse.export_layout import PACKED_DIR, PACKED_SPLITS
 from lakehouse.taxonomy import export_profiles, task_types
 
 # The design documents' seven task types (P03 table P03-3), from seeds/task_types.csv.
@@ -89,6 +90,8 @@ RECORD_SET_FILES: dict[str, str] = {
 CANONICAL_FILES: tuple[str, ...] = (FINAL_FILE, *SPLIT_FILES.values(), SMOKE_FILE, *RECORD_SET_FILES.values())
 # Trainer profiles: exports/<profile>/{train,val,smoke_test}.json(l)
 PROFILE_DIRS: tuple[str, ...] = tuple(p.export_profile for p in export_profiles())
+# The packed multi-turn set (expectations/suites/packing.py)
+PACKED_FILES: tuple[str, ...] = tuple(f"{PACKED_DIR}/{split}.jsonl" for split in PACKED_SPLITS)
 ASSET_MANIFEST_FILE = "asset_manifest.jsonl"
 MANIFEST_FILE = "training_manifest.json"
 METRICS_FILE = "p3_metrics.json"

@@ -2,14 +2,14 @@
 
 In: a warehouse (``lakehouse.duckdb`` and ``exports/``). Out: one DuckDB connection on
 which every record file under exports/ is a table ``x_records`` (one row per record: what
-``expectations.record_facts`` takes of it in one pass on every core), the asset manifest
-is ``x_assets``, and
+``expectations.record_facts`` takes of it in one pass on every core), the packed set's
+records, taken in the same pass, are ``x_packed``, the asset manifest is ``x_assets``, and
 helpers that say what is missing instead of raising: ``missing_relations``,
 ``missing_columns``, ``missing_files``. The checks turn those answers into failures
 with a clear observed value, so a relation that is not built yet fails its check rather
 than crashing the run.
 
-Both tables are views of Parquet files in a spool folder, so a helper process that runs
+The tables are views of Parquet files in a spool folder, so a helper process that runs
 some of the checks (expectations.sharing) opens the same inputs from that folder
 (``CheckInputs(wh, spool=...)``) without reading the exports again.
 """
@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 
 from expectations import config as C
 from expectations.facts_cache import cache_dir, spool_record_facts
-from expectations.record_facts import parsed_records, profile_of, segments
+from expectations.record_facts import PACKED_PROFILE, parsed_records, profile_of, segments
 from lakehouse.atomic import replacing
 from lakehouse.file_digests import Digests, KeptDigests, regular_file_status
 from lakehouse.hashing import sha256_file, sha256_files
@@ -53,6 +53,16 @@ ASSETS_SCHEMA = pa.schema([
 RECORD_NO = "(file_no * 4294967296 + line_no)"
 """One number per ``x_records`` row (its file and line), for frames that name rows by it
 (``CheckInputs.record_keys`` gives their record keys)."""
+PACKED_VIEW = f"""
+    select {RECORD_NO} as record_no, record_key, file_split, turn_problems, image_count,
+           first_turn_image_tokens, later_human_image_tokens + answer_image_tokens as later_image_tokens,
+           len(turns) = 2 * len(sample_ids) and len(sample_ids) > 0 as turns_for_samples,
+           sample_ids, images, turns
+    from {{facts}}
+    where profile = '{PACKED_PROFILE}'
+"""
+"""The packed records (``record_facts._packed_facts``) as the packed checks read them, one
+row each (``record_no`` in file and line order): ``{facts}`` is the spool's facts."""
 QUERY_MEMORY_LIMIT = "2GB"
 """What DuckDB may hold for the checks' queries in one process (it spills the rest to the
 spool); the frames they give are read in batches (``expectations.batched``)."""
@@ -138,10 +148,16 @@ def list_record_files(exports: Path) -> list[tuple[Path, str, bool]]:
     return [(exports / rel, rel, profile_of(rel) in box_profiles) for rel in found]
 
 
+def list_packed_files(exports: Path) -> list[tuple[Path, str, bool]]:
+    """The packed set's files under ``exports`` that exist, as ``list_record_files`` gives
+    a record file (no box profile's)."""
+    return [(exports / rel, rel, False) for rel in C.PACKED_FILES if (exports / rel).is_file()]
+
+
 def record_file_bytes(exports: Path) -> int:
-    """Bytes of the record files under ``exports`` (``list_record_files``): how much the
-    checks read."""
-    return sum(path.stat().st_size for path, _, _ in list_record_files(exports))
+    """Bytes of the record files and packed files under ``exports`` (``list_record_files``,
+    ``list_packed_files``): how much the checks read."""
+    return sum(path.stat().st_size for path, _, _ in [*list_record_files(exports), *list_packed_files(exports)])
 
 
 def _asset_row(raw: RawRecord) -> dict[str, Any]:
@@ -191,7 +207,7 @@ class CheckInputs:
         self._record_rows: dict[str, int | None] = {}
         try:
             if self._owns_spool:
-                spool_record_facts(files, self.spool, cache_dir(self.wh))
+                spool_record_facts([*files, *list_packed_files(self.exports)], self.spool, cache_dir(self.wh))
                 self._spool_assets()
             self._open_spool()
         except BaseException:  # no caller holds these inputs yet to close them
@@ -254,11 +270,15 @@ class CheckInputs:
         parse them; a record line the warehouse's facts cache holds is digested, not parsed
         (``expectations.facts_cache``). Sending the batches back to be inserted here cost
         45 s of this process's CPU at 5M records (118k images), taken from the workers on a
-        2-core machine; holding them all in memory instead, ~1 KB a row. ``x_assets``: the
-        asset manifest's rows (``_spool_assets``)."""
+        2-core machine; holding them all in memory instead, ~1 KB a row. ``x_packed``: the
+        packed set's records, read and cached in the same pass (``PACKED_VIEW``).
+        ``x_assets``: the asset manifest's rows (``_spool_assets``)."""
         records = str(self.spool / "*.parquet").replace("'", "''")
         assets = str(self.spool / ASSETS_FILE).replace("'", "''")
-        self.con.execute(f"create or replace temp view x_records as select * from read_parquet('{records}')")
+        facts = f"read_parquet('{records}')"
+        self.con.execute(f"create or replace temp view x_records as select * from {facts} "
+                         f"where profile <> '{PACKED_PROFILE}'")
+        self.con.execute(f"create or replace temp view x_packed as {PACKED_VIEW.format(facts=facts)}")
         self.con.execute(f"create or replace temp view x_assets as select * from read_parquet('{assets}')")
         for rel, rows, whole_file_failed in self.con.execute(
             "select file_path, count(*), bool_or(line_no = 0) from x_records group by file_path"

@@ -34,6 +34,7 @@ import pyarrow.parquet as pq
 from consumers.common import check_turns, placeholder_counts
 from consumers.registry import Consumer, consumer
 from consumers.swift import as_conversations
+from lakehouse.export_layout import PACKED_DIR
 from lakehouse.stages import run_stage
 
 FACTS_SCHEMA = pa.schema([
@@ -68,7 +69,19 @@ FACTS_SCHEMA = pa.schema([
     # the boxes the profile's parser reads (null outside a box profile)
     pa.field("n_boxes", pa.int64()),
     pa.field("box", pa.list_(pa.float64())),            # the one box, when there is exactly one of 4 numbers
+    # a packed record's own (null outside the packed files): what its trace to its samples
+    # reads (``_packed_facts``)
+    pa.field("sample_ids", pa.list_(pa.string())),
+    pa.field("turns", pa.list_(pa.struct([("from", pa.string()), ("value", pa.string())]))),
 ])
+
+PACKED_PROFILE = PACKED_DIR
+"""The "profile" of the packed set's files (packed/{train,val}.jsonl): no trainer's, so
+no consumer rules; their records carry ``sample_ids`` and ``turns``."""
+NOT_TEXT = "\x00json:"
+"""Prefix of a JSON value that is not a string (a number, a list, ...) where a packed
+record should hold one, so that it never equals a string of the lakehouse and no
+information is lost."""
 
 ANSWER_BOX = re.compile(r"\[[^\[\]]*\]")
 """A span of an answer that reads as one box: ``[`` to the next ``]``, no ``[`` between."""
@@ -206,6 +219,34 @@ def _what_the_trainer_says(row: dict[str, Any], rec: Any, profile: str, reader: 
     row["trainer_problems"] = "; ".join(problems) or None
 
 
+def _text(value: Any) -> str | None:
+    """``value`` as it compares with a lakehouse string: itself, None, or marked JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return NOT_TEXT + json.dumps(value, sort_keys=True, default=str)
+
+
+def _list_of(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _packed_facts(row: dict[str, Any], rec: Any) -> None:
+    """A packed record's facts, as its checks read them: its turn problems and placeholders
+    counted over its ``conversations`` (none when that is not a list), its images and
+    ``sample_ids`` as listed (an id that is no string: NULL; an image: ``_text``), and its
+    turns (a turn that is no object: NULL; its ``from`` and ``value``: ``_text``)."""
+    rec = rec if isinstance(rec, dict) else {}
+    conv, ids, images = (_list_of(rec.get(k)) for k in ("conversations", "sample_ids", "image"))
+    first, later, answers = placeholder_counts(conv)
+    row.update(
+        turn_problems="; ".join(check_turns(conv)) or None, images=[_text(i) for i in images],
+        image_count=len(images), first_turn_image_tokens=first, later_human_image_tokens=later,
+        answer_image_tokens=answers, trainer_problems=None,
+        sample_ids=[i if isinstance(i, str) else None for i in ids],
+        turns=[{"from": _text(t.get("from")), "value": _text(t.get("value"))} if isinstance(t, dict) else None
+               for t in conv])
+
+
 def record_row(seg: Segment, profile: str, file_split: str, reader: Consumer | None, line_no: int,
                rec: Any, parse_error: str | None) -> dict[str, Any]:
     """The ``FACTS_SCHEMA`` row of one record (``rec`` None when its line did not parse) of
@@ -219,13 +260,16 @@ def record_row(seg: Segment, profile: str, file_split: str, reader: Consumer | N
         "n_turns": 0, "first_turn": None, "answer_boxes": [],
         "trainer_turns": None, "turn_problems": None, "image_count": None, "first_turn_image_tokens": None,
         "later_human_image_tokens": None, "answer_image_tokens": None, "trainer_problems": None,
-        "n_boxes": None, "box": None,
+        "n_boxes": None, "box": None, "sample_ids": None, "turns": None,
     }
     if isinstance(rec, dict):
         _what_it_is(row, rec)
     elif parse_error is None:
         row["parse_error"] = f"record is a {type(rec).__name__}, not an object"
-    _what_the_trainer_says(row, rec, profile, reader, parse_error)
+    if profile == PACKED_PROFILE:
+        _packed_facts(row, rec)
+    else:
+        _what_the_trainer_says(row, rec, profile, reader, parse_error)
     if seg.has_boxes and reader is not None and isinstance(rec, dict):
         boxes = reader.parse_boxes(rec)
         row["n_boxes"] = len(boxes)

@@ -10,8 +10,7 @@ Expectations and pandas (~2.5 s of CPU) while this process reads the exports
 (``CheckInputs``, every core). ``run`` then hands every helper the inputs' spool folder
 (a helper opens the same tables from it, ``CheckInputs(wh, spool=...)``), and this process
 and the helpers take the checks one at a time from one shared list, in the order given
-(``longest_first``: checks that read the same files parsed whole go together), until
-none is left. A helper sends each result back as it finishes. A check runs whole in one
+(``longest_first``), until none is left. A helper sends each result back as it finishes. A check runs whole in one
 process, so its result is the one a run in one process gives.
 A helper that dies takes no result with it: what it had not sent back is run here.
 
@@ -34,7 +33,6 @@ from typing import Any
 from expectations.config import TEST_RESULTS_FILE, CheckConfig
 from expectations.inputs import CheckInputs
 from expectations.parts import Check, gx_module
-from expectations.suites import RUN_TOGETHER
 from expectations.validation import CheckResult, Validator, run_check
 from lakehouse.settings import Warehouse
 
@@ -54,20 +52,13 @@ def previous_durations(wh: Warehouse) -> dict[str, float]:
         return {}
 
 
-def longest_first(checks: Sequence[Check], durations: dict[str, float],
-                  together: Sequence[Sequence[str]] = RUN_TOGETHER) -> list[list[Check]]:
-    """``checks`` cut into the units one process takes at a time (the checks named in one
-    group of ``together`` form one unit, in their own order; every other check is a unit
-    of its own), in the order to take them: units with a check of unknown duration
-    first, in the checks' order, then the others from the longest, so that the last ones
-    taken are short and no process waits long for another at the end."""
-    group_of = {name: n for n, group in enumerate(together) for name in group}
-    units: dict[Any, list[Check]] = {}
-    for check in checks:
-        units.setdefault(group_of.get(check.name, check.name), []).append(check)
-    unknown = [u for u in units.values() if any(c.name not in durations for c in u)]
-    known = sorted((u for u in units.values() if u not in unknown),
-                   key=lambda u: -sum(durations[c.name] for c in u))
+def longest_first(checks: Sequence[Check], durations: dict[str, float]) -> list[list[Check]]:
+    """``checks`` as the units one process takes at a time (a check each), in the order to
+    take them: the checks of unknown duration first, in the checks' order, then the
+    others from the longest, so that the last ones taken are short and no process waits
+    long for another at the end."""
+    unknown = [[c] for c in checks if c.name not in durations]
+    known = sorted(([c] for c in checks if c.name in durations), key=lambda u: -durations[u[0].name])
     return unknown + known
 
 

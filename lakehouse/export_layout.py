@@ -33,6 +33,7 @@ SPLIT_FILTERS: dict[str, str] = {
 CANONICAL_COLUMNS = "id, image, conversations"
 PACKED_DIR = "packed"
 """The canonical packed set (multi-turn records, one image each): packed/{train,val}.jsonl."""
+PACKED_SPLITS: tuple[str, ...] = ("train", "val")
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def file_specs(profiles: Sequence[ExportProfile]) -> list[FileSpec]:
     specs.append(FileSpec("asset_manifest.jsonl", "asset_records", "*", "true", False, "assets", "all"))
     specs += [FileSpec(f"{PACKED_DIR}/{split}.jsonl", "packed_records",
                        f"{CANONICAL_COLUMNS}, sample_ids", f"split = '{split}'", False, PACKED_DIR, split)
-              for split in ("train", "val")]
+              for split in PACKED_SPLITS]
     for p in profiles:
         specs += [FileSpec(f"{p.export_profile}/{split}.{p.file_suffix}", f"{p.export_profile}_records",
                            p.record_columns, where, p.is_json_array, p.export_profile, split)

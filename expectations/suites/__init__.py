@@ -46,11 +46,6 @@ CHECKS: tuple[Check, ...] = (
           profile_boxes_match_source),
 )
 
-RUN_TOGETHER: tuple[tuple[str, ...], ...] = (("conversation_format", "manifest_matches_artifacts"),)
-"""Checks that read the same export files parsed into the spool once per process (the
-packed records, ``suites.packing.open_packed``): run one after the other in one process
-when the checks are shared between processes (expectations.sharing)."""
-
 CHECK_NAMES: tuple[str, ...] = tuple(c.name for c in CHECKS)
 CHECK_COUNT: int = len(CHECKS)
 """How many project checks there are: the one number the CLI, the reports and the tests use."""

@@ -7,128 +7,34 @@ and split: human first and alternating, one ``<image>`` in the first human turn 
 ``2 x len(sample_ids)`` turns, and each turn pair equal to its sample's own conversation
 (the placeholder taken out after the first). Every packable sample is packed exactly once.
 
-The packed records are parsed once per process, ``SPOOL_CHUNK_ROWS`` at a time, into a
-table in the checks' spool (``x_packed``), which both checks query.
+The packed records are read with the other record files, in the same pass on every core
+and through the same cache of what earlier runs parsed (``expectations.facts_cache``):
+``x_packed`` on the inputs' connection (``inputs.PACKED_VIEW``), which both checks query.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
-
 import pandas as pd
-import pyarrow as pa
 
-from consumers.common import IMAGE_TOKEN, check_turns, placeholder_counts
+from consumers.common import IMAGE_TOKEN
+from expectations import config as C
 from expectations.config import CheckConfig
-from expectations.inputs import (
-    SPOOL_CHUNK_ROWS,
-    CheckInputs,
-    RawRecord,
-    in_chunks,
-    iter_record_file,
-    spool_table,
-)
+from expectations.inputs import CheckInputs
 from expectations.parts import Frame, Missing, Part, Query, Violations, gxe
 
-PACKED_DIR = "packed"
-PACKED_SPLITS = ("train", "val")
 SAMPLES = "samples"
 COLUMNS = ["record_key", "file_split", "turn_problems", "image_count", "first_turn_image_tokens",
            "later_image_tokens", "turns_for_samples", "untraceable_turns", "max_turns_ok"]
-# the packed records as the trace reads them in DuckDB (``_packed_table``)
-_PACKED_SCHEMA = pa.schema([
-    ("record_no", pa.int64()), ("record_key", pa.string()), ("file_split", pa.string()),
-    ("turn_problems", pa.string()), ("image_count", pa.int64()),
-    ("first_turn_image_tokens", pa.int64()), ("later_image_tokens", pa.int64()),
-    ("turns_for_samples", pa.bool_()),
-    ("sample_ids", pa.list_(pa.string())), ("images", pa.list_(pa.string())),
-    ("turns", pa.list_(pa.struct([("from", pa.string()), ("value", pa.string())]))),
-])
 
 
 def packed_files(inp: CheckInputs) -> list[str]:
-    return [f"{PACKED_DIR}/{s}.jsonl" for s in PACKED_SPLITS if (inp.exports / PACKED_DIR / f"{s}.jsonl").is_file()]
-
-
-def _raw_records(inp: CheckInputs) -> Iterator[tuple[str, RawRecord]]:
-    """(split, record) of every packed record, file by file, one at a time (the split, the
-    file's stem, taken once per file: a Path per record was ~20% of the parse)."""
-    for rel in packed_files(inp):
-        split = Path(rel).stem
-        for raw in iter_record_file(inp.exports / rel, rel):
-            yield split, raw
-
-
-def open_packed(inp: CheckInputs) -> None:
-    """The packed records as the view ``x_packed`` (``_PACKED_SCHEMA``) on the inputs'
-    connection: parsed into the spool once per process (checks 5 and 11 run in one,
-    ``suites.RUN_TOGETHER``), ``SPOOL_CHUNK_ROWS`` records at a time."""
-    target = inp.spool / "packed" / f"x_packed.{os.getpid()}.parquet"
-    if not target.is_file():
-        numbered = enumerate(_raw_records(inp))
-        spool_table(target, _PACKED_SCHEMA, (_packed_table(chunk) for chunk in in_chunks(numbered, SPOOL_CHUNK_ROWS)))
-    path = str(target).replace("'", "''")
-    inp.con.execute(f"create or replace temp view x_packed as select * from read_parquet('{path}')")
+    return [rel for rel in C.PACKED_FILES if (inp.exports / rel).is_file()]
 
 
 def packed_counts(inp: CheckInputs) -> tuple[int, int]:
-    """(packed records, samples they hold), with ``x_packed`` opened (``open_packed``)."""
-    open_packed(inp)
+    """(packed records, samples they hold)."""
     records, samples = inp.con.execute("select count(*), coalesce(sum(len(sample_ids)), 0) from x_packed").fetchone()
     return records, samples
-
-
-_NOT_TEXT = "\x00json:"
-"""Prefix of a JSON value that is not a string (a number, a list, ...) where a string is
-expected, so that it never equals a string of the lakehouse and no information is lost."""
-
-
-def _text(value: object) -> str | None:
-    """``value`` as it compares with a lakehouse string: itself, None, or marked JSON."""
-    if value is None or isinstance(value, str):
-        return value
-    return _NOT_TEXT + json.dumps(value, sort_keys=True, default=str)
-
-
-def _list_of(value: object) -> list:
-    return value if isinstance(value, list) else []
-
-
-def _packed_table(records: list[tuple[int, tuple[str, RawRecord]]]) -> pa.Table:
-    """One row per packed record (numbered, with its split): its own facts (turns,
-    placeholders, sizes) and what the trace needs (``sample_ids``, ``images``, ``turns``:
-    a turn that is not an object is NULL, and a pair takes only the turns that are)."""
-    names = _PACKED_SCHEMA.names
-    cols: dict[str, list] = {name: [] for name in names}
-    for record_no, (split, raw) in records:
-        rec = raw.record if isinstance(raw.record, dict) else {}
-        conv, ids, images = (_list_of(rec.get(k)) for k in ("conversations", "sample_ids", "image"))
-        first, later, answers = placeholder_counts(conv)
-        values = (record_no, raw.key, split, "; ".join(check_turns(conv)) or None, len(images), first,
-                  later + answers, len(conv) == 2 * len(ids) and len(ids) > 0, ids, images, conv)
-        for name, value in zip(names, values, strict=True):
-            cols[name].append(value)
-    arrays = [pa.array(cols[name], _PACKED_SCHEMA.field(name).type) for name in names[:-3]]
-    arrays.append(_as_array(cols["sample_ids"], lambda i: i if isinstance(i, str) else None, "sample_ids"))
-    arrays.append(_as_array(cols["images"], _text, "images"))
-    arrays.append(_as_array(cols["turns"], lambda t: {"from": _text(t.get("from")), "value": _text(t.get("value"))}
-                            if isinstance(t, dict) else None, "turns"))
-    return pa.Table.from_arrays(arrays, schema=_PACKED_SCHEMA)
-
-
-def _as_array(lists: list[list], item: Callable[[Any], Any], name: str) -> pa.Array:
-    """``lists`` as the list column ``name``: converted as they are when every item has
-    the column's type (the usual case, no Python per item), else item by item through
-    ``item``, which maps what does not fit to NULL or to marked JSON."""
-    kind = _PACKED_SCHEMA.field(name).type
-    try:
-        return pa.array(lists, kind)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, AttributeError):
-        return pa.array([[item(x) for x in xs] for xs in lists], kind)
 
 
 # turn pair i of a packed record (its turns 2i+1 and 2i+2 that are objects) against the
@@ -185,7 +91,7 @@ def packed_conversation_parts(inp: CheckInputs, cfg: CheckConfig) -> list[Part]:
     """The packed records' conversations, traced turn by turn to their audited samples."""
     E = gxe()
     if not packed_files(inp):
-        return [Missing("packed_records", [f"no exports/{PACKED_DIR}/*.jsonl"])]
+        return [Missing("packed_records", [f"no exports/{C.PACKED_DIR}/*.jsonl"])]
     missing = inp.missing({SAMPLES: ("sample_id", "split", "image_paths", "conversations", "image_count")})
     if missing:
         return [Missing("packed_records", missing)]

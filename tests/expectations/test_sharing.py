@@ -26,11 +26,11 @@ def _check(number: int, name: str) -> Check:
     return Check(number, name, name, lambda inputs, config: [])
 
 
-def test_units_in_order_longest_first_with_unknown_first_and_groups_together() -> None:
+def test_units_in_order_longest_first_with_unknown_first() -> None:
     a, b, c, d, e = (_check(n, name) for n, name in enumerate("abcde", 1))
     durations = {"a": 1.0, "b": 5.0, "c": 3.0, "d": 0.5}
-    units = longest_first([a, b, c, d, e], durations, together=[("a", "d")])
-    assert [[x.name for x in unit] for unit in units] == [["e"], ["b"], ["c"], ["a", "d"]]
+    units = longest_first([a, b, c, d, e], durations)
+    assert [[x.name for x in unit] for unit in units] == [["e"], ["b"], ["c"], ["a"], ["d"]]
     assert longest_first([a, b], {}) == [[a], [b]]
 
 
