@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lakehouse.export_layout import PACKED_DIR, PACKED_SPLITS
+from lakehouse.export_layout import ASSET_MANIFEST_FILE, PACKED_DIR, PACKED_SPLITS
 from lakehouse.taxonomy import export_profiles, task_types
 
 # The design documents' seven task types (P03 table P03-3), from seeds/task_types.csv.
@@ -59,7 +59,7 @@ class Deliverable:
 # The design documents' deliverables (P03 section 23). The quality layer is delivered as
 # dbt models; add a `file` to those entries if they are also exported.
 DELIVERABLES: tuple[Deliverable, ...] = (
-    Deliverable("asset_manifest", relation="asset_records", file="asset_manifest.jsonl"),
+    Deliverable("asset_manifest", relation="asset_records", file=ASSET_MANIFEST_FILE),
     Deliverable("instruct_set", file="llava_instruct.jsonl"),
     Deliverable("alignment_set", file="llava_alignment.jsonl"),
     Deliverable("interleaved_set", file="llava_interleaved.jsonl"),
@@ -92,7 +92,6 @@ CANONICAL_FILES: tuple[str, ...] = (FINAL_FILE, *SPLIT_FILES.values(), SMOKE_FIL
 PROFILE_DIRS: tuple[str, ...] = tuple(p.export_profile for p in export_profiles())
 # The packed multi-turn set (expectations/suites/packing.py)
 PACKED_FILES: tuple[str, ...] = tuple(f"{PACKED_DIR}/{split}.jsonl" for split in PACKED_SPLITS)
-ASSET_MANIFEST_FILE = "asset_manifest.jsonl"
 MANIFEST_FILE = "training_manifest.json"
 METRICS_FILE = "p3_metrics.json"
 TEST_RESULTS_FILE = "p3_test_results.json"

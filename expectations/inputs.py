@@ -3,7 +3,8 @@
 In: a warehouse (``lakehouse.duckdb`` and ``exports/``). Out: one DuckDB connection on
 which every record file under exports/ is a table ``x_records`` (one row per record: what
 ``expectations.record_facts`` takes of it in one pass on every core), the packed set's
-records, taken in the same pass, are ``x_packed``, the asset manifest is ``x_assets``, and
+records and the asset manifest's lines, taken in the same pass, are ``x_packed`` and
+``x_assets``, and
 helpers that say what is missing instead of raising: ``missing_relations``,
 ``missing_columns``, ``missing_files``. The checks turn those answers into failures
 with a clear observed value, so a relation that is not built yet fails its check rather
@@ -16,40 +17,25 @@ some of the checks (expectations.sharing) opens the same inputs from that folder
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from expectations import config as C
 from expectations.facts_cache import cache_dir, spool_record_facts
-from expectations.record_facts import PACKED_PROFILE, parsed_records, profile_of, segments
-from lakehouse.atomic import replacing
+from expectations.record_facts import ASSETS_PROFILE, PACKED_PROFILE, profile_of
 from lakehouse.file_digests import Digests, KeptDigests, regular_file_status
 from lakehouse.hashing import sha256_file, sha256_files
 from lakehouse.settings import PROJECT_ROOT, Warehouse
 from lakehouse.sources import resolve_root
 
-T = TypeVar("T")
-
-ASSETS_SCHEMA = pa.schema([
-    pa.field("line_no", pa.int64()),
-    pa.field("parse_error", pa.string()),
-    pa.field("asset_id", pa.string()),
-    pa.field("image", pa.string()),
-    pa.field("asset_type", pa.string()),
-    pa.field("source", pa.string()),
-])
 RECORD_NO = "(file_no * 4294967296 + line_no)"
 """One number per ``x_records`` row (its file and line), for frames that name rows by it
 (``CheckInputs.record_keys`` gives their record keys)."""
@@ -63,28 +49,15 @@ PACKED_VIEW = f"""
 """
 """The packed records (``record_facts._packed_facts``) as the packed checks read them, one
 row each (``record_no`` in file and line order): ``{facts}`` is the spool's facts."""
+ASSETS_VIEW = f"""
+    select line_no, parse_error, asset.asset_id, asset.image, asset.asset_type, asset.source
+    from {{facts}}
+    where profile = '{ASSETS_PROFILE}'
+"""
+"""The asset manifest's lines (``record_facts._asset``), as ``PACKED_VIEW`` the packed records."""
 QUERY_MEMORY_LIMIT = "2GB"
 """What DuckDB may hold for the checks' queries in one process (it spills the rest to the
 spool); the frames they give are read in batches (``expectations.batched``)."""
-SPOOL_CHUNK_ROWS = 20_000
-"""Records parsed, then written to the spool, at a time (``spool_table``)."""
-ASSETS_FILE = "assets/x_assets.parquet"
-"""Where in the spool the asset manifest's rows are (out of the record facts' ``*.parquet``)."""
-
-
-@dataclass(frozen=True)
-class RawRecord:
-    """One record as read from an export file (``record`` is None when unparseable)."""
-
-    file_path: str
-    line_no: int
-    record: Any
-    parse_error: str | None
-
-    @property
-    def key(self) -> str:
-        rid = self.record.get("id") if isinstance(self.record, dict) else None
-        return f"{self.file_path}:{rid if rid is not None else f'line {self.line_no}'}"
 
 
 def plain(df: pd.DataFrame) -> pd.DataFrame:
@@ -95,31 +68,6 @@ def plain(df: pd.DataFrame) -> pd.DataFrame:
         if isinstance(out[col].dtype, pd.api.extensions.ExtensionDtype):
             out[col] = out[col].astype(object).where(out[col].notna(), None)
     return out
-
-
-def iter_record_file(path: Path, rel: str) -> Iterator[RawRecord]:
-    """The records of one export file one at a time (``record_facts.parsed_records``):
-    JSONL (one per non-empty line), read a segment of ``record_facts.SEGMENT_BYTES`` at a
-    time, or a JSON array, read whole."""
-    for seg in segments(path, rel, 0, False):
-        for line_no, record, error in parsed_records(seg):
-            yield RawRecord(rel, line_no, record, error)
-
-
-def in_chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """``items`` as consecutive lists of ``size`` (the last one shorter)."""
-    it = iter(items)
-    while chunk := list(itertools.islice(it, size)):
-        yield chunk
-
-
-def spool_table(target: Path, schema: pa.Schema, tables: Iterable[pa.Table]) -> None:
-    """``tables`` (each of ``schema``) written one after the other as the Parquet file
-    ``target``, through a temporary file beside it (``lakehouse.atomic.replacing``): a
-    reader finds the whole file or none, and only one table is held at a time."""
-    with replacing(target) as tmp, pq.ParquetWriter(tmp, schema) as writer:
-        for table in tables:
-            writer.write_table(table)
 
 
 def count_file_rows(path: Path) -> int:
@@ -148,23 +96,18 @@ def list_record_files(exports: Path) -> list[tuple[Path, str, bool]]:
     return [(exports / rel, rel, profile_of(rel) in box_profiles) for rel in found]
 
 
-def list_packed_files(exports: Path) -> list[tuple[Path, str, bool]]:
-    """The packed set's files under ``exports`` that exist, as ``list_record_files`` gives
-    a record file (no box profile's)."""
-    return [(exports / rel, rel, False) for rel in C.PACKED_FILES if (exports / rel).is_file()]
+def list_line_files(exports: Path) -> list[tuple[Path, str, bool]]:
+    """The files under ``exports`` whose lines the checks read besides the records (the
+    packed set's and the asset manifest, those that exist), as ``list_record_files``
+    gives a record file (no box profile's)."""
+    return [(exports / rel, rel, False) for rel in (*C.PACKED_FILES, C.ASSET_MANIFEST_FILE)
+            if (exports / rel).is_file()]
 
 
 def record_file_bytes(exports: Path) -> int:
-    """Bytes of the record files and packed files under ``exports`` (``list_record_files``,
-    ``list_packed_files``): how much the checks read."""
-    return sum(path.stat().st_size for path, _, _ in [*list_record_files(exports), *list_packed_files(exports)])
-
-
-def _asset_row(raw: RawRecord) -> dict[str, Any]:
-    rec = raw.record if isinstance(raw.record, dict) else {}
-    return {"line_no": raw.line_no, "parse_error": raw.parse_error,
-            **{k: (None if rec.get(k) is None else str(rec.get(k)))
-               for k in ("asset_id", "image", "asset_type", "source")}}
+    """Bytes of the files under ``exports`` whose lines the checks read (``list_record_files``,
+    ``list_line_files``)."""
+    return sum(path.stat().st_size for path, _, _ in [*list_record_files(exports), *list_line_files(exports)])
 
 
 class CheckInputs:
@@ -207,8 +150,7 @@ class CheckInputs:
         self._record_rows: dict[str, int | None] = {}
         try:
             if self._owns_spool:
-                spool_record_facts([*files, *list_packed_files(self.exports)], self.spool, cache_dir(self.wh))
-                self._spool_assets()
+                spool_record_facts([*files, *list_line_files(self.exports)], self.spool, cache_dir(self.wh))
             self._open_spool()
         except BaseException:  # no caller holds these inputs yet to close them
             self.close()
@@ -270,30 +212,19 @@ class CheckInputs:
         parse them; a record line the warehouse's facts cache holds is digested, not parsed
         (``expectations.facts_cache``). Sending the batches back to be inserted here cost
         45 s of this process's CPU at 5M records (118k images), taken from the workers on a
-        2-core machine; holding them all in memory instead, ~1 KB a row. ``x_packed``: the
-        packed set's records, read and cached in the same pass (``PACKED_VIEW``).
-        ``x_assets``: the asset manifest's rows (``_spool_assets``)."""
-        records = str(self.spool / "*.parquet").replace("'", "''")
-        assets = str(self.spool / ASSETS_FILE).replace("'", "''")
-        facts = f"read_parquet('{records}')"
+        2-core machine; holding them all in memory instead, ~1 KB a row. The packed
+        set's records (``x_packed``, ``PACKED_VIEW``) and the asset manifest's lines
+        (``x_assets``, ``ASSETS_VIEW``) are read in the same pass, through the same cache."""
+        facts = "read_parquet('{}')".format(str(self.spool / "*.parquet").replace("'", "''"))
         self.con.execute(f"create or replace temp view x_records as select * from {facts} "
-                         f"where profile <> '{PACKED_PROFILE}'")
+                         f"where profile not in ('{PACKED_PROFILE}', '{ASSETS_PROFILE}')")
         self.con.execute(f"create or replace temp view x_packed as {PACKED_VIEW.format(facts=facts)}")
-        self.con.execute(f"create or replace temp view x_assets as select * from read_parquet('{assets}')")
+        self.con.execute(f"create or replace temp view x_assets as {ASSETS_VIEW.format(facts=facts)}")
         for rel, rows, whole_file_failed in self.con.execute(
-            "select file_path, count(*), bool_or(line_no = 0) from x_records group by file_path"
+            f"select file_path, count(*), bool_or(line_no = 0) from {facts} group by file_path"
         ).fetchall():
             self._record_rows[rel] = None if whole_file_failed else rows
         self._record_rows.update({rel: 0 for rel in self.record_files if rel not in self._record_rows})
-
-    def _spool_assets(self) -> None:
-        """The asset manifest's lines as ``ASSETS_SCHEMA`` rows, in the spool (``ASSETS_FILE``),
-        ``SPOOL_CHUNK_ROWS`` at a time."""
-        path = self.exports / C.ASSET_MANIFEST_FILE
-        raws = iter_record_file(path, C.ASSET_MANIFEST_FILE) if path.is_file() else iter(())
-        spool_table(self.spool / ASSETS_FILE, ASSETS_SCHEMA, (
-            pa.Table.from_pylist([_asset_row(raw) for raw in chunk], schema=ASSETS_SCHEMA)
-            for chunk in in_chunks(raws, SPOOL_CHUNK_ROWS)))
 
     def record_keys(self, record_nos: list[int]) -> dict[int, str]:
         """The ``record_key`` of each ``x_records`` row numbered ``record_nos`` (``RECORD_NO``)."""
@@ -302,11 +233,10 @@ class CheckInputs:
             f"where {RECORD_NO} in (select unnest(?::bigint[]))", [record_nos]).fetchall())
 
     def files_with_records(self, among: Iterable[str] | None = None) -> int:
-        """How many record files (of ``among``, None: all) hold a row of ``x_records``
+        """How many record files (of ``among``, None: of all) hold a row of ``x_records``
         (counted when it was opened)."""
-        wanted = None if among is None else set(among)
-        return sum(1 for rel, rows in self._record_rows.items()
-                   if rows != 0 and (wanted is None or rel in wanted))
+        wanted = set(self.record_files if among is None else among)
+        return sum(1 for rel, rows in self._record_rows.items() if rows != 0 and rel in wanted)
 
     def file_rows(self, rel: str) -> int:
         """Rows as the manifest counts them (``count_file_rows``); a record file's from

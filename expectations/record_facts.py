@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 from consumers.common import check_turns, placeholder_counts
 from consumers.registry import Consumer, consumer
 from consumers.swift import as_conversations
-from lakehouse.export_layout import PACKED_DIR
+from lakehouse.export_layout import ASSET_MANIFEST_FILE, PACKED_DIR
 from lakehouse.stages import run_stage
 
 FACTS_SCHEMA = pa.schema([
@@ -73,11 +73,16 @@ FACTS_SCHEMA = pa.schema([
     # reads (``_packed_facts``)
     pa.field("sample_ids", pa.list_(pa.string())),
     pa.field("turns", pa.list_(pa.struct([("from", pa.string()), ("value", pa.string())]))),
+    # an asset manifest line's own (null elsewhere): its fields as text (``_asset``)
+    pa.field("asset", pa.struct([(k, pa.string()) for k in ("asset_id", "image", "asset_type", "source")])),
 ])
 
 PACKED_PROFILE = PACKED_DIR
 """The "profile" of the packed set's files (packed/{train,val}.jsonl): no trainer's, so
 no consumer rules; their records carry ``sample_ids`` and ``turns``."""
+ASSETS_PROFILE = "assets"
+"""The "profile" of the asset manifest (``ASSET_MANIFEST_FILE``): one asset per line, no
+records; its lines carry ``asset``."""
 NOT_TEXT = "\x00json:"
 """Prefix of a JSON value that is not a string (a number, a list, ...) where a packed
 record should hold one, so that it never equals a string of the lakehouse and no
@@ -114,8 +119,12 @@ def split_of(rel: str) -> str:
 
 
 def profile_of(rel: str) -> str:
+    """The folder of a file under exports/ (a trainer profile's, or ``PACKED_PROFILE``);
+    ``ASSETS_PROFILE`` for the asset manifest, and "canonical" for the other top-level files."""
     parts = Path(rel).parts
-    return parts[0] if len(parts) > 1 else "canonical"
+    if len(parts) > 1:
+        return parts[0]
+    return ASSETS_PROFILE if rel == ASSET_MANIFEST_FILE else "canonical"
 
 
 def segments(path: Path, rel: str, file_no: int, has_boxes: bool,
@@ -247,6 +256,13 @@ def _packed_facts(row: dict[str, Any], rec: Any) -> None:
                for t in conv])
 
 
+def _asset(rec: Any) -> dict[str, str | None]:
+    """An asset manifest line's ``asset_id``, ``image``, ``asset_type`` and ``source``, each
+    as text (``str`` of what is not), None when absent (all None for a line that is no object)."""
+    rec = rec if isinstance(rec, dict) else {}
+    return {k: None if rec.get(k) is None else str(rec.get(k)) for k in ("asset_id", "image", "asset_type", "source")}
+
+
 def record_row(seg: Segment, profile: str, file_split: str, reader: Consumer | None, line_no: int,
                rec: Any, parse_error: str | None) -> dict[str, Any]:
     """The ``FACTS_SCHEMA`` row of one record (``rec`` None when its line did not parse) of
@@ -260,7 +276,7 @@ def record_row(seg: Segment, profile: str, file_split: str, reader: Consumer | N
         "n_turns": 0, "first_turn": None, "answer_boxes": [],
         "trainer_turns": None, "turn_problems": None, "image_count": None, "first_turn_image_tokens": None,
         "later_human_image_tokens": None, "answer_image_tokens": None, "trainer_problems": None,
-        "n_boxes": None, "box": None, "sample_ids": None, "turns": None,
+        "n_boxes": None, "box": None, "sample_ids": None, "turns": None, "asset": None,
     }
     if isinstance(rec, dict):
         _what_it_is(row, rec)
@@ -268,6 +284,8 @@ def record_row(seg: Segment, profile: str, file_split: str, reader: Consumer | N
         row["parse_error"] = f"record is a {type(rec).__name__}, not an object"
     if profile == PACKED_PROFILE:
         _packed_facts(row, rec)
+    elif profile == ASSETS_PROFILE:
+        row["asset"] = _asset(rec)
     else:
         _what_the_trainer_says(row, rec, profile, reader, parse_error)
     if seg.has_boxes and reader is not None and isinstance(rec, dict):

@@ -31,6 +31,8 @@ SPLIT_FILTERS: dict[str, str] = {
     "smoke_test": "is_smoke",
 }
 CANONICAL_COLUMNS = "id, image, conversations"
+ASSET_MANIFEST_FILE = "asset_manifest.jsonl"
+"""The assets the records use, one per line."""
 PACKED_DIR = "packed"
 """The canonical packed set (multi-turn records, one image each): packed/{train,val}.jsonl."""
 PACKED_SPLITS: tuple[str, ...] = ("train", "val")
@@ -62,7 +64,7 @@ def file_specs(profiles: Sequence[ExportProfile]) -> list[FileSpec]:
     specs += [FileSpec(f"llava_{record_set}.jsonl", "training_records", CANONICAL_COLUMNS,
                        f"record_set = '{record_set}'", False, "canonical", "all")
               for record_set in record_sets]
-    specs.append(FileSpec("asset_manifest.jsonl", "asset_records", "*", "true", False, "assets", "all"))
+    specs.append(FileSpec(ASSET_MANIFEST_FILE, "asset_records", "*", "true", False, "assets", "all"))
     specs += [FileSpec(f"{PACKED_DIR}/{split}.jsonl", "packed_records",
                        f"{CANONICAL_COLUMNS}, sample_ids", f"split = '{split}'", False, PACKED_DIR, split)
               for split in PACKED_SPLITS]

@@ -15,12 +15,14 @@ from expectations.record_facts import FACTS_SCHEMA, spool_record_facts
 from lakehouse.settings import Warehouse
 from tests.expectations.test_record_facts import _write
 
-FILES = ("train.jsonl", "final_llava_dataset.jsonl", "qwen25vl/train.jsonl", "llava/train.json")
+FILES = ("train.jsonl", "final_llava_dataset.jsonl", "qwen25vl/train.jsonl", "packed/train.jsonl",
+         "llava/train.json")
 
 
 def _exports(root: Path, n: int = 40) -> list[tuple[Path, str, bool]]:
-    """Record files of three kinds: canonical JSONL (two holding the same records), a box
-    profile's JSONL and a JSON array, with blank, broken and non-UTF-8 lines."""
+    """Record files of four kinds: canonical JSONL (two holding the same records), a box
+    profile's JSONL, the packed set's and a JSON array, with blank, broken and non-UTF-8
+    lines."""
     files = []
     for rel in FILES:
         path = root / rel
@@ -30,7 +32,7 @@ def _exports(root: Path, n: int = 40) -> list[tuple[Path, str, bool]]:
                                         for i in range(5)]), encoding="utf-8")
         else:
             _write(path, n)
-        files.append((path, rel, "/" in rel))
+        files.append((path, rel, rel.startswith("qwen25vl/")))
     return files
 
 
@@ -54,9 +56,10 @@ def test_a_cached_run_gives_the_rows_of_a_run_without_the_cache(tmp_path: Path) 
     warm = _spool(files, tmp_path / "warm", cache, executor="inprocess")
     pooled = _spool(files, tmp_path / "pooled", cache, executor="pool", target_bytes=2_000)
     assert cold == plain and warm == plain and pooled == plain
-    assert len(plain) == 3 * 42 + 5
+    assert len(plain) == 4 * 42 + 5
+    assert {r["file_path"] for r in plain if r["turns"] is not None} == {"packed/train.jsonl"}
     # each distinct (profile, line) once: the two canonical files share their lines
-    assert _cached_rows(cache) == 2 * 42
+    assert _cached_rows(cache) == 3 * 42
 
 
 def test_a_warm_run_parses_only_the_lines_the_cache_lacks(tmp_path: Path, monkeypatch) -> None:
@@ -149,12 +152,12 @@ def test_what_no_run_reads_is_forgotten(tmp_path: Path) -> None:
     (other / "x.parquet").write_bytes(b"old")
     _spool(files, tmp_path / "first", cache, executor="inprocess")
     assert not other.exists()
-    for path, rel, _ in files[:3]:  # every JSONL file down to its first 20 lines
+    for path, rel, _ in files[:4]:  # every JSONL file down to its first 20 lines
         path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[:20]))
     rows = _spool(files, tmp_path / "second", cache, executor="inprocess")
     assert len(list(cache.glob("*.parquet"))) == 1
     per_file = sum(1 for r in rows if r["file_path"] == "train.jsonl")
-    assert 0 < per_file < 20 and _cached_rows(cache) == 2 * per_file  # canonical and qwen25vl
+    assert 0 < per_file < 20 and _cached_rows(cache) == 3 * per_file  # canonical, qwen25vl and packed
 
 
 def test_the_cache_is_per_code_version(tmp_path: Path, monkeypatch) -> None:

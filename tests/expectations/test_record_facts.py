@@ -125,3 +125,53 @@ def test_answer_boxes_are_the_bracketed_spans_of_the_last_answer(tmp_path: Path)
             text = answer if isinstance(answer, str) else ""
             [(spans,)] = con.execute(r"select regexp_extract_all(?, '\[[^\[\]]*\]')", [text]).fetchall()
             assert rows[rid] == spans, rid
+
+
+def test_what_a_packed_record_says(tmp_path: Path) -> None:
+    """A packed record's trace columns (``sample_ids``, ``turns``, ``images``) as the packed
+    check compares them with the lakehouse: a turn that is no object NULL, a value that is
+    no string marked as JSON, an id that is no string NULL; no other file's record has
+    them."""
+    path = tmp_path / "packed" / "train.jsonl"
+    path.parent.mkdir()
+    turns = [{"from": "human", "value": "<image>\nQ1"}, {"from": "gpt", "value": "A1"},
+             {"from": "human", "value": "Q2"}, {"from": "gpt", "value": 7}]
+    records = [
+        {"id": "p1", "image": ["a.jpg"], "conversations": turns, "sample_ids": ["s1", "s2"]},
+        {"id": "p2", "image": ["a.jpg", 3], "conversations": [turns[0], "hello"], "sample_ids": [5]},
+        {"id": "p3", "image": "a.jpg", "conversations": {"from": "human"}},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records) + "{broken\n", encoding="utf-8")
+    canonical = tmp_path / "train.jsonl"
+    canonical.write_text(json.dumps(GOOD) + "\n", encoding="utf-8")
+    rows = {r["record_key"]: r for r in _rows([(canonical, "train.jsonl", False),
+                                               (path, "packed/train.jsonl", False)], tmp_path / "facts")}
+    p1, p2, p3 = (rows[f"packed/train.jsonl:{i}"] for i in ("p1", "p2", "p3"))
+    assert p1["sample_ids"] == ["s1", "s2"] and p1["images"] == ["a.jpg"] and p1["image_count"] == 1
+    assert p1["turns"][:3] == turns[:3] and p1["turns"][3] == {"from": "gpt", "value": "\x00json:7"}
+    assert (p1["first_turn_image_tokens"], p1["later_human_image_tokens"], p1["answer_image_tokens"]) == (1, 0, 0)
+    assert p1["turn_problems"] == "turn 3 has an empty or non-string value" and p1["trainer_problems"] is None
+    assert p2["sample_ids"] == [None] and p2["images"] == ["a.jpg", "\x00json:3"] and p2["image_count"] == 2
+    assert p2["turns"] == [turns[0], None] and p2["turn_problems"]
+    assert p3["images"] == [] and p3["image_count"] == 0 and p3["turns"] == [] and p3["turn_problems"]
+    [broken] = [r for r in rows.values() if r["parse_error"]]
+    assert broken["record_key"] == "packed/train.jsonl:line 4" and broken["turns"] == [] and broken["turn_problems"]
+    assert rows["train.jsonl:s1"]["sample_ids"] is None and rows["train.jsonl:s1"]["turns"] is None
+
+
+def test_what_an_asset_manifest_line_says(tmp_path: Path) -> None:
+    """The asset manifest's lines carry their fields as text (``x_assets`` reads them); a
+    line that is no object or no JSON carries none, with its parse error."""
+    path = tmp_path / "asset_manifest.jsonl"
+    path.write_text(json.dumps({"asset_id": "a1", "image": "coco/1.jpg", "asset_type": "general_image",
+                                "source": "coco"}) + "\n" + json.dumps({"asset_id": 7, "image": None}) + "\n"
+                    + "[1]\n{broken\n", encoding="utf-8")
+    rows = _rows([(path, "asset_manifest.jsonl", False)], tmp_path / "facts")
+    assert [r["profile"] for r in rows] == ["assets"] * 4
+    assert [r["asset"] for r in rows] == [
+        {"asset_id": "a1", "image": "coco/1.jpg", "asset_type": "general_image", "source": "coco"},
+        {"asset_id": "7", "image": None, "asset_type": None, "source": None},
+        dict.fromkeys(("asset_id", "image", "asset_type", "source")),
+        dict.fromkeys(("asset_id", "image", "asset_type", "source"))]
+    assert [bool(r["parse_error"]) for r in rows] == [False, False, True, True]
+    assert all(r["turns"] is None and r["sample_ids"] is None for r in rows)
