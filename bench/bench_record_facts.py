@@ -1,5 +1,6 @@
 """What the contracts' cache of record facts saves: the facts of every exported record of a
-built warehouse spooled without the cache, then twice with a new one (the first run fills
+built warehouse (and of the packed set's records and the asset manifest's lines, read in
+the same pass) spooled without the cache, then twice with a new one (the first run fills
 it, the second reads it), the rows of the three compared.
 
 In: a built warehouse (default: ./warehouse, after ``make run``); it is read, never
@@ -25,7 +26,7 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from expectations import facts_cache  # noqa: E402
-from expectations.inputs import list_record_files  # noqa: E402
+from expectations.inputs import list_line_files, list_record_files  # noqa: E402
 from expectations.record_facts import FACTS_SCHEMA, spool_record_facts  # noqa: E402
 from lakehouse.settings import PROJECT_ROOT, Warehouse  # noqa: E402
 
@@ -39,7 +40,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warehouse", type=Path, default=PROJECT_ROOT / "warehouse")
     args = parser.parse_args()
-    files = list_record_files(Warehouse(args.warehouse.resolve()).exports)
+    exports = Warehouse(args.warehouse.resolve()).exports
+    files = [*list_record_files(exports), *list_line_files(exports)]
     with tempfile.TemporaryDirectory(prefix="bench-record-facts-") as tmp:
         cache = Path(tmp) / "record_facts" / "bench"
         rows = {}
