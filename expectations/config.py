@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lakehouse.export_layout import ASSET_MANIFEST_FILE, PACKED_DIR, PACKED_SPLITS
+from lakehouse.export_layout import ASSET_MANIFEST_FILE, IMAGES_DIR, PACKED_DIR, PACKED_SPLITS, PLOTS_DIR
 from lakehouse.taxonomy import export_profiles, task_types
 
 # The design documents' seven task types (P03 table P03-3), from seeds/task_types.csv.
@@ -97,7 +97,6 @@ METRICS_FILE = "p3_metrics.json"
 TEST_RESULTS_FILE = "p3_test_results.json"
 TEST_REPORT_FILE = "p3_test_report.md"
 REPORT_FILE = "p3_report.md"
-PLOTS_DIR = "plots"
 
 # Files under exports/ that are not record files (never read as records, and not
 # expected in the manifest's file list).
@@ -105,7 +104,7 @@ NON_RECORD_FILES: frozenset[str] = frozenset({
     MANIFEST_FILE, METRICS_FILE, TEST_RESULTS_FILE, TEST_REPORT_FILE, REPORT_FILE,
     *(f"{p.export_profile}/dataset_info.json" for p in export_profiles() if p.is_llamafactory_dataset),
 })
-NON_RECORD_DIRS: frozenset[str] = frozenset({"images", PLOTS_DIR})
+NON_RECORD_DIRS: frozenset[str] = frozenset({IMAGES_DIR, PLOTS_DIR})
 
 
 @dataclass(frozen=True)

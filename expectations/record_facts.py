@@ -34,14 +34,14 @@ import pyarrow.parquet as pq
 from consumers.common import check_turns, placeholder_counts
 from consumers.registry import Consumer, consumer
 from consumers.swift import as_conversations
-from lakehouse.export_layout import ASSET_MANIFEST_FILE, PACKED_DIR
+from lakehouse.export_layout import ASSET_MANIFEST_FILE, ASSETS_PROFILE, CANONICAL_PROFILE, PACKED_DIR
 from lakehouse.stages import run_stage
 
 FACTS_SCHEMA = pa.schema([
     # where the record is
     pa.field("file_no", pa.int64()),       # index of its file in the run's list of record files
     pa.field("file_path", pa.string()),    # relative to exports/
-    pa.field("profile", pa.string()),      # the trainer profile's folder, or "canonical"
+    pa.field("profile", pa.string()),      # profile_of its file: a trainer profile's folder, or another name
     pa.field("file_split", pa.string()),   # train / val / smoke_test, or "all"
     pa.field("line_no", pa.int64()),       # 1-based line (JSONL) or array position (JSON)
     pa.field("record_key", pa.string()),   # "<file>:<id>", or "<file>:line <n>" without an id
@@ -80,9 +80,6 @@ FACTS_SCHEMA = pa.schema([
 PACKED_PROFILE = PACKED_DIR
 """The "profile" of the packed set's files (packed/{train,val}.jsonl): no trainer's, so
 no consumer rules; their records carry ``sample_ids`` and ``turns``."""
-ASSETS_PROFILE = "assets"
-"""The "profile" of the asset manifest (``ASSET_MANIFEST_FILE``): one asset per line, no
-records; its lines carry ``asset``."""
 NOT_TEXT = "\x00json:"
 """Prefix of a JSON value that is not a string (a number, a list, ...) where a packed
 record should hold one, so that it never equals a string of the lakehouse and no
@@ -120,11 +117,12 @@ def split_of(rel: str) -> str:
 
 def profile_of(rel: str) -> str:
     """The folder of a file under exports/ (a trainer profile's, or ``PACKED_PROFILE``);
-    ``ASSETS_PROFILE`` for the asset manifest, and "canonical" for the other top-level files."""
+    ``ASSETS_PROFILE`` for the asset manifest (its lines carry ``asset``), and
+    ``CANONICAL_PROFILE`` for the other top-level files."""
     parts = Path(rel).parts
     if len(parts) > 1:
         return parts[0]
-    return ASSETS_PROFILE if rel == ASSET_MANIFEST_FILE else "canonical"
+    return ASSETS_PROFILE if rel == ASSET_MANIFEST_FILE else CANONICAL_PROFILE
 
 
 def segments(path: Path, rel: str, file_no: int, has_boxes: bool,

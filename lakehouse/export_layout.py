@@ -31,11 +31,24 @@ SPLIT_FILTERS: dict[str, str] = {
     "smoke_test": "is_smoke",
 }
 CANONICAL_COLUMNS = "id, image, conversations"
+CANONICAL_PROFILE = "canonical"
+"""What the canonical record files (LLaVA conversation form, at the top of exports/) are
+filed under."""
 ASSET_MANIFEST_FILE = "asset_manifest.jsonl"
 """The assets the records use, one per line."""
+ASSETS_PROFILE = "assets"
+"""What the asset manifest is filed under."""
+IMAGES_DIR = "images"
+"""Every image the records name, at images/<source>/<path>."""
+PLOTS_DIR = "plots"
+"""The report's figures."""
 PACKED_DIR = "packed"
 """The canonical packed set (multi-turn records, one image each): packed/{train,val}.jsonl."""
 PACKED_SPLITS: tuple[str, ...] = ("train", "val")
+RESERVED_PROFILE_NAMES: frozenset[str] = frozenset({CANONICAL_PROFILE, ASSETS_PROFILE, PACKED_DIR, IMAGES_DIR,
+                                                    PLOTS_DIR})
+"""Names no trainer profile may take: a profile's folder is exports/<profile>/, and these are
+the exports' own folders and the names their other files are filed under."""
 
 
 @dataclass(frozen=True)
@@ -55,16 +68,21 @@ class FileSpec:
 def file_specs(profiles: Sequence[ExportProfile]) -> list[FileSpec]:
     """Every file of an export with the trainer ``profiles``, in writing order.
     ``relation`` is the record model's name (training_records, asset_records,
-    packed_records, <profile>_records)."""
+    packed_records, <profile>_records). A profile named as one of ``RESERVED_PROFILE_NAMES``
+    raises ValueError."""
+    reserved = sorted(p.export_profile for p in profiles if p.export_profile in RESERVED_PROFILE_NAMES)
+    if reserved:
+        raise ValueError(f"export profile(s) {reserved} take a name the exports use for their own files "
+                         f"(seeds/export_profiles.csv); reserved: {sorted(RESERVED_PROFILE_NAMES)}")
     specs = [FileSpec("final_llava_dataset.jsonl", "training_records", CANONICAL_COLUMNS, "true",
-                      False, "canonical", "all")]
+                      False, CANONICAL_PROFILE, "all")]
     specs += [FileSpec(f"{split}.jsonl", "training_records", CANONICAL_COLUMNS, where, False,
-                       "canonical", split) for split, where in SPLIT_FILTERS.items()]
+                       CANONICAL_PROFILE, split) for split, where in SPLIT_FILTERS.items()]
     record_sets = dict.fromkeys(t.record_set for t in task_types())
     specs += [FileSpec(f"llava_{record_set}.jsonl", "training_records", CANONICAL_COLUMNS,
-                       f"record_set = '{record_set}'", False, "canonical", "all")
+                       f"record_set = '{record_set}'", False, CANONICAL_PROFILE, "all")
               for record_set in record_sets]
-    specs.append(FileSpec(ASSET_MANIFEST_FILE, "asset_records", "*", "true", False, "assets", "all"))
+    specs.append(FileSpec(ASSET_MANIFEST_FILE, "asset_records", "*", "true", False, ASSETS_PROFILE, "all"))
     specs += [FileSpec(f"{PACKED_DIR}/{split}.jsonl", "packed_records",
                        f"{CANONICAL_COLUMNS}, sample_ids", f"split = '{split}'", False, PACKED_DIR, split)
               for split in PACKED_SPLITS]

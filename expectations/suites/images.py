@@ -32,7 +32,7 @@ class _ImageFiles:
     def __init__(self, inp: CheckInputs, kept_in: Path | None) -> None:
         self.inp = inp
         self.kept_in = kept_in
-        self.images_dir = str(inp.exports / "images")
+        self.images_dir = str(inp.exports / C.IMAGES_DIR)
         self.roots: dict[str, str] = {}
 
     def __call__(self, refs: pd.DataFrame) -> pd.DataFrame:

@@ -30,7 +30,7 @@ import shutil
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from lakehouse.export_layout import dataset_info, file_specs, write_file
+from lakehouse.export_layout import IMAGES_DIR, dataset_info, file_specs, write_file
 from lakehouse.hashing import sha256_file
 from lakehouse.sources import resolve_root
 from lakehouse.taxonomy import export_profiles
@@ -169,8 +169,8 @@ def model(dbt, session):
         rows.append({"file_path": f"{p.export_profile}/dataset_info.json", "profile": p.export_profile,
                      "split": "all", "row_count": len(entries),
                      "sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data)})
-    _place_images(session, views["asset_records"], views["asset_sources"], staging / "images", wh)
-    _link_sources(staging / "images", dataset_dirs)
+    _place_images(session, views["asset_records"], views["asset_sources"], staging / IMAGES_DIR, wh)
+    _link_sources(staging / IMAGES_DIR, dataset_dirs)
 
     previous = exports.with_name(f".exports-old-{uuid.uuid4().hex[:8]}")
     if exports.exists():
