@@ -47,7 +47,7 @@ def _box_rows(kinds: dict[str, str]) -> str:
     out of it (``x_records.n_boxes``, taken when the records were read), the box, and
     its COCO source box (read in order of ``r.file_no, r.line_no``)."""
     return f"""
-        select {RECORD_NO} as record_no, r.profile, r.id, r.n_boxes, r.box is not null as has_box,
+        select {RECORD_NO} as record_no, r.profile, r.n_boxes, r.box is not null as has_box,
                r.box[1] as box_1, r.box[2] as box_2, r.box[3] as box_3, r.box[4] as box_4,
                g.bbox_x_px, g.bbox_y_px, g.bbox_w_px, g.bbox_h_px, g.image_width_px, g.image_height_px
         from x_records as r
