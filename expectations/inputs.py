@@ -239,9 +239,10 @@ class CheckInputs:
         return sum(1 for rel, rows in self._record_rows.items() if rows != 0 and rel in wanted)
 
     def file_rows(self, rel: str) -> int:
-        """Rows as the manifest counts them (``count_file_rows``); a record file's from
-        ``x_records`` (its records as parsed, without reading it again). Raises ValueError
-        when a JSON record file is not one array."""
+        """Rows as the manifest counts them (``count_file_rows``); a record file's, the
+        packed set's and the asset manifest's from the spool (their lines as parsed,
+        without reading them again). Raises ValueError when a JSON record file is not one
+        array."""
         if rel in self._record_rows:
             rows = self._record_rows[rel]
             if rows is None:

@@ -10,8 +10,9 @@ Expectations and pandas (~2.5 s of CPU) while this process reads the exports
 (``CheckInputs``, every core). ``run`` then hands every helper the inputs' spool folder
 (a helper opens the same tables from it, ``CheckInputs(wh, spool=...)``), and this process
 and the helpers take the checks one at a time from one shared list, in the order given
-(``longest_first``), until none is left. A helper sends each result back as it finishes. A check runs whole in one
-process, so its result is the one a run in one process gives.
+(``longest_first``), until none is left. A helper sends each result back as it
+finishes. A check runs whole in one process, so its result is the one a run in one
+process gives.
 A helper that dies takes no result with it: what it had not sent back is run here.
 
 In: a warehouse, the number of helpers (0: every check in this process, nothing spawned),
