@@ -7,7 +7,8 @@ The per-sample audits: each input an audit's ``inputs_hash`` covers is changed f
 sample in the copy's tables: a sample's answer (every audit), an image's annotations (the
 description statements), the objects an image holds (CHAIR mentions and the object list),
 a chart's visible text (the language audit of a Chinese answer quoting its title), one
-sample removed, and one answer made to mention nothing (CHAIR then has no row for it).
+sample removed, and one answer made to mention nothing (CHAIR then has no row for it). The
+grounding audit's samples change with the boxes of their images (below).
 
 The image descriptions (keyed_incremental by image, int_description_inputs_hashed), on
 images none of those samples shows: an image's spatial relations, the box that makes
@@ -52,7 +53,7 @@ from tests.warehouses import scratch_copy
 
 AUDITS = ("int_sample_language_checked", "int_sample_structure_checked",
           "int_description_statements_audited", "int_description_samples_audited",
-          "int_sample_mentions_extracted")
+          "int_sample_mentions_extracted", "int_grounding_samples_audited")
 DESCRIPTIONS = ("int_description_inputs_hashed", "int_description_samples_derived")
 BOXES = {  # model: (its rows' key, the image a row is of)
     "int_grounding_referents_ranked": ("annotation_id", "asset_id"),

@@ -1,3 +1,4 @@
+{{ per_sample_incremental() }}
 -- region_grounding against the annotations, from the TEXT only. The referent is read
 -- from the question (the longest category term; "leftmost"/"rightmost", 最左边/最右边,
 -- else the only one) and resolved among the image's annotations: "the dog" must be the
@@ -11,9 +12,12 @@
 -- 0.5 - the worst edge error in grid cells: 0 is on the threshold, negative fails.
 -- The sample's own annotation_id and grid_* columns are not used (matches_sample_annotation
 -- only reports whether the referent found is the one the task meant).
+-- Built incrementally by sample (macros/incremental.sql, per_sample_incremental): a build
+-- audits again only the samples whose question, answer, question category, annotation or
+-- image boxes (int_image_boxes_hashed: everything the referents are ranked from) changed.
 with
 
-samples as (
+templated as (
 
     select * from {{ ref('int_samples_templated') }}
     where task_type = 'region_grounding'
@@ -26,7 +30,13 @@ question_categories as (
 
 ),
 
-annotations as (
+image_boxes as (
+
+    select * from {{ ref('int_image_boxes_hashed') }}
+
+),
+
+ranked_annotations as (
 
     -- every annotation with its category's count and crowd flag in the image, its
     -- left/right rank among the non-crowd instances and the runners-up's centres (the
@@ -35,13 +45,52 @@ annotations as (
 
 ),
 
+hashed as (
+
+    -- everything a sample's audit reads: its question and answer, the category its
+    -- question names, the annotation the task meant, its image's boxes and the minimum gap
+    select
+        templated.*,
+        question_categories.category_name as question_category,
+        md5(hash({
+            'question_text': templated.question_text,
+            'answer_text': templated.answer_text,
+            'annotation_id': templated.annotation_id,
+            'source_asset_ids': templated.source_asset_ids,
+            'question_category': question_categories.category_name,
+            'boxes': image_boxes.inputs_hash,
+            'min_gap_grid': {{ var('grounding_min_gap_grid', 150) }},
+            'code': '{{ model.checksum.checksum }}'
+        })::varchar) as inputs_hash
+
+    from templated
+    left join question_categories on question_categories.sample_id = templated.sample_id
+    left join image_boxes on image_boxes.asset_id = templated.source_asset_ids[1]
+
+),
+
+samples as (
+
+    {{ with_changed_inputs('hashed') }}
+
+),
+
+annotations as (
+
+    -- the referents of the images of the samples audited in this run
+    select * from ranked_annotations
+    where asset_id in (select samples.source_asset_ids[1] from samples)
+
+),
+
 parsed as (
 
     select
         samples.sample_id,
+        samples.inputs_hash,
         samples.annotation_id as sample_annotation_id,
         samples.source_asset_ids[1] as asset_id,
-        question_categories.category_name as question_category,
+        samples.question_category,
         case
             when
                 regexp_matches(lower(samples.question_text), '\bleftmost\b')
@@ -54,7 +103,6 @@ parsed as (
         regexp_extract_all(samples.answer_text, '\[[^\[\]]*\]') as answer_boxes
 
     from samples
-    left join question_categories on question_categories.sample_id = samples.sample_id
 
 ),
 
@@ -239,6 +287,7 @@ checked as (
 
     select
         sample_id,
+        inputs_hash,
         asset_id,
         question_category,
         question_referent_kind,
