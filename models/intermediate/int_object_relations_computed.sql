@@ -1,3 +1,5 @@
+{%- set hash_vars = ['description_salient_min_area_grid', 'description_salient_max'] -%}
+{{ keyed_incremental('int_image_boxes_hashed', 'asset_id', 'asset_id', vars=hash_vars) }}
 -- The salient objects of every general image and the spatial relations between them,
 -- computed from their boxes on the 0..1000 grid (macro box_relations, macros/spatial.sql,
 -- states the geometric rule). A salient object is the largest non-crowd instance of a
@@ -7,17 +9,35 @@
 -- objects (subject more salient than object): the relations of the subject to the object;
 -- and one row per salient object whose category's second-largest instance is as large as a
 -- salient object must be (object_referent 'second largest', object_rank 100 + its rank).
+-- Built incrementally per image: an incremental run relates only the objects of the images
+-- whose boxes changed (int_image_boxes_hashed, macros/incremental.sql); every row keeps its
+-- image's inputs_hash. An image with fewer than two salient objects has no row, so it is
+-- related again in every incremental run (a fifth of the images at 118,000 photos).
 with
+
+hashed as (
+
+    {{ keyed_inputs_hash('int_image_boxes_hashed', 'asset_id', hash_vars) }}
+
+),
+
+changed_assets as (
+
+    {{ changed_keys('hashed', 'asset_id', 'asset_id') }}
+
+),
 
 annotations as (
 
     select * from {{ ref('int_annotations_normalized') }}
+    where asset_id in (select changed_assets.asset_id from changed_assets)
 
 ),
 
 objects as (
 
     select * from {{ ref('int_image_objects_counted') }}
+    where asset_id in (select changed_assets.asset_id from changed_assets)
 
 ),
 
@@ -123,11 +143,17 @@ runners_up as (
 
 ),
 
-final as (
+related as (
 
     select * from paired
     union all
     select * from runners_up
+
+),
+
+final as (
+
+    {{ with_inputs_hash('related', 'asset_id') }}
 
 )
 

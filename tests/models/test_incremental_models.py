@@ -11,14 +11,15 @@ sample removed, and one answer made to mention nothing (CHAIR then has no row fo
 grounding audit's samples change with the boxes of their images (below).
 
 The image descriptions (keyed_incremental by image, int_description_inputs_hashed), on
-images none of those samples shows: an image's spatial relations, the box that makes
+images none of those samples shows: an image's boxes mirrored (its spatial relations,
+built by image from its boxes, swap left and right), the box that makes
 another object the largest, a re-caption landed for a third, and every counted object of
 a fourth removed (it then has no description, and the incremental run must delete the row
 it had).
 
 The models built from an image's boxes (keyed_incremental by image,
-int_image_boxes_hashed: the grounding referents, the grounding and counting
-samples), on images none of those touch: an image's boxes mirrored left to right (its
+int_image_boxes_hashed: the grounding referents, the salient objects' relations, the
+grounding and counting samples), on images none of those touch: an image's boxes mirrored left to right (its
 leftmost referent becomes the rightmost), one category's boxes taken out of a second
 image (its counting question goes), and every box of a third removed.
 
@@ -57,6 +58,8 @@ AUDITS = ("int_sample_language_checked", "int_sample_structure_checked",
 DESCRIPTIONS = ("int_description_inputs_hashed", "int_description_samples_derived")
 BOXES = {  # model: (its rows' key, the image a row is of)
     "int_grounding_referents_ranked": ("annotation_id", "asset_id"),
+    "int_object_relations_computed": ("asset_id || ':' || subject_category_name || ':' || object_category_name",
+                                      "asset_id"),
     "int_grounding_samples_derived": ("sample_key", "source_asset_ids[1]"),
     "int_counting_samples_derived": ("sample_key", "source_asset_ids[1]"),
 }
@@ -197,7 +200,8 @@ def _change_description_inputs(wh: Warehouse, samples: list[str]) -> dict[str, s
                      "where source_asset_ids[1] not in (select asset_id from audited_images)")
         related = _one(con, f"""
             select asset_id from ({described})
-            where asset_id in (select asset_id from int_object_relations_computed)
+            where asset_id in (select asset_id from int_object_relations_computed
+                               where list_has_any(relations, ['left of', 'right of']))
             order by asset_id limit 1""")
         # an image with a second category whose box can be made the largest
         enlarged, annotation = con.execute(f"""
@@ -221,7 +225,8 @@ def _change_description_inputs(wh: Warehouse, samples: list[str]) -> dict[str, s
         taken = f"('{related}', '{enlarged}', '{recaptioned}', '{gone}')"
         kept = _one(con, f"select asset_id from ({described}) where asset_id not in {taken} "
                          "order by asset_id limit 1")
-        con.execute(f"delete from int_object_relations_computed where asset_id = '{related}'")
+        con.execute("update int_annotations_normalized set grid_xmin = 1000 - grid_xmax, grid_xmax = 1000 - grid_xmin "
+                    f"where asset_id = '{related}'")  # its objects' left and right swap
         con.execute("update int_annotations_normalized set bbox_w_px = 100000, bbox_h_px = 100000 "
                     f"where annotation_id = '{annotation}'")
         con.execute("insert into int_model_answers_selected (stage, item_id, generation_request_hash, "
@@ -243,7 +248,8 @@ def _change_box_inputs(wh: Warehouse, images: list[str]) -> dict[str, str]:
         grounded = f"from int_grounding_samples_derived where {free}"
         mirrored, leftmost = con.execute(f"select source_asset_ids[1], sample_key {grounded} "
                                          "and referent_kind = 'leftmost' order by 1, 2 limit 1").fetchone()
-        counted = "source_asset_ids[1] in (select source_asset_ids[1] from int_counting_samples_derived)"
+        counted = ("source_asset_ids[1] in (select source_asset_ids[1] from int_counting_samples_derived) "
+                   "and source_asset_ids[1] in (select asset_id from int_object_relations_computed)")
         gone = _one(con, f"select source_asset_ids[1] {grounded} and source_asset_ids[1] <> '{mirrored}' "
                          f"and {counted} order by 1 limit 1")
         taken = f"('{mirrored}', '{gone}')"
@@ -262,6 +268,7 @@ def _change_box_inputs(wh: Warehouse, images: list[str]) -> dict[str, str]:
         con.execute(f"delete from int_annotations_normalized where asset_id = '{gone}'")
         con.execute(f"delete from int_image_objects_counted where asset_id = '{gone}'")
         con.execute(f"update int_grounding_referents_ranked set category_name = '{MARK}' where asset_id = '{kept}'")
+        con.execute(f"update int_object_relations_computed set object_referent = '{MARK}' where asset_id = '{kept}'")
         for model in ("int_grounding_samples_derived", "int_counting_samples_derived"):
             con.execute(f"update {model} set question_kind = '{MARK}' where source_asset_ids[1] = '{kept}'")
     return {"mirrored": mirrored, "leftmost": leftmost, "dropped": dropped, "question": f"{dropped}:count:{category}",
