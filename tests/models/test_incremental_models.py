@@ -19,9 +19,10 @@ it had).
 
 The models built from an image's boxes (keyed_incremental by image,
 int_image_boxes_hashed: the grounding referents, the salient objects' relations, the
-grounding and counting samples), on images none of those touch: an image's boxes mirrored left to right (its
-leftmost referent becomes the rightmost), one category's boxes taken out of a second
-image (its counting question goes), and every box of a third removed.
+grounding and counting samples), on images none of those touch: an image's boxes
+mirrored left to right (its leftmost referent becomes the rightmost), one category's
+boxes taken out of a second image (its counting question goes), and every box of a third
+removed.
 
 The trainer-profile and canonical record models (keyed_incremental by sample,
 record_input_digests), on samples whose images none of the above touches: a sample's
@@ -248,17 +249,18 @@ def _change_box_inputs(wh: Warehouse, images: list[str]) -> dict[str, str]:
         grounded = f"from int_grounding_samples_derived where {free}"
         mirrored, leftmost = con.execute(f"select source_asset_ids[1], sample_key {grounded} "
                                          "and referent_kind = 'leftmost' order by 1, 2 limit 1").fetchone()
-        counted = ("source_asset_ids[1] in (select source_asset_ids[1] from int_counting_samples_derived) "
-                   "and source_asset_ids[1] in (select asset_id from int_object_relations_computed)")
+        # an image with rows in every box model: counting samples and salient objects' relations
+        in_every_model = ("source_asset_ids[1] in (select source_asset_ids[1] from int_counting_samples_derived) "
+                          "and source_asset_ids[1] in (select asset_id from int_object_relations_computed)")
         gone = _one(con, f"select source_asset_ids[1] {grounded} and source_asset_ids[1] <> '{mirrored}' "
-                         f"and {counted} order by 1 limit 1")
+                         f"and {in_every_model} order by 1 limit 1")
         taken = f"('{mirrored}', '{gone}')"
         dropped, category = con.execute(f"""
             select source_asset_ids[1], category_id from int_counting_samples_derived
             where {free} and source_asset_ids[1] not in {taken} order by 1, 2 limit 1""").fetchone()
         taken = f"('{mirrored}', '{gone}', '{dropped}')"
         kept = _one(con, f"select source_asset_ids[1] {grounded} and source_asset_ids[1] not in {taken} "
-                         f"and {counted} order by 1 limit 1")
+                         f"and {in_every_model} order by 1 limit 1")
         con.execute("update int_annotations_normalized set grid_xmin = 1000 - grid_xmax, grid_xmax = 1000 - grid_xmin "
                     f"where asset_id = '{mirrored}'")
         con.execute(f"delete from int_annotations_normalized where asset_id = '{dropped}' and category_id = ?",
