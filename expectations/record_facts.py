@@ -2,8 +2,10 @@
 on every core.
 
 In: the record files under ``exports/`` (JSONL, one record per non-empty line, or one JSON
-array). Out: Parquet files of ``FACTS_SCHEMA`` in a folder (``spool_record_facts``), one
-row per record (``file_no``, ``line_no`` give the order of the files):
+array), and in the same pass the packed set's files and the asset manifest (JSONL; their
+``profile_of`` is ``PACKED_PROFILE`` and ``ASSETS_PROFILE``). Out: Parquet files of
+``FACTS_SCHEMA`` in a folder (``spool_record_facts``), one row per record or line
+(``file_no``, ``line_no`` give the order of the files):
 
 - what the record is: its id, keys, image list, number of turns, first turn and the
   bracketed spans of its last answer (``record_schema`` and the cross-table checks read
@@ -11,7 +13,9 @@ row per record (``file_no``, ``line_no`` give the order of the files):
 - what a trainer would say of it: the turn problems, ``<image>`` placeholder counts and
   the problems of the consumer that reads its file (``conversation_format``);
 - for a trainer profile's record, the boxes that profile's own parser reads out of it
-  (``profile_boxes_match_source``).
+  (``profile_boxes_match_source``);
+- for a packed record, its turns and sample ids as its trace to the samples compares them
+  (``_packed_facts``), and for an asset manifest line, its fields (``_asset``).
 
 Each file is cut at line ends into segments of about ``SEGMENT_BYTES`` (a JSON array file
 is one segment); the segments are parsed by ``lakehouse.stages.run_stage`` (a process per
