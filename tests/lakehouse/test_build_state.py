@@ -91,6 +91,34 @@ def test_a_table_no_source_reads_outputs_touched_or_env_changed_rebuild_everythi
     assert build_state.plan(built, build_state.current_inputs(built)).action == "full"
 
 
+def test_the_outputs_fingerprint_holds_every_file_and_link_and_follows_no_link(built):
+    exports, audit = built.exports, built.derived / "visual_audit"
+    (exports / "images" / "coco" / "a").mkdir(parents=True)
+    (exports / "images" / "coco" / "a" / "1.jpg").write_bytes(b"jpeg")
+    (exports / "empty").mkdir()
+    (exports / "llamafactory").mkdir()
+    os.symlink("../images/coco", exports / "llamafactory" / "coco")  # a link to a folder
+    os.symlink("train.jsonl", exports / "again.jsonl")                # to a file
+    os.symlink("gone.jsonl", exports / "dangling.jsonl")              # to nothing
+    os.mkfifo(exports / "pipe")                                       # no file: left out
+    audit.mkdir(parents=True)
+    (audit / "page.png").write_bytes(b"png!!")
+
+    def stat(path):
+        st = path.lstat()
+        return [st.st_size, st.st_mtime_ns]
+
+    assert build_state.outputs_fingerprint(built) == {
+        "lakehouse.duckdb": stat(built.database),
+        "exports/train.jsonl": stat(exports / "train.jsonl"),
+        "exports/images/coco/a/1.jpg": [4, (exports / "images" / "coco" / "a" / "1.jpg").lstat().st_mtime_ns],
+        "exports/llamafactory/coco": [-1, 0],
+        "exports/again.jsonl": [-1, 0],
+        "exports/dangling.jsonl": [-1, 0],
+        "derived/visual_audit/page.png": stat(audit / "page.png"),
+    }
+
+
 def test_a_moved_warehouse_rebuilds_nothing_for_the_move(built, tmp_path, monkeypatch):
     import shutil
 
