@@ -111,7 +111,7 @@ def test_the_outputs_fingerprint_holds_every_file_and_link_and_follows_no_link(b
     assert build_state.outputs_fingerprint(built) == {
         "lakehouse.duckdb": stat(built.database),
         "exports/train.jsonl": stat(exports / "train.jsonl"),
-        "exports/images/coco/a/1.jpg": [4, (exports / "images" / "coco" / "a" / "1.jpg").lstat().st_mtime_ns],
+        "exports/images/coco/a/1.jpg": stat(exports / "images" / "coco" / "a" / "1.jpg"),
         "exports/llamafactory/coco": [-1, 0],
         "exports/again.jsonl": [-1, 0],
         "exports/dangling.jsonl": [-1, 0],
