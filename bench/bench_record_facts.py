@@ -26,7 +26,7 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from expectations import facts_cache  # noqa: E402
-from expectations.inputs import list_line_files, list_record_files  # noqa: E402
+from expectations.inputs import list_read_files  # noqa: E402
 from expectations.record_facts import FACTS_SCHEMA, spool_record_facts  # noqa: E402
 from lakehouse.settings import PROJECT_ROOT, Warehouse  # noqa: E402
 
@@ -40,8 +40,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warehouse", type=Path, default=PROJECT_ROOT / "warehouse")
     args = parser.parse_args()
-    exports = Warehouse(args.warehouse.resolve()).exports
-    files = [*list_record_files(exports), *list_line_files(exports)]
+    files = list_read_files(Warehouse(args.warehouse.resolve()).exports)
     with tempfile.TemporaryDirectory(prefix="bench-record-facts-") as tmp:
         cache = Path(tmp) / "record_facts" / "bench"
         rows = {}

@@ -104,10 +104,15 @@ def list_line_files(exports: Path) -> list[tuple[Path, str, bool]]:
             if (exports / rel).is_file()]
 
 
+def list_read_files(exports: Path) -> list[tuple[Path, str, bool]]:
+    """Every file under ``exports`` whose lines the checks read: the record files, then the
+    packed set's and the asset manifest (``list_record_files``, ``list_line_files``)."""
+    return [*list_record_files(exports), *list_line_files(exports)]
+
+
 def record_file_bytes(exports: Path) -> int:
-    """Bytes of the files under ``exports`` whose lines the checks read (``list_record_files``,
-    ``list_line_files``)."""
-    return sum(path.stat().st_size for path, _, _ in [*list_record_files(exports), *list_line_files(exports)])
+    """Bytes of the files under ``exports`` whose lines the checks read (``list_read_files``)."""
+    return sum(path.stat().st_size for path, _, _ in list_read_files(exports))
 
 
 class CheckInputs:
